@@ -1,0 +1,61 @@
+# elasticache-patterns. `make help` lists the targets. Every target installs what it needs when missing.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export CHECKPOINT_DISABLE := 1
+export DISABLE_VERSION_CHECK := 1
+export CDKTF_DISABLE_PLUGIN_CACHE_ENV := 1
+export NODE_OPTIONS := --no-warnings=ExperimentalWarning
+
+APT_INSTALL = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+# apt-get update once per machine, only when something is actually missing.
+APT_UPDATE = { [ -n "$$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v lock)" ] || apt-get update -qq; }
+
+.PHONY: help deps redis chromium webdis dev test build synth plan apply destroy bench failover clean
+
+help: ## List every target
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.package-lock.json
+
+redis:
+	@command -v redis-server >/dev/null && command -v redis-cli >/dev/null || { $(APT_UPDATE); $(APT_INSTALL) redis-server redis-tools; }
+	@# The Debian package may start a system instance; the project starts its own on other ports.
+
+chromium:
+	@command -v chromium >/dev/null || { $(APT_UPDATE); $(APT_INSTALL) chromium; }
+
+webdis:
+	@command -v webdis >/dev/null && command -v wrk >/dev/null || { $(APT_UPDATE); $(APT_INSTALL) webdis wrk; }
+
+dev: deps redis build ## Run every data path locally (foreground; Ctrl-C stops it) and write .dev/endpoints.json
+	npx tsx local/dev.ts
+
+test: deps redis chromium ## Type-check, lint and run every mocha suite on real local services
+	npx tsc --noEmit
+	npx eslint .
+	npx mocha
+
+build: deps ## Bundle every Lambda and the listener with esbuild into dist/
+	npx tsx local/build.ts
+
+synth: deps build ## Synthesize Terraform JSON into cdktf.out/
+	npx cdktf synth
+
+plan: synth ## terraform init + plan for each stack
+	npx tsx infra/terraform.ts plan
+
+apply: synth ## terraform init + apply for each stack
+	npx tsx infra/terraform.ts apply
+
+destroy: synth ## terraform init + destroy for each stack
+	npx tsx infra/terraform.ts destroy
+
+bench: deps redis webdis build ## Run the benchmarks in bench/ and print their tables
+	npx tsx bench/run.ts
+
+clean: ## Remove build output (dist/, cdktf.out/); keeps .dev/ data
+	rm -rf dist cdktf.out test-output bench/out

@@ -1,0 +1,8 @@
+// CDKTF entry point (`cdktf.json` -> `npx tsx infra/main.ts`): one stack for the whole system.
+import { App } from "cdktf";
+import { configFromEnvironment } from "./config.js";
+import { ElastiCachePatternsStack } from "./stacks/system-stack.js";
+
+const app = new App();
+new ElastiCachePatternsStack(app, "elasticache-patterns", configFromEnvironment());
+app.synth();

@@ -1,0 +1,57 @@
+// `make dev`: runs the local stack in the foreground, writes .dev/endpoints.json, stops everything on Ctrl-C.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { endpointsFile } from "./endpoints.js";
+import { startLocalStack } from "./stack.js";
+
+const stateDir = ".dev";
+const lockFile = `${stateDir}/dev.pid`;
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+mkdirSync(stateDir, { recursive: true });
+if (existsSync(lockFile)) {
+  const pid = Number(readFileSync(lockFile, "utf8"));
+  if (pid && pid !== process.pid && isRunning(pid)) {
+    console.error(`make dev is already running (pid ${pid}); stop it with Ctrl-C in its terminal first.`);
+    process.exit(1);
+  }
+}
+writeFileSync(lockFile, String(process.pid));
+
+const stack = await startLocalStack({
+  stateDir,
+  redisPort: Number(process.env.DEV_REDIS_PORT ?? 7000),
+  replicas: Number(process.env.DEV_REPLICAS ?? 2),
+  region: process.env.AWS_REGION ?? "us-east-1",
+}).catch((error) => {
+  rmSync(lockFile, { force: true });
+  console.error(`make dev could not start: ${error instanceof Error ? error.message : error}`);
+  process.exit(1);
+});
+
+writeFileSync(endpointsFile, JSON.stringify(stack.endpoints, null, 2) + "\n");
+const rows = Object.entries(stack.endpoints).map(([key, value]) => [key, Array.isArray(value) ? value.join(", ") : String(value)]);
+const width = Math.max(...rows.map(([key]) => key.length));
+console.log(`\nelasticache-patterns local stack (endpoints in ${endpointsFile})\n`);
+for (const [key, value] of rows) console.log(`  ${key.padEnd(width)}  ${value}`);
+console.log("\nCtrl-C stops every service; data in .dev/ is kept.\n");
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping the local stack...`);
+  await stack.stop();
+  rmSync(lockFile, { force: true });
+  rmSync(endpointsFile, { force: true });
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

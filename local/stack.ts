@@ -1,0 +1,58 @@
+// The local stack behind `make dev`: every data path on this machine, with the handlers that run in AWS.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Endpoints } from "./endpoints.js";
+import { startDynamo, startReplicationGroup, startS3, type Service } from "./services.js";
+
+export interface LocalStackOptions {
+  /** Folder for persistent state (Redis snapshots, dynalite and s3rver data). */
+  stateDir: string;
+  /** Redis port shared by every node; each node has its own loopback address, as in a VPC. */
+  redisPort: number;
+  replicas: number;
+  region: string;
+}
+
+export interface LocalStack {
+  endpoints: Endpoints;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const started: Service[] = [];
+  const stop = async () => {
+    // Stop in reverse order of start: data paths before the stores they write to.
+    for (const service of started.reverse()) await service.stop().catch((e) => console.error(`stop failed: ${e}`));
+  };
+  try {
+    const hosts = Array.from({ length: options.replicas + 1 }, (_, i) => `127.0.0.${i + 2}`);
+    const dataDirs = hosts.map((host) => join(options.stateDir, "redis", host));
+    dataDirs.forEach((dir) => mkdirSync(dir, { recursive: true }));
+    const group = await startReplicationGroup({
+      replicas: options.replicas,
+      hosts,
+      port: options.redisPort,
+      dataDirs,
+      config: { "notify-keyspace-events": "KEA" },
+    });
+    started.push(group);
+    mkdirSync(join(options.stateDir, "dynamodb"), { recursive: true });
+    const dynamo = await startDynamo({ path: join(options.stateDir, "dynamodb") });
+    started.push(dynamo);
+    mkdirSync(join(options.stateDir, "s3"), { recursive: true });
+    const s3 = await startS3({ directory: join(options.stateDir, "s3") });
+    started.push(s3);
+
+    const endpoints: Endpoints = {
+      redisUrl: group.primary.url,
+      replicaUrls: group.replicas.map((r) => r.url),
+      dynamodbEndpoint: dynamo.endpoint,
+      s3Endpoint: s3.endpoint,
+      region: options.region,
+    };
+    return { endpoints, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,10 @@
+// SDK clients pointed at the local stand-ins, with throwaway credentials (nothing leaves loopback).
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
+
+export const localCredentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+export const localRegion = "us-east-1";
+
+export const localDynamo = (endpoint: string) => new DynamoDBClient({ endpoint, region: localRegion, credentials: localCredentials });
+export const localS3 = (endpoint: string) =>
+  new S3Client({ endpoint, region: localRegion, credentials: localCredentials, forcePathStyle: true });
