@@ -5,6 +5,8 @@ export CHECKPOINT_DISABLE := 1
 export DISABLE_VERSION_CHECK := 1
 export CDKTF_DISABLE_PLUGIN_CACHE_ENV := 1
 export NODE_OPTIONS := --no-warnings=ExperimentalWarning
+# Locally Node 20 by design (Lambda runs nodejs22.x); the SDK would warn on every process.
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
 APT_INSTALL = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 # apt-get update once per machine, only when something is actually missing.
@@ -56,6 +58,10 @@ destroy: synth ## terraform init + destroy for each stack
 
 bench: deps redis webdis build ## Run the benchmarks in bench/ and print their tables
 	npx tsx bench/run.ts
+
+failover: deps ## Fail the local primary over to a replica (as TestFailover does) and let the keeper follow
+	@test -f .dev/endpoints.json || { echo "make dev is not running: start it in another terminal first."; exit 1; }
+	npx tsx local/failover.ts
 
 clean: ## Remove build output (dist/, cdktf.out/); keeps .dev/ data
 	rm -rf dist cdktf.out test-output bench/out

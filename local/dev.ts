@@ -30,6 +30,7 @@ const stack = await startLocalStack({
   redisPort: Number(process.env.DEV_REDIS_PORT ?? 7000),
   replicas: Number(process.env.DEV_REPLICAS ?? 2),
   region: process.env.AWS_REGION ?? "us-east-1",
+  keeperScheduleMs: 5_000,
 }).catch((error) => {
   rmSync(lockFile, { force: true });
   console.error(`make dev could not start: ${error instanceof Error ? error.message : error}`);

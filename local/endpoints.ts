@@ -7,6 +7,10 @@ export interface Endpoints {
   dynamodbEndpoint: string;
   s3Endpoint: string;
   region: string;
+  /** Lambda Invoke API for the local functions (`replica-dns-keeper`, `change-writer`, ...). */
+  lambdaEndpoint: string;
+  /** The local Route 53 zone: record name -> node URL (`"replica1": "redis://127.0.0.3:7000"`). */
+  zoneFile: string;
   [key: string]: unknown;
 }
 

@@ -83,6 +83,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisNode>
     save: options.dataDir ? "60 1" : "",
     appendonly: "no",
     "protected-mode": "no",
+    "repl-diskless-sync-delay": "0",
     dir,
     ...(options.cluster ? { "cluster-enabled": "yes", "cluster-config-file": "nodes.conf", "cluster-node-timeout": "2000" } : {}),
     // A replica announces its own address, so ROLE / INFO replication name nodes as clients reach them.

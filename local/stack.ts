@@ -2,7 +2,10 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Endpoints } from "./endpoints.js";
+import { startLambdaEndpoint, type LocalFunction } from "./lambda-endpoint.js";
+import { localReplicaDnsKeeper } from "./replica-dns.js";
 import { startDynamo, startReplicationGroup, startS3, type Service } from "./services.js";
+import { createLogger } from "../functions/shared/log.js";
 
 export interface LocalStackOptions {
   /** Folder for persistent state (Redis snapshots, dynalite and s3rver data). */
@@ -11,6 +14,7 @@ export interface LocalStackOptions {
   redisPort: number;
   replicas: number;
   region: string;
+  keeperScheduleMs: number;
 }
 
 export interface LocalStack {
@@ -43,12 +47,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const s3 = await startS3({ directory: join(options.stateDir, "s3") });
     started.push(s3);
 
+    // Replica DNS keeper: roles from the nodes, records in a JSON zone file, invoked like the Lambda.
+    const nodeUrls = group.nodes.map((n) => n.url);
+    const zoneFile = join(options.stateDir, "zone.json");
+    const keeper = localReplicaDnsKeeper(() => nodeUrls, zoneFile, createLogger("replica-dns-keeper"));
+    await keeper.handle({});
+    const functions: Record<string, LocalFunction> = { "replica-dns-keeper": (event) => keeper.handle(event) };
+    const lambda = await startLambdaEndpoint(functions);
+    started.push(lambda);
+    // The EventBridge schedule's local twin: repair drift (manual edits, missed events).
+    const schedule = setInterval(() => void keeper.handle({ source: "aws.events" }).catch(() => undefined), options.keeperScheduleMs);
+    started.push({ stop: async () => clearInterval(schedule) });
+
     const endpoints: Endpoints = {
       redisUrl: group.primary.url,
       replicaUrls: group.replicas.map((r) => r.url),
       dynamodbEndpoint: dynamo.endpoint,
       s3Endpoint: s3.endpoint,
       region: options.region,
+      lambdaEndpoint: lambda.endpoint,
+      zoneFile,
     };
     return { endpoints, stop };
   } catch (error) {

@@ -1,0 +1,68 @@
+// ReplicaDnsKeeper: on any relevant event (or the schedule), describe the group and apply one change batch.
+import type { Logger } from "../shared/log.js";
+import { parseInvocation, type Invocation } from "./events.js";
+import { planRecordChanges, validateNaming, type CacheNode, type RecordChange, type RecordNaming, type RecordSet } from "./planner.js";
+
+export interface TopologySource {
+  /** Every node of the group with its current role. */
+  nodes(): Promise<CacheNode[]>;
+}
+
+export interface RecordZone {
+  /** The zone's name, absolute (`cache.internal.`). */
+  name(): Promise<string>;
+  records(): Promise<RecordSet[]>;
+  /** Applies every change at once (Route 53: one all-or-nothing ChangeResourceRecordSets). */
+  apply(changes: RecordChange[]): Promise<void>;
+}
+
+export interface KeeperConfig {
+  groupId: string;
+  /** Names relative to nothing: absolute names, checked against the zone's real name at start. */
+  naming: Omit<RecordNaming, "zone">;
+}
+
+export interface KeeperResult {
+  trigger: Invocation["trigger"];
+  events: number;
+  changes: RecordChange[];
+}
+
+export class ReplicaDnsKeeper {
+  private naming?: RecordNaming;
+
+  constructor(
+    private readonly topology: TopologySource,
+    private readonly zone: RecordZone,
+    private readonly config: KeeperConfig,
+    private readonly log: Logger,
+  ) {}
+
+  /** Checks the zone exists and every name lies inside it; throws a clear error otherwise. */
+  async start(): Promise<RecordNaming> {
+    this.naming ??= validateNaming({ ...this.config.naming, zone: await this.zone.name() });
+    return this.naming;
+  }
+
+  async handle(event: unknown): Promise<KeeperResult> {
+    const naming = await this.start();
+    const invocation = parseInvocation(event, this.config.groupId);
+    for (const ignored of invocation.ignored) this.log.info("event ignored", { ...ignored });
+    const result: KeeperResult = { trigger: invocation.trigger, events: invocation.relevant.length, changes: [] };
+    if (invocation.trigger === "sns" && invocation.relevant.length === 0) return result;
+
+    // Whatever the events say, the group's current state is the truth: duplicates and reordering are harmless.
+    const [nodes, records] = await Promise.all([this.topology.nodes(), this.zone.records()]);
+    result.changes = planRecordChanges(nodes, records, naming);
+    if (result.changes.length > 0) await this.zone.apply(result.changes);
+    // A quiet scheduled check is the common case; it is not worth a log line every minute.
+    if (result.changes.length === 0 && invocation.trigger === "schedule") return result;
+    this.log.info("replica records checked", {
+      trigger: invocation.trigger,
+      events: invocation.relevant.map((e) => `${e.type}:${e.source}`),
+      nodes: nodes.map((n) => `${n.id}=${n.role}`),
+      changes: result.changes.map((c) => `${c.action} ${c.record.name}${c.record.setIdentifier ? `[${c.record.setIdentifier}]` : ""} -> ${c.record.value}`),
+    });
+    return result;
+  }
+}
