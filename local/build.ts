@@ -1,6 +1,6 @@
 // `make build`: one self-contained, minified ESM bundle (with source map) per function and for the listener.
 import { build } from "esbuild";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export interface BundleEntry {
@@ -19,6 +19,12 @@ export function bundleEntries(root = "."): BundleEntry[] {
 }
 
 export const bundlePath = (name: string) => join("dist", name, "index.mjs");
+
+/** The console page's script, for the local server (on request) and for `dist/web/` (a static copy). */
+export async function bundleConsoleScript(): Promise<string> {
+  const result = await build({ entryPoints: [join("web", "redis-cli.ts")], bundle: true, minify: true, format: "esm", target: "es2020", write: false });
+  return result.outputFiles[0].text;
+}
 
 async function main() {
   const entries = bundleEntries();
@@ -41,6 +47,10 @@ async function main() {
     });
     rows.push([name, `${(statSync(outfile).size / 1024).toFixed(1)} KiB`]);
   }
+  mkdirSync(join("dist", "web"), { recursive: true });
+  writeFileSync(join("dist", "web", "redis-cli.js"), await bundleConsoleScript());
+  copyFileSync(join("web", "console.html"), join("dist", "web", "console.html"));
+  rows.push(["web (console)", `${(statSync(join("dist", "web", "redis-cli.js")).size / 1024).toFixed(1)} KiB`]);
   const width = Math.max(6, ...rows.map(([n]) => n.length));
   console.log(`${"bundle".padEnd(width)}  size`);
   for (const [name, size] of rows) console.log(`${name.padEnd(width)}  ${size}`);

@@ -11,6 +11,12 @@ export interface Endpoints {
   lambdaEndpoint: string;
   /** The local Route 53 zone: record name -> node URL (`"replica1": "redis://127.0.0.3:7000"`). */
   zoneFile: string;
+  /** The command API's GraphQL endpoint (same schema and resolver as AppSync). */
+  graphqlUrl: string;
+  /** An API key for it (`x-api-key`), valid for 7 days from `make dev`'s start. */
+  apiKey: string;
+  /** The redis-cli console page. */
+  consoleUrl: string;
   [key: string]: unknown;
 }
 

@@ -5,7 +5,11 @@ import type { Endpoints } from "./endpoints.js";
 import { startLambdaEndpoint, type LocalFunction } from "./lambda-endpoint.js";
 import { localReplicaDnsKeeper } from "./replica-dns.js";
 import { startDynamo, startReplicationGroup, startS3, type Service } from "./services.js";
+import { randomBytes } from "node:crypto";
 import { createLogger } from "../functions/shared/log.js";
+import { CommandGateway, gatewayConfigFromEnvironment } from "../functions/shared/commands/gateway.js";
+import { connectRedis } from "../functions/shared/redis-client.js";
+import { startCommandApiServer } from "./command-api-server.js";
 
 export interface LocalStackOptions {
   /** Folder for persistent state (Redis snapshots, dynalite and s3rver data). */
@@ -59,6 +63,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const schedule = setInterval(() => void keeper.handle({ source: "aws.events" }).catch(() => undefined), options.keeperScheduleMs);
     started.push({ stop: async () => clearInterval(schedule) });
 
+    // Command API: the same schema and resolver as AppSync, behind a fresh API key (valid 7 days, as AppSync's default).
+    const commandClient = await connectRedis({ url: group.primary.url }, { stringNumbers: true });
+    started.push({ stop: async () => commandClient.disconnect() });
+    const gateway = new CommandGateway(commandClient, gatewayConfigFromEnvironment(process.env));
+    const apiKey = `da2-${randomBytes(13).toString("hex")}`;
+    const commandApi = await startCommandApiServer(gateway, [{ key: apiKey, expires: Math.floor(Date.now() / 1000) + 7 * 86_400 }]);
+    started.push(commandApi);
+
     const endpoints: Endpoints = {
       redisUrl: group.primary.url,
       replicaUrls: group.replicas.map((r) => r.url),
@@ -67,6 +79,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       region: options.region,
       lambdaEndpoint: lambda.endpoint,
       zoneFile,
+      graphqlUrl: commandApi.graphqlUrl,
+      apiKey,
+      consoleUrl: commandApi.consoleUrl,
     };
     return { endpoints, stop };
   } catch (error) {

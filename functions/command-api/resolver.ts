@@ -1,0 +1,62 @@
+// The GraphQL resolver's core: an AppSync Direct Lambda Resolver event in, the field's value out.
+import { callerId, type CommandGateway, type CommandResult } from "../shared/commands/gateway.js";
+import { BadRequest } from "../shared/commands/batch.js";
+import { isStatusReply, toTypedReply, type TypedReply } from "../shared/commands/replies.js";
+
+/** The parts of AppSync's Direct Lambda Resolver event that the resolver reads. */
+export interface AppSyncResolverEvent {
+  arguments: Record<string, unknown>;
+  identity?: { username?: string; userArn?: string; resolverContext?: Record<string, string> } | null;
+  request?: { headers?: Record<string, string | undefined> };
+  info: { fieldName: string; parentTypeName: string };
+}
+
+export interface GraphQLReply {
+  type: TypedReply["type"];
+  /** AWSJSON: AppSync wants the JSON text. */
+  value: string | null;
+  error: string | null;
+}
+
+const typedReplies = (results: CommandResult[]) => results.map((r) => toTypedReply(r.reply, isStatusReply(r.command.name, r.command.args)));
+
+const asGraphQL = (reply: TypedReply): GraphQLReply => ({
+  type: reply.type,
+  value: reply.value === null ? null : JSON.stringify(reply.value),
+  error: reply.error ?? null,
+});
+
+/** The original design's flat strings: a scalar as one string, an array as its elements. */
+function flatStrings(reply: TypedReply): (string | null)[] {
+  if (reply.type === "ERROR") throw new Error(reply.error);
+  if (reply.type === "ARRAY") return (reply.value as TypedReply[]).map((r) => (r.value === null ? null : String(r.value)));
+  return [reply.value === null ? null : String(reply.value)];
+}
+
+/** Who is calling: an IAM or Lambda-authorizer identity, else the API key (as a hash, never the key). */
+export function callerOf(event: AppSyncResolverEvent): string | undefined {
+  const identity = event.identity;
+  if (identity?.resolverContext?.caller) return identity.resolverContext.caller;
+  if (identity?.userArn) return identity.userArn;
+  const apiKey = event.request?.headers?.["x-api-key"];
+  return apiKey ? callerId(apiKey) : undefined;
+}
+
+export async function resolveCommandField(gateway: CommandGateway, event: AppSyncResolverEvent): Promise<unknown> {
+  const caller = callerOf(event);
+  const args = event.arguments ?? {};
+  switch (`${event.info?.parentTypeName}.${event.info?.fieldName}`) {
+    case "Query.read":
+      return typedReplies(await gateway.run(args.commands, { access: "read", transaction: false, caller })).map(asGraphQL);
+    case "Mutation.run":
+      return typedReplies(await gateway.run(args.commands, { access: "write", transaction: args.transaction === true, caller })).map(asGraphQL);
+    case "Query.getRedis":
+      return flatStrings(typedReplies(await gateway.run([args.Command], { access: "read", transaction: false, caller }))[0]);
+    case "Mutation.putRedis": {
+      const replies = typedReplies(await gateway.run(args.Command, { access: "write", transaction: true, caller }));
+      return JSON.stringify(replies.map((r) => (r.type === "ERROR" ? { error: r.error } : r.value)));
+    }
+    default:
+      throw new BadRequest(`no resolver for ${event.info?.parentTypeName}.${event.info?.fieldName}`);
+  }
+}

@@ -1,0 +1,46 @@
+// Redis's own command table (COMMAND INFO): arity, flags, ACL categories, key positions, per subcommand.
+export interface CommandSpec {
+  arity: number;
+  flags: string[];
+  categories: string[];
+  firstKey: number;
+  lastKey: number;
+  step: number;
+}
+
+/** `get` -> spec; container commands by `config|get`. */
+export type CommandTable = Map<string, CommandSpec>;
+
+type RawEntry = [string, number, string[], number, number, number, string[], ...unknown[]];
+
+const str = (v: unknown) => (Buffer.isBuffer(v) ? v.toString("utf8") : String(v));
+
+/** Parses the reply of `COMMAND` (or `COMMAND INFO ...`), Redis 7 format, subcommands included. */
+export function parseCommandReply(reply: unknown[]): CommandTable {
+  const table: CommandTable = new Map();
+  const add = (entry: unknown) => {
+    if (!Array.isArray(entry)) return;
+    const [name, arity, flags, firstKey, lastKey, step, categories] = entry as RawEntry;
+    table.set(str(name).toLowerCase(), {
+      arity: Number(arity),
+      flags: (flags ?? []).map(str),
+      categories: (categories ?? []).map((c) => str(c).replace(/^@/, "")),
+      firstKey: Number(firstKey),
+      lastKey: Number(lastKey),
+      step: Number(step),
+    });
+    const subcommands = entry[9];
+    if (Array.isArray(subcommands)) subcommands.forEach(add);
+  };
+  reply.forEach(add);
+  return table;
+}
+
+/** Compact JSON form, for the generated fallback shipped with the bundle. */
+export type SerializedTable = Record<string, [number, string[], string[], number, number, number]>;
+
+export const serializeTable = (table: CommandTable): SerializedTable =>
+  Object.fromEntries([...table].sort(([a], [b]) => a.localeCompare(b)).map(([n, s]) => [n, [s.arity, s.flags, s.categories, s.firstKey, s.lastKey, s.step]]));
+
+export const deserializeTable = (json: SerializedTable): CommandTable =>
+  new Map(Object.entries(json).map(([n, [arity, flags, categories, firstKey, lastKey, step]]) => [n, { arity, flags, categories, firstKey, lastKey, step }]));

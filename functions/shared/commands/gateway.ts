@@ -1,0 +1,85 @@
+// CommandGateway: the one command core behind the GraphQL API and the Upstash-compatible REST API.
+import { createHash } from "node:crypto";
+import type { Redis } from "ioredis";
+import type { Access, ClassifiedCommand } from "./classifier.js";
+import { classifyBatch, defaultLimits, parseCommandList, runBatch, type BatchLimits, type RawReply } from "./batch.js";
+import { deserializeTable, parseCommandReply, type CommandTable, type SerializedTable } from "./command-table.js";
+import fallback from "./redis-commands.json" with { type: "json" };
+
+export interface GatewayConfig {
+  limits: BatchLimits;
+  allowScripts: boolean;
+  /** Caller id (see `callerId`) -> the key prefix that caller is confined to. */
+  keyPrefixes: Record<string, string>;
+}
+
+export interface GatewayRequest {
+  access: Access;
+  transaction: boolean;
+  /** Who is calling, for key-prefix scoping. */
+  caller?: string;
+  /** REST clients send numbers and booleans as arguments; GraphQL's schema already insists on strings. */
+  scalarsAsStrings?: boolean;
+}
+
+export interface CommandResult {
+  command: ClassifiedCommand;
+  reply: RawReply;
+}
+
+/** A stable id for a secret credential (API key, token) that never puts the secret itself in config or logs. */
+export const callerId = (secret: string) => `sha256:${createHash("sha256").update(secret).digest("hex").slice(0, 32)}`;
+
+export function gatewayConfigFromEnvironment(env: NodeJS.ProcessEnv): GatewayConfig {
+  const number = (name: string, fallbackValue: number) => {
+    const value = env[name] === undefined ? fallbackValue : Number(env[name]);
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number, got "${env[name]}"`);
+    return value;
+  };
+  let keyPrefixes: Record<string, string> = {};
+  if (env.KEY_PREFIXES) {
+    try {
+      keyPrefixes = JSON.parse(env.KEY_PREFIXES) as Record<string, string>;
+    } catch {
+      throw new Error('KEY_PREFIXES must be a JSON object of caller id -> key prefix, e.g. {"sha256:...": "tenant-a:"}');
+    }
+  }
+  return {
+    allowScripts: env.ALLOW_SCRIPTS === "true",
+    keyPrefixes,
+    limits: {
+      maxCommands: number("MAX_COMMANDS", defaultLimits.maxCommands),
+      maxRequestBytes: number("MAX_REQUEST_BYTES", defaultLimits.maxRequestBytes),
+      maxReplyBytes: number("MAX_REPLY_BYTES", defaultLimits.maxReplyBytes),
+      maxKeysScanSize: number("MAX_KEYS_SCAN_SIZE", defaultLimits.maxKeysScanSize),
+    },
+  };
+}
+
+export class CommandGateway {
+  private table?: Promise<CommandTable>;
+
+  constructor(readonly client: Redis, readonly config: GatewayConfig) {}
+
+  /** The server's own command table, read once; the generated table when the server will not say. */
+  commandTable(): Promise<CommandTable> {
+    this.table ??= this.client
+      .call("COMMAND")
+      .then((reply) => parseCommandReply(reply as unknown[]))
+      .catch(() => deserializeTable((fallback as unknown as { commands: SerializedTable }).commands));
+    return this.table;
+  }
+
+  /** Validates, classifies every command, then runs them all in one round trip. */
+  async run(input: unknown, request: GatewayRequest): Promise<CommandResult[]> {
+    const commands = parseCommandList(input, this.config.limits, { scalarsAsStrings: request.scalarsAsStrings });
+    const policy = {
+      access: request.access,
+      allowScripts: this.config.allowScripts,
+      keyPrefix: request.caller === undefined ? undefined : this.config.keyPrefixes[request.caller],
+    };
+    const batch = classifyBatch(commands, await this.commandTable(), policy);
+    const replies = await runBatch(this.client, batch, { transaction: request.transaction, policy, limits: this.config.limits });
+    return batch.map((command, i) => ({ command, reply: replies[i] }));
+  }
+}

@@ -1,0 +1,43 @@
+// One Redis client per container, created at init and reused by every invocation.
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { Redis, type RedisOptions } from "ioredis";
+
+export interface RedisConnectionSettings {
+  /** `rediss://` (TLS) in AWS: the replication group's primary endpoint. */
+  url: string;
+  /** Secrets Manager secret holding the AUTH token; read once at init, never logged. */
+  authSecretArn?: string;
+}
+
+export function redisSettingsFromEnvironment(env: NodeJS.ProcessEnv): RedisConnectionSettings {
+  if (!env.REDIS_URL) throw new Error("REDIS_URL is not set: point it at the replication group's primary endpoint");
+  return { url: env.REDIS_URL, authSecretArn: env.REDIS_AUTH_SECRET_ARN || undefined };
+}
+
+async function authToken(secretArn: string): Promise<string> {
+  const { SecretString } = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretArn }));
+  if (!SecretString) throw new Error(`secret ${secretArn} has no string value`);
+  return SecretString.startsWith("{") ? (JSON.parse(SecretString) as { token: string }).token : SecretString;
+}
+
+/**
+ * Connects in the background, so a Redis outage at cold start does not fail the container's init.
+ * A command waits for at most one reconnection (then fails with a clear, retryable error instead of
+ * a Lambda timeout); READONLY, what a client sees right after a failover while it still talks to
+ * the demoted primary, triggers a reconnect and a resend.
+ */
+export async function connectRedis(settings: RedisConnectionSettings, extra: RedisOptions = {}): Promise<Redis> {
+  const password = settings.authSecretArn ? await authToken(settings.authSecretArn) : undefined;
+  const client = new Redis(settings.url, {
+    password,
+    connectTimeout: 2_000,
+    commandTimeout: 5_000,
+    maxRetriesPerRequest: 1,
+    reconnectOnError: (error) => (error.message.startsWith("READONLY") ? 2 : false),
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
+    ...extra,
+  });
+  // Errors reach callers through their commands; an unhandled 'error' event would only add noise.
+  client.on("error", () => {});
+  return client;
+}

@@ -1,0 +1,101 @@
+// The command API locally: the same schema file and the same resolver as AppSync runs, behind
+// AppSync's x-api-key check, plus the redis-cli console page.
+import { buildSchema, graphql, GraphQLError, GraphQLScalarType, type GraphQLFieldResolver, type GraphQLSchema } from "graphql";
+import { readFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { join } from "node:path";
+import { resolveCommandField, type AppSyncResolverEvent } from "../functions/command-api/resolver.js";
+import type { CommandGateway } from "../functions/shared/commands/gateway.js";
+import { bundleConsoleScript } from "./build.js";
+import { BodyTooLarge, readBody, sendJson, serve } from "./http.js";
+import type { HttpService } from "./services.js";
+
+export interface ApiKey {
+  key: string;
+  /** Epoch seconds, as AppSync's `expires`. */
+  expires: number;
+}
+
+// AppSync's own scalars the schema uses; AWSJSON travels as JSON text.
+const awsScalars = "scalar AWSJSON\n";
+
+export function loadCommandApiSchema(): GraphQLSchema {
+  const schema = buildSchema(awsScalars + readFileSync(join("schema", "command-api.graphql"), "utf8"));
+  const json = schema.getType("AWSJSON") as GraphQLScalarType;
+  json.serialize = (value) => (typeof value === "string" ? value : JSON.stringify(value));
+  json.parseValue = (value) => (typeof value === "string" ? value : JSON.stringify(value));
+  return schema;
+}
+
+/** AppSync's answer to a missing, wrong or expired key. */
+function unauthorized(response: ServerResponse, message: string) {
+  sendJson(response, 401, { errors: [{ errorType: "UnauthorizedException", message }] });
+}
+
+function checkApiKey(request: IncomingMessage, keys: ApiKey[], now = Date.now() / 1000): string | undefined {
+  const presented = request.headers["x-api-key"];
+  if (typeof presented !== "string" || presented === "") return "Valid authorization header not provided.";
+  const key = keys.find((k) => k.key === presented);
+  if (!key) return "You are not authorized to make this call.";
+  if (key.expires <= now) return "API key has expired.";
+  return undefined;
+}
+
+const html = "text/html; charset=utf-8";
+
+export async function startCommandApiServer(
+  gateway: CommandGateway,
+  keys: ApiKey[],
+  options: { host?: string; port?: number } = {},
+): Promise<HttpService & { graphqlUrl: string; consoleUrl: string }> {
+  const schema = loadCommandApiSchema();
+  let consoleScript: Promise<string> | undefined;
+  const service = await serve(async (request, response) => {
+    const path = (request.url ?? "/").split("?")[0];
+    if (request.method === "GET" && (path === "/console" || path === "/console.html")) {
+      response.writeHead(200, { "content-type": html, "cache-control": "no-store" });
+      return response.end(readFileSync(join("web", "console.html")));
+    }
+    if (request.method === "GET" && path === "/redis-cli.js") {
+      consoleScript ??= bundleConsoleScript();
+      response.writeHead(200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-store" });
+      return response.end(await consoleScript);
+    }
+    if (path !== "/graphql") return sendJson(response, 404, { errors: [{ message: `no route ${request.method} ${path}` }] });
+    if (request.method !== "POST") return sendJson(response, 405, { errors: [{ message: "use POST" }] });
+    const problem = checkApiKey(request, keys);
+    if (problem) return unauthorized(response, problem);
+
+    let body: { query?: unknown; variables?: unknown; operationName?: unknown };
+    try {
+      body = JSON.parse((await readBody(request, 6 << 20)).toString("utf8"));
+    } catch (error) {
+      const message = error instanceof BodyTooLarge ? error.message : "request body is not valid JSON";
+      return sendJson(response, 400, { errors: [{ errorType: "BadRequestException", message }] });
+    }
+    if (typeof body?.query !== "string") return sendJson(response, 400, { errors: [{ errorType: "BadRequestException", message: "query must be a string" }] });
+
+    const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : v]));
+    // Root fields go to the Lambda resolver with a Direct Lambda Resolver event, as in AppSync.
+    const fieldResolver: GraphQLFieldResolver<unknown, unknown> = (source, args, _context, info) => {
+      const parent = info.parentType.name;
+      if (parent !== "Query" && parent !== "Mutation") return (source as Record<string, unknown>)?.[info.fieldName];
+      const event: AppSyncResolverEvent = { arguments: args, identity: null, request: { headers }, info: { fieldName: info.fieldName, parentTypeName: parent } };
+      return resolveCommandField(gateway, event);
+    };
+    const result = await graphql({
+      schema,
+      source: body.query,
+      variableValues: (body.variables ?? undefined) as Record<string, unknown> | undefined,
+      operationName: typeof body.operationName === "string" ? body.operationName : undefined,
+      fieldResolver,
+    });
+    sendJson(response, 200, {
+      data: result.data ?? null,
+      ...(result.errors
+        ? { errors: result.errors.map((e: GraphQLError) => ({ message: e.message, errorType: e.originalError?.name ?? "GraphQLError", path: e.path, locations: e.locations })) }
+        : {}),
+    });
+  }, options);
+  return { ...service, graphqlUrl: `${service.endpoint}/graphql`, consoleUrl: `${service.endpoint}/console` };
+}

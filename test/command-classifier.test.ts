@@ -1,0 +1,90 @@
+import { expect } from "chai";
+import { classifyCommand, CommandRefused, type CommandPolicy } from "../functions/shared/commands/classifier.js";
+import { deserializeTable, parseCommandReply, serializeTable, type SerializedTable } from "../functions/shared/commands/command-table.js";
+import fallback from "../functions/shared/commands/redis-commands.json" with { type: "json" };
+import { redisCommand, startRedis } from "../local/services.js";
+
+const table = deserializeTable((fallback as unknown as { commands: SerializedTable }).commands);
+const read: CommandPolicy = { access: "read", allowScripts: false };
+const write: CommandPolicy = { access: "write", allowScripts: false };
+const refusal = (args: string[], policy: CommandPolicy) => {
+  try {
+    classifyCommand(args, table, policy);
+    return undefined;
+  } catch (error) {
+    expect(error).to.be.instanceOf(CommandRefused);
+    return (error as Error).message;
+  }
+};
+
+describe("command classifier (Redis's own flags)", () => {
+  it("allows read-only commands in a query", () => {
+    for (const args of [["GET", "a"], ["HGETALL", "h"], ["MGET", "a", "b"], ["SCAN", "0"], ["LRANGE", "l", "0", "-1"], ["XREAD", "STREAMS", "s", "0"], ["OBJECT", "ENCODING", "k"], ["PING"]]) {
+      expect(refusal(args, read), args.join(" ")).to.equal(undefined);
+    }
+  });
+
+  it("refuses writes in a query, naming the command", () => {
+    expect(refusal(["SET", "a", "1"], read)).to.equal("ERR command 'set' is not allowed: not a read-only command, and this request may only read");
+    expect(refusal(["SORT", "l"], write)).to.match(/'sort' is not allowed: flagged @dangerous/);
+  });
+
+  it("holds the deny list on both queries and mutations", () => {
+    for (const policy of [read, write]) {
+      for (const [args, why] of [
+        [["FLUSHALL"], /administrative/],
+        [["FLUSHDB"], /administrative/],
+        [["CONFIG", "GET", "maxmemory"], /administrative/],
+        [["DEBUG", "SLEEP", "0"], /administrative/],
+        [["SHUTDOWN"], /administrative/],
+        [["MONITOR"], /administrative/],
+        [["BLPOP", "l", "0"], /blocking/],
+        [["XREAD", "BLOCK", "0", "STREAMS", "s", "$"], /blocking/],
+        [["SUBSCRIBE", "c"], /pub\/sub/],
+        [["PUBLISH", "c", "m"], /pub\/sub/],
+        [["EVAL", "return 1", "0"], /scripts are disabled/],
+        [["SCRIPT", "FLUSH"], /administrative/],
+        [["SELECT", "1"], /shared connection/],
+        [["CLIENT", "LIST"], /shared connection/],
+        [["MULTI"], /raw transaction/],
+        [["WAIT", "1", "0"], /flagged @connection/],
+      ] as [string[], RegExp][]) {
+        expect(refusal(args, policy), `${policy.access}: ${args.join(" ")}`).to.match(why);
+      }
+    }
+  });
+
+  it("allows scripts only when enabled, and only EVAL_RO in a query", () => {
+    expect(refusal(["EVAL", "return 1", "0"], { ...write, allowScripts: true })).to.equal(undefined);
+    expect(refusal(["EVAL", "return 1", "0"], { ...read, allowScripts: true })).to.match(/not a read-only command/);
+    expect(refusal(["EVAL_RO", "return 1", "0"], { ...read, allowScripts: true })).to.equal(undefined);
+  });
+
+  it("checks arity and unknown commands as Redis would", () => {
+    expect(refusal(["GET"], read)).to.equal("ERR wrong number of arguments for 'get' command");
+    expect(refusal(["NOPE"], read)).to.equal("ERR unknown command 'NOPE'");
+    expect(refusal(["OBJECT", "NOPE", "k"], read)).to.equal("ERR unknown subcommand 'NOPE' for 'object'");
+  });
+
+  it("marks KEYS for a keyspace-size check instead of refusing it outright", () => {
+    expect(classifyCommand(["KEYS", "*"], table, read).needsSmallKeyspace).to.equal(true);
+  });
+
+  it("confines keys to the caller's prefix", () => {
+    const scoped = { ...write, keyPrefix: "tenant-a:" };
+    expect(classifyCommand(["MSET", "tenant-a:x", "1", "tenant-a:y", "2"], table, scoped).keys).to.deep.equal(["tenant-a:x", "tenant-a:y"]);
+    expect(refusal(["MSET", "tenant-a:x", "1", "tenant-b:y", "2"], scoped)).to.match(/key 'tenant-b:y' is outside your key prefix 'tenant-a:'/);
+    expect(refusal(["SCAN", "0"], scoped)).to.match(/beyond your key prefix/);
+    expect(classifyCommand(["EVAL", "return 1", "1", "k"], table, { ...scoped, allowScripts: true }).keys).to.equal(undefined);
+  });
+
+  it("the generated fallback table matches the live server's COMMAND", async () => {
+    const node = await startRedis();
+    try {
+      const live = serializeTable(parseCommandReply((await redisCommand(node.url, "COMMAND")) as unknown[]));
+      expect(live).to.deep.equal((fallback as unknown as { commands: SerializedTable }).commands);
+    } finally {
+      await node.stop();
+    }
+  });
+});
