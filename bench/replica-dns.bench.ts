@@ -1,6 +1,6 @@
 // Replica DNS keeper: planner time, and Route 53 calls per event against the original's one call per replica.
 import { ReplicaDnsKeeper, type RecordZone } from "../functions/replica-dns-keeper/keeper.js";
-import { planRecordChanges, type CacheNode, type RecordChange, type RecordSet } from "../functions/replica-dns-keeper/planner.js";
+import { applyChanges, planRecordChanges, type CacheNode, type RecordChange, type RecordSet } from "../functions/replica-dns-keeper/planner.js";
 import { memoryLogger } from "../functions/shared/log.js";
 import { printTable } from "./table.js";
 
@@ -25,15 +25,12 @@ const originalPlanMicros = Number(process.hrtime.bigint() - start) / 1e3 / itera
 // 2. 500 events in a row: failovers, node replacements and duplicates, through the keeper with a counting zone.
 let records: RecordSet[] = [];
 let calls = 0;
-const key = (r: RecordSet) => `${r.name}|${r.setIdentifier ?? ""}`;
 const countingZone: RecordZone = {
   name: async () => "cache.internal.",
   records: async () => records,
   apply: async (changes: RecordChange[]) => {
     calls++;
-    const next = new Map(records.map((r) => [key(r), r]));
-    for (const c of changes) c.action === "DELETE" ? next.delete(key(c.record)) : next.set(key(c.record), c.record);
-    records = [...next.values()];
+    records = applyChanges(records, changes);
   },
 };
 const keeper = new ReplicaDnsKeeper({ nodes: async () => nodes }, countingZone, { groupId: "g", naming }, memoryLogger());

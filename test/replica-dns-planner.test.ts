@@ -1,19 +1,13 @@
 import { expect } from "chai";
 import { parseInvocation } from "../functions/replica-dns-keeper/events.js";
-import { planRecordChanges, validateNaming, type CacheNode, type RecordChange, type RecordSet } from "../functions/replica-dns-keeper/planner.js";
+import { applyChanges, planRecordChanges, validateNaming, type CacheNode, type RecordChange, type RecordSet } from "../functions/replica-dns-keeper/planner.js";
 import { nodesOfReplicationGroup } from "../functions/replica-dns-keeper/topology.js";
 
 const naming = { zone: "cache.internal.", template: "replica.cache.internal.", ttl: 10 };
 const node = (id: string, role: CacheNode["role"]): CacheNode => ({ id, target: `${id}.abc123.0001.use1.cache.amazonaws.com`, role });
 const cname = (n: number, id: string): RecordSet => ({ name: `replica${n}.cache.internal.`, value: node(id, "replica").target, ttl: 10 });
 const summary = (changes: RecordChange[]) => changes.map((c) => `${c.action} ${c.record.name} ${c.record.value.split(".")[0]}`);
-/** Applies a plan to a zone, as Route 53 would. */
-const applied = (zone: RecordSet[], changes: RecordChange[]) => {
-  const key = (r: RecordSet) => `${r.name}|${r.setIdentifier ?? ""}`;
-  const next = new Map(zone.map((r) => [key(r), r]));
-  for (const c of changes) c.action === "DELETE" ? next.delete(key(c.record)) : next.set(key(c.record), c.record);
-  return [...next.values()];
-};
+const applied = applyChanges;
 
 describe("replica DNS planner", () => {
   const group = [node("g-001", "primary"), node("g-002", "replica"), node("g-003", "replica")];

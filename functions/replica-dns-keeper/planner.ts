@@ -168,3 +168,13 @@ export function planRecordChanges(nodes: CacheNode[], zoneRecords: RecordSet[], 
   }
   return changes;
 }
+
+/** The zone after a change batch, as Route 53 applies it (for simulations, tests and benchmarks). */
+export function applyChanges(zone: RecordSet[], changes: RecordChange[]): RecordSet[] {
+  const next = new Map(zone.map((r) => [keyOf(r), r]));
+  for (const { action, record } of changes) {
+    if (action === "DELETE") next.delete(keyOf(record));
+    else next.set(keyOf(record), record);
+  }
+  return [...next.values()];
+}
