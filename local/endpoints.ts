@@ -17,6 +17,11 @@ export interface Endpoints {
   apiKey: string;
   /** The redis-cli console page. */
   consoleUrl: string;
+  /** The Upstash-compatible REST API: `new Redis({ url: restUrl, token: restToken })` from @upstash/redis. */
+  restUrl: string;
+  restToken: string;
+  /** A token that may only run read-only commands. */
+  restReadOnlyToken: string;
   [key: string]: unknown;
 }
 

@@ -10,6 +10,7 @@ import { createLogger } from "../functions/shared/log.js";
 import { CommandGateway, gatewayConfigFromEnvironment } from "../functions/shared/commands/gateway.js";
 import { connectRedis } from "../functions/shared/redis-client.js";
 import { startCommandApiServer } from "./command-api-server.js";
+import { startRestServer } from "./rest-server.js";
 
 export interface LocalStackOptions {
   /** Folder for persistent state (Redis snapshots, dynalite and s3rver data). */
@@ -70,6 +71,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const apiKey = `da2-${randomBytes(13).toString("hex")}`;
     const commandApi = await startCommandApiServer(gateway, [{ key: apiKey, expires: Math.floor(Date.now() / 1000) + 7 * 86_400 }]);
     started.push(commandApi);
+    // Upstash-compatible REST API on the same command core, with a read-write and a read-only token.
+    const restToken = randomBytes(24).toString("base64url");
+    const restReadOnlyToken = randomBytes(24).toString("base64url");
+    const rest = await startRestServer(gateway, { readWrite: [restToken], readOnly: [restReadOnlyToken] });
+    started.push(rest);
 
     const endpoints: Endpoints = {
       redisUrl: group.primary.url,
@@ -82,6 +88,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       graphqlUrl: commandApi.graphqlUrl,
       apiKey,
       consoleUrl: commandApi.consoleUrl,
+      restUrl: rest.endpoint,
+      restToken,
+      restReadOnlyToken,
     };
     return { endpoints, stop };
   } catch (error) {

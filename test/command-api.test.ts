@@ -66,7 +66,7 @@ describe("command API resolver (Direct Lambda Resolver events, real redis-server
 
   it("query allows GET, HGETALL, MGET, SCAN and refuses SET before anything runs", async () => {
     await resolveCommandField(gateway, run([["HSET", "h", "f", "v"]]));
-    const replies = (await resolveCommandField(gateway, read([["GET", "a"], ["HGETALL", "h"], ["MGET", "a", "h"], ["SCAN", "0", "COUNT", "1000"]]))) as Reply[];
+    const replies = (await resolveCommandField(gateway, read([["GET", "a"], ["hgetall", "h"], ["MGET", "a", "h"], ["SCAN", "0", "COUNT", "1000"]]))) as Reply[];
     expect(replies.map((r) => r.type)).to.deep.equal(["STRING", "ARRAY", "ARRAY", "ARRAY"]);
     let error: Error | undefined;
     await resolveCommandField(gateway, read([["GET", "a"], ["SET", "a", "changed"]])).catch((e) => (error = e));

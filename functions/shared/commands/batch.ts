@@ -20,6 +20,11 @@ export class BadRequest extends Error {
   override name = "BadRequest";
 }
 
+/** MULTI/EXEC was discarded as a whole (EXECABORT): nothing of it ran. */
+export class TransactionAborted extends Error {
+  override name = "TransactionAborted";
+}
+
 /** Redis did not answer: the caller may retry. */
 export class RedisUnavailable extends Error {
   override name = "RedisUnavailable";
@@ -109,14 +114,15 @@ export async function runBatch(
     await checkWithServer(client, batch, options.policy, options.limits);
     const pipeline = options.transaction ? client.multi() : client.pipeline();
     // Buffers keep values binary-safe; each protocol decides how to encode them.
-    for (const { args } of batch) pipeline.callBuffer(args[0], ...args.slice(1));
+    // Upper-case names: ioredis keys its reply transformers (hgetall -> object, ...) by lower-case
+    // name, and the protocols want Redis's own reply shapes.
+    for (const { args } of batch) pipeline.callBuffer(args[0].toUpperCase(), ...args.slice(1));
     let results: [Error | null, unknown][];
     try {
       results = (await pipeline.exec()) ?? [];
     } catch (error) {
-      // EXECABORT and friends: the transaction as a whole failed, so every command reports it.
       if (isConnectionError(error)) throw error;
-      return batch.map(() => ({ ok: false as const, error: (error as Error).message }));
+      throw new TransactionAborted((error as Error).message);
     }
     // A pipeline resolves even when the connection dropped: each command then carries that error.
     const lost = results.find(([error]) => isConnectionError(error));

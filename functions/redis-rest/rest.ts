@@ -1,0 +1,109 @@
+// The Upstash Redis REST protocol over the shared command core, so `@upstash/redis` works unmodified.
+import { createHash, timingSafeEqual } from "node:crypto";
+import { BadRequest, RedisUnavailable, TransactionAborted } from "../shared/commands/batch.js";
+import { CommandRefused } from "../shared/commands/classifier.js";
+import { callerId, type CommandGateway, type CommandResult } from "../shared/commands/gateway.js";
+import { isStatusReply, toUpstashResult } from "../shared/commands/replies.js";
+
+export interface RestRequest {
+  method: string;
+  /** Decoded path segments come from this raw path: `/get/my%20key`. */
+  path: string;
+  query: URLSearchParams;
+  /** Lower-case names. */
+  headers: Record<string, string | undefined>;
+  body: string;
+}
+
+export interface RestResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface RestTokens {
+  readWrite: string[];
+  readOnly: string[];
+}
+
+// Browsers call this API directly: let them send what the client sends and read its sync token.
+const cors = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-methods": "GET, POST, OPTIONS",
+  "access-control-allow-headers":
+    "authorization, content-type, upstash-encoding, upstash-sync-token, upstash-response-format, upstash-telemetry-runtime, upstash-telemetry-platform, upstash-telemetry-sdk, upstash-telemetry-retry",
+  "access-control-expose-headers": "upstash-sync-token",
+};
+
+const json = (status: number, body: unknown): RestResponse => ({
+  status,
+  headers: { "content-type": "application/json", ...cors },
+  body: JSON.stringify(body),
+});
+
+const digest = (token: string) => createHash("sha256").update(token).digest();
+const matches = (presented: Buffer, tokens: string[]) => tokens.some((t) => timingSafeEqual(presented, digest(t)));
+
+/** `read` or `write` for a presented token; undefined when it is none of ours (compared in constant time). */
+export function accessOf(tokens: RestTokens, presented: string | undefined): "read" | "write" | undefined {
+  if (!presented) return undefined;
+  const hashed = digest(presented);
+  if (matches(hashed, tokens.readWrite)) return "write";
+  if (matches(hashed, tokens.readOnly)) return "read";
+  return undefined;
+}
+
+function commandOfRequest(request: RestRequest): unknown {
+  const segments = request.path.split("/").filter(Boolean).map((s) => decodeURIComponent(s));
+  if (segments.length === 0) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(request.body);
+    } catch {
+      throw new BadRequest("request body is not valid JSON");
+    }
+    if (!Array.isArray(parsed)) throw new BadRequest("request body must be a JSON array: the command and its arguments");
+    return parsed;
+  }
+  // Path form: `/set/key/value`; a POST body becomes the last argument.
+  return request.body ? [...segments, request.body] : segments;
+}
+
+function parseBatch(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw new BadRequest("request body is not valid JSON");
+  }
+}
+
+const entry = (result: CommandResult, base64: boolean) =>
+  result.reply.ok
+    ? { result: toUpstashResult(result.reply.value, base64, isStatusReply(result.command.name, result.command.args)) }
+    : { error: result.reply.error };
+
+export async function handleRestRequest(gateway: CommandGateway, tokens: RestTokens, request: RestRequest): Promise<RestResponse> {
+  if (request.method === "OPTIONS") return { status: 204, headers: cors, body: "" };
+  if (request.method !== "GET" && request.method !== "POST") return json(405, { error: `method ${request.method} is not allowed` });
+
+  const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? "")?.[1] ?? request.query.get("_token") ?? undefined;
+  const access = accessOf(tokens, bearer);
+  if (!access) return json(401, { error: "Unauthorized" });
+
+  const base64 = request.headers["upstash-encoding"]?.toLowerCase() === "base64";
+  const route = request.path.replace(/\/+$/, "");
+  const request_ = { access, caller: callerId(bearer!), scalarsAsStrings: true };
+  try {
+    if (request.method === "POST" && (route === "/pipeline" || route === "/multi-exec")) {
+      const results = await gateway.run(parseBatch(request.body), { ...request_, transaction: route === "/multi-exec" });
+      return json(200, results.map((r) => entry(r, base64)));
+    }
+    const [result] = await gateway.run([commandOfRequest(request)], { ...request_, transaction: false });
+    const reply = entry(result, base64);
+    return json("error" in reply ? 400 : 200, reply);
+  } catch (error) {
+    if (error instanceof BadRequest || error instanceof CommandRefused || error instanceof TransactionAborted) return json(400, { error: error.message });
+    if (error instanceof RedisUnavailable) return json(503, { error: error.message });
+    throw error;
+  }
+}
