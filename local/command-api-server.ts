@@ -1,6 +1,17 @@
 // The command API locally: the same schema file and the same resolver as AppSync runs, behind
 // AppSync's x-api-key check, plus the redis-cli console page.
-import { buildSchema, graphql, GraphQLError, GraphQLScalarType, type GraphQLFieldResolver, type GraphQLSchema } from "graphql";
+import {
+  buildSchema,
+  execute,
+  GraphQLError,
+  GraphQLScalarType,
+  parse,
+  validate,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+} from "graphql";
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
@@ -50,6 +61,23 @@ export async function startCommandApiServer(
 ): Promise<HttpService & { graphqlUrl: string; consoleUrl: string }> {
   const schema = loadCommandApiSchema();
   let consoleScript: Promise<string> | undefined;
+  // Parsing and validating dominate a small request's cost; clients send the same few documents.
+  const documents = new Map<string, DocumentNode | readonly GraphQLError[]>();
+  const documentOf = (query: string) => {
+    let document = documents.get(query);
+    if (!document) {
+      try {
+        const parsed = parse(query);
+        const errors = validate(schema, parsed);
+        document = errors.length ? errors : parsed;
+      } catch (error) {
+        document = [error as GraphQLError];
+      }
+      if (documents.size >= 1_000) documents.delete(documents.keys().next().value!);
+      documents.set(query, document);
+    }
+    return document;
+  };
   const service = await serve(async (request, response) => {
     const path = (request.url ?? "/").split("?")[0];
     if (request.method === "GET" && (path === "/console" || path === "/console.html")) {
@@ -83,13 +111,16 @@ export async function startCommandApiServer(
       const event: AppSyncResolverEvent = { arguments: args, identity: null, request: { headers }, info: { fieldName: info.fieldName, parentTypeName: parent } };
       return resolveCommandField(gateway, event);
     };
-    const result = await graphql({
-      schema,
-      source: body.query,
-      variableValues: (body.variables ?? undefined) as Record<string, unknown> | undefined,
-      operationName: typeof body.operationName === "string" ? body.operationName : undefined,
-      fieldResolver,
-    });
+    const document = documentOf(body.query);
+    const result: ExecutionResult = Array.isArray(document)
+      ? { errors: document as readonly GraphQLError[] }
+      : await execute({
+          schema,
+          document: document as DocumentNode,
+          variableValues: (body.variables ?? undefined) as Record<string, unknown> | undefined,
+          operationName: typeof body.operationName === "string" ? body.operationName : undefined,
+          fieldResolver,
+        });
     sendJson(response, 200, {
       data: result.data ?? null,
       ...(result.errors
