@@ -22,6 +22,10 @@ export interface Endpoints {
   restToken: string;
   /** A token that may only run read-only commands. */
   restReadOnlyToken: string;
+  /** The feature store's reader: append `/recommendations?userId=1&rank=1`. */
+  featureUrl: string;
+  /** The s3rver bucket whose new objects are loaded, as S3 notifications would trigger the loader. */
+  featureBucket: string;
   [key: string]: unknown;
 }
 

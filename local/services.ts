@@ -189,8 +189,13 @@ export async function startDynamo(options: { host?: string; port?: number; path?
   };
 }
 
+export interface S3Service extends HttpService {
+  /** S3 event notifications (`{ Records: [{ eventName: "ObjectCreated:Put", s3: {...} }] }`), as S3 sends them. */
+  onEvent(listener: (event: unknown) => void): void;
+}
+
 /** s3rver (S3 API on the file system; a temporary folder unless `directory` is given). */
-export async function startS3(options: { host?: string; port?: number; directory?: string } = {}): Promise<HttpService> {
+export async function startS3(options: { host?: string; port?: number; directory?: string } = {}): Promise<S3Service> {
   const { default: S3rver } = await import("s3rver");
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? (await freePort(host));
@@ -199,6 +204,7 @@ export async function startS3(options: { host?: string; port?: number; directory
   await server.run();
   return {
     endpoint: `http://${host}:${port}`,
+    onEvent: (listener) => void server.on("event", (event) => listener(JSON.parse(JSON.stringify(event)))),
     stop: async () => {
       await server.close();
       if (!options.directory) rmSync(directory, { recursive: true, force: true });

@@ -11,6 +11,14 @@ import { CommandGateway, gatewayConfigFromEnvironment } from "../functions/share
 import { connectRedis } from "../functions/shared/redis-client.js";
 import { startCommandApiServer } from "./command-api-server.js";
 import { startRestServer } from "./rest-server.js";
+import { CreateBucketCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import { Readable } from "node:stream";
+import { defaultLoaderConfig, RecommendationLoader } from "../functions/feature-loader/loader.js";
+import { loadObjectsOfEvent } from "../functions/feature-loader/s3-event.js";
+import { generateRecommendations } from "../bench/generate-recommendations.js";
+import { localS3 } from "./aws-clients.js";
+import { startFeatureServer } from "./feature-server.js";
 
 export interface LocalStackOptions {
   /** Folder for persistent state (Redis snapshots, dynalite and s3rver data). */
@@ -20,6 +28,8 @@ export interface LocalStackOptions {
   replicas: number;
   region: string;
   keeperScheduleMs: number;
+  /** Users in the generated sample recommendations file (10 ranks each). */
+  sampleUsers: number;
 }
 
 export interface LocalStack {
@@ -57,7 +67,31 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const zoneFile = join(options.stateDir, "zone.json");
     const keeper = localReplicaDnsKeeper(() => nodeUrls, zoneFile, createLogger("replica-dns-keeper"));
     await keeper.handle({});
-    const functions: Record<string, LocalFunction> = { "replica-dns-keeper": (event) => keeper.handle(event) };
+    // Feature store: a bucket in s3rver whose object-created events invoke the loader, as S3 would.
+    const featureBucket = "feature-store";
+    const s3Client = localS3(s3.endpoint);
+    started.push({ stop: async () => s3Client.destroy() });
+    const featureClient = await connectRedis({ url: group.primary.url }, { enableAutoPipelining: true });
+    started.push({ stop: async () => featureClient.disconnect() });
+    const loader = new RecommendationLoader(featureClient, createLogger("feature-loader"), defaultLoaderConfig);
+    const functions: Record<string, LocalFunction> = {
+      "replica-dns-keeper": (event) => keeper.handle(event),
+      "feature-loader": (event) => loadObjectsOfEvent(s3Client, loader, event),
+    };
+    s3.onEvent((event) => {
+      const records = (event as { Records?: { eventName?: string }[] }).Records ?? [];
+      if (records.some((r) => r.eventName?.startsWith("ObjectCreated"))) void functions["feature-loader"](event).catch(() => undefined);
+    });
+    await s3Client.send(new CreateBucketCommand({ Bucket: featureBucket })).catch(() => undefined);
+    const sampleKey = "batchpredictions.json";
+    const hasSample = await s3Client.send(new HeadObjectCommand({ Bucket: featureBucket, Key: sampleKey })).then(() => true, () => false);
+    if (!hasSample) {
+      await new Upload({ client: s3Client, params: { Bucket: featureBucket, Key: sampleKey, Body: Readable.from(generateRecommendations({ users: options.sampleUsers, ranks: 10, format: "table" })) } }).done();
+    }
+    // The upload's event loads a new sample; a restart with the sample already there loads it by hand.
+    if (hasSample) await functions["feature-loader"]({ bucket: featureBucket, key: sampleKey });
+    const featureReader = await startFeatureServer(featureClient);
+    started.push(featureReader);
     const lambda = await startLambdaEndpoint(functions);
     started.push(lambda);
     // The EventBridge schedule's local twin: repair drift (manual edits, missed events).
@@ -91,6 +125,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       restUrl: rest.endpoint,
       restToken,
       restReadOnlyToken,
+      featureUrl: featureReader.endpoint,
+      featureBucket,
     };
     return { endpoints, stop };
   } catch (error) {

@@ -3,7 +3,7 @@ import { CreateTableCommand, GetItemCommand, PutItemCommand } from "@aws-sdk/cli
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { Cluster } from "ioredis";
 import { redisCommand, startCluster, startDynamo, startRedis, startReplicationGroup, startS3 } from "../local/services.js";
-import { localDynamo, localS3 } from "./harness/local-aws.js";
+import { localDynamo, localS3 } from "../local/aws-clients.js";
 
 describe("test harness: real local services", function () {
   this.timeout(30_000);

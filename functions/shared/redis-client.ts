@@ -1,17 +1,19 @@
 // One Redis client per container, created at init and reused by every invocation.
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { Redis, type RedisOptions } from "ioredis";
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
 
 export interface RedisConnectionSettings {
   /** `rediss://` (TLS) in AWS: the replication group's primary endpoint. */
   url: string;
   /** Secrets Manager secret holding the AUTH token; read once at init, never logged. */
   authSecretArn?: string;
+  /** A cluster-mode-enabled group: `url` is its configuration endpoint. */
+  cluster?: boolean;
 }
 
 export function redisSettingsFromEnvironment(env: NodeJS.ProcessEnv): RedisConnectionSettings {
   if (!env.REDIS_URL) throw new Error("REDIS_URL is not set: point it at the replication group's primary endpoint");
-  return { url: env.REDIS_URL, authSecretArn: env.REDIS_AUTH_SECRET_ARN || undefined };
+  return { url: env.REDIS_URL, authSecretArn: env.REDIS_AUTH_SECRET_ARN || undefined, cluster: env.REDIS_CLUSTER === "true" };
 }
 
 async function authToken(secretArn: string): Promise<string> {
@@ -40,4 +42,21 @@ export async function connectRedis(settings: RedisConnectionSettings, extra: Red
   // Errors reach callers through their commands; an unhandled 'error' event would only add noise.
   client.on("error", () => {});
   return client;
+}
+
+/** A Cluster client for cluster-mode-enabled groups, a plain client otherwise; both auto-pipeline. */
+export async function connectRedisOrCluster(settings: RedisConnectionSettings, extra: ClusterOptions = {}): Promise<Redis | Cluster> {
+  if (!settings.cluster) return connectRedis(settings, { enableAutoPipelining: true, ...extra.redisOptions });
+  const password = settings.authSecretArn ? await authToken(settings.authSecretArn) : undefined;
+  const url = new URL(settings.url);
+  const tls = url.protocol === "rediss:" ? {} : undefined;
+  const cluster = new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
+    enableAutoPipelining: true,
+    // ElastiCache's TLS certificates name the configuration endpoint, not the node IPs.
+    dnsLookup: (address, callback) => callback(null, address),
+    redisOptions: { password, tls, connectTimeout: 2_000, maxRetriesPerRequest: 1, ...extra.redisOptions },
+    ...extra,
+  });
+  cluster.on("error", () => {});
+  return cluster;
 }

@@ -1,0 +1,157 @@
+// Loads a recommendations file into Redis under a new version, then switches the pointer: readers see
+// the old set or the new one, never a mix. Works on a single primary and on a Redis Cluster.
+import { createHash } from "node:crypto";
+import type { Cluster, Redis } from "ioredis";
+import type { Logger } from "../shared/log.js";
+import { currentVersionKey, lastReportKey, previousVersionKey, userKey, versionPattern, versionsKey } from "../feature-store/keys.js";
+import { parseRecommendations, type BadRecord } from "../feature-store/records.js";
+
+export interface LoaderConfig {
+  /** Users written per awaited batch (ioredis auto-pipelining sends each batch as one pipeline per node). */
+  batchUsers: number;
+  /** The previous version stays readable this long after a switch (rollback); older ones are removed. */
+  previousVersionTtlSeconds: number;
+  /** Log progress every this many records. */
+  progressEvery: number;
+  /** Replicas that must have the data before the switch (`WAIT`); 0 skips the wait. */
+  waitForReplicas: number;
+  /** Bad records listed in the report (all are counted). */
+  maxListedBadRecords: number;
+}
+
+export const defaultLoaderConfig: LoaderConfig = {
+  batchUsers: 2_000,
+  previousVersionTtlSeconds: 3_600,
+  progressEvery: 100_000,
+  waitForReplicas: 0,
+  maxListedBadRecords: 100,
+};
+
+export interface LoadSource {
+  /** `s3://bucket/key` */
+  uri: string;
+  /** Identifies the object's content (S3 ETag or version id): the same object loads as the same version. */
+  etag: string;
+  chunks: AsyncIterable<string | Buffer>;
+}
+
+export interface LoadReport {
+  source: string;
+  version: string;
+  status: "loaded" | "already-current" | "failed";
+  users: number;
+  recommendations: number;
+  badRecords: number;
+  badRecordList: BadRecord[];
+  seconds: number;
+  recordsPerSecond: number;
+  error?: string;
+}
+
+/** The same object always gets the same version, so loading it twice writes the same keys. */
+export const versionOf = (uri: string, etag: string) => `v${createHash("sha256").update(`${uri}#${etag}`).digest("hex").slice(0, 12)}`;
+
+type RedisClient = Redis | Cluster;
+
+const primaries = (client: RedisClient): Redis[] => ("nodes" in client && typeof (client as Cluster).nodes === "function" && (client as Cluster).isCluster ? (client as Cluster).nodes("master") : [client as Redis]);
+
+/** Applies `action` to every key of a version, on every primary, in SCAN-sized batches. */
+async function forEachVersionKey(client: RedisClient, version: string, action: (node: Redis, keys: string[]) => Promise<unknown>) {
+  for (const node of primaries(client)) {
+    let cursor = "0";
+    do {
+      const [next, keys] = await node.scan(cursor, "MATCH", versionPattern(version), "COUNT", 1_000);
+      cursor = next;
+      if (keys.length) await action(node, keys);
+    } while (cursor !== "0");
+  }
+}
+
+const unlinkAll = (node: Redis, keys: string[]) => Promise.all(keys.map((k) => node.unlink(k)));
+
+export class RecommendationLoader {
+  constructor(
+    private readonly client: RedisClient,
+    private readonly log: Logger,
+    private readonly config: LoaderConfig = defaultLoaderConfig,
+  ) {}
+
+  async load(source: LoadSource): Promise<LoadReport> {
+    const started = Date.now();
+    const version = versionOf(source.uri, source.etag);
+    const report: LoadReport = { source: source.uri, version, status: "loaded", users: 0, recommendations: 0, badRecords: 0, badRecordList: [], seconds: 0, recordsPerSecond: 0 };
+    const finish = async (status: LoadReport["status"]) => {
+      report.status = status;
+      report.seconds = (Date.now() - started) / 1000;
+      report.recordsPerSecond = Math.round((report.users + report.badRecords) / Math.max(report.seconds, 0.001));
+      await this.client.hset(versionsKey, version, JSON.stringify({ status, at: new Date().toISOString(), users: report.users }));
+      await this.client.set(lastReportKey, JSON.stringify(report));
+      this.log.info("load finished", { ...report, badRecordList: report.badRecordList.slice(0, 10) });
+      return report;
+    };
+
+    if ((await this.client.get(currentVersionKey)) === version) return finish("already-current");
+    this.log.info("load started", { source: source.uri, version });
+    await this.client.hset(versionsKey, version, JSON.stringify({ status: "loading", at: new Date().toISOString() }));
+    try {
+      let batch: Promise<unknown>[] = [];
+      for await (const parsed of parseRecommendations(source.chunks)) {
+        if (!parsed.ok) {
+          report.badRecords++;
+          if (report.badRecordList.length < this.config.maxListedBadRecords) report.badRecordList.push(parsed.bad);
+          this.log.warn("bad record skipped", { ...parsed.bad });
+          continue;
+        }
+        const { userId, movieIds } = parsed.value;
+        const key = userKey(version, userId);
+        // A fresh key per version: a shrunk list leaves no stale ranks behind (the original's defect).
+        batch.push(movieIds.length ? this.client.hset(key, ...movieIds.flatMap((m, i) => [String(i + 1), m])) : this.client.unlink(key));
+        report.users++;
+        report.recommendations += movieIds.length;
+        if (batch.length >= this.config.batchUsers) {
+          await Promise.all(batch);
+          batch = [];
+        }
+        if ((report.users + report.badRecords) % this.config.progressEvery === 0) {
+          this.log.info("load progress", { version, records: report.users + report.badRecords, seconds: (Date.now() - started) / 1000 });
+        }
+      }
+      await Promise.all(batch);
+      if (this.config.waitForReplicas > 0) {
+        for (const node of primaries(this.client)) await node.call("WAIT", this.config.waitForReplicas, 5_000);
+      }
+      await this.publish(version);
+      return finish("loaded");
+    } catch (error) {
+      // The current version keeps serving; the half-written one is removed.
+      report.error = error instanceof Error ? error.message : String(error);
+      await forEachVersionKey(this.client, version, unlinkAll).catch(() => undefined);
+      return finish("failed");
+    }
+  }
+
+  /** Switches the pointer, keeps the previous version for rollback, removes anything older. */
+  private async publish(version: string): Promise<void> {
+    const current = await this.client.get(currentVersionKey);
+    await this.client.set(currentVersionKey, version);
+    if (current && current !== version) {
+      await this.client.set(previousVersionKey, current, "EX", this.config.previousVersionTtlSeconds);
+      await forEachVersionKey(this.client, current, (node, keys) => Promise.all(keys.map((k) => node.expire(k, this.config.previousVersionTtlSeconds))));
+    }
+    const versions = Object.keys(await this.client.hgetall(versionsKey));
+    for (const old of versions.filter((v) => v !== version && v !== current)) {
+      await forEachVersionKey(this.client, old, unlinkAll);
+      await this.client.hdel(versionsKey, old);
+    }
+  }
+
+  /** Points readers back at the previous version while it is still kept. */
+  async rollback(): Promise<string> {
+    const previous = await this.client.get(previousVersionKey);
+    if (!previous) throw new Error("no previous version to roll back to (it expired or there was none)");
+    const current = await this.client.get(currentVersionKey);
+    await this.client.set(currentVersionKey, previous);
+    if (current) await this.client.set(previousVersionKey, current, "EX", this.config.previousVersionTtlSeconds);
+    return previous;
+  }
+}

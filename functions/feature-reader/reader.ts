@@ -1,0 +1,88 @@
+// The reader's core: `GET /recommendations?userId=1&rank=1`, one Redis round trip per request.
+import type { Cluster, Redis } from "ioredis";
+import { currentVersionKey, lastReportKey, userKey } from "../feature-store/keys.js";
+
+export interface ReaderRequest {
+  path: string;
+  query: URLSearchParams;
+  accept?: string;
+}
+
+export interface ReaderResponse {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+const positiveInteger = /^[1-9][0-9]{0,8}$/;
+const plainId = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/**
+ * Knows the current version without asking Redis on every request: it refreshes in the background
+ * (and at once on a miss). A request reads exactly one version's hash, so it sees one whole load.
+ */
+export class CurrentVersion {
+  private value?: string;
+  private refreshedAt = 0;
+
+  constructor(private readonly client: Redis | Cluster, private readonly maxAgeMs = 500) {}
+
+  async get(force = false): Promise<string | undefined> {
+    if (force || this.value === undefined || Date.now() - this.refreshedAt > this.maxAgeMs) {
+      this.value = (await this.client.get(currentVersionKey)) ?? undefined;
+      this.refreshedAt = Date.now();
+    }
+    return this.value;
+  }
+}
+
+/** Ids that are numbers in the file come back as numbers. */
+const idValue = (v: string) => (/^[0-9]{1,15}$/.test(v) ? Number(v) : v);
+const text = (status: number, body: string): ReaderResponse => ({ status, contentType: "text/plain; charset=utf-8", body });
+const json = (status: number, body: unknown): ReaderResponse => ({ status, contentType: "application/json", body: JSON.stringify(body) });
+
+export async function readRecommendations(client: Redis | Cluster, current: CurrentVersion, request: ReaderRequest): Promise<ReaderResponse> {
+  const wantsJson = /application\/json/i.test(request.accept ?? "");
+  const fail = (status: number, message: string) => (wantsJson ? json(status, { error: message }) : text(status, message));
+  const path = request.path.replace(/\/+$/, "");
+
+  if (path === "/recommendations/report") {
+    const report = await client.get(lastReportKey);
+    return report ? json(200, JSON.parse(report)) : fail(404, "no load has finished yet");
+  }
+  if (path !== "/recommendations" && path !== "") return fail(404, `no route ${request.path}: use /recommendations?userId=1&rank=1`);
+
+  const userId = request.query.get("userId");
+  const rank = request.query.get("rank");
+  if (userId === null || userId === "") return fail(400, "userId is required, e.g. /recommendations?userId=1&rank=1");
+  if (!plainId.test(userId)) return fail(400, `userId "${userId}" is not a valid user id`);
+  if (rank !== null && !positiveInteger.test(rank)) return fail(400, `rank "${rank}" must be a whole number from 1`);
+
+  const lookup = async (version: string): Promise<ReaderResponse | undefined> => {
+    const key = userKey(version, userId);
+    if (rank !== null) {
+      // One round trip: the rank and whether the user exists at all (same key, so same shard).
+      const [[, movieId], [, exists]] = (await client.pipeline().hget(key, rank).exists(key).exec()) as [[null, string | null], [null, number]];
+      if (!exists) return undefined;
+      if (movieId === null) return fail(404, `There is no number ${rank} recommended movie for user ${userId}`);
+      return wantsJson
+        ? json(200, { userId: idValue(userId), rank: Number(rank), movieId: idValue(movieId), version })
+        : text(200, `The number ${rank} recommended movie for user ${userId} is ${movieId}`);
+    }
+    const all = await client.hgetall(key);
+    const movieIds = Object.keys(all).sort((a, b) => Number(a) - Number(b)).map((r) => all[r]);
+    if (movieIds.length === 0) return undefined;
+    return wantsJson
+      ? json(200, { userId: idValue(userId), version, movieIds: movieIds.map(idValue) })
+      : text(200, `The recommended movies for user ${userId} are ${movieIds.join(", ")}`);
+  };
+
+  const version = (await current.get()) ?? (await current.get(true));
+  if (!version) return fail(503, "no recommendations are loaded yet");
+  const found = await lookup(version);
+  if (found) return found;
+  // A miss may mean a newer load has switched the pointer since it was last read: look once more.
+  const latest = await current.get(true);
+  const retried = latest && latest !== version ? await lookup(latest) : undefined;
+  return retried ?? fail(404, `There are no recommended movies for user ${userId}`);
+}
