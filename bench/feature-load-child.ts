@@ -1,0 +1,14 @@
+// Runs one load in its own process, so its peak RSS is the loader's alone. Prints the report as JSON.
+import { Redis } from "ioredis";
+import { defaultLoaderConfig, RecommendationLoader } from "../functions/feature-loader/loader.js";
+import { loadObjectsOfEvent } from "../functions/feature-loader/s3-event.js";
+import { memoryLogger } from "../functions/shared/log.js";
+import { localS3 } from "../local/aws-clients.js";
+
+const [redisUrl, s3Endpoint, bucket, key] = process.argv.slice(2);
+const redis = new Redis(redisUrl, { enableAutoPipelining: true });
+const s3 = localS3(s3Endpoint);
+const [report] = await loadObjectsOfEvent(s3, new RecommendationLoader(redis, memoryLogger(), defaultLoaderConfig), { bucket, key });
+console.log(JSON.stringify({ ...report, badRecordList: undefined, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
+redis.disconnect();
+s3.destroy();
