@@ -1,0 +1,66 @@
+// The change-feed listener process: `node dist/listener/index.mjs <config.json>` (systemd on EC2, `make dev` locally),
+// or `... reconcile <config.json> <mapping> [--repair]`.
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { readFileSync } from "node:fs";
+import { createLogger } from "../functions/shared/log.js";
+import { connectRedisOrCluster } from "../functions/shared/redis-client.js";
+import { listenerConfigOf, type ListenerFileConfig } from "./config.js";
+import { ChangeFeedListener, connectionsLike } from "./listener.js";
+import { parseMapping, parseMappingFile } from "./mappings.js";
+import { reconcile } from "./reconcile.js";
+import { RoutingSink } from "./sinks.js";
+
+const log = createLogger("change-feed-listener");
+const [command, configPath] = process.argv[2] === "reconcile" ? ["reconcile", process.argv[3]] : ["listen", process.argv[2] ?? process.env.LISTENER_CONFIG];
+if (!configPath) {
+  console.error("usage: listener <config.json> | listener reconcile <config.json> <mapping> [--repair]");
+  process.exit(2);
+}
+const file = JSON.parse(readFileSync(configPath, "utf8")) as ListenerFileConfig;
+// Locally the stand-ins take any credentials; in AWS the instance role provides them.
+const local = file.dynamodbEndpoint ? { credentials: { accessKeyId: "local", secretAccessKey: "local" } } : {};
+const dynamo = new DynamoDBClient({ region: file.region, endpoint: file.dynamodbEndpoint, ...local });
+const lambda = new LambdaClient({ region: file.region, endpoint: file.lambdaEndpoint, ...local });
+// The listener never gives up on Redis: it reconnects for as long as it runs, and rescans after.
+const client = await connectRedisOrCluster(
+  { url: file.redisUrl, cluster: file.cluster, authSecretArn: file.redisAuthSecretArn },
+  { redisOptions: { maxRetriesPerRequest: null, enableAutoPipelining: true, commandTimeout: undefined } },
+);
+const sink = new RoutingSink(dynamo, lambda);
+
+if (command === "reconcile") {
+  const name = process.argv[4];
+  const raw = await client.hget("changefeed:mappings", name ?? "");
+  if (!raw) {
+    console.error(`no mapping named "${name}" in changefeed:mappings`);
+    process.exit(2);
+  }
+  const report = await reconcile(client, dynamo, parseMapping(JSON.parse(raw)), {
+    repair: process.argv.includes("--repair")
+      ? { sink, version: async () => { const [s, us] = await client.time(); return Number(s) * 1e6 + Number(us); } }
+      : undefined,
+  });
+  console.log(JSON.stringify(report, null, 2));
+  client.disconnect();
+  process.exit(report.missing.length + report.stale.length + report.orphaned.length > 0 && !process.argv.includes("--repair") ? 1 : 0);
+}
+
+const mappings = file.mappingFile ? parseMappingFile(readFileSync(file.mappingFile, "utf8")) : [];
+const listener = new ChangeFeedListener(
+  client,
+  connectionsLike(client),
+  sink,
+  dynamo,
+  listenerConfigOf(file),
+  log,
+);
+await listener.start(mappings);
+log.info("listening", listener.health());
+const shutdown = async () => {
+  await listener.stop();
+  client.disconnect();
+  process.exit(0);
+};
+process.on("SIGTERM", () => void shutdown());
+process.on("SIGINT", () => void shutdown());

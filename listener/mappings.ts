@@ -1,0 +1,117 @@
+// Mappings: which keys the listener follows, and how a hash becomes a DynamoDB item.
+import type { Change } from "../functions/change-writer/writer.js";
+
+export interface Mapping {
+  name: string;
+  pattern: string;
+  table: string;
+  lambda?: string;
+  partitionKey: string;
+  format: "attributes" | "envelope";
+}
+
+export interface CompiledMapping extends Mapping {
+  /** The placeholder's name, when the pattern has one. */
+  placeholder?: string;
+  regex: RegExp;
+  /** SCAN MATCH pattern for every key the mapping covers. */
+  scanPattern: string;
+}
+
+export class MappingError extends Error {
+  override name = "MappingError";
+}
+
+/** Keys of the listener's own bookkeeping; never mapped, whatever the patterns say. */
+export const internalPrefix = "changefeed:";
+
+const fieldsAllowed = ["name", "pattern", "table", "lambda", "partitionKey", "format"];
+
+export function parseMapping(raw: unknown, where = "mapping"): CompiledMapping {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new MappingError(`${where} must be a JSON object`);
+  const m = raw as Record<string, unknown>;
+  const label = typeof m.name === "string" ? `mapping "${m.name}"` : where;
+  const fail = (field: string, why: string) => new MappingError(`${label}: field "${field}" ${why}`);
+  const unknown = Object.keys(m).find((k) => !fieldsAllowed.includes(k));
+  if (unknown) throw fail(unknown, `is not a mapping field (expected ${fieldsAllowed.join(", ")})`);
+  if (typeof m.name !== "string" || !/^[A-Za-z0-9_.-]{1,64}$/.test(m.name)) throw fail("name", "must be 1-64 letters, digits, '_', '.' or '-'");
+  if (typeof m.pattern !== "string" || m.pattern === "") throw fail("pattern", "must be a non-empty key pattern such as person:{id} or person*");
+  if (typeof m.table !== "string" || !/^[A-Za-z0-9_.-]{3,255}$/.test(m.table)) throw fail("table", "must be a DynamoDB table name (3-255 letters, digits, '_', '.' or '-')");
+  if (m.lambda !== undefined && (typeof m.lambda !== "string" || m.lambda === "")) throw fail("lambda", "must be a function name or ARN");
+  if (m.format !== undefined && m.format !== "attributes" && m.format !== "envelope") throw fail("format", 'must be "attributes" or "envelope"');
+  const placeholders = [...m.pattern.matchAll(/\{([^{}]*)\}/g)].map((x) => x[1]);
+  if (placeholders.length > 1) throw fail("pattern", `has ${placeholders.length} placeholders; at most one ({name}) names the partition key`);
+  if (placeholders.length === 1 && !/^[A-Za-z0-9_]{1,64}$/.test(placeholders[0])) throw fail("pattern", `placeholder {${placeholders[0]}} must be a plain name`);
+  if (m.pattern.startsWith(internalPrefix)) throw fail("pattern", `must not cover the listener's own keys (${internalPrefix}*)`);
+  if (m.partitionKey !== undefined && (typeof m.partitionKey !== "string" || !/^[A-Za-z0-9_.-]{1,255}$/.test(m.partitionKey))) {
+    throw fail("partitionKey", "must be an attribute name");
+  }
+  const placeholder = placeholders[0];
+  const escape = (s: string) => s.replace(/[.+^$()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const [before, after] = placeholder === undefined ? [m.pattern, ""] : m.pattern.split(`{${placeholder}}`);
+  const regex = new RegExp(`^${escape(before)}${placeholder === undefined ? "" : `(.+?)${escape(after)}`}$`, "s");
+  const globEscape = (s: string) => s.replace(/[[\]\\]/g, "\\$&");
+  return {
+    name: m.name,
+    pattern: m.pattern,
+    table: m.table,
+    lambda: m.lambda as string | undefined,
+    partitionKey: (m.partitionKey as string | undefined) ?? placeholder ?? "id",
+    format: (m.format as Mapping["format"] | undefined) ?? "attributes",
+    placeholder,
+    regex,
+    scanPattern: placeholder === undefined ? globEscape(m.pattern) : `${globEscape(before)}*${globEscape(after)}`,
+  };
+}
+
+/** A mapping file: `{ "mappings": [...] }` (schema/change-feed-mapping.schema.json). Names must be unique. */
+export function parseMappingFile(text: string): CompiledMapping[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new MappingError(`mapping file is not valid JSON: ${(error as Error).message}`);
+  }
+  const list = (parsed as { mappings?: unknown })?.mappings;
+  if (!Array.isArray(list)) throw new MappingError('mapping file must be an object with a "mappings" list');
+  const mappings = list.map((m, i) => parseMapping(m, `mappings[${i}]`));
+  const names = new Set<string>();
+  for (const m of mappings) {
+    if (names.has(m.name)) throw new MappingError(`mapping "${m.name}": field "name" is used twice`);
+    names.add(m.name);
+  }
+  return mappings;
+}
+
+/** The partition key value a key gets under a mapping, or undefined when the key is not covered. */
+export function partitionKeyOf(mapping: CompiledMapping, key: string): string | undefined {
+  if (key.startsWith(internalPrefix)) return undefined;
+  const match = mapping.regex.exec(key);
+  if (!match) return undefined;
+  return mapping.placeholder === undefined ? key : match[1];
+}
+
+/** The Redis key an item came from (used by reconcile to find orphans). */
+export function keyOfPartitionKey(mapping: CompiledMapping, value: string): string {
+  return mapping.placeholder === undefined ? value : mapping.pattern.replace(`{${mapping.placeholder}}`, value);
+}
+
+/** What Redis held for a key when it was read. */
+export interface Snapshot {
+  key: string;
+  version: number;
+  /** Redis TYPE: `hash`, `none` (gone: deleted, expired, evicted), or another type that cannot be mapped. */
+  type: string;
+  fields?: Record<string, string>;
+}
+
+/** The change a snapshot makes under a mapping, or the reason it cannot be mapped. */
+export function changeOf(mapping: CompiledMapping, snapshot: Snapshot): Change | string {
+  const value = partitionKeyOf(mapping, snapshot.key);
+  if (value === undefined) return `key ${snapshot.key} is not covered by mapping ${mapping.name}`;
+  const partitionKey = { name: mapping.partitionKey, value };
+  if (snapshot.type === "none") return { key: snapshot.key, partitionKey, version: snapshot.version };
+  if (snapshot.type !== "hash") return `key ${snapshot.key} is a ${snapshot.type}, not a hash`;
+  const attributes = mapping.format === "envelope" ? { obj_name: snapshot.key, body: JSON.stringify(snapshot.fields ?? {}) } : (snapshot.fields ?? {});
+  return { key: snapshot.key, partitionKey, version: snapshot.version, attributes };
+}

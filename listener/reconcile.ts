@@ -1,0 +1,95 @@
+// Compares Redis and DynamoDB for a mapping: missing, stale and orphaned items; with repair, fixes them.
+import { ScanCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { Cluster, Redis } from "ioredis";
+import { deletedAttribute, reservedAttributes, type Change } from "../functions/change-writer/writer.js";
+import { changeOf, keyOfPartitionKey, partitionKeyOf, type CompiledMapping } from "./mappings.js";
+import type { ChangeSink } from "./sinks.js";
+
+export interface ReconcileReport {
+  mapping: string;
+  redisKeys: number;
+  items: number;
+  /** In Redis, not (live) in the table. */
+  missing: string[];
+  /** In both, with different attributes. */
+  stale: string[];
+  /** Live in the table, gone from Redis. */
+  orphaned: string[];
+  repaired: number;
+}
+
+const primariesOf = (client: Redis | Cluster): Redis[] => ((client as Cluster).isCluster ? (client as Cluster).nodes("master") : [client as Redis]);
+
+async function redisState(client: Redis | Cluster, mapping: CompiledMapping): Promise<Map<string, Record<string, string>>> {
+  const state = new Map<string, Record<string, string>>();
+  for (const node of primariesOf(client)) {
+    let cursor = "0";
+    do {
+      const [next, keys] = await node.scan(cursor, "MATCH", mapping.scanPattern, "COUNT", 1_000, "TYPE", "hash");
+      cursor = next;
+      const covered = keys.filter((k) => partitionKeyOf(mapping, k) !== undefined);
+      const hashes = await Promise.all(covered.map((k) => node.hgetall(k)));
+      covered.forEach((k, i) => Object.keys(hashes[i]).length && state.set(k, hashes[i]));
+    } while (cursor !== "0");
+  }
+  return state;
+}
+
+async function tableState(dynamo: DynamoDBClient, mapping: CompiledMapping): Promise<Map<string, Record<string, AttributeValue>>> {
+  const items = new Map<string, Record<string, AttributeValue>>();
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await dynamo.send(new ScanCommand({ TableName: mapping.table, ExclusiveStartKey: start }));
+    for (const item of page.Items ?? []) {
+      if (item[deletedAttribute]?.BOOL) continue;
+      items.set(keyOfPartitionKey(mapping, item[mapping.partitionKey]?.S ?? ""), item);
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+/** The attributes an item should carry for a hash, as the writer would write them. */
+function expectedAttributes(mapping: CompiledMapping, key: string, fields: Record<string, string>): Record<string, string> {
+  const change = changeOf(mapping, { key, version: 0, type: "hash", fields });
+  return typeof change === "string" ? {} : (change.attributes ?? {});
+}
+
+function sameAttributes(expected: Record<string, string>, item: Record<string, AttributeValue>, mapping: CompiledMapping): boolean {
+  const actual = Object.entries(item).filter(([name]) => name !== mapping.partitionKey && !reservedAttributes.includes(name));
+  return actual.length === Object.keys(expected).length && actual.every(([name, value]) => value.S === expected[name]);
+}
+
+export async function reconcile(
+  client: Redis | Cluster,
+  dynamo: DynamoDBClient,
+  mapping: CompiledMapping,
+  options: { repair?: { sink: ChangeSink; version: () => Promise<number> } } = {},
+): Promise<ReconcileReport> {
+  const [redis, table] = await Promise.all([redisState(client, mapping), tableState(dynamo, mapping)]);
+  const report: ReconcileReport = { mapping: mapping.name, redisKeys: redis.size, items: table.size, missing: [], stale: [], orphaned: [], repaired: 0 };
+  for (const [key, fields] of redis) {
+    const item = table.get(key);
+    if (!item) report.missing.push(key);
+    else if (!sameAttributes(expectedAttributes(mapping, key, fields), item, mapping)) report.stale.push(key);
+  }
+  for (const key of table.keys()) if (!redis.has(key)) report.orphaned.push(key);
+  for (const list of [report.missing, report.stale, report.orphaned]) list.sort();
+
+  if (options.repair) {
+    // Repairs carry the server's current time as their version, so they win over what is there now
+    // and lose to any change the listener delivers after this moment.
+    const version = await options.repair.version();
+    const changes: Change[] = [];
+    for (const key of [...report.missing, ...report.stale, ...report.orphaned]) {
+      const fields = redis.get(key);
+      const change = changeOf(mapping, { key, version, type: fields ? "hash" : "none", fields });
+      if (typeof change !== "string") changes.push(change);
+    }
+    if (changes.length) {
+      const result = await options.repair.sink.write(mapping, changes);
+      report.repaired = result.written;
+    }
+  }
+  return report;
+}
