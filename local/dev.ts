@@ -31,6 +31,7 @@ const stack = await startLocalStack({
   replicas: Number(process.env.DEV_REPLICAS ?? 2),
   region: process.env.AWS_REGION ?? "us-east-1",
   keeperScheduleMs: 5_000,
+  mappingFile: process.env.DEV_MAPPING_FILE ?? "local/mappings.json",
   sampleUsers: Number(process.env.DEV_SAMPLE_USERS ?? 1_000),
 }).catch((error) => {
   rmSync(lockFile, { force: true });

@@ -26,6 +26,8 @@ export interface Endpoints {
   featureUrl: string;
   /** The s3rver bucket whose new objects are loaded, as S3 notifications would trigger the loader. */
   featureBucket: string;
+  /** The DynamoDB table (in dynalite) the default change-feed mapping writes to. */
+  changeTable: string;
   [key: string]: unknown;
 }
 

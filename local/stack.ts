@@ -17,7 +17,14 @@ import { Readable } from "node:stream";
 import { defaultLoaderConfig, RecommendationLoader } from "../functions/feature-loader/loader.js";
 import { loadObjectsOfEvent } from "../functions/feature-loader/s3-event.js";
 import { generateRecommendations } from "../bench/generate-recommendations.js";
-import { localS3 } from "./aws-clients.js";
+import { localCredentials, localDynamo, localS3 } from "./aws-clients.js";
+import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { readFileSync } from "node:fs";
+import { writeChanges, type WriteRequest } from "../functions/change-writer/writer.js";
+import { ChangeFeedListener, connectionsLike, defaultListenerConfig } from "../listener/listener.js";
+import { parseMappingFile } from "../listener/mappings.js";
+import { RoutingSink } from "../listener/sinks.js";
 import { startFeatureServer } from "./feature-server.js";
 
 export interface LocalStackOptions {
@@ -28,6 +35,8 @@ export interface LocalStackOptions {
   replicas: number;
   region: string;
   keeperScheduleMs: number;
+  /** The change feed's mapping file (schema/change-feed-mapping.schema.json). */
+  mappingFile: string;
   /** Users in the generated sample recommendations file (10 ranks each). */
   sampleUsers: number;
 }
@@ -74,9 +83,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const featureClient = await connectRedis({ url: group.primary.url }, { enableAutoPipelining: true });
     started.push({ stop: async () => featureClient.disconnect() });
     const loader = new RecommendationLoader(featureClient, createLogger("feature-loader"), defaultLoaderConfig);
+    const dynamoClient = localDynamo(dynamo.endpoint);
+    started.push({ stop: async () => dynamoClient.destroy() });
     const functions: Record<string, LocalFunction> = {
       "replica-dns-keeper": (event) => keeper.handle(event),
       "feature-loader": (event) => loadObjectsOfEvent(s3Client, loader, event),
+      "change-writer": (event) => writeChanges(dynamoClient, event as WriteRequest),
     };
     s3.onEvent((event) => {
       const records = (event as { Records?: { eventName?: string }[] }).Records ?? [];
@@ -94,6 +106,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     started.push(featureReader);
     const lambda = await startLambdaEndpoint(functions);
     started.push(lambda);
+
+    // Change feed: the listener against the local primary, delivering through the Lambda Invoke API.
+    const mappings = parseMappingFile(readFileSync(options.mappingFile, "utf8"));
+    for (const table of new Set(mappings.map((m) => m.table))) {
+      const key = mappings.find((m) => m.table === table)!.partitionKey;
+      await dynamoClient.send(new CreateTableCommand({
+        TableName: table,
+        AttributeDefinitions: [{ AttributeName: key, AttributeType: "S" }],
+        KeySchema: [{ AttributeName: key, KeyType: "HASH" }],
+        BillingMode: "PAY_PER_REQUEST",
+      })).catch((e: Error) => {
+        if (e.name !== "ResourceInUseException") throw e;
+      });
+    }
+    const listenerClient = await connectRedis({ url: group.primary.url }, { enableAutoPipelining: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+    const lambdaClient = new LambdaClient({ endpoint: lambda.endpoint, region: options.region, credentials: localCredentials });
+    const listener = new ChangeFeedListener(listenerClient, connectionsLike(listenerClient), new RoutingSink(dynamoClient, lambdaClient), dynamoClient,
+      { ...defaultListenerConfig, consumer: "make-dev", healthFile: join(options.stateDir, "listener-health.json") }, createLogger("change-feed-listener"));
+    started.push({ stop: async () => { await listener.stop(); listenerClient.disconnect(); lambdaClient.destroy(); } });
+    await listener.start(mappings);
     // The EventBridge schedule's local twin: repair drift (manual edits, missed events).
     const schedule = setInterval(() => void keeper.handle({ source: "aws.events" }).catch(() => undefined), options.keeperScheduleMs);
     started.push({ stop: async () => clearInterval(schedule) });
@@ -127,6 +159,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       restReadOnlyToken,
       featureUrl: featureReader.endpoint,
       featureBucket,
+      changeTable: mappings[0]?.table,
     };
     return { endpoints, stop };
   } catch (error) {
