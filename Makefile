@@ -36,7 +36,7 @@ webdis:
 dev: deps redis build ## Run every data path locally (foreground; Ctrl-C stops it) and write .dev/endpoints.json
 	npx tsx local/dev.ts
 
-test: deps redis chromium ## Type-check, lint and run every mocha suite on real local services
+test: deps redis chromium build ## Type-check, lint and run every mocha suite on real local services
 	npx tsc --noEmit
 	npx eslint .
 	npx mocha
@@ -44,8 +44,9 @@ test: deps redis chromium ## Type-check, lint and run every mocha suite on real 
 build: deps ## Bundle every Lambda and the listener with esbuild into dist/
 	npx tsx local/build.ts
 
-synth: deps build ## Synthesize Terraform JSON into cdktf.out/
+synth: deps build ## Synthesize Terraform JSON into cdktf.out/ and run the policy suite over it
 	npx cdktf synth
+	npx tsx infra/policy/check.ts
 
 plan: synth ## terraform init + plan for each stack
 	npx tsx infra/terraform.ts plan

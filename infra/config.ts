@@ -1,22 +1,131 @@
 // The whole system's configuration, typed in one place, with defaults a first-time user can deploy.
+// Overrides come from the environment (see README "Configuration").
+
 export interface SystemConfig {
-  /** Prefix of every resource name; one deployment per prefix and region. */
+  /** Prefix of every resource name; one deployment per name and region. */
   name: string;
   region: string;
   tags: Record<string, string>;
+  /** Each data path can be switched off; all are on by default. */
+  patterns: { changeFeed: boolean; commandApi: boolean; featureStore: boolean; replicaDns: boolean };
+  network: { cidr: string; availabilityZones: number };
+  cache: {
+    engineVersion: string;
+    nodeType: string;
+    /** Replicas besides the primary (Multi-AZ failover needs at least one). */
+    replicas: number;
+    snapshotRetentionDays: number;
+    /** `notify-keyspace-events` in the custom parameter group (ElastiCache refuses CONFIG SET). */
+    keyspaceEvents: string;
+  };
+  changeFeed: {
+    tableName: string;
+    listenerInstanceType: string;
+    /** Mappings written to the listener's mapping file (schema/change-feed-mapping.schema.json). */
+    mappings: { name: string; pattern: string; lambda?: boolean; partitionKey?: string; format?: "attributes" | "envelope" }[];
+  };
+  commandApi: {
+    allowScripts: boolean;
+    maxCommands: number;
+    /** Requests per second and burst for the REST endpoint's stage. */
+    throttle: { rate: number; burst: number };
+  };
+  featureStore: {
+    /** A separate cluster-mode-enabled group for the feature store, as in the original design. */
+    dedicatedCluster: boolean;
+    shards: number;
+    previousVersionTtlSeconds: number;
+    throttle: { rate: number; burst: number };
+  };
+  replicaDns: {
+    zoneName: string;
+    /** First label gets the replica number: `replica.cache.internal.` -> `replica1.cache.internal.` */
+    cnameTemplate: string;
+    readerName?: string;
+    primaryName?: string;
+    ttl: number;
+    scheduleMinutes: number;
+  };
+  logRetentionDays: number;
+  alarms: {
+    /** Optional e-mail subscribed to the alarm topic. */
+    email?: string;
+    newConnectionsThreshold: number;
+    currentConnectionsThreshold: number;
+    cpuPercent: number;
+    replicationLagSeconds: number;
+  };
+  /** Terraform Cloud: each stack gets a workspace `<prefix>-<stack>` when an organization is set. */
+  terraformCloud?: { organization: string; workspacePrefix: string };
 }
 
 export const defaultConfig: SystemConfig = {
   name: "ecp",
   region: "us-east-1",
   tags: { project: "elasticache-patterns", managedBy: "cdktf" },
+  patterns: { changeFeed: true, commandApi: true, featureStore: true, replicaDns: true },
+  network: { cidr: "10.40.0.0/16", availabilityZones: 2 },
+  cache: { engineVersion: "7.1", nodeType: "cache.t4g.small", replicas: 2, snapshotRetentionDays: 7, keyspaceEvents: "KEA" },
+  changeFeed: {
+    tableName: "changes",
+    listenerInstanceType: "t4g.small",
+    mappings: [{ name: "people", pattern: "person*", lambda: true }],
+  },
+  commandApi: { allowScripts: false, maxCommands: 1_000, throttle: { rate: 100, burst: 200 } },
+  featureStore: { dedicatedCluster: false, shards: 3, previousVersionTtlSeconds: 3_600, throttle: { rate: 500, burst: 1_000 } },
+  replicaDns: {
+    zoneName: "cache.internal.",
+    cnameTemplate: "replica.cache.internal.",
+    readerName: "reader.cache.internal.",
+    primaryName: "primary.cache.internal.",
+    ttl: 10,
+    scheduleMinutes: 5,
+  },
+  logRetentionDays: 30,
+  alarms: { newConnectionsThreshold: 1_000, currentConnectionsThreshold: 5_000, cpuPercent: 80, replicationLagSeconds: 5 },
+};
+
+const flag = (value: string | undefined, fallback: boolean) => (value === undefined ? fallback : value === "true");
+const whole = (name: string, value: string | undefined, fallback: number) => {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${value}"`);
+  return n;
 };
 
 /** Reads overrides from the environment (the only inputs `make plan` takes), on top of the defaults. */
 export function configFromEnvironment(env: NodeJS.ProcessEnv = process.env): SystemConfig {
-  return {
-    ...defaultConfig,
-    name: env.ECP_NAME ?? defaultConfig.name,
-    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? defaultConfig.region,
+  const d = defaultConfig;
+  const config: SystemConfig = {
+    ...d,
+    name: env.ECP_NAME ?? d.name,
+    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? d.region,
+    patterns: {
+      changeFeed: flag(env.ECP_CHANGE_FEED, d.patterns.changeFeed),
+      commandApi: flag(env.ECP_COMMAND_API, d.patterns.commandApi),
+      featureStore: flag(env.ECP_FEATURE_STORE, d.patterns.featureStore),
+      replicaDns: flag(env.ECP_REPLICA_DNS, d.patterns.replicaDns),
+    },
+    cache: {
+      ...d.cache,
+      nodeType: env.ECP_CACHE_NODE_TYPE ?? d.cache.nodeType,
+      replicas: whole("ECP_CACHE_REPLICAS", env.ECP_CACHE_REPLICAS, d.cache.replicas),
+    },
+    featureStore: { ...d.featureStore, dedicatedCluster: flag(env.ECP_FEATURE_STORE_CLUSTER, d.featureStore.dedicatedCluster) },
+    alarms: { ...d.alarms, email: env.ECP_ALARM_EMAIL || undefined },
+    terraformCloud: env.TFC_ORGANIZATION
+      ? { organization: env.TFC_ORGANIZATION, workspacePrefix: env.TFC_WORKSPACE_PREFIX ?? "elasticache-patterns" }
+      : undefined,
   };
+  validateConfig(config);
+  return config;
+}
+
+/** Refuses, before synthesis, a configuration AWS would refuse halfway through an apply. */
+export function validateConfig(config: SystemConfig): void {
+  if (!/^[a-z][a-z0-9-]{1,15}$/.test(config.name)) throw new Error(`name "${config.name}" must be 2-16 lower-case letters, digits or '-', starting with a letter`);
+  if (config.cache.replicas < 1 || config.cache.replicas > 5) throw new Error(`cache.replicas is ${config.cache.replicas}: Multi-AZ failover needs 1 to 5 replicas`);
+  if (config.network.availabilityZones < 2) throw new Error("network.availabilityZones must be at least 2 (Multi-AZ)");
+  const zone = config.replicaDns.zoneName.endsWith(".") ? config.replicaDns.zoneName : `${config.replicaDns.zoneName}.`;
+  if (!config.replicaDns.cnameTemplate.endsWith(`.${zone}`)) throw new Error(`replicaDns.cnameTemplate "${config.replicaDns.cnameTemplate}" is not inside the zone "${zone}"`);
 }

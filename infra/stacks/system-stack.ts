@@ -1,11 +1,84 @@
-import { TerraformStack } from "cdktf";
+// The whole system as one stack (one per environment: no cross-stack remote state to grant).
+import { CloudBackend, LocalBackend, NamedCloudWorkspace, TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import type { Construct } from "constructs";
 import type { SystemConfig } from "../config.js";
+import { Alarms } from "../constructs/alarms.js";
+import { Cache } from "../constructs/cache.js";
+import { ChangeFeed } from "../constructs/change-feed.js";
+import { CommandApi } from "../constructs/command-api.js";
+import { Encryption } from "../constructs/encryption.js";
+import { FeatureStore } from "../constructs/feature-store.js";
+import { Network } from "../constructs/network.js";
+import type { NodejsFunction } from "../constructs/nodejs-function.js";
+import { ReplicaDns, replicaNames } from "../constructs/replica-dns.js";
+
+/** Interface endpoints the private parts need: secrets for every Redis client, more for the listener. */
+export function interfaceEndpointsFor(config: SystemConfig): string[] {
+  const redisClients = config.patterns.changeFeed || config.patterns.commandApi || config.patterns.featureStore;
+  return [
+    ...(redisClients ? ["secretsmanager"] : []),
+    ...(config.patterns.changeFeed ? ["lambda", "ssm", "ssmmessages", "ec2messages"] : []),
+  ];
+}
 
 export class ElastiCachePatternsStack extends TerraformStack {
   constructor(scope: Construct, id: string, config: SystemConfig) {
     super(scope, id);
+    // Terraform Cloud only when asked: its backend validates a terraform binary at synth.
+    if (config.terraformCloud) {
+      new CloudBackend(this, { organization: config.terraformCloud.organization, workspaces: new NamedCloudWorkspace(`${config.terraformCloud.workspacePrefix}-${id}`) });
+    } else {
+      new LocalBackend(this, { path: `terraform.${id}.tfstate` });
+    }
     new AwsProvider(this, "aws", { region: config.region, defaultTags: [{ tags: config.tags }] });
+    new RandomProvider(this, "random");
+
+    const { name } = config;
+    const encryption = new Encryption(this, "encryption", { name });
+    const network = new Network(this, "network", {
+      name, cidr: config.network.cidr, availabilityZones: config.network.availabilityZones, encryption,
+      logRetentionDays: config.logRetentionDays, interfaceEndpoints: interfaceEndpointsFor(config),
+    });
+    const cache = new Cache(this, "cache", {
+      name, config: config.cache, encryption, network, snapshotRetentionDays: config.cache.snapshotRetentionDays,
+      featureStoreCluster: config.patterns.featureStore && config.featureStore.dedicatedCluster ? { shards: config.featureStore.shards } : undefined,
+    });
+    const parts = { name, config, encryption, network, cache };
+    const functions: NodejsFunction[] = [];
+    const output = (id: string, value: string | string[], description: string, sensitive = false) => new TerraformOutput(this, id, { value, description, sensitive });
+
+    output("primary_endpoint", cache.primaryUrl, "Redis primary endpoint (TLS; AUTH token in the secret below)");
+    output("redis_auth_secret_arn", cache.authSecret.arn, "Secrets Manager secret holding the Redis AUTH token");
+    if (cache.featureUrl) output("feature_store_endpoint", cache.featureUrl, "Cluster-mode feature store configuration endpoint (TLS)");
+
+    if (config.patterns.changeFeed) {
+      const changeFeed = new ChangeFeed(this, "change-feed", parts);
+      functions.push(changeFeed.writer);
+      output("change_table", changeFeed.table.name, "DynamoDB table the change feed writes to");
+      output("listener_instance_id", changeFeed.listener.id, "Change-feed listener instance (aws ssm start-session --target <id>)");
+    }
+    if (config.patterns.commandApi) {
+      const commandApi = new CommandApi(this, "command-api", parts);
+      functions.push(commandApi.resolver, commandApi.restFunction);
+      output("graphql_url", commandApi.graphql.uris.lookup("GRAPHQL"), "AppSync GraphQL endpoint of the command API");
+      output("api_key", commandApi.apiKey.key, "AppSync API key (sensitive: terraform output -raw api_key)", true);
+      output("rest_url", commandApi.rest.url, "Upstash-compatible REST endpoint");
+      output("rest_tokens_secret_arn", commandApi.restTokens.arn, "Secrets Manager secret with the REST tokens (readWrite, readOnly)");
+    }
+    if (config.patterns.featureStore) {
+      const featureStore = new FeatureStore(this, "feature-store", parts);
+      functions.push(featureStore.loader, featureStore.reader);
+      output("feature_bucket", featureStore.batches.bucket.bucket, "S3 bucket for nightly recommendation files (uploads load automatically)");
+      output("feature_url", featureStore.api.url, "Feature store reader: append recommendations?userId=1&rank=1");
+    }
+    if (config.patterns.replicaDns) {
+      const replicaDns = new ReplicaDns(this, "replica-dns", parts);
+      functions.push(replicaDns.keeper);
+      output("reader_cnames", replicaNames(config.replicaDns.cnameTemplate, config.cache.replicas), "Replica CNAMEs kept by the replica DNS keeper");
+      output("hosted_zone_id", replicaDns.zone.zoneId, "Private hosted zone of the replica CNAMEs");
+    }
+    new Alarms(this, "alarms", { name, config: config.alarms, encryption, cacheNodes: cache.memberIds(config.cache.replicas), functions });
   }
 }

@@ -1,0 +1,60 @@
+// Alarms to an encrypted SNS topic: the cache's connections (NewConnections > 1000 per minute, as in the
+// feature-store original), CPU, evictions and replication lag per node, and every Lambda's errors.
+import { Construct } from "constructs";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import type { SystemConfig } from "../config.js";
+import type { Encryption } from "./encryption.js";
+import type { NodejsFunction } from "./nodejs-function.js";
+
+export interface AlarmsProps {
+  name: string;
+  config: SystemConfig["alarms"];
+  encryption: Encryption;
+  /** ElastiCache member clusters (`<group>-001`, ...). */
+  cacheNodes: string[];
+  functions: NodejsFunction[];
+}
+
+export class Alarms extends Construct {
+  readonly topic: SnsTopic;
+
+  constructor(scope: Construct, id: string, props: AlarmsProps) {
+    super(scope, id);
+    const { config } = props;
+    this.topic = new SnsTopic(this, "topic", { name: `${props.name}-alarms`, kmsMasterKeyId: props.encryption.key.arn });
+    if (config.email) new SnsTopicSubscription(this, "email", { topicArn: this.topic.arn, protocol: "email", endpoint: config.email });
+    const alarm = (id: string, spec: { namespace: string; metric: string; statistic: string; threshold: number; period: number; dimensions: Record<string, string>; description: string }) =>
+      new CloudwatchMetricAlarm(this, id, {
+        alarmName: `${props.name}-${id}`,
+        alarmDescription: spec.description,
+        namespace: spec.namespace,
+        metricName: spec.metric,
+        statistic: spec.statistic,
+        period: spec.period,
+        evaluationPeriods: 1,
+        threshold: spec.threshold,
+        comparisonOperator: "GreaterThanThreshold",
+        dimensions: spec.dimensions,
+        treatMissingData: "notBreaching",
+        alarmActions: [this.topic.arn],
+        okActions: [this.topic.arn],
+      });
+    for (const node of props.cacheNodes) {
+      const dimensions = { CacheClusterId: node };
+      const cache = { namespace: "AWS/ElastiCache", dimensions };
+      alarm(`${node}-new-connections`, { ...cache, metric: "NewConnections", statistic: "Maximum", threshold: config.newConnectionsThreshold, period: 60, description: "Clients are reconnecting instead of reusing connections" });
+      alarm(`${node}-current-connections`, { ...cache, metric: "CurrentConnections", statistic: "Maximum", threshold: config.currentConnectionsThreshold, period: 60, description: "Connections approach the node's limit (65,000)" });
+      alarm(`${node}-cpu`, { ...cache, metric: "EngineCPUUtilization", statistic: "Average", threshold: config.cpuPercent, period: 300, description: "Redis's main thread is busy" });
+      alarm(`${node}-evictions`, { ...cache, metric: "Evictions", statistic: "Sum", threshold: 0, period: 300, description: "Keys are evicted: memory is full" });
+      alarm(`${node}-replication-lag`, { ...cache, metric: "ReplicationLag", statistic: "Maximum", threshold: config.replicationLagSeconds, period: 60, description: "A replica is behind its primary" });
+    }
+    for (const fn of props.functions) {
+      alarm(`${fn.node.id}-${fn.node.scope?.node.id ?? "fn"}-errors`, {
+        namespace: "AWS/Lambda", metric: "Errors", statistic: "Sum", threshold: 0, period: 300,
+        dimensions: { FunctionName: fn.function.functionName }, description: "The function failed",
+      });
+    }
+  }
+}

@@ -1,0 +1,115 @@
+// The ElastiCache replication group (cluster mode disabled): Multi-AZ with automatic failover,
+// encrypted at rest (customer key) and in transit, an AUTH token kept in Secrets Manager, snapshots,
+// a parameter group that turns on keyspace notifications, and events to an SNS topic.
+import { Construct } from "constructs";
+import { ElasticacheParameterGroup } from "@cdktf/provider-aws/lib/elasticache-parameter-group";
+import { ElasticacheReplicationGroup } from "@cdktf/provider-aws/lib/elasticache-replication-group";
+import { ElasticacheSubnetGroup } from "@cdktf/provider-aws/lib/elasticache-subnet-group";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
+import { Password } from "@cdktf/provider-random/lib/password";
+import type { SystemConfig } from "../config.js";
+import type { Encryption } from "./encryption.js";
+import type { Network } from "./network.js";
+import { policyDocument } from "./policy.js";
+
+export interface CacheProps {
+  name: string;
+  config: SystemConfig["cache"];
+  encryption: Encryption;
+  network: Network;
+  snapshotRetentionDays: number;
+}
+
+/** A Redis URL for clients: TLS (`rediss://`) to the primary (or configuration) endpoint. */
+const tlsUrl = (address: string, port: number | string) => `rediss://${address}:${port}`;
+
+export class Cache extends Construct {
+  readonly group: ElasticacheReplicationGroup;
+  readonly authSecret: SecretsmanagerSecret;
+  /** ElastiCache events (failover, node replaced, ...) go here. Not KMS-encrypted: ElastiCache cannot publish to an encrypted topic. */
+  readonly eventsTopic: SnsTopic;
+  readonly primaryUrl: string;
+  /** The optional cluster-mode-enabled group for the feature store. */
+  readonly featureGroup?: ElasticacheReplicationGroup;
+  readonly featureUrl?: string;
+  /** Known at synthesis (not a token), so alarms can be named after the nodes. */
+  readonly groupId: string;
+
+  constructor(scope: Construct, id: string, props: CacheProps & { featureStoreCluster?: { shards: number } }) {
+    super(scope, id);
+    const { config, encryption, network } = props;
+    this.groupId = `${props.name}-cache`;
+    const subnets = new ElasticacheSubnetGroup(this, "subnets", { name: `${props.name}-cache`, subnetIds: network.privateSubnetIds });
+    const parameters = new ElasticacheParameterGroup(this, "parameters", {
+      name: `${props.name}-redis7`,
+      family: "redis7",
+      description: "Keyspace notifications for the change feed (CONFIG SET is refused on ElastiCache)",
+      parameter: [{ name: "notify-keyspace-events", value: config.keyspaceEvents }],
+    });
+
+    // The token is in Terraform state (marked sensitive): keep state encrypted (Terraform Cloud does).
+    const token = new Password(this, "auth-token", { length: 64, special: false });
+    this.authSecret = new SecretsmanagerSecret(this, "auth-secret", { name: `${props.name}/redis-auth-token`, kmsKeyId: encryption.key.arn, recoveryWindowInDays: 7 });
+    new SecretsmanagerSecretVersion(this, "auth-secret-value", { secretId: this.authSecret.id, secretString: token.result });
+
+    this.eventsTopic = new SnsTopic(this, "events", { name: `${props.name}-cache-events` });
+    new SnsTopicPolicy(this, "events-policy", {
+      arn: this.eventsTopic.arn,
+      // aws:SourceOwner, not aws:SourceAccount: with the latter ElastiCache marks the topic inactive.
+      policy: policyDocument([{
+        sid: "ElastiCachePublishesEvents",
+        principals: { Service: "elasticache.amazonaws.com" },
+        actions: ["sns:Publish"],
+        resources: [this.eventsTopic.arn],
+        conditions: { StringEquals: { "aws:SourceOwner": encryption.accountId } },
+      }]),
+    });
+
+    const common = {
+      engine: "redis",
+      engineVersion: config.engineVersion,
+      nodeType: config.nodeType,
+      port: 6379,
+      subnetGroupName: subnets.name,
+      securityGroupIds: [network.cacheGroup.id],
+      atRestEncryptionEnabled: "true",
+      kmsKeyId: encryption.key.arn,
+      transitEncryptionEnabled: true,
+      authToken: token.result,
+      automaticFailoverEnabled: true,
+      multiAzEnabled: true,
+      snapshotRetentionLimit: props.snapshotRetentionDays,
+      autoMinorVersionUpgrade: "true",
+      notificationTopicArn: this.eventsTopic.arn,
+      applyImmediately: false,
+    };
+    this.group = new ElasticacheReplicationGroup(this, "group", {
+      ...common,
+      replicationGroupId: this.groupId,
+      description: `${props.name}: change feed, command API, replica DNS`,
+      numCacheClusters: config.replicas + 1,
+      parameterGroupName: parameters.name,
+    });
+    this.primaryUrl = tlsUrl(this.group.primaryEndpointAddress, this.group.port);
+
+    if (props.featureStoreCluster) {
+      this.featureGroup = new ElasticacheReplicationGroup(this, "feature-group", {
+        ...common,
+        replicationGroupId: `${props.name}-features`,
+        description: `${props.name}: feature store (cluster mode enabled)`,
+        numNodeGroups: props.featureStoreCluster.shards,
+        replicasPerNodeGroup: 1,
+        parameterGroupName: "default.redis7.cluster.on",
+      });
+      this.featureUrl = tlsUrl(this.featureGroup.configurationEndpointAddress, this.featureGroup.port);
+    }
+  }
+
+  /** The member clusters of the main group (`<group>-001`, ...), for per-node alarms. */
+  memberIds(replicas: number): string[] {
+    return Array.from({ length: replicas + 1 }, (_, i) => `${this.groupId}-${String(i + 1).padStart(3, "0")}`);
+  }
+}

@@ -1,0 +1,109 @@
+// Command API: AppSync (API key, plus IAM) with a Direct Lambda Resolver for each field, field-level
+// logs and X-Ray; and the Upstash-compatible REST endpoint on an HTTP API, both over the same core.
+import { Construct } from "constructs";
+import { AppsyncApiKey } from "@cdktf/provider-aws/lib/appsync-api-key";
+import { AppsyncDatasource } from "@cdktf/provider-aws/lib/appsync-datasource";
+import { AppsyncGraphqlApi } from "@cdktf/provider-aws/lib/appsync-graphql-api";
+import { AppsyncResolver } from "@cdktf/provider-aws/lib/appsync-resolver";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
+import { Password } from "@cdktf/provider-random/lib/password";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { SystemConfig } from "../config.js";
+import type { Cache } from "./cache.js";
+import type { Encryption } from "./encryption.js";
+import { HttpApi } from "./http-api.js";
+import type { Network } from "./network.js";
+import { NodejsFunction } from "./nodejs-function.js";
+import { assumeRolePolicy, policyDocument } from "./policy.js";
+
+export interface CommandApiProps {
+  name: string;
+  config: SystemConfig;
+  encryption: Encryption;
+  network: Network;
+  cache: Cache;
+}
+
+/** The schema's root fields, each resolved by the Lambda directly (no mapping templates). */
+export const resolvedFields = [["Query", "read"], ["Query", "getRedis"], ["Mutation", "run"], ["Mutation", "putRedis"]] as const;
+
+export class CommandApi extends Construct {
+  readonly graphql: AppsyncGraphqlApi;
+  readonly apiKey: AppsyncApiKey;
+  readonly resolver: NodejsFunction;
+  readonly rest: HttpApi;
+  readonly restFunction: NodejsFunction;
+  readonly restTokens: SecretsmanagerSecret;
+
+  constructor(scope: Construct, id: string, props: CommandApiProps) {
+    super(scope, id);
+    const { config, encryption, network, cache } = props;
+    const redisEnvironment = {
+      REDIS_URL: cache.primaryUrl,
+      REDIS_AUTH_SECRET_ARN: cache.authSecret.arn,
+      ALLOW_SCRIPTS: String(config.commandApi.allowScripts),
+      MAX_COMMANDS: String(config.commandApi.maxCommands),
+    };
+    const vpc = { subnetIds: network.privateSubnetIds, securityGroupIds: [network.functionsGroup.id] };
+    const authToken = { sid: "RedisAuthToken", actions: ["secretsmanager:GetSecretValue"], resources: [cache.authSecret.arn] };
+
+    this.resolver = new NodejsFunction(this, "resolver", {
+      bundle: "command-api", name: `${props.name}-command-api`, encryption, logRetentionDays: config.logRetentionDays,
+      environment: redisEnvironment, statements: [authToken], vpc,
+    });
+
+    const logRole = new IamRole(this, "appsync-logs-role", { name: `${props.name}-appsync-logs`, assumeRolePolicy: assumeRolePolicy("appsync.amazonaws.com") });
+    this.graphql = new AppsyncGraphqlApi(this, "graphql", {
+      name: `${props.name}-command-api`,
+      authenticationType: "API_KEY",
+      additionalAuthenticationProvider: [{ authenticationType: "AWS_IAM" }],
+      schema: readFileSync(resolve("schema", "command-api.graphql"), "utf8"),
+      xrayEnabled: true,
+      logConfig: { cloudwatchLogsRoleArn: logRole.arn, fieldLogLevel: "ERROR", excludeVerboseContent: true },
+    });
+    const logs = new CloudwatchLogGroup(this, "appsync-logs", {
+      name: `/aws/appsync/apis/${this.graphql.id}`, retentionInDays: config.logRetentionDays, kmsKeyId: encryption.key.arn,
+    });
+    new IamRolePolicy(this, "appsync-logs-policy", {
+      role: logRole.id,
+      policy: policyDocument([{ actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${logs.arn}:*`] }]),
+    });
+    // AppSync's default: the key expires after 7 days; rotate it with `terraform apply -replace`.
+    this.apiKey = new AppsyncApiKey(this, "api-key", { apiId: this.graphql.id, description: "command API console and scripts" });
+
+    const invokeRole = new IamRole(this, "datasource-role", { name: `${props.name}-appsync-lambda`, assumeRolePolicy: assumeRolePolicy("appsync.amazonaws.com") });
+    new IamRolePolicy(this, "datasource-policy", {
+      role: invokeRole.id,
+      policy: policyDocument([{ actions: ["lambda:InvokeFunction"], resources: [this.resolver.function.arn] }]),
+    });
+    const dataSource = new AppsyncDatasource(this, "datasource", {
+      apiId: this.graphql.id, name: "redis", type: "AWS_LAMBDA", serviceRoleArn: invokeRole.arn, lambdaConfig: { functionArn: this.resolver.function.arn },
+    });
+    for (const [type, field] of resolvedFields) {
+      new AppsyncResolver(this, `resolver-${type}-${field}`, { apiId: this.graphql.id, type, field, dataSource: dataSource.name, kind: "UNIT" });
+    }
+
+    // REST: read-write and read-only tokens, generated once and kept in Secrets Manager for the function.
+    const token = (name: string) => new Password(this, name, { length: 48, special: false });
+    this.restTokens = new SecretsmanagerSecret(this, "rest-tokens", { name: `${props.name}/rest-tokens`, kmsKeyId: encryption.key.arn, recoveryWindowInDays: 7 });
+    new SecretsmanagerSecretVersion(this, "rest-tokens-value", {
+      secretId: this.restTokens.id,
+      secretString: `{"readWrite":["${token("rest-token").result}"],"readOnly":["${token("rest-read-only-token").result}"]}`,
+    });
+    this.restFunction = new NodejsFunction(this, "rest", {
+      bundle: "redis-rest", name: `${props.name}-redis-rest`, encryption, logRetentionDays: config.logRetentionDays,
+      environment: { ...redisEnvironment, REST_TOKENS_SECRET_ARN: this.restTokens.arn },
+      statements: [authToken, { sid: "RestTokens", actions: ["secretsmanager:GetSecretValue"], resources: [this.restTokens.arn] }],
+      vpc,
+    });
+    this.rest = new HttpApi(this, "rest-api", {
+      name: `${props.name}-redis-rest`, target: this.restFunction, routes: ["ANY /", "ANY /{proxy+}"],
+      throttle: config.commandApi.throttle, encryption, logRetentionDays: config.logRetentionDays,
+    });
+  }
+}

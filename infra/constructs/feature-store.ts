@@ -1,0 +1,66 @@
+// Feature store: the batch-file bucket, the loader (S3 object-created and by hand), and the reader
+// behind an HTTP API (GET /recommendations), on the main group or a dedicated cluster-mode group.
+import { Construct } from "constructs";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
+import type { SystemConfig } from "../config.js";
+import type { Cache } from "./cache.js";
+import type { Encryption } from "./encryption.js";
+import { HttpApi } from "./http-api.js";
+import type { Network } from "./network.js";
+import { NodejsFunction } from "./nodejs-function.js";
+import { SecureBucket } from "./secure-bucket.js";
+
+export interface FeatureStoreProps {
+  name: string;
+  config: SystemConfig;
+  encryption: Encryption;
+  network: Network;
+  cache: Cache;
+}
+
+export class FeatureStore extends Construct {
+  readonly batches: SecureBucket;
+  readonly loader: NodejsFunction;
+  readonly reader: NodejsFunction;
+  readonly api: HttpApi;
+
+  constructor(scope: Construct, id: string, props: FeatureStoreProps) {
+    super(scope, id);
+    const { config, encryption, network, cache } = props;
+    const cluster = cache.featureUrl !== undefined;
+    const environment = {
+      REDIS_URL: cache.featureUrl ?? cache.primaryUrl,
+      REDIS_CLUSTER: String(cluster),
+      REDIS_AUTH_SECRET_ARN: cache.authSecret.arn,
+    };
+    const vpc = { subnetIds: network.privateSubnetIds, securityGroupIds: [network.functionsGroup.id] };
+    const authToken = { sid: "RedisAuthToken", actions: ["secretsmanager:GetSecretValue"], resources: [cache.authSecret.arn] };
+
+    this.batches = new SecureBucket(this, "batches", { name: `${props.name}-feature-batches-${encryption.accountId}`, encryption });
+    this.loader = new NodejsFunction(this, "loader", {
+      bundle: "feature-loader", name: `${props.name}-feature-loader`, encryption, logRetentionDays: config.logRetentionDays,
+      environment: { ...environment, PREVIOUS_VERSION_TTL_SECONDS: String(config.featureStore.previousVersionTtlSeconds), WAIT_FOR_REPLICAS: "1" },
+      statements: [authToken, { sid: "ReadBatchFiles", actions: ["s3:GetObject", "s3:GetObjectVersion"], resources: [`${this.batches.bucket.arn}/*`] }],
+      vpc, memorySize: 1024, timeout: 900,
+    });
+    const allowS3 = new LambdaPermission(this, "s3-invokes-loader", {
+      action: "lambda:InvokeFunction", functionName: this.loader.function.functionName, principal: "s3.amazonaws.com",
+      sourceArn: this.batches.bucket.arn, sourceAccount: encryption.accountId,
+    });
+    new S3BucketNotification(this, "object-created", {
+      bucket: this.batches.bucket.id,
+      lambdaFunction: [{ lambdaFunctionArn: this.loader.function.arn, events: ["s3:ObjectCreated:*"] }],
+      dependsOn: [allowS3],
+    });
+
+    this.reader = new NodejsFunction(this, "reader", {
+      bundle: "feature-reader", name: `${props.name}-feature-reader`, encryption, logRetentionDays: config.logRetentionDays,
+      environment, statements: [authToken], vpc, memorySize: 256, timeout: 5,
+    });
+    this.api = new HttpApi(this, "api", {
+      name: `${props.name}-features`, target: this.reader, routes: ["GET /recommendations", "GET /recommendations/report"],
+      throttle: config.featureStore.throttle, encryption, logRetentionDays: config.logRetentionDays,
+    });
+  }
+}

@@ -1,0 +1,110 @@
+// A VPC over two or more availability zones with private subnets only: no internet gateway, no NAT.
+// AWS APIs are reached through gateway endpoints (S3, DynamoDB) and interface endpoints for what the
+// private functions and the listener call. The DNS keeper talks to no Redis, so it runs outside the
+// VPC and reaches Route 53 (which has no VPC endpoint) without a NAT gateway.
+import { Construct } from "constructs";
+import { Fn } from "cdktf";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
+import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
+import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
+import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { Subnet } from "@cdktf/provider-aws/lib/subnet";
+import { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import type { Encryption } from "./encryption.js";
+import { assumeRolePolicy, policyDocument } from "./policy.js";
+
+export interface NetworkProps {
+  name: string;
+  cidr: string;
+  availabilityZones: number;
+  encryption: Encryption;
+  logRetentionDays: number;
+  /** Interface endpoints to create (service suffixes: `secretsmanager`, `lambda`, `ssm`, ...). */
+  interfaceEndpoints: string[];
+}
+
+export class Network extends Construct {
+  readonly vpc: Vpc;
+  readonly privateSubnetIds: string[];
+  /** Functions that talk to Redis. */
+  readonly functionsGroup: SecurityGroup;
+  /** The change-feed listener instance. */
+  readonly listenerGroup: SecurityGroup;
+  /** The cache: admits the Redis port from the two groups above only. */
+  readonly cacheGroup: SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: NetworkProps) {
+    super(scope, id);
+    const zones = new DataAwsAvailabilityZones(this, "zones", { state: "available" });
+    this.vpc = new Vpc(this, "vpc", { cidrBlock: props.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: props.name } });
+    // The default group admits nothing: every resource gets a group of its own.
+    new DefaultSecurityGroup(this, "default", { vpcId: this.vpc.id });
+
+    const routes = new RouteTable(this, "private-routes", { vpcId: this.vpc.id, tags: { Name: `${props.name}-private` } });
+    this.privateSubnetIds = Array.from({ length: props.availabilityZones }, (_, i) => {
+      const subnet = new Subnet(this, `private-${i}`, {
+        vpcId: this.vpc.id,
+        cidrBlock: Fn.cidrsubnet(props.cidr, 4, i),
+        availabilityZone: Fn.element(zones.names, i),
+        mapPublicIpOnLaunch: false,
+        tags: { Name: `${props.name}-private-${i}` },
+      });
+      new RouteTableAssociation(this, `private-${i}-routes`, { subnetId: subnet.id, routeTableId: routes.id });
+      return subnet.id;
+    });
+
+    const group = (name: string, description: string) =>
+      new SecurityGroup(this, name, { name: `${props.name}-${name}`, description, vpcId: this.vpc.id, tags: { Name: `${props.name}-${name}` } });
+    this.functionsGroup = group("functions", "Lambda functions that talk to Redis");
+    this.listenerGroup = group("listener", "Change-feed listener instance");
+    this.cacheGroup = group("cache", "ElastiCache: the Redis port from functions and the listener only");
+    const endpointsGroup = group("endpoints", "Interface endpoints: HTTPS from functions and the listener only");
+
+    for (const [name, client] of [["functions", this.functionsGroup], ["listener", this.listenerGroup]] as const) {
+      new VpcSecurityGroupIngressRule(this, `cache-from-${name}`, {
+        securityGroupId: this.cacheGroup.id, referencedSecurityGroupId: client.id, ipProtocol: "tcp", fromPort: 6379, toPort: 6379, description: `Redis from ${name}`,
+      });
+      new VpcSecurityGroupIngressRule(this, `endpoints-from-${name}`, {
+        securityGroupId: endpointsGroup.id, referencedSecurityGroupId: client.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, description: `HTTPS from ${name}`,
+      });
+      new VpcSecurityGroupEgressRule(this, `${name}-to-cache`, {
+        securityGroupId: client.id, referencedSecurityGroupId: this.cacheGroup.id, ipProtocol: "tcp", fromPort: 6379, toPort: 6379, description: "Redis",
+      });
+      // AWS APIs over HTTPS: interface endpoints in the VPC and the S3 / DynamoDB gateway endpoints (no route goes further).
+      new VpcSecurityGroupEgressRule(this, `${name}-to-aws-apis`, {
+        securityGroupId: client.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "AWS APIs through VPC endpoints",
+      });
+    }
+
+    for (const service of ["s3", "dynamodb"]) {
+      new VpcEndpoint(this, `${service}-gateway`, {
+        vpcId: this.vpc.id, serviceName: `com.amazonaws.${props.encryption.region}.${service}`, vpcEndpointType: "Gateway", routeTableIds: [routes.id],
+        tags: { Name: `${props.name}-${service}` },
+      });
+    }
+    for (const service of props.interfaceEndpoints) {
+      new VpcEndpoint(this, `${service}-interface`, {
+        vpcId: this.vpc.id, serviceName: `com.amazonaws.${props.encryption.region}.${service}`, vpcEndpointType: "Interface",
+        privateDnsEnabled: true, subnetIds: this.privateSubnetIds, securityGroupIds: [endpointsGroup.id],
+        tags: { Name: `${props.name}-${service}` },
+      });
+    }
+
+    // Flow logs of rejected traffic: what tried to get in (or out) that the groups refused.
+    const flowLogs = new CloudwatchLogGroup(this, "flow-logs", { name: `/vpc/${props.name}/flow-logs`, retentionInDays: props.logRetentionDays, kmsKeyId: props.encryption.key.arn });
+    const flowRole = new IamRole(this, "flow-logs-role", { name: `${props.name}-flow-logs`, assumeRolePolicy: assumeRolePolicy("vpc-flow-logs.amazonaws.com") });
+    new IamRolePolicy(this, "flow-logs-policy", {
+      role: flowRole.id,
+      policy: policyDocument([{ actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], resources: [flowLogs.arn, `${flowLogs.arn}:*`] }]),
+    });
+    new FlowLog(this, "flow-log", { vpcId: this.vpc.id, trafficType: "REJECT", logDestination: flowLogs.arn, iamRoleArn: flowRole.arn });
+  }
+}

@@ -1,0 +1,85 @@
+// One Lambda function, set up once: the esbuild bundle as an asset, its own least-privilege role, a log
+// group with retention, X-Ray, a dead-letter queue for asynchronous invocations, and VPC access when asked.
+import { Construct } from "constructs";
+import { AssetType, Fn, TerraformAsset } from "cdktf";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { resolve } from "node:path";
+import type { Encryption } from "./encryption.js";
+import { assumeRolePolicy, policyDocument, type Statement } from "./policy.js";
+
+export interface NodejsFunctionProps {
+  /** The folder under `functions/` (and `dist/`). */
+  bundle: string;
+  name: string;
+  encryption: Encryption;
+  logRetentionDays: number;
+  environment?: Record<string, string>;
+  /** What the function may do besides logging and tracing. */
+  statements?: Statement[];
+  vpc?: { subnetIds: string[]; securityGroupIds: string[] };
+  memorySize?: number;
+  timeout?: number;
+  /** 1 for functions that must never run twice at once (the DNS keeper). */
+  reservedConcurrency?: number;
+}
+
+export class NodejsFunction extends Construct {
+  readonly function: LambdaFunction;
+  readonly role: IamRole;
+  readonly logGroup: CloudwatchLogGroup;
+  readonly deadLetterQueue: SqsQueue;
+
+  constructor(scope: Construct, id: string, props: NodejsFunctionProps) {
+    super(scope, id);
+    const { encryption } = props;
+    // Absolute: relative asset paths resolve against cdktf.json's folder, not this file's.
+    const asset = new TerraformAsset(this, "code", { path: resolve("dist", props.bundle), type: AssetType.ARCHIVE });
+    this.logGroup = new CloudwatchLogGroup(this, "logs", {
+      name: `/aws/lambda/${props.name}`,
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: encryption.key.arn,
+    });
+    this.deadLetterQueue = new SqsQueue(this, "dlq", {
+      name: `${props.name}-dlq`,
+      messageRetentionSeconds: 1_209_600,
+      kmsMasterKeyId: encryption.key.arn,
+    });
+    this.role = new IamRole(this, "role", { name: `${props.name}-fn`, assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com") });
+    const statements: Statement[] = [
+      { sid: "OwnLogGroup", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${this.logGroup.arn}:*`] },
+      // X-Ray and VPC network interfaces accept no narrower resource than "*".
+      { sid: "Tracing", actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources: ["*"] },
+      { sid: "DeadLetters", actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.arn] },
+      { sid: "EncryptedEnvironmentAndQueue", actions: ["kms:Decrypt", "kms:GenerateDataKey"], resources: [encryption.key.arn] },
+      ...(props.vpc
+        ? [{ sid: "VpcNetworkInterfaces", actions: ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], resources: ["*"] }]
+        : []),
+      ...(props.statements ?? []),
+    ];
+    const policy = new IamRolePolicy(this, "policy", { name: "least-privilege", role: this.role.id, policy: policyDocument(statements) });
+    this.function = new LambdaFunction(this, "function", {
+      functionName: props.name,
+      role: this.role.arn,
+      runtime: "nodejs22.x",
+      architectures: ["arm64"],
+      handler: "index.handler",
+      filename: asset.path,
+      // AWS compares a base64 SHA-256; the asset's own hash would show a change on every plan.
+      sourceCodeHash: Fn.filebase64sha256(asset.path),
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? 30,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      kmsKeyArn: encryption.key.arn,
+      environment: { variables: { NODE_OPTIONS: "--enable-source-maps", ...props.environment } },
+      tracingConfig: { mode: "Active" },
+      deadLetterConfig: { targetArn: this.deadLetterQueue.arn },
+      loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
+      vpcConfig: props.vpc,
+      dependsOn: [this.logGroup, policy],
+    });
+  }
+}

@@ -1,0 +1,246 @@
+import { expect } from "chai";
+import { Testing } from "cdktf";
+import { readFileSync } from "node:fs";
+import { configFromEnvironment, defaultConfig, type SystemConfig } from "../infra/config.js";
+import { resolvedFields } from "../infra/constructs/command-api.js";
+import { rules, runPolicy, type ResourceConfig, type TerraformJson } from "../infra/policy/rules.js";
+import { ElastiCachePatternsStack } from "../infra/stacks/system-stack.js";
+
+type Json = TerraformJson & { output?: Record<string, { value: unknown; sensitive?: boolean }>; terraform?: Record<string, unknown> };
+
+const synth = (config: SystemConfig = defaultConfig): Json => JSON.parse(Testing.synth(new ElastiCachePatternsStack(Testing.app(), "test", config)));
+const of = (json: Json, type: string) => Object.entries(json.resource?.[type] ?? {});
+const one = (json: Json, type: string, where: (r: ResourceConfig) => boolean = () => true) => {
+  const found = of(json, type).filter(([, r]) => where(r));
+  expect(found, `${type} matching`).to.have.length(1);
+  return { name: found[0][0], config: found[0][1], ref: (attr: string) => `\${${type}.${found[0][0]}.${attr}}` };
+};
+
+describe("infrastructure (synthesized Terraform JSON)", function () {
+  this.timeout(60_000);
+  let json: Json;
+  before(() => {
+    json = synth();
+  });
+
+  it("network: private subnets over two zones, gateway and interface endpoints, no internet path", () => {
+    const subnets = of(json, "aws_subnet");
+    expect(subnets).to.have.length(2);
+    expect(subnets.every(([, s]) => s.map_public_ip_on_launch === false)).to.equal(true);
+    expect(json.resource?.aws_internet_gateway).to.equal(undefined);
+    expect(json.resource?.aws_nat_gateway).to.equal(undefined);
+    const endpoints = of(json, "aws_vpc_endpoint").map(([, e]) => `${e.vpc_endpoint_type}:${String(e.service_name).split(".").pop()}`).sort();
+    expect(endpoints).to.deep.equal(["Gateway:dynamodb", "Gateway:s3", "Interface:ec2messages", "Interface:lambda", "Interface:secretsmanager", "Interface:ssm", "Interface:ssmmessages"]);
+  });
+
+  it("the cache admits the Redis port only from the functions' and the listener's groups", () => {
+    const cacheGroup = one(json, "aws_security_group", (g) => String(g.name).endsWith("-cache"));
+    const ingress = of(json, "aws_vpc_security_group_ingress_rule").filter(([, r]) => r.security_group_id === cacheGroup.ref("id"));
+    expect(ingress.map(([, r]) => [r.from_port, r.to_port, r.referenced_security_group_id])).to.deep.equal([
+      [6379, 6379, one(json, "aws_security_group", (g) => String(g.name).endsWith("-functions")).ref("id")],
+      [6379, 6379, one(json, "aws_security_group", (g) => String(g.name).endsWith("-listener")).ref("id")],
+    ]);
+    expect(ingress.every(([, r]) => r.cidr_ipv4 === undefined)).to.equal(true);
+  });
+
+  it("cache: Multi-AZ replication group, encrypted, AUTH token from Secrets Manager, its parameter group and events topic", () => {
+    const group = one(json, "aws_elasticache_replication_group");
+    const parameters = one(json, "aws_elasticache_parameter_group");
+    const topic = one(json, "aws_sns_topic", (t) => String(t.name).endsWith("cache-events"));
+    const token = one(json, "random_password", (p) => p.length === 64);
+    expect(Testing.toHaveResourceWithProperties(JSON.stringify(json), "aws_elasticache_replication_group", {
+      num_cache_clusters: 3, automatic_failover_enabled: true, multi_az_enabled: true, transit_encryption_enabled: true, at_rest_encryption_enabled: "true",
+    })).to.equal(true);
+    expect(group.config.parameter_group_name).to.equal(parameters.ref("name"));
+    expect(parameters.config.parameter).to.deep.equal([{ name: "notify-keyspace-events", value: "KEA" }]);
+    expect(group.config.notification_topic_arn).to.equal(topic.ref("arn"));
+    expect(group.config.auth_token).to.equal(token.ref("result"));
+    expect(one(json, "aws_secretsmanager_secret_version", (v) => v.secret_string === token.ref("result")).config.secret_id).to.contain("aws_secretsmanager_secret.");
+    expect(topic.config.kms_master_key_id).to.equal(undefined);
+    expect(String(one(json, "aws_sns_topic_policy").config.policy)).to.contain("aws:SourceOwner");
+  });
+
+  it("change feed: table with PITR, SSE and TTL; private listener with IMDSv2 and an encrypted disk; config without secrets", () => {
+    const table = one(json, "aws_dynamodb_table");
+    expect(table.config).to.deep.include({ billing_mode: "PAY_PER_REQUEST", hash_key: "id", ttl: { attribute_name: "_expiresAt", enabled: true } });
+    const instance = one(json, "aws_instance");
+    expect(instance.config).to.deep.include({ associate_public_ip_address: false });
+    expect((instance.config.metadata_options as ResourceConfig).http_tokens).to.equal("required");
+    expect((instance.config.root_block_device as ResourceConfig).encrypted).to.equal(true);
+    expect(String(instance.config.subnet_id)).to.contain("aws_subnet.");
+    expect(String(instance.config.user_data)).to.contain("systemctl enable --now changefeed");
+    const objects = Object.fromEntries(of(json, "aws_s3_object").map(([, o]) => [o.key, o]));
+    expect(Object.keys(objects).sort()).to.deep.equal(["listener/listener.json", "listener/listener.zip", "listener/mappings.json"]);
+    const listenerConfig = String(objects["listener/listener.json"].content);
+    expect(listenerConfig).to.contain("redisAuthSecretArn").and.not.contain("random_password");
+    const writer = one(json, "aws_lambda_function", (f) => String(f.function_name).endsWith("change-writer"));
+    expect(String(objects["listener/mappings.json"].content)).to.contain(writer.ref("function_name"));
+    const writerPolicy = one(json, "aws_iam_role_policy", (p) => String(p.role).includes("writer"));
+    expect(JSON.parse(String(writerPolicy.config.policy)).Statement.find((s: { Sid: string }) => s.Sid === "WriteItems")).to.deep.include({ Action: ["dynamodb:PutItem"], Resource: table.ref("arn") });
+  });
+
+  it("command API: AppSync with API key and IAM, the schema file, a Direct Lambda Resolver per field, field-level logs", () => {
+    const api = one(json, "aws_appsync_graphql_api");
+    expect(api.config.authentication_type).to.equal("API_KEY");
+    expect(api.config.additional_authentication_provider).to.deep.equal([{ authentication_type: "AWS_IAM" }]);
+    expect(api.config.schema).to.equal(readFileSync("schema/command-api.graphql", "utf8"));
+    expect((api.config.log_config as ResourceConfig).field_log_level).to.equal("ERROR");
+    const source = one(json, "aws_appsync_datasource");
+    const resolver = one(json, "aws_lambda_function", (f) => String(f.function_name).endsWith("command-api"));
+    expect((source.config.lambda_config as ResourceConfig).function_arn).to.equal(resolver.ref("arn"));
+    const resolvers = of(json, "aws_appsync_resolver").map(([, r]) => `${r.type}.${r.field} ${r.data_source} ${r.request_template}`).sort();
+    expect(resolvers).to.deep.equal(resolvedFields.map(([type, field]) => `${type}.${field} ${source.ref("name")} undefined`).sort());
+    const routes = of(json, "aws_apigatewayv2_route").map(([, r]) => r.route_key).sort();
+    expect(routes).to.deep.equal(["ANY /", "ANY /{proxy+}", "GET /recommendations", "GET /recommendations/report"]);
+  });
+
+  it("feature store: object-created events trigger the loader; the reader sits behind a throttled HTTP API", () => {
+    const loader = one(json, "aws_lambda_function", (f) => String(f.function_name).endsWith("feature-loader"));
+    const notification = one(json, "aws_s3_bucket_notification");
+    expect(notification.config.lambda_function).to.deep.equal([{ lambda_function_arn: loader.ref("arn"), events: ["s3:ObjectCreated:*"] }]);
+    expect(one(json, "aws_lambda_permission", (p) => p.principal === "s3.amazonaws.com").config.function_name).to.equal(loader.ref("function_name"));
+    for (const [, stage] of of(json, "aws_apigatewayv2_stage")) {
+      expect(Number((stage.default_route_settings as ResourceConfig).throttling_rate_limit)).to.be.greaterThan(0);
+    }
+  });
+
+  it("replica DNS: private zone on the VPC; the keeper is subscribed to the cache's topic and scheduled, one at a time, outside the VPC", () => {
+    const zone = one(json, "aws_route53_zone");
+    expect(zone.config.vpc).to.deep.equal([{ vpc_id: one(json, "aws_vpc").ref("id") }]);
+    const keeper = one(json, "aws_lambda_function", (f) => String(f.function_name).endsWith("replica-dns-keeper"));
+    const subscription = one(json, "aws_sns_topic_subscription", (s) => s.protocol === "lambda");
+    expect(subscription.config.endpoint).to.equal(keeper.ref("arn"));
+    expect(subscription.config.topic_arn).to.equal(one(json, "aws_sns_topic", (t) => String(t.name).endsWith("cache-events")).ref("arn"));
+    const rule = one(json, "aws_cloudwatch_event_rule");
+    expect(rule.config.schedule_expression).to.equal("rate(5 minutes)");
+    expect(one(json, "aws_cloudwatch_event_target").config.arn).to.equal(keeper.ref("arn"));
+    expect(keeper.config.reserved_concurrent_executions).to.equal(1);
+    expect(keeper.config.vpc_config).to.equal(undefined);
+    expect(((keeper.config.environment as ResourceConfig).variables as Record<string, string>).CNAME_TEMPLATE).to.equal("replica.cache.internal.");
+  });
+
+  it("every Lambda: current runtime, tracing, a DLQ, its own log group with retention and its own role", () => {
+    const functions = of(json, "aws_lambda_function");
+    expect(functions).to.have.length(6);
+    const roles = new Set(functions.map(([, f]) => f.role));
+    expect(roles.size).to.equal(6);
+    for (const [, f] of functions) {
+      expect(f).to.deep.include({ runtime: "nodejs22.x", tracing_config: { mode: "Active" } });
+      expect(String((f.dead_letter_config as ResourceConfig).target_arn)).to.contain("aws_sqs_queue.");
+      expect(String(f.source_code_hash)).to.match(/^\$\{filebase64sha256\(/);
+    }
+    expect(of(json, "aws_cloudwatch_log_group").every(([, g]) => g.retention_in_days === 30)).to.equal(true);
+  });
+
+  it("alarms: NewConnections > 1000 per minute on every node (as in the original), CPU, evictions, lag, and every Lambda's errors", () => {
+    const alarms = of(json, "aws_cloudwatch_metric_alarm").map(([, a]) => a);
+    const newConnections = alarms.filter((a) => a.metric_name === "NewConnections");
+    expect(newConnections.map((a) => (a.dimensions as Record<string, string>).CacheClusterId)).to.deep.equal(["ecp-cache-001", "ecp-cache-002", "ecp-cache-003"]);
+    expect(newConnections.every((a) => a.threshold === 1000 && a.statistic === "Maximum" && a.period === 60)).to.equal(true);
+    for (const metric of ["CurrentConnections", "EngineCPUUtilization", "Evictions", "ReplicationLag"]) expect(alarms.filter((a) => a.metric_name === metric)).to.have.length(3);
+    expect(alarms.filter((a) => a.metric_name === "Errors")).to.have.length(6);
+    const topic = one(json, "aws_sns_topic", (t) => String(t.name).endsWith("-alarms"));
+    expect(alarms.every((a) => (a.alarm_actions as string[])[0] === topic.ref("arn"))).to.equal(true);
+  });
+
+  it("outputs what a user needs, the API key marked sensitive", () => {
+    expect(Object.keys(json.output ?? {}).sort()).to.deep.equal([
+      "api_key", "change_table", "feature_bucket", "feature_url", "graphql_url", "hosted_zone_id", "listener_instance_id",
+      "primary_endpoint", "reader_cnames", "redis_auth_secret_arn", "rest_tokens_secret_arn", "rest_url",
+    ]);
+    expect(json.output?.api_key.sensitive).to.equal(true);
+    expect(json.output?.reader_cnames.value).to.deep.equal(["replica1.cache.internal.", "replica2.cache.internal."]);
+  });
+
+  it("patterns switch off, and the feature store can have its own cluster-mode group", () => {
+    const minimal = synth({ ...defaultConfig, patterns: { changeFeed: false, commandApi: false, featureStore: true, replicaDns: false } });
+    expect(minimal.resource?.aws_appsync_graphql_api).to.equal(undefined);
+    expect(minimal.resource?.aws_instance).to.equal(undefined);
+    expect(minimal.resource?.aws_route53_zone).to.equal(undefined);
+    expect(of(minimal, "aws_vpc_endpoint").map(([, e]) => String(e.service_name).split(".").pop()).sort()).to.deep.equal(["dynamodb", "s3", "secretsmanager"]);
+    const dedicated = synth({ ...defaultConfig, featureStore: { ...defaultConfig.featureStore, dedicatedCluster: true } });
+    const groups = of(dedicated, "aws_elasticache_replication_group").map(([, g]) => g);
+    expect(groups).to.have.length(2);
+    expect(groups.find((g) => g.num_node_groups)).to.deep.include({ num_node_groups: 3, replicas_per_node_group: 1, parameter_group_name: "default.redis7.cluster.on" });
+    const loader = one(dedicated, "aws_lambda_function", (f) => String(f.function_name).endsWith("feature-loader"));
+    expect(((loader.config.environment as ResourceConfig).variables as Record<string, string>).REDIS_CLUSTER).to.equal("true");
+  });
+
+  it("Terraform Cloud: a named workspace per stack when TFC_ORGANIZATION is set, a local backend otherwise", () => {
+    expect((json.terraform?.backend as Record<string, unknown>).local).to.deep.equal({ path: "terraform.test.tfstate" });
+    const cloud = synth(configFromEnvironment({ TFC_ORGANIZATION: "acme", TFC_WORKSPACE_PREFIX: "cache" }));
+    expect(cloud.terraform?.cloud).to.deep.equal({ organization: "acme", workspaces: { name: "cache-test" } });
+  });
+
+  it("configuration: overrides from the environment, and clear errors before synthesis", () => {
+    const config = configFromEnvironment({ ECP_NAME: "prod", AWS_REGION: "eu-west-1", ECP_CACHE_REPLICAS: "3", ECP_COMMAND_API: "false" });
+    expect(config).to.deep.include({ name: "prod", region: "eu-west-1" });
+    expect(config.cache.replicas).to.equal(3);
+    expect(config.patterns.commandApi).to.equal(false);
+    expect(() => configFromEnvironment({ ECP_CACHE_REPLICAS: "0" })).to.throw(/Multi-AZ failover needs 1 to 5 replicas/);
+    expect(() => configFromEnvironment({ ECP_NAME: "Bad_Name" })).to.throw(/name "Bad_Name"/);
+    expect(() => configFromEnvironment({ ECP_CACHE_REPLICAS: "two" })).to.throw(/ECP_CACHE_REPLICAS must be a whole number/);
+  });
+
+  describe("policy suite", () => {
+    it("every rule passes on every synthesized resource", () => {
+      const report = runPolicy(json);
+      console.log(`      policy: ${report.rulesRun} rules ran over ${report.resourcesChecked} resources (${report.checks} checks)`);
+      expect(report.findings).to.deep.equal([]);
+      for (const rule of rules) {
+        const covered = rule.types.some((t) => of(json, t).length > 0);
+        expect(covered, `${rule.id} found no resource to check`).to.equal(true);
+      }
+    });
+
+    // One deliberately bad resource per rule; the rule must catch it.
+    const bad: Record<string, TerraformJson> = {
+      "ECP-CACHE-AT-REST": { resource: { aws_elasticache_replication_group: { g: { at_rest_encryption_enabled: "false" } } } },
+      "ECP-CACHE-IN-TRANSIT": { resource: { aws_elasticache_replication_group: { g: { transit_encryption_enabled: true } } } },
+      "ECP-CACHE-FAILOVER": { resource: { aws_elasticache_replication_group: { g: { automatic_failover_enabled: true, multi_az_enabled: false } } } },
+      "ECP-DYNAMODB-PITR": { resource: { aws_dynamodb_table: { t: { point_in_time_recovery: { enabled: false } } } } },
+      "ECP-DYNAMODB-CMK": { resource: { aws_dynamodb_table: { t: { server_side_encryption: { enabled: true } } } } },
+      "ECP-LAMBDA-TRACING": { resource: { aws_lambda_function: { f: { tracing_config: { mode: "PassThrough" } } } } },
+      "ECP-LAMBDA-DLQ": { resource: { aws_lambda_function: { f: {} } } },
+      "ECP-LAMBDA-RUNTIME": { resource: { aws_lambda_function: { f: { runtime: "nodejs16.x" } } } },
+      "ECP-LAMBDA-ENV-ENCRYPTED": { resource: { aws_lambda_function: { f: { runtime: "nodejs22.x" } } } },
+      "ECP-LAMBDA-NO-SECRETS-IN-ENV": { resource: { aws_lambda_function: { f: { environment: { variables: { REDIS_PASSWORD: "hunter2" } } } } } },
+      "ECP-LAMBDA-REDIS-IN-VPC": { resource: { aws_lambda_function: { f: { environment: { variables: { REDIS_URL: "rediss://x" } } } } } },
+      "ECP-APPSYNC-LOGGING": { resource: { aws_appsync_graphql_api: { a: { log_config: { cloudwatch_logs_role_arn: "r", field_log_level: "NONE" } } } } },
+      "ECP-API-STAGE-ACCESS-LOGS": { resource: { aws_apigatewayv2_stage: { s: { name: "$default" } } } },
+      "ECP-API-STAGE-THROTTLING": { resource: { aws_apigatewayv2_stage: { s: { default_route_settings: { detailed_metrics_enabled: true } } } } },
+      "ECP-S3-PUBLIC-ACCESS-BLOCKED": { resource: { aws_s3_bucket: { b: {} }, aws_s3_bucket_public_access_block: { p: { bucket: "${aws_s3_bucket.b.id}", block_public_acls: true } } } },
+      "ECP-S3-ENCRYPTED-KMS": { resource: { aws_s3_bucket: { b: {} }, aws_s3_bucket_server_side_encryption_configuration: { e: { bucket: "${aws_s3_bucket.b.id}", rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }] } } } },
+      "ECP-S3-VERSIONED": { resource: { aws_s3_bucket: { b: {} }, aws_s3_bucket_versioning: { v: { bucket: "${aws_s3_bucket.b.id}", versioning_configuration: { status: "Suspended" } } } } },
+      "ECP-S3-ACLS-DISABLED": { resource: { aws_s3_bucket: { b: {} } } },
+      "ECP-EC2-IMDSV2": { resource: { aws_instance: { i: { metadata_options: { http_tokens: "optional" } } } } },
+      "ECP-EC2-EBS-ENCRYPTED": { resource: { aws_instance: { i: { root_block_device: { encrypted: false } } } } },
+      "ECP-EC2-NO-PUBLIC-IP": { resource: { aws_instance: { i: { associate_public_ip_address: true } } } },
+      "ECP-EC2-ROLE-NO-SECRETS": { resource: { aws_instance: { i: { iam_instance_profile: "p", user_data: "export AUTH_TOKEN=abc\nauth_token: abc" } } } },
+      "ECP-SUBNET-NO-AUTO-PUBLIC-IP": { resource: { aws_subnet: { s: { map_public_ip_on_launch: true } } } },
+      "ECP-NO-WORLD-INGRESS": { resource: { aws_vpc_security_group_ingress_rule: { r: { cidr_ipv4: "0.0.0.0/0", from_port: 22, to_port: 22 } } } },
+      "ECP-IAM-NO-WILDCARD-ACTIONS": { resource: { aws_iam_role_policy: { p: { policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: ["s3:*"], Resource: "*" }] }) } } } },
+      "ECP-LOGS-RETENTION-KMS": { resource: { aws_cloudwatch_log_group: { l: { retention_in_days: 30 } } } },
+      "ECP-SNS-ENCRYPTED": { resource: { aws_sns_topic: { t: { name: "plain" } } } },
+      "ECP-SQS-ENCRYPTED": { resource: { aws_sqs_queue: { q: { name: "plain" } } } },
+      "ECP-SECRETS-CMK": { resource: { aws_secretsmanager_secret: { s: { name: "plain" } } } },
+      "ECP-KMS-ROTATION": { resource: { aws_kms_key: { k: { enable_key_rotation: false } } } },
+      "ECP-VPC-FLOW-LOGS-DEFAULT-SG": { resource: { aws_vpc: { v: {} }, aws_flow_log: { f: { vpc_id: "${aws_vpc.v.id}" } }, aws_default_security_group: { d: { vpc_id: "${aws_vpc.v.id}", ingress: [{ from_port: 0 }] } } } },
+    };
+
+    it("has a deliberately bad resource for every rule", () => {
+      expect(Object.keys(bad).sort()).to.deep.equal(rules.map((r) => r.id).sort());
+    });
+    for (const rule of rules) {
+      it(`${rule.id} catches a bad resource${rule.checkov ? ` (${rule.checkov})` : ""}`, () => {
+        const findings = runPolicy(bad[rule.id] ?? {}, [rule]).findings;
+        expect(findings, rule.title).to.have.length.greaterThan(0);
+        expect(findings[0].message).to.be.a("string").and.not.equal("");
+      });
+    }
+    it("allows a Deny with s3:* (the TLS-only bucket policy) but not an Allow", () => {
+      const deny = { resource: { aws_s3_bucket_policy: { p: { policy: JSON.stringify({ Statement: [{ Effect: "Deny", Action: "s3:*", Resource: "*" }] }) } } } };
+      expect(runPolicy(deny, rules.filter((r) => r.id === "ECP-IAM-NO-WILDCARD-ACTIONS")).findings).to.deep.equal([]);
+    });
+  });
+});
