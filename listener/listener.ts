@@ -349,8 +349,8 @@ export class ChangeFeedListener {
     }
     await this.deliver(oldest);
     const ids = entries.map(([id]) => id);
-    await this.client.xack(this.config.journalKey, this.config.group, ...ids);
-    await this.client.xdel(this.config.journalKey, ...ids);
+    // Atomic: a crash between the two would leave entries acknowledged but never removed.
+    await this.client.multi().xack(this.config.journalKey, this.config.group, ...ids).xdel(this.config.journalKey, ...ids).exec();
   }
 
   private async consumePending(): Promise<void> {
