@@ -8,6 +8,7 @@ import { writeFileSync, renameSync } from "node:fs";
 import { deletedAttribute, type Change } from "../functions/change-writer/writer.js";
 import { errorMessage, type Logger } from "../functions/shared/log.js";
 import { backoffDelay, sleep } from "../functions/shared/retry.js";
+import { primaryNodes } from "../functions/shared/redis-client.js";
 import { changeOf, internalPrefix, keyOfPartitionKey, parseMapping, partitionKeyOf, type CompiledMapping, type Snapshot } from "./mappings.js";
 import type { ChangeSink } from "./sinks.js";
 
@@ -84,7 +85,6 @@ export const connectionsLike = (client: Redis | Cluster) => (node?: Redis): Redi
   return (client as Cluster).isCluster ? (client as Cluster).duplicate([], { redisOptions: own }) : (client as Redis).duplicate(own);
 };
 
-const primariesOf = (client: Redis | Cluster): Redis[] => ((client as Cluster).isCluster ? (client as Cluster).nodes("master") : [client as Redis]);
 
 export class ChangeFeedListener {
   readonly counters: ListenerCounters = { seen: 0, coalesced: 0, written: 0, skipped: 0, retried: 0, deadLettered: 0, rescanned: 0, dropped: 0, lagMs: 0 };
@@ -187,7 +187,7 @@ export class ChangeFeedListener {
   }
 
   private async subscribe(): Promise<void> {
-    this.subscribers = primariesOf(this.client).map((node) => this.connect(node) as Redis);
+    this.subscribers = primaryNodes(this.client).map((node) => this.connect(node) as Redis);
     await Promise.all(
       this.subscribers.map(async (subscriber, i) => {
         subscriber.on("pmessage", (_pattern: string, channel: string, key: string) => this.onNotification(channel, key));
@@ -247,7 +247,7 @@ export class ChangeFeedListener {
   private async rescan(mappings: CompiledMapping[], deletes: boolean): Promise<void> {
     let queued = 0;
     for (const mapping of mappings) {
-      for (const node of primariesOf(this.client)) {
+      for (const node of primaryNodes(this.client)) {
         let cursor = "0";
         do {
           const [next, keys] = await node.scan(cursor, "MATCH", mapping.scanPattern, "COUNT", 1_000);

@@ -2,6 +2,7 @@
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Cluster, Redis } from "ioredis";
 import { deletedAttribute, reservedAttributes, type Change } from "../functions/change-writer/writer.js";
+import { primaryNodes } from "../functions/shared/redis-client.js";
 import { changeOf, keyOfPartitionKey, partitionKeyOf, type CompiledMapping } from "./mappings.js";
 import type { ChangeSink } from "./sinks.js";
 
@@ -18,11 +19,10 @@ export interface ReconcileReport {
   repaired: number;
 }
 
-const primariesOf = (client: Redis | Cluster): Redis[] => ((client as Cluster).isCluster ? (client as Cluster).nodes("master") : [client as Redis]);
 
 async function redisState(client: Redis | Cluster, mapping: CompiledMapping): Promise<Map<string, Record<string, string>>> {
   const state = new Map<string, Record<string, string>>();
-  for (const node of primariesOf(client)) {
+  for (const node of primaryNodes(client)) {
     let cursor = "0";
     do {
       const [next, keys] = await node.scan(cursor, "MATCH", mapping.scanPattern, "COUNT", 1_000, "TYPE", "hash");

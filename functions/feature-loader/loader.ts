@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import type { Cluster, Redis } from "ioredis";
 import type { Logger } from "../shared/log.js";
+import { primaryNodes } from "../shared/redis-client.js";
 import { currentVersionKey, lastReportKey, previousVersionKey, userKey, versionPattern, versionsKey } from "../feature-store/keys.js";
 import { parseRecommendations, type BadRecord } from "../feature-store/records.js";
 
@@ -53,11 +54,10 @@ export const versionOf = (uri: string, etag: string) => `v${createHash("sha256")
 
 type RedisClient = Redis | Cluster;
 
-const primaries = (client: RedisClient): Redis[] => ("nodes" in client && typeof (client as Cluster).nodes === "function" && (client as Cluster).isCluster ? (client as Cluster).nodes("master") : [client as Redis]);
 
 /** Applies `action` to every key of a version, on every primary, in SCAN-sized batches. */
 async function forEachVersionKey(client: RedisClient, version: string, action: (node: Redis, keys: string[]) => Promise<unknown>) {
-  for (const node of primaries(client)) {
+  for (const node of primaryNodes(client)) {
     let cursor = "0";
     do {
       const [next, keys] = await node.scan(cursor, "MATCH", versionPattern(version), "COUNT", 1_000);
@@ -118,7 +118,7 @@ export class RecommendationLoader {
       }
       await Promise.all(batch);
       if (this.config.waitForReplicas > 0) {
-        for (const node of primaries(this.client)) await node.call("WAIT", this.config.waitForReplicas, 5_000);
+        for (const node of primaryNodes(this.client)) await node.call("WAIT", this.config.waitForReplicas, 5_000);
       }
       await this.publish(version);
       return finish("loaded");

@@ -60,3 +60,6 @@ export async function connectRedisOrCluster(settings: RedisConnectionSettings, e
   cluster.on("error", () => {});
   return cluster;
 }
+
+/** Every primary: the cluster's masters, or the one client itself (SCAN and subscriptions are per node). */
+export const primaryNodes = (client: Redis | Cluster): Redis[] => ((client as Cluster).isCluster ? (client as Cluster).nodes("master") : [client as Redis]);

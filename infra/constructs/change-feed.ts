@@ -11,21 +11,11 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
 import { resolve } from "node:path";
-import type { SystemConfig } from "../config.js";
-import type { Cache } from "./cache.js";
-import type { Encryption } from "./encryption.js";
-import type { Network } from "./network.js";
+import type { DataPathProps } from "./data-path.js";
 import { NodejsFunction } from "./nodejs-function.js";
 import { assumeRolePolicy, policyDocument } from "./policy.js";
 import { SecureBucket } from "./secure-bucket.js";
 
-export interface ChangeFeedProps {
-  name: string;
-  config: SystemConfig;
-  encryption: Encryption;
-  network: Network;
-  cache: Cache;
-}
 
 /** The listener's boot script: Node from the distribution's repositories (reached through the S3 gateway endpoint). */
 export function listenerUserData(bucket: string, region: string): string {
@@ -83,7 +73,7 @@ export class ChangeFeed extends Construct {
   readonly listener: Instance;
   readonly artifacts: SecureBucket;
 
-  constructor(scope: Construct, id: string, props: ChangeFeedProps) {
+  constructor(scope: Construct, id: string, props: DataPathProps) {
     super(scope, id);
     const { config, encryption, network, cache } = props;
     this.table = new DynamodbTable(this, "table", {

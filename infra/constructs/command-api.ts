@@ -13,21 +13,11 @@ import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmana
 import { Password } from "@cdktf/provider-random/lib/password";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { SystemConfig } from "../config.js";
-import type { Cache } from "./cache.js";
-import type { Encryption } from "./encryption.js";
+import type { DataPathProps } from "./data-path.js";
 import { HttpApi } from "./http-api.js";
-import type { Network } from "./network.js";
 import { NodejsFunction } from "./nodejs-function.js";
 import { assumeRolePolicy, policyDocument } from "./policy.js";
 
-export interface CommandApiProps {
-  name: string;
-  config: SystemConfig;
-  encryption: Encryption;
-  network: Network;
-  cache: Cache;
-}
 
 /** The schema's root fields, each resolved by the Lambda directly (no mapping templates). */
 export const resolvedFields = [["Query", "read"], ["Query", "getRedis"], ["Mutation", "run"], ["Mutation", "putRedis"]] as const;
@@ -40,7 +30,7 @@ export class CommandApi extends Construct {
   readonly restFunction: NodejsFunction;
   readonly restTokens: SecretsmanagerSecret;
 
-  constructor(scope: Construct, id: string, props: CommandApiProps) {
+  constructor(scope: Construct, id: string, props: DataPathProps) {
     super(scope, id);
     const { config, encryption, network, cache } = props;
     const redisEnvironment = {

@@ -3,21 +3,11 @@
 import { Construct } from "constructs";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
-import type { SystemConfig } from "../config.js";
-import type { Cache } from "./cache.js";
-import type { Encryption } from "./encryption.js";
+import type { DataPathProps } from "./data-path.js";
 import { HttpApi } from "./http-api.js";
-import type { Network } from "./network.js";
 import { NodejsFunction } from "./nodejs-function.js";
 import { SecureBucket } from "./secure-bucket.js";
 
-export interface FeatureStoreProps {
-  name: string;
-  config: SystemConfig;
-  encryption: Encryption;
-  network: Network;
-  cache: Cache;
-}
 
 export class FeatureStore extends Construct {
   readonly batches: SecureBucket;
@@ -25,7 +15,7 @@ export class FeatureStore extends Construct {
   readonly reader: NodejsFunction;
   readonly api: HttpApi;
 
-  constructor(scope: Construct, id: string, props: FeatureStoreProps) {
+  constructor(scope: Construct, id: string, props: DataPathProps) {
     super(scope, id);
     const { config, encryption, network, cache } = props;
     const cluster = cache.featureUrl !== undefined;

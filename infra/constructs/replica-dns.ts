@@ -6,26 +6,16 @@ import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Route53Zone } from "@cdktf/provider-aws/lib/route53-zone";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
-import type { SystemConfig } from "../config.js";
-import type { Cache } from "./cache.js";
-import type { Encryption } from "./encryption.js";
-import type { Network } from "./network.js";
+import type { DataPathProps } from "./data-path.js";
 import { NodejsFunction } from "./nodejs-function.js";
 
-export interface ReplicaDnsProps {
-  name: string;
-  config: SystemConfig;
-  encryption: Encryption;
-  network: Network;
-  cache: Cache;
-}
 
 export class ReplicaDns extends Construct {
   readonly zone: Route53Zone;
   readonly keeper: NodejsFunction;
   readonly schedule: CloudwatchEventRule;
 
-  constructor(scope: Construct, id: string, props: ReplicaDnsProps) {
+  constructor(scope: Construct, id: string, props: DataPathProps) {
     super(scope, id);
     const { config, encryption, network, cache } = props;
     const dns = config.replicaDns;

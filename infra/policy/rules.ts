@@ -29,6 +29,8 @@ const resources = (all: TerraformJson, type: string) => Object.entries(all.resou
 /** Another resource that names this one, e.g. the public access block of a bucket. */
 const referencedBy = (all: TerraformJson, type: string, attribute: string, target: string) =>
   resources(all, type).filter(([, r]) => String(r[attribute] ?? "").includes(target));
+/** The bucket's own configuration resource of `type` (public access block, versioning, ...). */
+const bucketPart = (all: TerraformJson, type: string, bucket: string) => referencedBy(all, type, "bucket", `aws_s3_bucket.${bucket}.`)[0]?.[1];
 
 interface PolicyStatement {
   Effect?: string;
@@ -180,7 +182,7 @@ export const rules: PolicyRule[] = [
     title: "S3 buckets block every kind of public access",
     types: ["aws_s3_bucket"],
     check: (_r, name, all) => {
-      const block = referencedBy(all, "aws_s3_bucket_public_access_block", "bucket", `aws_s3_bucket.${name}.`)[0]?.[1];
+      const block = bucketPart(all, "aws_s3_bucket_public_access_block", name);
       if (!block) return "no aws_s3_bucket_public_access_block";
       const missing = ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"].filter((k) => !truthy(block[k]));
       return missing.length ? `public access block leaves ${missing.join(", ")} off` : undefined;
@@ -192,7 +194,7 @@ export const rules: PolicyRule[] = [
     title: "S3 buckets encrypt with a customer-managed KMS key",
     types: ["aws_s3_bucket"],
     check: (_r, name, all) => {
-      const sse = referencedBy(all, "aws_s3_bucket_server_side_encryption_configuration", "bucket", `aws_s3_bucket.${name}.`)[0]?.[1];
+      const sse = bucketPart(all, "aws_s3_bucket_server_side_encryption_configuration", name);
       const rule = list<ResourceConfig>(sse?.rule)[0];
       const defaults = list<ResourceConfig>(rule?.apply_server_side_encryption_by_default)[0] ?? (rule?.apply_server_side_encryption_by_default as ResourceConfig | undefined);
       return defaults?.sse_algorithm === "aws:kms" && defaults.kms_master_key_id ? undefined : "no SSE-KMS with a customer-managed key";
@@ -204,7 +206,7 @@ export const rules: PolicyRule[] = [
     title: "S3 buckets are versioned",
     types: ["aws_s3_bucket"],
     check: (_r, name, all) => {
-      const versioning = referencedBy(all, "aws_s3_bucket_versioning", "bucket", `aws_s3_bucket.${name}.`)[0]?.[1];
+      const versioning = bucketPart(all, "aws_s3_bucket_versioning", name);
       return (versioning?.versioning_configuration as ResourceConfig | undefined)?.status === "Enabled" ? undefined : "versioning is not Enabled";
     },
   },
@@ -214,7 +216,7 @@ export const rules: PolicyRule[] = [
     title: "S3 buckets disable ACLs (BucketOwnerEnforced)",
     types: ["aws_s3_bucket"],
     check: (_r, name, all) => {
-      const ownership = referencedBy(all, "aws_s3_bucket_ownership_controls", "bucket", `aws_s3_bucket.${name}.`)[0]?.[1];
+      const ownership = bucketPart(all, "aws_s3_bucket_ownership_controls", name);
       return (ownership?.rule as ResourceConfig | undefined)?.object_ownership === "BucketOwnerEnforced" ? undefined : "object ownership is not BucketOwnerEnforced";
     },
   },
