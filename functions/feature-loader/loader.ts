@@ -6,6 +6,7 @@ import type { Logger } from "../shared/log.js";
 import { primaryNodes } from "../shared/redis-client.js";
 import { currentVersionKey, lastReportKey, previousVersionKey, userKey, versionPattern, versionsKey } from "../feature-store/keys.js";
 import { parseRecommendations, type BadRecord } from "../feature-store/records.js";
+import { MassWriter } from "./mass-writer.js";
 
 export interface LoaderConfig {
   /** Users written per awaited batch (ioredis auto-pipelining sends each batch as one pipeline per node). */
@@ -93,8 +94,11 @@ export class RecommendationLoader {
     if ((await this.client.get(currentVersionKey)) === version) return finish("already-current");
     this.log.info("load started", { source: source.uri, version });
     await this.client.hset(versionsKey, version, JSON.stringify({ status: "loading", at: new Date().toISOString() }));
+    const writer = new MassWriter(this.client);
     try {
-      let batch: Promise<unknown>[] = [];
+      let batchUsers = 0;
+      // Two batches in flight: Redis applies one while the next is parsed and encoded.
+      const inFlight: Promise<void>[] = [];
       for await (const parsed of parseRecommendations(source.chunks)) {
         if (!parsed.ok) {
           report.badRecords++;
@@ -105,18 +109,21 @@ export class RecommendationLoader {
         const { userId, movieIds } = parsed.value;
         const key = userKey(version, userId);
         // A fresh key per version: a shrunk list leaves no stale ranks behind (the original's defect).
-        batch.push(movieIds.length ? this.client.hset(key, ...movieIds.flatMap((m, i) => [String(i + 1), m])) : this.client.unlink(key));
+        if (movieIds.length) writer.addRankedHash(key, movieIds);
+        else writer.add(key, ["UNLINK", key]);
         report.users++;
         report.recommendations += movieIds.length;
-        if (batch.length >= this.config.batchUsers) {
-          await Promise.all(batch);
-          batch = [];
+        if (++batchUsers >= this.config.batchUsers) {
+          inFlight.push(writer.flush());
+          batchUsers = 0;
+          if (inFlight.length >= 2) await inFlight.shift();
         }
         if ((report.users + report.badRecords) % this.config.progressEvery === 0) {
           this.log.info("load progress", { version, records: report.users + report.badRecords, seconds: (Date.now() - started) / 1000 });
         }
       }
-      await Promise.all(batch);
+      inFlight.push(writer.flush());
+      await Promise.all(inFlight);
       if (this.config.waitForReplicas > 0) {
         for (const node of primaryNodes(this.client)) await node.call("WAIT", this.config.waitForReplicas, 5_000);
       }
@@ -127,6 +134,8 @@ export class RecommendationLoader {
       report.error = error instanceof Error ? error.message : String(error);
       await forEachVersionKey(this.client, version, unlinkAll).catch(() => undefined);
       return finish("failed");
+    } finally {
+      writer.close();
     }
   }
 
