@@ -10,7 +10,7 @@ export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
 APT_INSTALL = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 # apt-get update once per machine, only when something is actually missing.
-APT_UPDATE = { [ -n "$$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v lock)" ] || apt-get update -qq; }
+APT_UPDATE = { ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 || apt-get update -qq; }
 
 .PHONY: help deps redis chromium webdis dev test build synth plan apply destroy bench failover clean
 
