@@ -1,31 +1,31 @@
 // The local stack behind `make dev`: every data path on this machine, with the handlers that run in AWS.
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import type { Endpoints } from "./endpoints.js";
-import { startLambdaEndpoint, type LocalFunction } from "./lambda-endpoint.js";
-import { localReplicaDnsKeeper } from "./replica-dns.js";
-import { startDynamo, startReplicationGroup, startS3, type Service } from "./services.js";
-import { randomBytes } from "node:crypto";
-import { createLogger } from "../functions/shared/log.js";
-import { CommandGateway, gatewayConfigFromEnvironment } from "../functions/shared/commands/gateway.js";
-import { connectRedis } from "../functions/shared/redis-client.js";
-import { startCommandApiServer } from "./command-api-server.js";
-import { startRestServer } from "./rest-server.js";
-import { CreateBucketCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
+// One function per data path; `startLocalStack` composes them and collects their endpoints.
+import { CreateTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { CreateBucketCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Readable } from "node:stream";
+import { generateRecommendations } from "../bench/generate-recommendations.js";
+import { writeChanges, type WriteRequest } from "../functions/change-writer/writer.js";
 import { defaultLoaderConfig, RecommendationLoader } from "../functions/feature-loader/loader.js";
 import { loadObjectsOfEvent } from "../functions/feature-loader/s3-event.js";
-import { generateRecommendations } from "../bench/generate-recommendations.js";
-import { localCredentials, localDynamo, localS3 } from "./aws-clients.js";
-import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
-import { LambdaClient } from "@aws-sdk/client-lambda";
-import { readFileSync } from "node:fs";
-import { writeChanges, type WriteRequest } from "../functions/change-writer/writer.js";
+import { CommandGateway, gatewayConfigFromEnvironment } from "../functions/shared/commands/gateway.js";
+import { createLogger } from "../functions/shared/log.js";
+import { connectRedis } from "../functions/shared/redis-client.js";
 import { ChangeFeedListener, connectionsLike, defaultListenerConfig } from "../listener/listener.js";
 import { parseMappingFile } from "../listener/mappings.js";
 import { RoutingSink } from "../listener/sinks.js";
+import { localCredentials, localDynamo, localS3 } from "./aws-clients.js";
+import { startCommandApiServer } from "./command-api-server.js";
+import type { Endpoints } from "./endpoints.js";
 import { startFeatureServer } from "./feature-server.js";
+import { startLambdaEndpoint, type LocalFunction } from "./lambda-endpoint.js";
+import { localReplicaDnsKeeper } from "./replica-dns.js";
+import { startRestServer } from "./rest-server.js";
+import { startDynamo, startReplicationGroup, startS3, type RedisNode, type S3Service, type Service } from "./services.js";
 
 export interface LocalStackOptions {
   /** Folder for persistent state (Redis snapshots, dynalite and s3rver data). */
@@ -46,6 +46,99 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+/** What the data paths share: the stores, the Lambda functions map, and the list of things to stop. */
+interface Shared {
+  options: LocalStackOptions;
+  primary: RedisNode;
+  nodeUrls: string[];
+  dynamo: DynamoDBClient;
+  s3: S3Service;
+  s3Client: S3Client;
+  functions: Record<string, LocalFunction>;
+  started: Service[];
+}
+
+/** Replica DNS keeper: roles from the nodes, records in a JSON zone file, and the schedule's local twin. */
+async function startReplicaDns(shared: Shared) {
+  const zoneFile = join(shared.options.stateDir, "zone.json");
+  const keeper = localReplicaDnsKeeper(() => shared.nodeUrls, zoneFile, createLogger("replica-dns-keeper"));
+  await keeper.handle({});
+  shared.functions["replica-dns-keeper"] = (event) => keeper.handle(event);
+  const schedule = setInterval(() => void keeper.handle({ source: "aws.events" }).catch(() => undefined), shared.options.keeperScheduleMs);
+  shared.started.push({ stop: async () => clearInterval(schedule) });
+  return { zoneFile };
+}
+
+/** Feature store: a bucket whose object-created events invoke the loader (as S3 would), a sample file, the reader. */
+async function startFeatureStore(shared: Shared) {
+  const featureBucket = "feature-store";
+  const client = await connectRedis({ url: shared.primary.url }, { enableAutoPipelining: true });
+  shared.started.push({ stop: async () => client.disconnect() });
+  const loader = new RecommendationLoader(client, createLogger("feature-loader"), defaultLoaderConfig);
+  const load: LocalFunction = (event) => loadObjectsOfEvent(shared.s3Client, loader, event);
+  shared.functions["feature-loader"] = load;
+  shared.s3.onEvent((event) => {
+    const records = (event as { Records?: { eventName?: string }[] }).Records ?? [];
+    if (records.some((r) => r.eventName?.startsWith("ObjectCreated"))) void load(event).catch(() => undefined);
+  });
+  await shared.s3Client.send(new CreateBucketCommand({ Bucket: featureBucket })).catch(() => undefined);
+  const sampleKey = "batchpredictions.json";
+  const hasSample = await shared.s3Client.send(new HeadObjectCommand({ Bucket: featureBucket, Key: sampleKey })).then(() => true, () => false);
+  if (hasSample) {
+    // A restart with the sample already there loads it by hand (a no-op when it is current).
+    await load({ bucket: featureBucket, key: sampleKey });
+  } else {
+    const body = Readable.from(generateRecommendations({ users: shared.options.sampleUsers, ranks: 10, format: "table" }));
+    await new Upload({ client: shared.s3Client, params: { Bucket: featureBucket, Key: sampleKey, Body: body } }).done();
+  }
+  const reader = await startFeatureServer(client);
+  shared.started.push(reader);
+  return { featureUrl: reader.endpoint, featureBucket };
+}
+
+/** Change feed: the writer behind the Lambda Invoke API, and the listener against the local primary. */
+function registerChangeWriter(shared: Shared) {
+  shared.functions["change-writer"] = (event) => writeChanges(shared.dynamo, event as WriteRequest);
+}
+
+async function startChangeFeed(shared: Shared, lambdaEndpoint: string) {
+  const mappings = parseMappingFile(readFileSync(shared.options.mappingFile, "utf8"));
+  for (const table of new Set(mappings.map((m) => m.table))) {
+    const key = mappings.find((m) => m.table === table)!.partitionKey;
+    await shared.dynamo.send(new CreateTableCommand({
+      TableName: table,
+      AttributeDefinitions: [{ AttributeName: key, AttributeType: "S" }],
+      KeySchema: [{ AttributeName: key, KeyType: "HASH" }],
+      BillingMode: "PAY_PER_REQUEST",
+    })).catch((e: Error) => {
+      if (e.name !== "ResourceInUseException") throw e;
+    });
+  }
+  const client = await connectRedis({ url: shared.primary.url }, { enableAutoPipelining: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+  const lambda = new LambdaClient({ endpoint: lambdaEndpoint, region: shared.options.region, credentials: localCredentials });
+  const listener = new ChangeFeedListener(client, connectionsLike(client), new RoutingSink(shared.dynamo, lambda), shared.dynamo,
+    { ...defaultListenerConfig, consumer: "make-dev", healthFile: join(shared.options.stateDir, "listener-health.json") }, createLogger("change-feed-listener"));
+  shared.started.push({ stop: async () => { await listener.stop(); client.disconnect(); lambda.destroy(); } });
+  await listener.start(mappings);
+  return { changeTable: mappings[0]?.table };
+}
+
+/** Command API (GraphQL, same schema and resolver as AppSync) and the Upstash-compatible REST API, on one core. */
+async function startCommandApis(shared: Shared) {
+  const client = await connectRedis({ url: shared.primary.url }, { stringNumbers: true });
+  shared.started.push({ stop: async () => client.disconnect() });
+  const gateway = new CommandGateway(client, gatewayConfigFromEnvironment(process.env));
+  // A fresh API key, valid 7 days (AppSync's default), and a read-write and a read-only REST token.
+  const apiKey = `da2-${randomBytes(13).toString("hex")}`;
+  const graphql = await startCommandApiServer(gateway, [{ key: apiKey, expires: Math.floor(Date.now() / 1000) + 7 * 86_400 }]);
+  shared.started.push(graphql);
+  const restToken = randomBytes(24).toString("base64url");
+  const restReadOnlyToken = randomBytes(24).toString("base64url");
+  const rest = await startRestServer(gateway, { readWrite: [restToken], readOnly: [restReadOnlyToken] });
+  shared.started.push(rest);
+  return { graphqlUrl: graphql.graphqlUrl, apiKey, consoleUrl: graphql.consoleUrl, restUrl: rest.endpoint, restToken, restReadOnlyToken };
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const started: Service[] = [];
   const stop = async () => {
@@ -57,109 +150,39 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const dataDirs = hosts.map((host) => join(options.stateDir, "redis", host));
     dataDirs.forEach((dir) => mkdirSync(dir, { recursive: true }));
     const group = await startReplicationGroup({
-      replicas: options.replicas,
-      hosts,
-      port: options.redisPort,
-      dataDirs,
-      config: { "notify-keyspace-events": "KEA" },
+      replicas: options.replicas, hosts, port: options.redisPort, dataDirs, config: { "notify-keyspace-events": "KEA" },
     });
     started.push(group);
     mkdirSync(join(options.stateDir, "dynamodb"), { recursive: true });
-    const dynamo = await startDynamo({ path: join(options.stateDir, "dynamodb") });
-    started.push(dynamo);
+    const dynamoService = await startDynamo({ path: join(options.stateDir, "dynamodb") });
+    started.push(dynamoService);
     mkdirSync(join(options.stateDir, "s3"), { recursive: true });
     const s3 = await startS3({ directory: join(options.stateDir, "s3") });
     started.push(s3);
-
-    // Replica DNS keeper: roles from the nodes, records in a JSON zone file, invoked like the Lambda.
-    const nodeUrls = group.nodes.map((n) => n.url);
-    const zoneFile = join(options.stateDir, "zone.json");
-    const keeper = localReplicaDnsKeeper(() => nodeUrls, zoneFile, createLogger("replica-dns-keeper"));
-    await keeper.handle({});
-    // Feature store: a bucket in s3rver whose object-created events invoke the loader, as S3 would.
-    const featureBucket = "feature-store";
+    const dynamo = localDynamo(dynamoService.endpoint);
     const s3Client = localS3(s3.endpoint);
-    started.push({ stop: async () => s3Client.destroy() });
-    const featureClient = await connectRedis({ url: group.primary.url }, { enableAutoPipelining: true });
-    started.push({ stop: async () => featureClient.disconnect() });
-    const loader = new RecommendationLoader(featureClient, createLogger("feature-loader"), defaultLoaderConfig);
-    const dynamoClient = localDynamo(dynamo.endpoint);
-    started.push({ stop: async () => dynamoClient.destroy() });
-    const functions: Record<string, LocalFunction> = {
-      "replica-dns-keeper": (event) => keeper.handle(event),
-      "feature-loader": (event) => loadObjectsOfEvent(s3Client, loader, event),
-      "change-writer": (event) => writeChanges(dynamoClient, event as WriteRequest),
-    };
-    s3.onEvent((event) => {
-      const records = (event as { Records?: { eventName?: string }[] }).Records ?? [];
-      if (records.some((r) => r.eventName?.startsWith("ObjectCreated"))) void functions["feature-loader"](event).catch(() => undefined);
-    });
-    await s3Client.send(new CreateBucketCommand({ Bucket: featureBucket })).catch(() => undefined);
-    const sampleKey = "batchpredictions.json";
-    const hasSample = await s3Client.send(new HeadObjectCommand({ Bucket: featureBucket, Key: sampleKey })).then(() => true, () => false);
-    if (!hasSample) {
-      await new Upload({ client: s3Client, params: { Bucket: featureBucket, Key: sampleKey, Body: Readable.from(generateRecommendations({ users: options.sampleUsers, ranks: 10, format: "table" })) } }).done();
-    }
-    // The upload's event loads a new sample; a restart with the sample already there loads it by hand.
-    if (hasSample) await functions["feature-loader"]({ bucket: featureBucket, key: sampleKey });
-    const featureReader = await startFeatureServer(featureClient);
-    started.push(featureReader);
-    const lambda = await startLambdaEndpoint(functions);
+    started.push({ stop: async () => { dynamo.destroy(); s3Client.destroy(); } });
+
+    const shared: Shared = { options, primary: group.primary, nodeUrls: group.nodes.map((n) => n.url), dynamo, s3, s3Client, functions: {}, started };
+    const replicaDns = await startReplicaDns(shared);
+    const featureStore = await startFeatureStore(shared);
+    registerChangeWriter(shared);
+    const lambda = await startLambdaEndpoint(shared.functions);
     started.push(lambda);
-
-    // Change feed: the listener against the local primary, delivering through the Lambda Invoke API.
-    const mappings = parseMappingFile(readFileSync(options.mappingFile, "utf8"));
-    for (const table of new Set(mappings.map((m) => m.table))) {
-      const key = mappings.find((m) => m.table === table)!.partitionKey;
-      await dynamoClient.send(new CreateTableCommand({
-        TableName: table,
-        AttributeDefinitions: [{ AttributeName: key, AttributeType: "S" }],
-        KeySchema: [{ AttributeName: key, KeyType: "HASH" }],
-        BillingMode: "PAY_PER_REQUEST",
-      })).catch((e: Error) => {
-        if (e.name !== "ResourceInUseException") throw e;
-      });
-    }
-    const listenerClient = await connectRedis({ url: group.primary.url }, { enableAutoPipelining: true, maxRetriesPerRequest: null, commandTimeout: undefined });
-    const lambdaClient = new LambdaClient({ endpoint: lambda.endpoint, region: options.region, credentials: localCredentials });
-    const listener = new ChangeFeedListener(listenerClient, connectionsLike(listenerClient), new RoutingSink(dynamoClient, lambdaClient), dynamoClient,
-      { ...defaultListenerConfig, consumer: "make-dev", healthFile: join(options.stateDir, "listener-health.json") }, createLogger("change-feed-listener"));
-    started.push({ stop: async () => { await listener.stop(); listenerClient.disconnect(); lambdaClient.destroy(); } });
-    await listener.start(mappings);
-    // The EventBridge schedule's local twin: repair drift (manual edits, missed events).
-    const schedule = setInterval(() => void keeper.handle({ source: "aws.events" }).catch(() => undefined), options.keeperScheduleMs);
-    started.push({ stop: async () => clearInterval(schedule) });
-
-    // Command API: the same schema and resolver as AppSync, behind a fresh API key (valid 7 days, as AppSync's default).
-    const commandClient = await connectRedis({ url: group.primary.url }, { stringNumbers: true });
-    started.push({ stop: async () => commandClient.disconnect() });
-    const gateway = new CommandGateway(commandClient, gatewayConfigFromEnvironment(process.env));
-    const apiKey = `da2-${randomBytes(13).toString("hex")}`;
-    const commandApi = await startCommandApiServer(gateway, [{ key: apiKey, expires: Math.floor(Date.now() / 1000) + 7 * 86_400 }]);
-    started.push(commandApi);
-    // Upstash-compatible REST API on the same command core, with a read-write and a read-only token.
-    const restToken = randomBytes(24).toString("base64url");
-    const restReadOnlyToken = randomBytes(24).toString("base64url");
-    const rest = await startRestServer(gateway, { readWrite: [restToken], readOnly: [restReadOnlyToken] });
-    started.push(rest);
+    const changeFeed = await startChangeFeed(shared, lambda.endpoint);
+    const commandApis = await startCommandApis(shared);
 
     const endpoints: Endpoints = {
       redisUrl: group.primary.url,
       replicaUrls: group.replicas.map((r) => r.url),
-      dynamodbEndpoint: dynamo.endpoint,
+      dynamodbEndpoint: dynamoService.endpoint,
       s3Endpoint: s3.endpoint,
       region: options.region,
       lambdaEndpoint: lambda.endpoint,
-      zoneFile,
-      graphqlUrl: commandApi.graphqlUrl,
-      apiKey,
-      consoleUrl: commandApi.consoleUrl,
-      restUrl: rest.endpoint,
-      restToken,
-      restReadOnlyToken,
-      featureUrl: featureReader.endpoint,
-      featureBucket,
-      changeTable: mappings[0]?.table,
+      ...replicaDns,
+      ...commandApis,
+      ...featureStore,
+      ...changeFeed,
     };
     return { endpoints, stop };
   } catch (error) {
