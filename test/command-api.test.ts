@@ -168,3 +168,19 @@ describe("command API resolver (Direct Lambda Resolver events, real redis-server
     }
   });
 });
+
+describe("Redis clients from settings", () => {
+  it("a cluster client keeps the AUTH password and TLS when the caller adds its own redisOptions", async () => {
+    const { connectRedisOrCluster } = await import("../functions/shared/redis-client.js");
+    const cluster = (await connectRedisOrCluster(
+      { url: "rediss://configuration.example.internal:6379", cluster: true },
+      { lazyConnect: true, redisOptions: { maxRetriesPerRequest: null } },
+    )) as import("ioredis").Cluster;
+    try {
+      expect(cluster.options.redisOptions).to.deep.include({ tls: {}, maxRetriesPerRequest: null, connectTimeout: 2_000 });
+      expect(cluster.options.lazyConnect).to.equal(true);
+    } finally {
+      cluster.disconnect();
+    }
+  });
+});

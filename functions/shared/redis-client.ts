@@ -54,8 +54,9 @@ export async function connectRedisOrCluster(settings: RedisConnectionSettings, e
     enableAutoPipelining: true,
     // ElastiCache's TLS certificates name the configuration endpoint, not the node IPs.
     dnsLookup: (address, callback) => callback(null, address),
-    redisOptions: { password, tls, connectTimeout: 2_000, maxRetriesPerRequest: 1, ...extra.redisOptions },
     ...extra,
+    // After `extra`: a caller's redisOptions add to these, they must not drop the password and TLS.
+    redisOptions: { password, tls, connectTimeout: 2_000, maxRetriesPerRequest: 1, ...extra.redisOptions },
   });
   cluster.on("error", () => {});
   return cluster;
