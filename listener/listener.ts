@@ -415,9 +415,5 @@ export class ChangeFeedListener {
     const now = Date.now();
     this.counters.lagMs = Math.max(0, ...[...keys.values()].map((at) => now - at));
     this.failures = 0;
-    this.onDelivered?.(keys, now);
   }
-
-  /** For benchmarks: called after each confirmed delivery with each key's hint time. */
-  onDelivered?: (keys: Map<string, number>, confirmedAt: number) => void;
 }
