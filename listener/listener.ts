@@ -8,7 +8,7 @@ import { writeFileSync, renameSync } from "node:fs";
 import { deletedAttribute, type Change } from "../functions/change-writer/writer.js";
 import { errorMessage, type Logger } from "../functions/shared/log.js";
 import { backoffDelay, sleep } from "../functions/shared/retry.js";
-import { primaryNodes } from "../functions/shared/redis-client.js";
+import { primaryNodes, scanPrimaries } from "../functions/shared/redis-client.js";
 import { changeOf, internalPrefix, keyOfPartitionKey, parseMapping, partitionKeyOf, type CompiledMapping, type Snapshot } from "./mappings.js";
 import type { ChangeSink } from "./sinks.js";
 
@@ -247,15 +247,11 @@ export class ChangeFeedListener {
   private async rescan(mappings: CompiledMapping[], deletes: boolean): Promise<void> {
     let queued = 0;
     for (const mapping of mappings) {
-      for (const node of primaryNodes(this.client)) {
-        let cursor = "0";
-        do {
-          const [next, keys] = await node.scan(cursor, "MATCH", mapping.scanPattern, "COUNT", 1_000);
-          cursor = next;
-          const covered = keys.filter((k) => partitionKeyOf(mapping, k) !== undefined);
-          this.enqueue(covered);
-          queued += covered.length;
-        } while (cursor !== "0" && this.running);
+      for await (const { keys } of scanPrimaries(this.client, mapping.scanPattern)) {
+        const covered = keys.filter((k) => partitionKeyOf(mapping, k) !== undefined);
+        this.enqueue(covered);
+        queued += covered.length;
+        if (!this.running) break;
       }
       if (deletes && this.dynamo) queued += await this.rescanOrphans(mapping);
     }

@@ -2,7 +2,7 @@
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Cluster, Redis } from "ioredis";
 import { deletedAttribute, reservedAttributes, type Change } from "../functions/change-writer/writer.js";
-import { primaryNodes } from "../functions/shared/redis-client.js";
+import { scanPrimaries } from "../functions/shared/redis-client.js";
 import { changeOf, keyOfPartitionKey, partitionKeyOf, type CompiledMapping } from "./mappings.js";
 import type { ChangeSink } from "./sinks.js";
 
@@ -22,15 +22,10 @@ export interface ReconcileReport {
 
 async function redisState(client: Redis | Cluster, mapping: CompiledMapping): Promise<Map<string, Record<string, string>>> {
   const state = new Map<string, Record<string, string>>();
-  for (const node of primaryNodes(client)) {
-    let cursor = "0";
-    do {
-      const [next, keys] = await node.scan(cursor, "MATCH", mapping.scanPattern, "COUNT", 1_000, "TYPE", "hash");
-      cursor = next;
-      const covered = keys.filter((k) => partitionKeyOf(mapping, k) !== undefined);
-      const hashes = await Promise.all(covered.map((k) => node.hgetall(k)));
-      covered.forEach((k, i) => Object.keys(hashes[i]).length && state.set(k, hashes[i]));
-    } while (cursor !== "0");
+  for await (const { node, keys } of scanPrimaries(client, mapping.scanPattern, "hash")) {
+    const covered = keys.filter((k) => partitionKeyOf(mapping, k) !== undefined);
+    const hashes = await Promise.all(covered.map((k) => node.hgetall(k)));
+    covered.forEach((k, i) => Object.keys(hashes[i]).length && state.set(k, hashes[i]));
   }
   return state;
 }

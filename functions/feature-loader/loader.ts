@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import type { Cluster, Redis } from "ioredis";
 import type { Logger } from "../shared/log.js";
-import { primaryNodes } from "../shared/redis-client.js";
+import { primaryNodes, scanPrimaries } from "../shared/redis-client.js";
 import { currentVersionKey, lastReportKey, previousVersionKey, userKey, versionPattern, versionsKey } from "../feature-store/keys.js";
 import { parseRecommendations, type BadRecord } from "../feature-store/records.js";
 import { MassWriter } from "./mass-writer.js";
@@ -55,17 +55,9 @@ export const versionOf = (uri: string, etag: string) => `v${createHash("sha256")
 
 type RedisClient = Redis | Cluster;
 
-
 /** Applies `action` to every key of a version, on every primary, in SCAN-sized batches. */
 async function forEachVersionKey(client: RedisClient, version: string, action: (node: Redis, keys: string[]) => Promise<unknown>) {
-  for (const node of primaryNodes(client)) {
-    let cursor = "0";
-    do {
-      const [next, keys] = await node.scan(cursor, "MATCH", versionPattern(version), "COUNT", 1_000);
-      cursor = next;
-      if (keys.length) await action(node, keys);
-    } while (cursor !== "0");
-  }
+  for await (const { node, keys } of scanPrimaries(client, versionPattern(version))) await action(node, keys);
 }
 
 const unlinkAll = (node: Redis, keys: string[]) => Promise.all(keys.map((k) => node.unlink(k)));

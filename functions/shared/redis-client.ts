@@ -64,3 +64,17 @@ export async function connectRedisOrCluster(settings: RedisConnectionSettings, e
 
 /** Every primary: the cluster's masters, or the one client itself (SCAN and subscriptions are per node). */
 export const primaryNodes = (client: Redis | Cluster): Redis[] => ((client as Cluster).isCluster ? (client as Cluster).nodes("master") : [client as Redis]);
+
+/** Every key matching `pattern`, page by page, on every primary (`type` filters by Redis type). */
+export async function* scanPrimaries(client: Redis | Cluster, pattern: string, type?: string): AsyncGenerator<{ node: Redis; keys: string[] }> {
+  for (const node of primaryNodes(client)) {
+    let cursor = "0";
+    do {
+      const [next, keys] = type
+        ? await node.scan(cursor, "MATCH", pattern, "COUNT", 1_000, "TYPE", type)
+        : await node.scan(cursor, "MATCH", pattern, "COUNT", 1_000);
+      cursor = next;
+      if (keys.length) yield { node, keys };
+    } while (cursor !== "0");
+  }
+}
