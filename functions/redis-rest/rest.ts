@@ -42,14 +42,19 @@ const json = (status: number, body: unknown): RestResponse => ({
 });
 
 const digest = (token: string) => createHash("sha256").update(token).digest();
-const matches = (presented: Buffer, tokens: string[]) => tokens.some((t) => timingSafeEqual(presented, digest(t)));
+const matches = (presented: Buffer, digests: Buffer[]) => digests.some((d) => timingSafeEqual(presented, d));
+
+// The configured tokens' digests, computed once per token set rather than on every request.
+const digestsOf = new WeakMap<RestTokens, { readWrite: Buffer[]; readOnly: Buffer[] }>();
 
 /** `read` or `write` for a presented token; undefined when it is none of ours (compared in constant time). */
 export function accessOf(tokens: RestTokens, presented: string | undefined): "read" | "write" | undefined {
   if (!presented) return undefined;
+  let digests = digestsOf.get(tokens);
+  if (!digests) digestsOf.set(tokens, (digests = { readWrite: tokens.readWrite.map(digest), readOnly: tokens.readOnly.map(digest) }));
   const hashed = digest(presented);
-  if (matches(hashed, tokens.readWrite)) return "write";
-  if (matches(hashed, tokens.readOnly)) return "read";
+  if (matches(hashed, digests.readWrite)) return "write";
+  if (matches(hashed, digests.readOnly)) return "read";
   return undefined;
 }
 
