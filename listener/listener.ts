@@ -392,7 +392,8 @@ export class ChangeFeedListener {
         if (partitionKeyOf(mapping, snapshot.key) === undefined) continue;
         const change = changeOf(mapping, snapshot);
         if (typeof change === "string") rejected.push({ key: snapshot.key, mapping: mapping.name, reason: change });
-        else byMapping.set(mapping, [...(byMapping.get(mapping) ?? []), change]);
+        else if (byMapping.has(mapping)) byMapping.get(mapping)!.push(change);
+        else byMapping.set(mapping, [change]);
       }
     }
     await Promise.all([...byMapping].map(async ([mapping, changes]) => {
