@@ -14,7 +14,7 @@ import { defaultLoaderConfig, RecommendationLoader } from "../functions/feature-
 import { loadObjectsOfEvent } from "../functions/feature-loader/s3-event.js";
 import { CommandGateway, gatewayConfigFromEnvironment } from "../functions/shared/commands/gateway.js";
 import { createLogger } from "../functions/shared/log.js";
-import { connectRedis } from "../functions/shared/redis-client.js";
+import { connectRedis, openRespConnection } from "../functions/shared/redis-client.js";
 import { ChangeFeedListener, connectionsLike, defaultListenerConfig } from "../listener/listener.js";
 import { parseMappingFile } from "../listener/mappings.js";
 import { RoutingSink } from "../listener/sinks.js";
@@ -125,9 +125,9 @@ async function startChangeFeed(shared: Shared, lambdaEndpoint: string) {
 
 /** Command API (GraphQL, same schema and resolver as AppSync) and the Upstash-compatible REST API, on one core. */
 async function startCommandApis(shared: Shared) {
-  const client = await connectRedis({ url: shared.primary.url }, { stringNumbers: true });
-  shared.started.push({ stop: async () => client.disconnect() });
-  const gateway = new CommandGateway(client, gatewayConfigFromEnvironment(process.env));
+  const connection = await openRespConnection({ url: shared.primary.url });
+  shared.started.push({ stop: async () => connection.close() });
+  const gateway = new CommandGateway(connection, gatewayConfigFromEnvironment(process.env));
   // A fresh API key, valid 7 days (AppSync's default), and a read-write and a read-only REST token.
   const apiKey = `da2-${randomBytes(13).toString("hex")}`;
   const graphql = await startCommandApiServer(gateway, [{ key: apiKey, expires: Math.floor(Date.now() / 1000) + 7 * 86_400 }]);

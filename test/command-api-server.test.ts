@@ -19,8 +19,8 @@ describe("command API over HTTP (local AppSync stand-in) and the console page", 
 
   before(async () => {
     node = await startRedis();
-    const { gateway, client } = await gatewayOn(node.url);
-    disconnect = () => client.disconnect();
+    const { gateway, connection } = await gatewayOn(node.url);
+    disconnect = () => connection.close();
     server = await startCommandApiServer(gateway, keys);
   });
   after(async () => {

@@ -27,7 +27,7 @@ describe("command API resolver (Direct Lambda Resolver events, real redis-server
     node = await startRedis();
     const scoped = await gatewayOn(node.url, { keyPrefixes: { [callerId("da2-tenant-a")]: "tenant-a:" } });
     ({ gateway, roundTrips } = scoped);
-    close = () => scoped.client.disconnect();
+    close = () => scoped.connection.close();
   });
   after(async () => {
     close();
@@ -101,7 +101,7 @@ describe("command API resolver (Direct Lambda Resolver events, real redis-server
       await resolveCommandField(gateway, run([["SET", "long", "0123456789"]]));
       expect(values(await resolveCommandField(limited.gateway, run([["GET", "long"]])))).to.deep.equal(["error:ERR reply dropped: replies exceed the limit of 5 bytes per request"]);
     } finally {
-      limited.client.disconnect();
+      limited.connection.close();
     }
   });
 
@@ -113,7 +113,7 @@ describe("command API resolver (Direct Lambda Resolver events, real redis-server
 
   it("a Redis outage is a clear retryable error, and the client reconnects when Redis is back", async function () {
     const own = await startRedis();
-    const { gateway: g, client } = await gatewayOn(own.url);
+    const { gateway: g, connection } = await gatewayOn(own.url);
     try {
       expect(values(await resolveCommandField(g, run([["SET", "k", "v"]])))).to.deep.equal(["OK"]);
       const { port } = own;
@@ -136,7 +136,7 @@ describe("command API resolver (Direct Lambda Resolver events, real redis-server
         await back.stop();
       }
     } finally {
-      client.disconnect();
+      connection.close();
     }
   });
 

@@ -18,8 +18,8 @@ describe("REST endpoint (Upstash Redis REST protocol) with the unmodified @upsta
 
   before(async () => {
     node = await startRedis();
-    const { gateway, client: ioredis } = await gatewayOn(node.url, { limits: { maxCommands: 1000, maxRequestBytes: 64 * 1024, maxReplyBytes: 4 << 20, maxKeysScanSize: 1000 } });
-    disconnect = () => ioredis.disconnect();
+    const { gateway, connection } = await gatewayOn(node.url, { limits: { maxCommands: 1000, maxRequestBytes: 64 * 1024, maxReplyBytes: 4 << 20, maxKeysScanSize: 1000 } });
+    disconnect = () => connection.close();
     server = await startRestServer(gateway, tokens);
     redis = client("rw-token");
   });

@@ -6,17 +6,12 @@ import calculateSlot from "cluster-key-slot";
 import type { Cluster, Redis, RedisOptions } from "ioredis";
 import { connect as tcp, type Socket } from "node:net";
 import { connect as tls } from "node:tls";
+import { encodeCommand as encode } from "../shared/resp-connection.js";
 
 interface NodeAddress {
   host: string;
   port: number;
 }
-
-const encode = (args: string[]) => {
-  let out = `*${args.length}\r\n`;
-  for (const arg of args) out += `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`;
-  return out;
-};
 
 /** One socket to one primary: writes batches, resolves when every reply of a batch has arrived. */
 class NodeConnection {

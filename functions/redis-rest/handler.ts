@@ -1,6 +1,6 @@
 // Lambda entry behind API Gateway (HTTP API, payload 2.0): the Upstash REST protocol.
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { connectRedis, redisSettingsFromEnvironment } from "../shared/redis-client.js";
+import { openRespConnection, redisSettingsFromEnvironment } from "../shared/redis-client.js";
 import { CommandGateway, gatewayConfigFromEnvironment } from "../shared/commands/gateway.js";
 import { handleRestRequest, type RestTokens } from "./rest.js";
 
@@ -23,7 +23,7 @@ async function tokensFromSecret(secretArn: string | undefined): Promise<RestToke
 
 const tokens = await tokensFromSecret(process.env.REST_TOKENS_SECRET_ARN);
 const gateway = new CommandGateway(
-  await connectRedis(redisSettingsFromEnvironment(process.env), { stringNumbers: true }),
+  await openRespConnection(redisSettingsFromEnvironment(process.env)),
   gatewayConfigFromEnvironment(process.env),
 );
 

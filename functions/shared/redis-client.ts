@@ -1,6 +1,7 @@
 // One Redis client per container, created at init and reused by every invocation.
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
+import { RespConnection, respOptionsFromUrl } from "./resp-connection.js";
 
 export interface RedisConnectionSettings {
   /** `rediss://` (TLS) in AWS: the replication group's primary endpoint. */
@@ -42,6 +43,12 @@ export async function connectRedis(settings: RedisConnectionSettings, extra: Red
   // Errors reach callers through their commands; an unhandled 'error' event would only add noise.
   client.on("error", () => {});
   return client;
+}
+
+/** The command gateway's connection: whole batches as raw RESP on one socket to the primary endpoint. */
+export async function openRespConnection(settings: RedisConnectionSettings): Promise<RespConnection> {
+  const password = settings.authSecretArn ? await authToken(settings.authSecretArn) : undefined;
+  return new RespConnection(respOptionsFromUrl(settings.url, password ? { password } : {}));
 }
 
 /** A Cluster client for cluster-mode-enabled groups, a plain client otherwise; both auto-pipeline. */

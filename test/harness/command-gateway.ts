@@ -1,8 +1,7 @@
-// A CommandGateway on a real redis-server, with a counter of round trips (pipeline/multi execs).
-import { Redis } from "ioredis";
+// A CommandGateway on a real redis-server, with a counter of round trips (batches sent).
 import { CommandGateway, type GatewayConfig } from "../../functions/shared/commands/gateway.js";
 import { defaultLimits } from "../../functions/shared/commands/batch.js";
-import { connectRedis } from "../../functions/shared/redis-client.js";
+import { RespConnection, respOptionsFromUrl } from "../../functions/shared/resp-connection.js";
 
 export const gatewayConfig = (overrides: Partial<GatewayConfig> = {}): GatewayConfig => ({
   limits: defaultLimits,
@@ -11,17 +10,15 @@ export const gatewayConfig = (overrides: Partial<GatewayConfig> = {}): GatewayCo
   ...overrides,
 });
 
-export async function gatewayOn(url: string, overrides: Partial<GatewayConfig> = {}): Promise<{ gateway: CommandGateway; client: Redis; roundTrips: () => number }> {
-  const client = await connectRedis({ url }, { stringNumbers: true, connectTimeout: 500, retryStrategy: () => 100 });
+export async function gatewayOn(url: string, overrides: Partial<GatewayConfig> = {}): Promise<{ gateway: CommandGateway; connection: RespConnection; roundTrips: () => number }> {
+  const connection = new RespConnection(respOptionsFromUrl(url, { connectTimeoutMs: 500 }));
   let roundTrips = 0;
-  for (const method of ["pipeline", "multi"] as const) {
-    const original = client[method].bind(client) as (...a: unknown[]) => ReturnType<Redis["pipeline"]>;
-    (client as unknown as Record<string, unknown>)[method] = (...a: unknown[]) => {
-      roundTrips++;
-      return original(...a);
-    };
-  }
-  const gateway = new CommandGateway(client, gatewayConfig(overrides));
+  const send = connection.send.bind(connection);
+  connection.send = (commands) => {
+    roundTrips++;
+    return send(commands);
+  };
+  const gateway = new CommandGateway(connection, gatewayConfig(overrides));
   await gateway.commandTable();
-  return { gateway, client, roundTrips: () => roundTrips };
+  return { gateway, connection, roundTrips: () => roundTrips };
 }

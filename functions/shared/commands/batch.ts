@@ -1,5 +1,5 @@
 // A request's commands: validated against the limits, classified, then run as one round trip.
-import type { Redis } from "ioredis";
+import { RedisConnectionError, RedisReplyError, type RespConnection, type RespReply } from "../resp-connection.js";
 import { classifyCommand, CommandRefused, type ClassifiedCommand, type CommandPolicy } from "./classifier.js";
 import type { CommandTable } from "./command-table.js";
 
@@ -64,72 +64,60 @@ export function classifyBatch(commands: string[][], table: CommandTable, policy:
   });
 }
 
-const isConnectionError = (error: unknown) =>
-  error instanceof Error &&
-  /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|Command timed out|max retries per request|EHOSTUNREACH|ENOTFOUND/i.test(error.message);
-
 async function unavailableOnConnectionError<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    if (isConnectionError(error)) throw new RedisUnavailable(`Redis is unavailable, retry later: ${(error as Error).message}`);
+    if (error instanceof RedisConnectionError) throw new RedisUnavailable(`Redis is unavailable, retry later: ${error.message}`);
     throw error;
   }
 }
 
 /** Checks that need the server (KEYS on a large keyspace, movable keys under a prefix), in one round trip. */
-async function checkWithServer(client: Redis, batch: ClassifiedCommand[], policy: CommandPolicy, limits: BatchLimits): Promise<void> {
+const needsServerCheck = (batch: ClassifiedCommand[], policy: CommandPolicy) =>
+  batch.some((c) => c.needsSmallKeyspace || (policy.keyPrefix !== undefined && c.keys === undefined));
+
+async function checkWithServer(connection: RespConnection, batch: ClassifiedCommand[], policy: CommandPolicy, limits: BatchLimits): Promise<void> {
   const needsDbSize = batch.some((c) => c.needsSmallKeyspace);
   const movable = policy.keyPrefix === undefined ? [] : batch.filter((c) => c.keys === undefined);
-  if (!needsDbSize && movable.length === 0) return;
-  const pipeline = client.pipeline();
-  if (needsDbSize) pipeline.dbsize();
-  for (const c of movable) pipeline.call("COMMAND", "GETKEYS", ...c.args);
-  const results = (await pipeline.exec()) ?? [];
+  const results = await connection.send([...(needsDbSize ? [["DBSIZE"]] : []), ...movable.map((c) => ["COMMAND", "GETKEYS", ...c.args])]);
   if (needsDbSize) {
-    const [, size] = results.shift()!;
+    const size = results.shift();
     if (Number(size) > limits.maxKeysScanSize) {
       throw new CommandRefused(`ERR command 'keys' is not allowed on a keyspace of ${size} keys (limit ${limits.maxKeysScanSize}): use SCAN`);
     }
   }
   movable.forEach((c, i) => {
-    const [error, keys] = results[i];
-    const outside = error ? undefined : (keys as string[]).find((k) => !k.startsWith(policy.keyPrefix!));
-    if (error || outside !== undefined) {
+    const keys = results[i];
+    const outside = Array.isArray(keys) ? keys.map(String).find((k) => !k.startsWith(policy.keyPrefix!)) : undefined;
+    if (!Array.isArray(keys) || outside !== undefined) {
       throw new CommandRefused(`ERR command '${c.name}' is not allowed: key '${outside ?? "?"}' is outside your key prefix '${policy.keyPrefix}'`);
     }
   });
 }
 
-const replySize = (value: unknown): number =>
+const replySize = (value: RespReply): number =>
   Buffer.isBuffer(value) ? value.length : Array.isArray(value) ? value.reduce((n: number, v) => n + replySize(v), 0) : 8;
 
 /** Runs a classified batch as one pipeline (or one MULTI/EXEC) and returns one reply per command, in order. */
 export async function runBatch(
-  client: Redis,
+  connection: RespConnection,
   batch: ClassifiedCommand[],
   options: { transaction: boolean; policy: CommandPolicy; limits: BatchLimits },
 ): Promise<RawReply[]> {
   return unavailableOnConnectionError(async () => {
-    await checkWithServer(client, batch, options.policy, options.limits);
-    const pipeline = options.transaction ? client.multi() : client.pipeline();
-    // Buffers keep values binary-safe; each protocol decides how to encode them.
-    // Upper-case names: ioredis keys its reply transformers (hgetall -> object, ...) by lower-case
-    // name, and the protocols want Redis's own reply shapes.
-    for (const { args } of batch) pipeline.callBuffer(args[0].toUpperCase(), ...args.slice(1));
-    let results: [Error | null, unknown][];
+    if (needsServerCheck(batch, options.policy)) await checkWithServer(connection, batch, options.policy, options.limits);
+    const commands = batch.map((c) => c.args);
+    let replies: RespReply[];
     try {
-      results = (await pipeline.exec()) ?? [];
+      replies = options.transaction ? await connection.transaction(commands) : await connection.send(commands);
     } catch (error) {
-      if (isConnectionError(error)) throw error;
-      throw new TransactionAborted((error as Error).message);
+      if (error instanceof RedisReplyError) throw new TransactionAborted(error.message);
+      throw error;
     }
-    // A pipeline resolves even when the connection dropped: each command then carries that error.
-    const lost = results.find(([error]) => isConnectionError(error));
-    if (lost) throw lost[0];
     let budget = options.limits.maxReplyBytes;
-    return results.map(([error, value]): RawReply => {
-      if (error) return { ok: false, error: error.message };
+    return replies.map((value): RawReply => {
+      if (value instanceof RedisReplyError) return { ok: false, error: value.message };
       budget -= replySize(value);
       if (budget < 0) return { ok: false, error: `ERR reply dropped: replies exceed the limit of ${options.limits.maxReplyBytes} bytes per request` };
       return { ok: true, value };

@@ -1,6 +1,6 @@
 // CommandGateway: the one command core behind the GraphQL API and the Upstash-compatible REST API.
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RespConnection } from "../resp-connection.js";
 import type { Access, ClassifiedCommand } from "./classifier.js";
 import { classifyBatch, defaultLimits, parseCommandList, runBatch, type BatchLimits, type RawReply } from "./batch.js";
 import { deserializeTable, parseCommandReply, type CommandTable, type SerializedTable } from "./command-table.js";
@@ -28,7 +28,10 @@ export interface CommandResult {
 }
 
 /** A stable id for a secret credential (API key, token) that never puts the secret itself in config or logs. */
-export const callerId = (secret: string) => `sha256:${createHash("sha256").update(secret).digest("hex").slice(0, 32)}`;
+export const callerId = (secret: string) => callerIdOfDigest(createHash("sha256").update(secret).digest());
+
+/** The same id from the secret's SHA-256 digest, for callers that already hold it. */
+export const callerIdOfDigest = (digest: Buffer) => `sha256:${digest.toString("hex", 0, 16)}`;
 
 export function gatewayConfigFromEnvironment(env: NodeJS.ProcessEnv): GatewayConfig {
   const number = (name: string, fallbackValue: number) => {
@@ -58,15 +61,20 @@ export function gatewayConfigFromEnvironment(env: NodeJS.ProcessEnv): GatewayCon
 
 export class CommandGateway {
   private table?: Promise<CommandTable>;
+  private tableRead?: CommandTable;
 
-  constructor(readonly client: Redis, readonly config: GatewayConfig) {}
+  constructor(readonly connection: RespConnection, readonly config: GatewayConfig) {}
 
   /** The server's own command table, read once; the generated table when the server will not say. */
   commandTable(): Promise<CommandTable> {
-    this.table ??= this.client
-      .call("COMMAND")
-      .then((reply) => parseCommandReply(reply as unknown[]))
-      .catch(() => deserializeTable((fallback as unknown as { commands: SerializedTable }).commands));
+    this.table ??= this.connection
+      .send([["COMMAND"]])
+      .then(([reply]) => {
+        if (!Array.isArray(reply)) throw new Error("COMMAND is not available");
+        return parseCommandReply(reply);
+      })
+      .catch(() => deserializeTable((fallback as unknown as { commands: SerializedTable }).commands))
+      .then((table) => (this.tableRead = table));
     return this.table;
   }
 
@@ -78,8 +86,8 @@ export class CommandGateway {
       allowScripts: this.config.allowScripts,
       keyPrefix: request.caller === undefined ? undefined : this.config.keyPrefixes[request.caller],
     };
-    const batch = classifyBatch(commands, await this.commandTable(), policy);
-    const replies = await runBatch(this.client, batch, { transaction: request.transaction, policy, limits: this.config.limits });
+    const batch = classifyBatch(commands, this.tableRead ?? (await this.commandTable()), policy);
+    const replies = await runBatch(this.connection, batch, { transaction: request.transaction, policy, limits: this.config.limits });
     return batch.map((command, i) => ({ command, reply: replies[i] }));
   }
 }

@@ -1,0 +1,218 @@
+// One socket to one Redis node that runs whole batches: RESP encoded by hand, replies parsed by
+// redis-parser (ioredis's own parser). Building an ioredis command object costs a few µs per command,
+// most of a 100-command request; and batches that arrive in the same event-loop turn leave in one
+// write, so concurrent requests share a syscall instead of paying one each.
+import RedisParser from "redis-parser";
+import { connect as tcp, type Socket } from "node:net";
+import { connect as tls, type ConnectionOptions } from "node:tls";
+
+/** A reply: bulk and status strings as Buffers, integers as strings (no precision lost), errors as values. */
+export type RespReply = Buffer | string | null | RespReply[] | RedisReplyError;
+
+/** An error reply from Redis (`WRONGTYPE ...`): a command's answer, not a failure of the batch. */
+export class RedisReplyError extends Error {
+  override name = "RedisReplyError";
+}
+
+/** The node did not answer (unreachable, closed, too slow): nothing is known of the batch's fate. */
+export class RedisConnectionError extends Error {
+  override name = "RedisConnectionError";
+}
+
+export interface RespConnectionOptions {
+  host: string;
+  port: number;
+  /** TLS (ElastiCache in-transit encryption); options are passed to `tls.connect`. */
+  tls?: ConnectionOptions;
+  username?: string;
+  password?: string;
+  db?: number;
+  connectTimeoutMs?: number;
+  /** A batch unanswered this long fails, and the connection is replaced. */
+  commandTimeoutMs?: number;
+}
+
+interface Batch {
+  expected: number;
+  replies: RespReply[];
+  sentAt: number;
+  resolve: (replies: RespReply[]) => void;
+  reject: (error: Error) => void;
+}
+
+interface Wire {
+  socket: Socket;
+  batches: Batch[];
+  outbox: string[];
+}
+
+export function encodeCommand(args: readonly string[]): string {
+  let out = `*${args.length}\r\n`;
+  for (const arg of args) out += `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`;
+  return out;
+}
+
+/** Connection options from a `redis://` or `rediss://` URL (user, password and db included). */
+export function respOptionsFromUrl(url: string, extra: Partial<RespConnectionOptions> = {}): RespConnectionOptions {
+  const parsed = new URL(url);
+  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") throw new Error(`not a redis:// or rediss:// URL: ${parsed.protocol}`);
+  const db = parsed.pathname.replace("/", "");
+  return {
+    host: parsed.hostname,
+    port: Number(parsed.port || 6379),
+    tls: parsed.protocol === "rediss:" ? { servername: parsed.hostname } : undefined,
+    username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
+    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+    db: db ? Number(db) : undefined,
+    ...extra,
+  };
+}
+
+export class RespConnection {
+  private wire?: Promise<Wire>;
+  private ready?: Wire;
+  /** Connections with commands waiting for this turn's write (one, unless it was just replaced). */
+  private unsent = new Set<Wire>();
+  private timer?: ReturnType<typeof setInterval>;
+
+  constructor(readonly options: RespConnectionOptions) {}
+
+  /** Runs `commands` in order in one round trip; one reply per command (errors included, as values). */
+  async send(commands: readonly (readonly string[])[]): Promise<RespReply[]> {
+    const replies = await this.sendOnce(commands);
+    // A failover demoted the node we talk to: reconnect (DNS now names the new primary) and resend.
+    // Safe: a replica refused every write, so only reads ran, and reads may run twice.
+    if (!replies.some(isReadOnlyError)) return replies;
+    this.close();
+    const again = await this.sendOnce(commands);
+    // Still a replica (DNS not updated yet): the next request tries a fresh connection too.
+    if (again.some(isReadOnlyError)) this.close();
+    return again;
+  }
+
+  /** Runs `commands` as one MULTI/EXEC; their replies, or throws the reply error that discarded it. */
+  async transaction(commands: readonly (readonly string[])[]): Promise<RespReply[]> {
+    const replies = await this.send([["MULTI"], ...commands, ["EXEC"]]);
+    const exec = replies[replies.length - 1];
+    if (exec instanceof RedisReplyError) {
+      // EXECABORT: say which queued command was refused.
+      const refused = replies.slice(1, -1).findIndex((r) => r instanceof RedisReplyError);
+      throw new RedisReplyError(refused < 0 ? exec.message : `${exec.message} Command ${refused + 1}: ${(replies[refused + 1] as Error).message}`);
+    }
+    if (!Array.isArray(exec)) throw new RedisReplyError("EXEC returned no replies: the transaction was discarded");
+    return exec;
+  }
+
+  close(): void {
+    const wire = this.wire;
+    this.wire = undefined;
+    this.ready = undefined;
+    void wire?.then((w) => w.socket.destroy(), () => undefined);
+  }
+
+  private async sendOnce(commands: readonly (readonly string[])[]): Promise<RespReply[]> {
+    // Once connected, queue at once: an await here would cost every request another turn.
+    const wire = this.ready ?? (await this.connect());
+    return new Promise((resolve, reject) => {
+      wire.batches.push({ expected: commands.length, replies: [], sentAt: Date.now(), resolve, reject });
+      for (const command of commands) wire.outbox.push(encodeCommand(command));
+      if (this.unsent.size === 0) setImmediate(() => this.flush());
+      this.unsent.add(wire);
+    });
+  }
+
+  private flush() {
+    for (const wire of this.unsent) {
+      wire.socket.write(wire.outbox.join(""));
+      wire.outbox.length = 0;
+    }
+    this.unsent.clear();
+  }
+
+  private connect(): Promise<Wire> {
+    if (this.wire) return this.wire;
+    const { host, port, connectTimeoutMs = 2_000 } = this.options;
+    const opening = new Promise<Wire>((resolve, reject) => {
+      const socket = this.options.tls ? tls({ host, port, ...this.options.tls }) : tcp({ host, port });
+      const wire: Wire = { socket, batches: [], outbox: [] };
+      const fail = (error: Error) => {
+        if (this.wire === opening) this.wire = undefined;
+        if (this.ready === wire) this.ready = undefined;
+        socket.destroy();
+        for (const batch of wire.batches.splice(0)) batch.reject(error);
+        reject(error);
+      };
+      const deliver = (reply: RespReply) => {
+        const batch = wire.batches[0];
+        if (!batch) return fail(new RedisConnectionError(`unexpected reply from ${host}:${port}`));
+        batch.replies.push(reply);
+        if (batch.replies.length === batch.expected) {
+          wire.batches.shift();
+          batch.resolve(batch.replies);
+        }
+      };
+      const parser = new RedisParser({
+        returnBuffers: true,
+        stringNumbers: true,
+        returnReply: (reply: unknown) => deliver(withReplyErrors(reply)),
+        returnError: (error: Error) => deliver(new RedisReplyError(error.message)),
+        returnFatalError: (error: Error) => fail(new RedisConnectionError(`unreadable reply from ${host}:${port}: ${error.message}`)),
+      });
+      const connectTimer = setTimeout(() => fail(new RedisConnectionError(`connect to ${host}:${port} timed out after ${connectTimeoutMs} ms`)), connectTimeoutMs);
+      socket.setNoDelay(true);
+      socket.setKeepAlive(true, 30_000);
+      socket.on("data", (chunk: Buffer) => parser.execute(chunk));
+      socket.on("error", (error) => fail(new RedisConnectionError(`${host}:${port}: ${error.message}`)));
+      socket.on("close", () => fail(new RedisConnectionError(`connection to ${host}:${port} closed`)));
+      socket.once(this.options.tls ? "secureConnect" : "connect", () => {
+        clearTimeout(connectTimer);
+        this.handshake(wire).then(() => {
+          if (this.wire === opening) this.ready = wire;
+          resolve(wire);
+        }, (error: Error) => fail(error));
+      });
+    });
+    this.wire = opening;
+    this.watchTimeouts();
+    return opening;
+  }
+
+  /** AUTH and SELECT before any batch; a refused AUTH fails the connection with Redis's reason. */
+  private async handshake(wire: Wire): Promise<void> {
+    const { username, password, db } = this.options;
+    const commands: string[][] = [];
+    if (password) commands.push(username ? ["AUTH", username, password] : ["AUTH", password]);
+    if (db) commands.push(["SELECT", String(db)]);
+    if (!commands.length) return;
+    const replies = await new Promise<RespReply[]>((resolve, reject) => {
+      wire.batches.push({ expected: commands.length, replies: [], sentAt: Date.now(), resolve, reject });
+      wire.socket.write(commands.map(encodeCommand).join(""));
+    });
+    const refused = replies.find((r) => r instanceof RedisReplyError);
+    if (refused) throw new RedisConnectionError(`${commands[replies.indexOf(refused)][0]} refused: ${refused.message}`);
+  }
+
+  /** One timer per connection, not one per batch: the oldest unanswered batch decides. */
+  private watchTimeouts() {
+    const limit = this.options.commandTimeoutMs ?? 5_000;
+    clearInterval(this.timer);
+    this.timer = setInterval(() => {
+      const wire = this.wire;
+      if (!wire) return clearInterval(this.timer);
+      void wire.then((w) => {
+        const oldest = w.batches[0];
+        if (oldest && Date.now() - oldest.sentAt > limit) w.socket.destroy(new Error(`command timed out after ${limit} ms`));
+      }, () => undefined);
+    }, Math.min(limit, 1_000));
+    this.timer.unref();
+  }
+}
+
+const isReadOnlyError = (reply: RespReply) => reply instanceof RedisReplyError && reply.message.startsWith("READONLY");
+
+/** redis-parser puts its own ReplyError inside arrays (EXEC's replies); make them ours. */
+function withReplyErrors(reply: unknown): RespReply {
+  if (Array.isArray(reply)) return reply.map(withReplyErrors);
+  if (reply instanceof Error) return new RedisReplyError(reply.message);
+  return reply as RespReply;
+}
