@@ -5,6 +5,9 @@ import type { HttpService } from "./services.js";
 
 export class BodyTooLarge extends Error {}
 
+/** Whether a request carries a body at all (a GET usually does not: no need to read it). */
+export const hasBody = (request: IncomingMessage) => request.headers["content-length"] !== undefined ? request.headers["content-length"] !== "0" : request.headers["transfer-encoding"] !== undefined;
+
 export async function readBody(request: IncomingMessage, maxBytes = Infinity): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;

@@ -2,7 +2,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { BadRequest, RedisUnavailable, TransactionAborted } from "../shared/commands/batch.js";
 import { CommandRefused } from "../shared/commands/classifier.js";
-import { callerId, type CommandGateway, type CommandResult } from "../shared/commands/gateway.js";
+import { callerIdOfDigest, type CommandGateway, type CommandResult } from "../shared/commands/gateway.js";
 import { isStatusReply, toUpstashResult } from "../shared/commands/replies.js";
 
 export interface RestRequest {
@@ -26,20 +26,22 @@ export interface RestTokens {
   readOnly: string[];
 }
 
-// Browsers call this API directly: let them send what the client sends and read its sync token.
-const cors = {
+// Browsers call this API directly. A preflight learns what it may send; every answer lets the page
+// read it and its sync token (the preflight-only headers would be wasted bytes on each reply).
+const corsPreflight = {
   "access-control-allow-origin": "*",
   "access-control-allow-methods": "GET, POST, OPTIONS",
   "access-control-allow-headers":
     "authorization, content-type, upstash-encoding, upstash-sync-token, upstash-response-format, upstash-telemetry-runtime, upstash-telemetry-platform, upstash-telemetry-sdk, upstash-telemetry-retry",
   "access-control-expose-headers": "upstash-sync-token",
 };
+const jsonHeaders = {
+  "content-type": "application/json",
+  "access-control-allow-origin": "*",
+  "access-control-expose-headers": "upstash-sync-token",
+};
 
-const json = (status: number, body: unknown): RestResponse => ({
-  status,
-  headers: { "content-type": "application/json", ...cors },
-  body: JSON.stringify(body),
-});
+const json = (status: number, body: unknown): RestResponse => ({ status, headers: jsonHeaders, body: JSON.stringify(body) });
 
 const digest = (token: string) => createHash("sha256").update(token).digest();
 const matches = (presented: Buffer, digests: Buffer[]) => digests.some((d) => timingSafeEqual(presented, d));
@@ -47,14 +49,14 @@ const matches = (presented: Buffer, digests: Buffer[]) => digests.some((d) => ti
 // The configured tokens' digests, computed once per token set rather than on every request.
 const digestsOf = new WeakMap<RestTokens, { readWrite: Buffer[]; readOnly: Buffer[] }>();
 
-/** `read` or `write` for a presented token; undefined when it is none of ours (compared in constant time). */
-export function accessOf(tokens: RestTokens, presented: string | undefined): "read" | "write" | undefined {
+/** What a presented token may do, and its digest (the caller's id); undefined when it is none of ours (compared in constant time). */
+export function accessOf(tokens: RestTokens, presented: string | undefined): { access: "read" | "write"; digest: Buffer } | undefined {
   if (!presented) return undefined;
   let digests = digestsOf.get(tokens);
   if (!digests) digestsOf.set(tokens, (digests = { readWrite: tokens.readWrite.map(digest), readOnly: tokens.readOnly.map(digest) }));
   const hashed = digest(presented);
-  if (matches(hashed, digests.readWrite)) return "write";
-  if (matches(hashed, digests.readOnly)) return "read";
+  if (matches(hashed, digests.readWrite)) return { access: "write", digest: hashed };
+  if (matches(hashed, digests.readOnly)) return { access: "read", digest: hashed };
   return undefined;
 }
 
@@ -88,16 +90,16 @@ const entry = (result: CommandResult, base64: boolean) =>
     : { error: result.reply.error };
 
 export async function handleRestRequest(gateway: CommandGateway, tokens: RestTokens, request: RestRequest): Promise<RestResponse> {
-  if (request.method === "OPTIONS") return { status: 204, headers: cors, body: "" };
+  if (request.method === "OPTIONS") return { status: 204, headers: corsPreflight, body: "" };
   if (request.method !== "GET" && request.method !== "POST") return json(405, { error: `method ${request.method} is not allowed` });
 
   const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? "")?.[1] ?? request.query.get("_token") ?? undefined;
-  const access = accessOf(tokens, bearer);
-  if (!access) return json(401, { error: "Unauthorized" });
+  const token = accessOf(tokens, bearer);
+  if (!token) return json(401, { error: "Unauthorized" });
 
   const base64 = request.headers["upstash-encoding"]?.toLowerCase() === "base64";
   const route = request.path.replace(/\/+$/, "");
-  const request_ = { access, caller: callerId(bearer!), scalarsAsStrings: true };
+  const request_ = { access: token.access, caller: callerIdOfDigest(token.digest), scalarsAsStrings: true };
   try {
     if (request.method === "POST" && (route === "/pipeline" || route === "/multi-exec")) {
       const results = await gateway.run(parseBatch(request.body), { ...request_, transaction: route === "/multi-exec" });
