@@ -1,21 +1,11 @@
 // The command API locally: the same schema file and the same resolver as AppSync runs, behind
 // AppSync's x-api-key check, plus the redis-cli console page.
-import {
-  buildSchema,
-  execute,
-  GraphQLError,
-  GraphQLScalarType,
-  parse,
-  validate,
-  type DocumentNode,
-  type ExecutionResult,
-  type GraphQLFieldResolver,
-  type GraphQLSchema,
-} from "graphql";
+import { buildSchema, GraphQLError, GraphQLObjectType, GraphQLScalarType, parse, validate, type ExecutionResult, type GraphQLSchema } from "graphql";
+import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
-import { resolveCommandField, type AppSyncResolverEvent } from "../functions/command-api/resolver.js";
+import { resolveCommandField } from "../functions/command-api/resolver.js";
 import type { CommandGateway } from "../functions/shared/commands/gateway.js";
 import { bundleConsoleScript } from "./build.js";
 import { BodyTooLarge, readBody, sendJson, serve } from "./http.js";
@@ -60,21 +50,30 @@ export async function startCommandApiServer(
   options: { host?: string; port?: number } = {},
 ): Promise<HttpService & { graphqlUrl: string; consoleUrl: string }> {
   const schema = loadCommandApiSchema();
+  // Root fields go to the Lambda resolver with a Direct Lambda Resolver event, as in AppSync.
+  for (const root of [schema.getQueryType(), schema.getMutationType()] as GraphQLObjectType[]) {
+    for (const field of Object.values(root.getFields())) {
+      field.resolve = (_source, args, context: { headers: Record<string, string | undefined> }) =>
+        resolveCommandField(gateway, { arguments: args, identity: null, request: { headers: context.headers }, info: { fieldName: field.name, parentTypeName: root.name } });
+    }
+  }
   let consoleScript: Promise<string> | undefined;
-  // Parsing and validating dominate a small request's cost; clients send the same few documents.
-  const documents = new Map<string, DocumentNode | readonly GraphQLError[]>();
-  const documentOf = (query: string) => {
-    let document = documents.get(query);
+  // Parsing, validating and planning dominate a small request's cost, and clients send the same few
+  // documents: each is compiled once (graphql-jit) and kept, errors included.
+  const documents = new Map<string, CompiledQuery | ExecutionResult>();
+  const documentOf = (query: string, operationName: string | undefined) => {
+    const cacheKey = `${operationName ?? ""}\n${query}`;
+    let document = documents.get(cacheKey);
     if (!document) {
       try {
         const parsed = parse(query);
         const errors = validate(schema, parsed);
-        document = errors.length ? errors : parsed;
+        document = errors.length ? { errors } : compileQuery(schema, parsed, operationName);
       } catch (error) {
-        document = [error as GraphQLError];
+        document = { errors: [error as GraphQLError] };
       }
       if (documents.size >= 1_000) documents.delete(documents.keys().next().value!);
-      documents.set(query, document);
+      documents.set(cacheKey, document);
     }
     return document;
   };
@@ -103,24 +102,10 @@ export async function startCommandApiServer(
     }
     if (typeof body?.query !== "string") return sendJson(response, 400, { errors: [{ errorType: "BadRequestException", message: "query must be a string" }] });
 
-    const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : v]));
-    // Root fields go to the Lambda resolver with a Direct Lambda Resolver event, as in AppSync.
-    const fieldResolver: GraphQLFieldResolver<unknown, unknown> = (source, args, _context, info) => {
-      const parent = info.parentType.name;
-      if (parent !== "Query" && parent !== "Mutation") return (source as Record<string, unknown>)?.[info.fieldName];
-      const event: AppSyncResolverEvent = { arguments: args, identity: null, request: { headers }, info: { fieldName: info.fieldName, parentTypeName: parent } };
-      return resolveCommandField(gateway, event);
-    };
-    const document = documentOf(body.query);
-    const result: ExecutionResult = Array.isArray(document)
-      ? { errors: document as readonly GraphQLError[] }
-      : await execute({
-          schema,
-          document: document as DocumentNode,
-          variableValues: (body.variables ?? undefined) as Record<string, unknown> | undefined,
-          operationName: typeof body.operationName === "string" ? body.operationName : undefined,
-          fieldResolver,
-        });
+    const document = documentOf(body.query, typeof body.operationName === "string" ? body.operationName : undefined);
+    const result: ExecutionResult = isCompiledQuery(document)
+      ? await document.query(undefined, { headers: request.headers }, (body.variables ?? undefined) as Record<string, unknown> | undefined)
+      : document;
     sendJson(response, 200, {
       data: result.data ?? null,
       ...(result.errors
