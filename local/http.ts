@@ -8,15 +8,19 @@ export class BodyTooLarge extends Error {}
 /** Whether a request carries a body at all (a GET usually does not: no need to read it). */
 export const hasBody = (request: IncomingMessage) => request.headers["content-length"] !== undefined ? request.headers["content-length"] !== "0" : request.headers["transfer-encoding"] !== undefined;
 
-export async function readBody(request: IncomingMessage, maxBytes = Infinity): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new BodyTooLarge(`request body exceeds ${maxBytes} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+export function readBody(request: IncomingMessage, maxBytes = Infinity): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      // Past the limit keep draining (so the answer can still be sent) but keep nothing.
+      if (size > maxBytes) return void (chunks.length = 0);
+      chunks.push(chunk);
+    });
+    request.on("end", () => (size > maxBytes ? reject(new BodyTooLarge(`request body exceeds ${maxBytes} bytes`)) : resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))));
+    request.on("error", reject);
+  });
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {

@@ -39,8 +39,17 @@ export function callerOf(event: AppSyncResolverEvent): string | undefined {
   if (identity?.resolverContext?.caller) return identity.resolverContext.caller;
   if (identity?.userArn) return identity.userArn;
   const apiKey = event.request?.headers?.["x-api-key"];
-  return apiKey ? callerId(apiKey) : undefined;
+  if (!apiKey) return undefined;
+  // The same few keys arrive on every request: hash each once (AppSync has already checked it).
+  let id = apiKeyIds.get(apiKey);
+  if (id === undefined) {
+    if (apiKeyIds.size >= 100) apiKeyIds.clear();
+    apiKeyIds.set(apiKey, (id = callerId(apiKey)));
+  }
+  return id;
 }
+
+const apiKeyIds = new Map<string, string>();
 
 export async function resolveCommandField(gateway: CommandGateway, event: AppSyncResolverEvent): Promise<unknown> {
   const caller = callerOf(event);
