@@ -76,6 +76,16 @@ local kind = redis.call('TYPE', KEYS[1])['ok']
 if kind == 'hash' then return {t[1], t[2], kind, redis.call('HGETALL', KEYS[1])} end
 return {t[1], t[2], kind}`;
 
+/** Past this many remembered keys the memory is dropped (repeats are then simply written again). */
+const maxConfirmedKeys = 200_000;
+
+/** Orders stream entry ids (`<ms>-<seq>`). */
+export function compareEntryIds(a: string, b: string): number {
+  const [aMs, aSeq] = a.split("-").map(Number);
+  const [bMs, bSeq] = b.split("-").map(Number);
+  return aMs - bMs || aSeq - bSeq;
+}
+
 type SnapshotClient = (Redis | Cluster) & { changefeedSnapshot(key: string): Promise<[string, string, string, string[]?]> };
 
 /** Subscribers and the blocking journal reader need connections of their own, like `client`'s. */
@@ -94,11 +104,19 @@ export class ChangeFeedListener {
   private running = false;
   private loops: Promise<void>[] = [];
   private pending = new Map<string, number>();
+  /**
+   * Key -> journal position read before its last confirmed snapshot. A hint journaled at or before
+   * that position is already reflected in the sink (a backlog holds many such repeats): skipped.
+   */
+  private confirmedAt = new Map<string, string>();
   private notificationsOk?: boolean;
   private lastError?: string;
   private failures = 0;
   private healthTimer?: ReturnType<typeof setInterval>;
   private rescanning?: Promise<void>;
+  /** Resolves when stop() is called, so loops that wait between rounds end at once. */
+  private stopping = Promise.resolve();
+  private signalStop = () => {};
   private readonly client: SnapshotClient;
 
   constructor(
@@ -117,6 +135,7 @@ export class ChangeFeedListener {
   /** Loads the mapping file's mappings into the mappings hash (replacing same-named ones), then starts. */
   async start(fileMappings: CompiledMapping[]): Promise<void> {
     this.running = true;
+    this.stopping = new Promise((resolve) => (this.signalStop = resolve));
     if (fileMappings.length) {
       const fields = fileMappings.flatMap((m) => [m.name, JSON.stringify({ name: m.name, pattern: m.pattern, table: m.table, lambda: m.lambda, partitionKey: m.partitionKey, format: m.format })]);
       await this.client.hset(this.config.mappingsKey, ...fields);
@@ -138,6 +157,7 @@ export class ChangeFeedListener {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.signalStop();
     if (this.healthTimer) clearInterval(this.healthTimer);
     for (const s of this.subscribers) s.disconnect();
     this.reader?.disconnect();
@@ -319,7 +339,7 @@ export class ChangeFeedListener {
   /** Entries of consumers that died are taken over after `claimIdleMs`. */
   private async claimAbandoned(): Promise<void> {
     while (this.running) {
-      await sleep(Math.min(this.config.claimIdleMs, 5_000));
+      await Promise.race([sleep(Math.min(this.config.claimIdleMs, 5_000)), this.stopping]);
       if (!this.running) return;
       try {
         let start = "0-0";
@@ -335,18 +355,33 @@ export class ChangeFeedListener {
   }
 
   private async deliverEntries(entries: [string, string[]][]): Promise<void> {
+    // Read before any snapshot: every entry up to here was journaled before the snapshots are taken.
+    const position = await this.journalPosition();
     const oldest = new Map<string, number>();
     for (const [id, fields] of entries) {
       const key = fields?.[1];
       if (key === undefined) continue;
       const at = Number(id.split("-")[0]);
-      if (oldest.has(key)) this.counters.coalesced++;
+      const covered = this.confirmedAt.get(key);
+      if (oldest.has(key) || (covered !== undefined && compareEntryIds(id, covered) <= 0)) {
+        // Already in this delivery, or a snapshot taken after this hint was journaled is confirmed.
+        this.counters.coalesced++;
+        continue;
+      }
       oldest.set(key, Math.min(at, oldest.get(key) ?? at));
     }
     await this.deliver(oldest);
+    if (this.confirmedAt.size + oldest.size > maxConfirmedKeys) this.confirmedAt.clear();
+    for (const key of oldest.keys()) this.confirmedAt.set(key, position);
     const ids = entries.map(([id]) => id);
     // Atomic: a crash between the two would leave entries acknowledged but never removed.
     await this.client.multi().xack(this.config.journalKey, this.config.group, ...ids).xdel(this.config.journalKey, ...ids).exec();
+  }
+
+  /** The journal's last generated entry id (hints are compared with it, never with a clock). */
+  private async journalPosition(): Promise<string> {
+    const info = (await this.client.xinfo("STREAM", this.config.journalKey)) as unknown[];
+    return String(info[info.indexOf("last-generated-id") + 1]);
   }
 
   private async consumePending(): Promise<void> {

@@ -6,12 +6,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeChanges } from "../functions/change-writer/writer.js";
+import { writeChanges, type Change } from "../functions/change-writer/writer.js";
 import { memoryLogger } from "../functions/shared/log.js";
-import { ChangeFeedListener, connectionsLike, defaultListenerConfig } from "../listener/listener.js";
+import { ChangeFeedListener, compareEntryIds, connectionsLike, defaultListenerConfig } from "../listener/listener.js";
 import { MappingError, parseMapping, parseMappingFile } from "../listener/mappings.js";
 import { reconcile } from "../listener/reconcile.js";
-import { RoutingSink } from "../listener/sinks.js";
+import { RoutingSink, type ChangeSink } from "../listener/sinks.js";
 import { localCredentials, localDynamo, localRegion } from "../local/aws-clients.js";
 import { startLambdaEndpoint } from "../local/lambda-endpoint.js";
 import { startCluster, startDynamo, startRedis, type HttpService, type RedisNode } from "../local/services.js";
@@ -311,6 +311,48 @@ describe("change feed: Redis hashes to DynamoDB", function () {
       const after = await reconcile(redis, dynamo, mapping);
       expect(after.missing.length + after.stale.length + after.orphaned.length).to.equal(0);
     });
+  });
+
+  it("orders journal entry ids by time, then sequence", () => {
+    expect(compareEntryIds("1700000000000-5", "1700000000000-12")).to.be.below(0);
+    expect(compareEntryIds("1700000000001-0", "1700000000000-99")).to.be.above(0);
+    expect(compareEntryIds("5-1", "5-1")).to.equal(0);
+  });
+
+  it("skips a journaled hint that a confirmed later snapshot already reflects, and delivers the rest", async () => {
+    const node = await startRedis({ config: notifications });
+    const client = new Redis(node.url, { enableAutoPipelining: true, maxRetriesPerRequest: null });
+    const delivered: Change[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let entered = false;
+    // The first delivery (its snapshot taken) waits until two more hints for the same key are in the journal.
+    const sink: ChangeSink = {
+      async write(_mapping, changes) {
+        entered = true;
+        if (delivered.length === 0) await held;
+        delivered.push(...changes);
+        return { written: changes.length, skipped: 0, retried: 0, rejected: [] };
+      },
+    };
+    const listener = new ChangeFeedListener(client, connectionsLike(client), sink, undefined, { ...defaultListenerConfig, consumer: "coalesce", batchSize: 1, rescanDeletes: false }, memoryLogger());
+    try {
+      await listener.start([parseMapping({ name: "people", pattern: "person:{id}", table: "people" })]);
+      await client.hset("person:a", "n", "1");
+      await eventually("the first delivery to reach the sink", async () => entered, (e) => e);
+      await client.hset("person:a", "n", "2");
+      await client.hset("person:a", "n", "3");
+      await eventually("three hints in the journal", () => client.xlen("changefeed:journal"), (n) => n === 3);
+      release();
+      await eventually("the journal to drain", () => client.xlen("changefeed:journal"), (n) => n === 0);
+      // Hint 2's snapshot (taken after hint 3 was journaled) already holds n=3: hint 3 needs no write.
+      expect(delivered.map((c) => c.attributes?.n)).to.deep.equal(["1", "3"]);
+      expect(listener.counters.coalesced).to.equal(1);
+    } finally {
+      await listener.stop();
+      client.disconnect();
+      await node.stop();
+    }
   });
 
   it("Redis Cluster: changes on every shard arrive", async () => {
