@@ -3,6 +3,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { readFileSync } from "node:fs";
+import { writerClientConfig } from "../functions/change-writer/writer.js";
 import { createLogger } from "../functions/shared/log.js";
 import { connectRedisOrCluster } from "../functions/shared/redis-client.js";
 import { listenerConfigOf, type ListenerFileConfig } from "./config.js";
@@ -20,7 +21,7 @@ if (!configPath) {
 const file = JSON.parse(readFileSync(configPath, "utf8")) as ListenerFileConfig;
 // Locally the stand-ins take any credentials; in AWS the instance role provides them.
 const local = file.dynamodbEndpoint ? { credentials: { accessKeyId: "local", secretAccessKey: "local" } } : {};
-const dynamo = new DynamoDBClient({ region: file.region, endpoint: file.dynamodbEndpoint, ...local });
+const dynamo = new DynamoDBClient({ ...writerClientConfig, region: file.region, endpoint: file.dynamodbEndpoint, ...local });
 const lambda = new LambdaClient({ region: file.region, endpoint: file.lambdaEndpoint, ...local });
 // The listener never gives up on Redis: it reconnects for as long as it runs, and rescans after.
 const client = await connectRedisOrCluster(

@@ -1,10 +1,11 @@
 // SDK clients pointed at the local stand-ins, with throwaway credentials (nothing leaves loopback).
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
+import { writerClientConfig } from "../functions/change-writer/writer.js";
 
 export const localCredentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 export const localRegion = "us-east-1";
 
-export const localDynamo = (endpoint: string) => new DynamoDBClient({ endpoint, region: localRegion, credentials: localCredentials });
+export const localDynamo = (endpoint: string) => new DynamoDBClient({ ...writerClientConfig, endpoint, region: localRegion, credentials: localCredentials });
 export const localS3 = (endpoint: string) =>
   new S3Client({ endpoint, region: localRegion, credentials: localCredentials, forcePathStyle: true });

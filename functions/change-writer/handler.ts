@@ -1,8 +1,8 @@
 // Lambda entry: the listener invokes it with `{ table, changes }`; it answers what it wrote.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { writeChanges, type WriteRequest } from "./writer.js";
+import { writeChanges, writerClientConfig, type WriteRequest } from "./writer.js";
 
-const dynamo = new DynamoDBClient({});
+const dynamo = new DynamoDBClient(writerClientConfig);
 const allowedTables = new Set((process.env.ALLOWED_TABLES ?? "").split(",").filter(Boolean));
 
 export const handler = async (request: WriteRequest) => {
