@@ -8,7 +8,8 @@ import { memoryLogger } from "../functions/shared/log.js";
 import { ChangeFeedListener, connectionsLike, defaultListenerConfig } from "../listener/listener.js";
 import { parseMapping, type CompiledMapping } from "../listener/mappings.js";
 import { RoutingSink, type ChangeSink } from "../listener/sinks.js";
-import { localDynamo } from "../local/aws-clients.js";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { localCredentials, localDynamo, localRegion } from "../local/aws-clients.js";
 import { freePort, startRedis } from "../local/services.js";
 import { spawn } from "node:child_process";
 import { percentile, printTable } from "./table.js";
@@ -27,6 +28,10 @@ await sleep(1_000);
 const dynamo = localDynamo(dynamoService.endpoint);
 const writer = new Redis(redis.url);
 const mapping = parseMapping({ name: "people", pattern: "person:{id}", table: "people" });
+// The writer Lambda of the production path, in a process of its own, in front of dynalite.
+const writerProcess = spawn(process.execPath, ["--import", "tsx", "bench/change-writer-child.ts", dynamoService.endpoint], { stdio: ["ignore", "pipe", "inherit"] });
+const lambdaEndpoint = await new Promise<string>((resolve) => writerProcess.stdout!.once("data", (d: Buffer) => resolve(d.toString().trim())));
+const lambda = new LambdaClient({ endpoint: lambdaEndpoint, region: localRegion, credentials: localCredentials });
 
 /** Writes `total` HSETs at `perSecond` in pipelined ticks of 10 ms; each hash carries its send time. */
 async function load(total: number, perSecond: number, prefix = "person:"): Promise<number> {
@@ -43,10 +48,10 @@ async function load(total: number, perSecond: number, prefix = "person:"): Promi
   return (Date.now() - started) / 1000;
 }
 
-async function newListener(sink: ChangeSink) {
+async function newListener(sink: ChangeSink, target = mapping) {
   const client = new Redis(redis.url, { enableAutoPipelining: true, maxRetriesPerRequest: null });
   const listener = new ChangeFeedListener(client, connectionsLike(client), sink, undefined, { ...defaultListenerConfig, consumer: "bench", rescanDeletes: false }, memoryLogger());
-  await listener.start([mapping]);
+  await listener.start([target]);
   return { listener, stop: async () => { await listener.stop(); client.disconnect(); } };
 }
 
@@ -81,12 +86,14 @@ const events = Number(process.env.BENCH_DYNAMO_EVENTS ?? 20_000);
 
 async function oursIntoDynamo(): Promise<number> {
   await writer.flushall();
-  const ours = await newListener(new RoutingSink(dynamo));
+  const ours = await newListener(new RoutingSink(dynamo, lambda), parseMapping({ name: "people", pattern: "person:{id}", table: "people", lambda: "change-writer" }));
   const started = Date.now();
   await load(events, 1_000_000);
   while ((await writer.xlen("changefeed:journal")) > 0) await sleep(10);
   const elapsed = (Date.now() - started) / 1000;
   await ours.stop();
+  const { written, skipped, coalesced } = ours.listener.counters;
+  console.log(`ours into dynalite: ${written.toLocaleString("en-US")} items written, ${skipped.toLocaleString("en-US")} skipped as older, ${coalesced.toLocaleString("en-US")} hints already reflected (coalesced), in ${elapsed.toFixed(2)} s`);
   return events / elapsed;
 }
 
@@ -129,4 +136,6 @@ printTable(`Change feed into dynalite: ${events.toLocaleString("en-US")} HSET ev
 
 writer.disconnect();
 dynamo.destroy();
+lambda.destroy();
+writerProcess.kill();
 await Promise.all([redis.stop(), dynamoService.stop()]);
