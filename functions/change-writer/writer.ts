@@ -96,7 +96,7 @@ export async function writeChanges(
     if (!seen || seen.version < change.version) newest.set(change.partitionKey.value, change);
   }
   result.skipped += request.changes.length - newest.size;
-  await bounded([...newest.values()], options.concurrency ?? 64, async (change) => {
+  await bounded([...newest.values()], options.concurrency ?? 16, async (change) => {
     const item = itemOf(change, request.tombstoneSeconds ?? 86_400);
     if (typeof item === "string") {
       result.rejected.push({ key: change.key, reason: item });
