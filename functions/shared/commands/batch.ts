@@ -74,12 +74,10 @@ async function unavailableOnConnectionError<T>(run: () => Promise<T>): Promise<T
 }
 
 /** Checks that need the server (KEYS on a large keyspace, movable keys under a prefix), in one round trip. */
-const needsServerCheck = (batch: ClassifiedCommand[], policy: CommandPolicy) =>
-  batch.some((c) => c.needsSmallKeyspace || (policy.keyPrefix !== undefined && c.keys === undefined));
-
 async function checkWithServer(connection: RespConnection, batch: ClassifiedCommand[], policy: CommandPolicy, limits: BatchLimits): Promise<void> {
   const needsDbSize = batch.some((c) => c.needsSmallKeyspace);
   const movable = policy.keyPrefix === undefined ? [] : batch.filter((c) => c.keys === undefined);
+  if (!needsDbSize && movable.length === 0) return;
   const results = await connection.send([...(needsDbSize ? [["DBSIZE"]] : []), ...movable.map((c) => ["COMMAND", "GETKEYS", ...c.args])]);
   if (needsDbSize) {
     const size = results.shift();
@@ -106,7 +104,7 @@ export async function runBatch(
   options: { transaction: boolean; policy: CommandPolicy; limits: BatchLimits },
 ): Promise<RawReply[]> {
   return unavailableOnConnectionError(async () => {
-    if (needsServerCheck(batch, options.policy)) await checkWithServer(connection, batch, options.policy, options.limits);
+    await checkWithServer(connection, batch, options.policy, options.limits);
     const commands = batch.map((c) => c.args);
     let replies: RespReply[];
     try {
