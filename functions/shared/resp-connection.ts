@@ -112,7 +112,11 @@ export class RespConnection {
 
   private async sendOnce(commands: readonly (readonly string[])[]): Promise<RespReply[]> {
     // Once connected, queue at once: an await here would cost every request another turn.
-    const wire = this.ready ?? (await this.connect());
+    return this.queue(this.ready ?? (await this.connect()), commands);
+  }
+
+  /** Queues a batch on `wire` for this turn's write; resolves with its replies. */
+  private queue(wire: Wire, commands: readonly (readonly string[])[]): Promise<RespReply[]> {
     return new Promise((resolve, reject) => {
       wire.batches.push({ expected: commands.length, replies: [], sentAt: Date.now(), resolve, reject });
       for (const command of commands) wire.outbox.push(encodeCommand(command));
@@ -184,10 +188,7 @@ export class RespConnection {
     if (password) commands.push(username ? ["AUTH", username, password] : ["AUTH", password]);
     if (db) commands.push(["SELECT", String(db)]);
     if (!commands.length) return;
-    const replies = await new Promise<RespReply[]>((resolve, reject) => {
-      wire.batches.push({ expected: commands.length, replies: [], sentAt: Date.now(), resolve, reject });
-      wire.socket.write(commands.map(encodeCommand).join(""));
-    });
+    const replies = await this.queue(wire, commands);
     const refused = replies.find((r) => r instanceof RedisReplyError);
     if (refused) throw new RedisConnectionError(`${commands[replies.indexOf(refused)][0]} refused: ${refused.message}`);
   }
