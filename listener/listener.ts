@@ -24,6 +24,8 @@ export interface ListenerConfig {
   batchSize: number;
   /** ...and a delivery waits at most this long for more. */
   maxLatencyMs: number;
+  /** Journal deliveries under way at once: the next batch is read and snapshotted while the sink writes. */
+  deliveriesInFlight: number;
   /** Entries another consumer left unacknowledged this long are taken over. */
   claimIdleMs: number;
   /** In-memory mode: past this many pending keys, drop them and rescan instead. */
@@ -41,6 +43,7 @@ export const defaultListenerConfig: Omit<ListenerConfig, "consumer"> = {
   durable: true,
   batchSize: 500,
   maxLatencyMs: 50,
+  deliveriesInFlight: 2,
   claimIdleMs: 15_000,
   maxPending: 100_000,
   rescanDeletes: true,
@@ -320,20 +323,37 @@ export class ChangeFeedListener {
   private async consumeJournal(): Promise<void> {
     // Own unacknowledged entries first (a previous run of this consumer crashed), then new ones.
     let cursor = "0";
+    const inFlight = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
     while (this.running) {
       try {
+        if (failure) throw failure.error;
         const reply = (await this.reader!.xreadgroup(
           "GROUP", this.config.group, this.config.consumer, "COUNT", this.config.batchSize, "BLOCK", this.config.maxLatencyMs, "STREAMS", this.config.journalKey, cursor,
         )) as [string, [string, string[]][]][] | null;
         const entries = reply?.[0]?.[1] ?? [];
         if (cursor === "0" && entries.length === 0) cursor = ">";
-        if (entries.length) await this.deliverEntries(entries);
+        if (!entries.length) continue;
+        // Re-reading own pending entries returns the same ones until they are acknowledged: one at a time.
+        if (cursor === "0") {
+          await this.deliverEntries(entries);
+          continue;
+        }
+        const delivery: Promise<void> = this.deliverEntries(entries)
+          .catch((error) => void (failure ??= { error }))
+          .finally(() => inFlight.delete(delivery));
+        inFlight.add(delivery);
+        if (inFlight.size >= this.config.deliveriesInFlight) await Promise.race(inFlight);
       } catch (error) {
+        // Let the others settle, so the re-read of pending entries does not send theirs a second time.
+        await Promise.all(inFlight);
+        failure = undefined;
         if (!this.running) return;
         await this.backOff("journal delivery failed", error);
         cursor = "0";
       }
     }
+    await Promise.all(inFlight);
   }
 
   /** Entries of consumers that died are taken over after `claimIdleMs`. */
@@ -372,7 +392,11 @@ export class ChangeFeedListener {
     }
     await this.deliver(oldest);
     if (this.confirmedAt.size + oldest.size > maxConfirmedKeys) this.confirmedAt.clear();
-    for (const key of oldest.keys()) this.confirmedAt.set(key, position);
+    for (const key of oldest.keys()) {
+      // Deliveries overlap: one that started earlier may confirm later; keep the newer position.
+      const known = this.confirmedAt.get(key);
+      if (known === undefined || compareEntryIds(position, known) > 0) this.confirmedAt.set(key, position);
+    }
     const ids = entries.map(([id]) => id);
     // Atomic: a crash between the two would leave entries acknowledged but never removed.
     await this.client.multi().xack(this.config.journalKey, this.config.group, ...ids).xdel(this.config.journalKey, ...ids).exec();

@@ -335,7 +335,7 @@ describe("change feed: Redis hashes to DynamoDB", function () {
         return { written: changes.length, skipped: 0, retried: 0, rejected: [] };
       },
     };
-    const listener = new ChangeFeedListener(client, connectionsLike(client), sink, undefined, { ...defaultListenerConfig, consumer: "coalesce", batchSize: 1, rescanDeletes: false }, memoryLogger());
+    const listener = new ChangeFeedListener(client, connectionsLike(client), sink, undefined, { ...defaultListenerConfig, consumer: "coalesce", batchSize: 1, deliveriesInFlight: 1, rescanDeletes: false }, memoryLogger());
     try {
       await listener.start([parseMapping({ name: "people", pattern: "person:{id}", table: "people" })]);
       await client.hset("person:a", "n", "1");
@@ -348,6 +348,46 @@ describe("change feed: Redis hashes to DynamoDB", function () {
       // Hint 2's snapshot (taken after hint 3 was journaled) already holds n=3: hint 3 needs no write.
       expect(delivered.map((c) => c.attributes?.n)).to.deep.equal(["1", "3"]);
       expect(listener.counters.coalesced).to.equal(1);
+    } finally {
+      await listener.stop();
+      client.disconnect();
+      await node.stop();
+    }
+  });
+
+  it("writes the next delivery while the sink still holds one, and re-reads a failed one without losing it", async () => {
+    const node = await startRedis({ config: notifications });
+    const client = new Redis(node.url, { enableAutoPipelining: true, maxRetriesPerRequest: null });
+    const delivered: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let failedOnce = false;
+    const sink: ChangeSink = {
+      async write(_mapping, changes) {
+        const keys = changes.map((c) => c.key);
+        if (keys.includes("person:a")) await held;
+        if (keys.includes("person:b") && !failedOnce) {
+          failedOnce = true;
+          throw new Error("sink down for a moment");
+        }
+        delivered.push(...keys);
+        return { written: changes.length, skipped: 0, retried: 0, rejected: [] };
+      },
+    };
+    const listener = new ChangeFeedListener(client, connectionsLike(client), sink, undefined, { ...defaultListenerConfig, consumer: "overlap", batchSize: 1, rescanDeletes: false }, memoryLogger());
+    try {
+      await listener.start([parseMapping({ name: "people", pattern: "person:{id}", table: "people" })]);
+      await client.hset("person:a", "n", "1");
+      await client.hset("person:c", "n", "1");
+      // person:a is held in the sink; person:c is a second delivery that completes meanwhile.
+      await eventually("person:c delivered while person:a is held", async () => delivered, (d) => d.includes("person:c"));
+      expect(delivered).to.not.include("person:a");
+      await client.hset("person:b", "n", "1");
+      await eventually("person:b's first attempt to fail", async () => failedOnce, (f) => f);
+      release();
+      await eventually("the journal to drain", () => client.xlen("changefeed:journal"), (n) => n === 0, 10_000);
+      expect([...new Set(delivered)].sort()).to.deep.equal(["person:a", "person:b", "person:c"]);
+      expect(await client.xpending("changefeed:journal", "changefeed")).to.deep.equal([0, null, null, null]);
     } finally {
       await listener.stop();
       client.disconnect();
