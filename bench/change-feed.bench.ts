@@ -1,14 +1,14 @@
 // Change feed: the listener's sustained rate and HSET-to-sink lag under a 20,000 HSET/s pipelined load
-// into a null sink, and its throughput into dynalite against the naive design (one HGETALL and one
-// PutItem per event, as the original listener did).
-import { CreateTableCommand, PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+// into a null sink, and its throughput into dynalite against the naive design: the original listener
+// (one HGETALL and one invoke of a one-PutItem Lambda per event), and the same without the Lambda hop.
+import { CreateTableCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { Redis } from "ioredis";
 import type { Change, WriteResult } from "../functions/change-writer/writer.js";
 import { memoryLogger } from "../functions/shared/log.js";
 import { ChangeFeedListener, connectionsLike, defaultListenerConfig } from "../listener/listener.js";
 import { parseMapping, type CompiledMapping } from "../listener/mappings.js";
 import { RoutingSink, type ChangeSink } from "../listener/sinks.js";
-import { LambdaClient } from "@aws-sdk/client-lambda";
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { localCredentials, localDynamo, localRegion } from "../local/aws-clients.js";
 import { freePort, startRedis } from "../local/services.js";
 import { spawn } from "node:child_process";
@@ -97,7 +97,12 @@ async function oursIntoDynamo(): Promise<number> {
   return events / elapsed;
 }
 
-async function naiveIntoDynamo(client: DynamoDBClient): Promise<{ perSecond: number; processed: number }> {
+/**
+ * The naive design: one event at a time, read the hash, then `write` it. As the original listener
+ * did, `write` is a synchronous invoke of a writer Lambda that puts one item; the strictest baseline
+ * puts the item from the listener itself, with no Lambda hop at all.
+ */
+async function naiveIntoDynamo(write: (key: string, fields: Record<string, string>) => Promise<unknown>): Promise<number> {
   await writer.flushall();
   const subscriber = new Redis(redis.url);
   const reader = new Redis(redis.url);
@@ -105,10 +110,8 @@ async function naiveIntoDynamo(client: DynamoDBClient): Promise<{ perSecond: num
   let queue = Promise.resolve();
   await subscriber.psubscribe("__keyevent@*__:hset");
   subscriber.on("pmessage", (_p: string, _c: string, key: string) => {
-    // One event at a time: read the hash, put the item, next event.
     queue = queue.then(async () => {
-      const fields = await reader.hgetall(key);
-      await client.send(new PutItemCommand({ TableName: "people", Item: { id: { S: key }, body: { S: JSON.stringify(fields) } } }));
+      await write(key, await reader.hgetall(key));
       processed++;
     });
   });
@@ -118,11 +121,19 @@ async function naiveIntoDynamo(client: DynamoDBClient): Promise<{ perSecond: num
   const elapsed = (Date.now() - started) / 1000;
   subscriber.disconnect();
   reader.disconnect();
-  return { perSecond: processed / elapsed, processed };
+  return processed / elapsed;
 }
 
+const invokeOriginal = async (key: string, fields: Record<string, string>) => {
+  const { FunctionError } = await lambda.send(new InvokeCommand({ FunctionName: "original-writer", Payload: Buffer.from(JSON.stringify({ id: key, obj_name: key, body: JSON.stringify(fields) })) }));
+  if (FunctionError) throw new Error(`original-writer failed: ${FunctionError}`);
+};
+const putDirectly = (key: string, fields: Record<string, string>) =>
+  dynamo.send(new PutItemCommand({ TableName: "people", Item: { id: { S: key }, body: { S: JSON.stringify(fields) } } }));
+
 const ours = await oursIntoDynamo();
-const naive = await naiveIntoDynamo(dynamo);
+const naive = await naiveIntoDynamo(invokeOriginal);
+const naiveDirect = await naiveIntoDynamo(putDirectly);
 
 printTable(`Change feed, null sink: ${total.toLocaleString("en-US")} HSETs over ${keys.toLocaleString("en-US")} keys, offered at ${Math.round(offered).toLocaleString("en-US")}/s (pipelined, 10 ms ticks)`, "target", [
   { measure: "sustained hints handled", ours: sustained, baseline: rate, unit: "HSET/s", higherIsBetter: true },
@@ -130,8 +141,9 @@ printTable(`Change feed, null sink: ${total.toLocaleString("en-US")} HSETs over 
   { measure: "lag HSET -> sink, p99", ours: percentile(lags, 99), baseline: 250, unit: "ms", higherIsBetter: false },
 ]);
 console.log(`\n${confirmed.toLocaleString("en-US")} snapshots delivered for ${total.toLocaleString("en-US")} HSETs (${coalesced.toLocaleString("en-US")} hints coalesced); journal drained ${drainSeconds.toFixed(2)} s after the load ended`);
-printTable(`Change feed into dynalite: ${events.toLocaleString("en-US")} HSET events as fast as a pipelined client writes them`, "naive (HGETALL + PutItem per event)", [
-  { measure: "events to DynamoDB per second", ours, baseline: naive.perSecond, unit: "events/s", higherIsBetter: true },
+printTable(`Change feed into dynalite: ${events.toLocaleString("en-US")} HSET events as fast as a pipelined client writes them`, "naive design", [
+  { measure: "events/s; naive = the original (HGETALL + invoke of a one-PutItem Lambda per event)", ours, baseline: naive, unit: "events/s", higherIsBetter: true },
+  { measure: "events/s; naive = HGETALL + PutItem per event, no Lambda hop (stricter)", ours, baseline: naiveDirect, unit: "events/s", higherIsBetter: true },
 ]);
 
 writer.disconnect();
