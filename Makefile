@@ -12,7 +12,7 @@ APT_INSTALL = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 # apt-get update once per machine, only when something is actually missing.
 APT_UPDATE = { ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 || apt-get update -qq; }
 
-.PHONY: help deps redis chromium webdis dev test build synth plan apply destroy bench failover clean
+.PHONY: help deps redis chromium webdis dev test build synth plan apply destroy bench failover format clean
 
 help: ## List every target
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -39,6 +39,7 @@ dev: deps redis build ## Run every data path locally (foreground; Ctrl-C stops i
 test: deps redis chromium build ## Type-check, lint and run every mocha suite on real local services
 	npx tsc --noEmit
 	npx eslint .
+	npx prettier --check --log-level warn .
 	npx mocha
 
 build: deps ## Bundle every Lambda and the listener with esbuild into dist/
@@ -63,6 +64,9 @@ bench: deps redis webdis build ## Run the benchmarks in bench/ and print their t
 failover: deps ## Fail the local primary over to a replica (as TestFailover does) and let the keeper follow
 	@test -f .dev/endpoints.json || { echo "make dev is not running: start it in another terminal first."; exit 1; }
 	npx tsx local/failover.ts
+
+format: deps ## Format the code with Prettier (make test checks it)
+	npx prettier --write --log-level warn .
 
 clean: ## Remove build output (dist/, cdktf.out/); keeps .dev/ data
 	rm -rf dist cdktf.out test-output bench/out

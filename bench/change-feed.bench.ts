@@ -30,7 +30,9 @@ const dynamo = localDynamo(dynamoService.endpoint);
 const writer = new Redis(redis.url);
 const mapping = parseMapping({ name: "people", pattern: "person:{id}", table: "people" });
 // The writer Lambda of the production path, in a process of its own, in front of dynalite.
-const writerProcess = spawn(process.execPath, ["--import", "tsx", "bench/change-writer-child.ts", dynamoService.endpoint], { stdio: ["ignore", "pipe", "inherit"] });
+const writerProcess = spawn(process.execPath, ["--import", "tsx", "bench/change-writer-child.ts", dynamoService.endpoint], {
+  stdio: ["ignore", "pipe", "inherit"],
+});
 const lambdaEndpoint = await new Promise<string>((resolve) => writerProcess.stdout!.once("data", (d: Buffer) => resolve(d.toString().trim())));
 const lambda = new LambdaClient({ endpoint: lambdaEndpoint, region: localRegion, credentials: localCredentials });
 
@@ -51,9 +53,22 @@ async function load(total: number, perSecond: number, prefix = "person:"): Promi
 
 async function newListener(sink: ChangeSink, target = mapping, deliveriesInFlight = defaultListenerConfig.deliveriesInFlight) {
   const client = new Redis(redis.url, { enableAutoPipelining: true, maxRetriesPerRequest: null });
-  const listener = new ChangeFeedListener(client, connectionsLike(client), sink, undefined, { ...defaultListenerConfig, consumer: "bench", rescanDeletes: false, deliveriesInFlight }, memoryLogger());
+  const listener = new ChangeFeedListener(
+    client,
+    connectionsLike(client),
+    sink,
+    undefined,
+    { ...defaultListenerConfig, consumer: "bench", rescanDeletes: false, deliveriesInFlight },
+    memoryLogger(),
+  );
   await listener.start([target]);
-  return { listener, stop: async () => { await listener.stop(); client.disconnect(); } };
+  return {
+    listener,
+    stop: async () => {
+      await listener.stop();
+      client.disconnect();
+    },
+  };
 }
 
 // 1. Null sink at the target rate: does the listener keep up, and with what lag?
@@ -82,19 +97,31 @@ await nulled.stop();
 lags.sort((a, b) => a - b);
 
 // 2. Into dynalite: ours (batched, conditional, parallel) against the naive design, same events.
-await dynamo.send(new CreateTableCommand({ TableName: "people", AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }], KeySchema: [{ AttributeName: "id", KeyType: "HASH" }], BillingMode: "PAY_PER_REQUEST" }));
+await dynamo.send(
+  new CreateTableCommand({
+    TableName: "people",
+    AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
+    KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+    BillingMode: "PAY_PER_REQUEST",
+  }),
+);
 const events = Number(process.env.BENCH_DYNAMO_EVENTS ?? 20_000);
 
 async function oursIntoDynamo(): Promise<number> {
   await writer.flushall();
-  const ours = await newListener(new RoutingSink(dynamo, lambda), parseMapping({ name: "people", pattern: "person:{id}", table: "people", lambda: "change-writer" }));
+  const ours = await newListener(
+    new RoutingSink(dynamo, lambda),
+    parseMapping({ name: "people", pattern: "person:{id}", table: "people", lambda: "change-writer" }),
+  );
   const started = Date.now();
   await load(events, 1_000_000);
   while ((await writer.xlen("changefeed:journal")) > 0) await sleep(10);
   const elapsed = (Date.now() - started) / 1000;
   await ours.stop();
   const { written, skipped, coalesced } = ours.listener.counters;
-  console.log(`ours into dynalite: ${written.toLocaleString("en-US")} items written, ${skipped.toLocaleString("en-US")} skipped as older, ${coalesced.toLocaleString("en-US")} hints already reflected (coalesced), in ${elapsed.toFixed(2)} s`);
+  console.log(
+    `ours into dynalite: ${written.toLocaleString("en-US")} items written, ${skipped.toLocaleString("en-US")} skipped as older, ${coalesced.toLocaleString("en-US")} hints already reflected (coalesced), in ${elapsed.toFixed(2)} s`,
+  );
   return events / elapsed;
 }
 
@@ -126,7 +153,9 @@ async function naiveIntoDynamo(write: (key: string, fields: Record<string, strin
 }
 
 const invokeOriginal = async (key: string, fields: Record<string, string>) => {
-  const { FunctionError } = await lambda.send(new InvokeCommand({ FunctionName: "original-writer", Payload: Buffer.from(JSON.stringify({ id: key, obj_name: key, body: JSON.stringify(fields) })) }));
+  const { FunctionError } = await lambda.send(
+    new InvokeCommand({ FunctionName: "original-writer", Payload: Buffer.from(JSON.stringify({ id: key, obj_name: key, body: JSON.stringify(fields) })) }),
+  );
   if (FunctionError) throw new Error(`original-writer failed: ${FunctionError}`);
 };
 const putDirectly = (key: string, fields: Record<string, string>) =>
@@ -159,20 +188,42 @@ const ours = await oursIntoDynamo();
 const naive = await naiveIntoDynamo(invokeOriginal);
 const naiveDirect = await naiveIntoDynamo(putDirectly);
 
-printTable(`Change feed, null sink: ${total.toLocaleString("en-US")} HSETs over ${keys.toLocaleString("en-US")} keys, offered at ${Math.round(offered).toLocaleString("en-US")}/s (pipelined, 10 ms ticks)`, "target", [
-  { measure: "sustained hints handled", ours: sustained, baseline: rate, unit: "HSET/s", higherIsBetter: true },
-  { measure: "lag HSET -> sink, p50", ours: percentile(lags, 50), baseline: 250, unit: "ms", higherIsBetter: false },
-  { measure: "lag HSET -> sink, p99", ours: percentile(lags, 99), baseline: 250, unit: "ms", higherIsBetter: false },
-]);
-console.log(`\n${confirmed.toLocaleString("en-US")} snapshots delivered for ${total.toLocaleString("en-US")} HSETs (${coalesced.toLocaleString("en-US")} hints coalesced); journal drained ${drainSeconds.toFixed(2)} s after the load ended`);
+printTable(
+  `Change feed, null sink: ${total.toLocaleString("en-US")} HSETs over ${keys.toLocaleString("en-US")} keys, offered at ${Math.round(offered).toLocaleString("en-US")}/s (pipelined, 10 ms ticks)`,
+  "target",
+  [
+    { measure: "sustained hints handled", ours: sustained, baseline: rate, unit: "HSET/s", higherIsBetter: true },
+    { measure: "lag HSET -> sink, p50", ours: percentile(lags, 50), baseline: 250, unit: "ms", higherIsBetter: false },
+    { measure: "lag HSET -> sink, p99", ours: percentile(lags, 99), baseline: 250, unit: "ms", higherIsBetter: false },
+  ],
+);
+console.log(
+  `\n${confirmed.toLocaleString("en-US")} snapshots delivered for ${total.toLocaleString("en-US")} HSETs (${coalesced.toLocaleString("en-US")} hints coalesced); journal drained ${drainSeconds.toFixed(2)} s after the load ended`,
+);
 printTable(`Change feed into dynalite: ${events.toLocaleString("en-US")} HSET events as fast as a pipelined client writes them`, "naive design", [
-  { measure: "events/s; naive = the original (HGETALL + invoke of a one-PutItem Lambda per event)", ours, baseline: naive, unit: "events/s", higherIsBetter: true },
+  {
+    measure: "events/s; naive = the original (HGETALL + invoke of a one-PutItem Lambda per event)",
+    ours,
+    baseline: naive,
+    unit: "events/s",
+    higherIsBetter: true,
+  },
   { measure: "events/s; naive = HGETALL + PutItem per event, no Lambda hop (stricter)", ours, baseline: naiveDirect, unit: "events/s", higherIsBetter: true },
 ]);
 
-printTable(`Change feed into a sink that takes 100 ms a delivery (a writer Lambda's invoke in AWS): ${events.toLocaleString("en-US")} HSET events`, "one delivery in flight", [
-  { measure: `events/s, ${defaultListenerConfig.deliveriesInFlight} deliveries in flight (the default)`, ours: slowTwo, baseline: slowOne, unit: "events/s", higherIsBetter: true },
-]);
+printTable(
+  `Change feed into a sink that takes 100 ms a delivery (a writer Lambda's invoke in AWS): ${events.toLocaleString("en-US")} HSET events`,
+  "one delivery in flight",
+  [
+    {
+      measure: `events/s, ${defaultListenerConfig.deliveriesInFlight} deliveries in flight (the default)`,
+      ours: slowTwo,
+      baseline: slowOne,
+      unit: "events/s",
+      higherIsBetter: true,
+    },
+  ],
+);
 
 writer.disconnect();
 dynamo.destroy();

@@ -6,7 +6,11 @@ import { writeChanges, type WriteRequest } from "../functions/change-writer/writ
 import { localDynamo } from "../local/aws-clients.js";
 import { startLambdaEndpoint } from "../local/lambda-endpoint.js";
 
-interface OriginalEvent { id: string; obj_name: string; body: string }
+interface OriginalEvent {
+  id: string;
+  obj_name: string;
+  body: string;
+}
 
 const dynamo = localDynamo(process.argv[2]);
 const endpoint = await startLambdaEndpoint({

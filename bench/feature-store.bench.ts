@@ -24,7 +24,10 @@ const run = promisify(execFile);
 const [redis, s3] = await Promise.all([startRedis(), startS3()]);
 const s3Client = localS3(s3.endpoint);
 await s3Client.send(new CreateBucketCommand({ Bucket: "batch" }));
-await new Upload({ client: s3Client, params: { Bucket: "batch", Key: "batchpredictions.json", Body: Readable.from(generateRecommendations({ users, ranks, format: "table" })) } }).done();
+await new Upload({
+  client: s3Client,
+  params: { Bucket: "batch", Key: "batchpredictions.json", Body: Readable.from(generateRecommendations({ users, ranks, format: "table" })) },
+}).done();
 
 // Ours: the loader streaming from s3rver, in its own process.
 const started = Date.now();
@@ -68,7 +71,8 @@ for (let i = 0; i < 20_000; i++) {
 samples.sort((a, b) => a - b);
 // Redis's own time for the same request (HGET + EXISTS), from its command statistics.
 await redisCommand(redis.url, "CONFIG", "RESETSTAT");
-for (let i = 0; i < 2_000; i++) await readRecommendations(client, current, { path: "/recommendations", query: new URLSearchParams({ userId: "1", rank: "1" }) });
+for (let i = 0; i < 2_000; i++)
+  await readRecommendations(client, current, { path: "/recommendations", query: new URLSearchParams({ userId: "1", rank: "1" }) });
 const stats = String(await redisCommand(redis.url, "INFO", "commandstats"));
 const usecPerCall = (name: string) => Number(new RegExp(`cmdstat_${name}:calls=\\d+,usec=\\d+,usec_per_call=([\\d.]+)`).exec(stats)?.[1] ?? NaN);
 const redisMicros = usecPerCall("hget") + usecPerCall("exists");
@@ -76,19 +80,28 @@ const redisMicros = usecPerCall("hget") + usecPerCall("exists");
 const server = await startFeatureServer(client);
 const script = join(dir, "reader.lua");
 const { writeFileSync } = await import("node:fs");
-writeFileSync(script, `request = function() return wrk.format(nil, "/recommendations?userId=" .. math.random(1, ${users}) .. "&rank=" .. math.random(1, ${ranks})) end`);
+writeFileSync(
+  script,
+  `request = function() return wrk.format(nil, "/recommendations?userId=" .. math.random(1, ${users}) .. "&rank=" .. math.random(1, ${ranks})) end`,
+);
 const { stdout: wrkOut } = await run("wrk", ["-t2", "-c50", "-d5s", "--latency", "-s", script, server.endpoint]);
 const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(wrkOut)?.[1]);
 const httpP99 = /99%\s+([\d.]+)(us|ms)/.exec(wrkOut);
 const httpP99Ms = Number(httpP99?.[1]) * (httpP99?.[2] === "us" ? 0.001 : 1);
 
 const records = users * ranks;
-printTable(`Feature store: ${records.toLocaleString("en-US")} recommendations (${users.toLocaleString("en-US")} users x ${ranks}) into one redis-server`, "redis-cli --pipe", [
-  { measure: "load rate (end to end, from s3rver)", ours: records / loadSeconds, baseline: records / pipeSeconds, unit: "recs/s", higherIsBetter: true },
-  { measure: "load rate (loader's own clock)", ours: records / report.seconds, baseline: records / pipeSeconds, unit: "recs/s", higherIsBetter: true },
-  { measure: "users per second", ours: users / report.seconds, baseline: users / pipeSeconds, unit: "users/s", higherIsBetter: true },
-]);
-console.log(`\nloader peak RSS: ${report.maxRssMiB.toFixed(0)} MiB (target < 256 MiB); redis-cli --pipe read a ${(Number((await run("stat", ["-c%s", respFile])).stdout) / 2 ** 20).toFixed(0)} MiB RESP file prepared beforehand`);
+printTable(
+  `Feature store: ${records.toLocaleString("en-US")} recommendations (${users.toLocaleString("en-US")} users x ${ranks}) into one redis-server`,
+  "redis-cli --pipe",
+  [
+    { measure: "load rate (end to end, from s3rver)", ours: records / loadSeconds, baseline: records / pipeSeconds, unit: "recs/s", higherIsBetter: true },
+    { measure: "load rate (loader's own clock)", ours: records / report.seconds, baseline: records / pipeSeconds, unit: "recs/s", higherIsBetter: true },
+    { measure: "users per second", ours: users / report.seconds, baseline: users / pipeSeconds, unit: "users/s", higherIsBetter: true },
+  ],
+);
+console.log(
+  `\nloader peak RSS: ${report.maxRssMiB.toFixed(0)} MiB (target < 256 MiB); redis-cli --pipe read a ${(Number((await run("stat", ["-c%s", respFile])).stdout) / 2 ** 20).toFixed(0)} MiB RESP file prepared beforehand`,
+);
 printTable("Reader (GET /recommendations?userId=&rank=, JSON)", "target", [
   { measure: "handler time p50 (in process, incl. Redis round trip)", ours: percentile(samples, 50), baseline: 1000, unit: "µs", higherIsBetter: false },
   { measure: "handler time p99 (in process, incl. Redis round trip)", ours: percentile(samples, 99), baseline: 1000, unit: "µs", higherIsBetter: false },

@@ -42,10 +42,22 @@ for (let i = 0; i < 100; i++) await redisCommand(redis.url, "SET", `k${i}`, `v${
 
 const webdisPort = await freePort();
 const webdisConfig = join(dir, "webdis.json");
-writeFileSync(webdisConfig, JSON.stringify({
-  redis_host: redis.host, redis_port: redis.port, http_host: "127.0.0.1", http_port: webdisPort,
-  threads: 2, pool_size: 20, daemonize: false, websockets: false, database: 0, verbosity: 0, logfile: join(dir, "webdis.log"),
-}));
+writeFileSync(
+  webdisConfig,
+  JSON.stringify({
+    redis_host: redis.host,
+    redis_port: redis.port,
+    http_host: "127.0.0.1",
+    http_port: webdisPort,
+    threads: 2,
+    pool_size: 20,
+    daemonize: false,
+    websockets: false,
+    database: 0,
+    verbosity: 0,
+    logfile: join(dir, "webdis.log"),
+  }),
+);
 const webdis = spawn("webdis", [webdisConfig], { stdio: "ignore" });
 await new Promise((r) => setTimeout(r, 500));
 
@@ -91,22 +103,54 @@ try {
   const bundle = join("dist", "command-api", "index.mjs");
   const coldStarts: number[] = [];
   for (let i = 0; i < 5; i++) {
-    const out = execFileSync("node", ["--input-type=module", "-e", `const t=performance.now(); await import(${JSON.stringify(`./${bundle}`)}); console.log(performance.now()-t); process.exit(0)`], {
-      encoding: "utf8",
-      env: { ...process.env, REDIS_URL: redis.url },
-    });
+    const out = execFileSync(
+      "node",
+      [
+        "--input-type=module",
+        "-e",
+        `const t=performance.now(); await import(${JSON.stringify(`./${bundle}`)}); console.log(performance.now()-t); process.exit(0)`,
+      ],
+      {
+        encoding: "utf8",
+        env: { ...process.env, REDIS_URL: redis.url },
+      },
+    );
     coldStarts.push(Number(out.trim()));
   }
   coldStarts.sort((a, b) => a - b);
 
   const rows = [
-    { measure: "single GET, REST: requests/s", ours: restSingle.requestsPerSecond, baseline: webdisSingle.requestsPerSecond, unit: "req/s", higherIsBetter: true },
+    {
+      measure: "single GET, REST: requests/s",
+      ours: restSingle.requestsPerSecond,
+      baseline: webdisSingle.requestsPerSecond,
+      unit: "req/s",
+      higherIsBetter: true,
+    },
     { measure: "single GET, REST: p99", ours: restSingle.p99Ms, baseline: webdisSingle.p99Ms, unit: "ms", higherIsBetter: false },
-    { measure: "single GET, GraphQL: requests/s", ours: graphqlSingle.requestsPerSecond, baseline: webdisSingle.requestsPerSecond, unit: "req/s", higherIsBetter: true },
+    {
+      measure: "single GET, GraphQL: requests/s",
+      ours: graphqlSingle.requestsPerSecond,
+      baseline: webdisSingle.requestsPerSecond,
+      unit: "req/s",
+      higherIsBetter: true,
+    },
     { measure: "single GET, GraphQL: p99", ours: graphqlSingle.p99Ms, baseline: webdisSingle.p99Ms, unit: "ms", higherIsBetter: false },
-    { measure: "100-command REST pipeline: commands/s", ours: restPipeline.requestsPerSecond * 100, baseline: webdisSingle.requestsPerSecond, unit: "cmd/s", higherIsBetter: true },
+    {
+      measure: "100-command REST pipeline: commands/s",
+      ours: restPipeline.requestsPerSecond * 100,
+      baseline: webdisSingle.requestsPerSecond,
+      unit: "cmd/s",
+      higherIsBetter: true,
+    },
     { measure: "100-command REST pipeline: p99 per request", ours: restPipeline.p99Ms, baseline: Number.NaN, unit: "ms", higherIsBetter: false },
-    { measure: "100-command GraphQL batch: commands/s", ours: graphqlBatch.requestsPerSecond * 100, baseline: webdisSingle.requestsPerSecond, unit: "cmd/s", higherIsBetter: true },
+    {
+      measure: "100-command GraphQL batch: commands/s",
+      ours: graphqlBatch.requestsPerSecond * 100,
+      baseline: webdisSingle.requestsPerSecond,
+      unit: "cmd/s",
+      higherIsBetter: true,
+    },
     { measure: "100-command GraphQL batch: p99 per request", ours: graphqlBatch.p99Ms, baseline: Number.NaN, unit: "ms", higherIsBetter: false },
   ];
   printTable(`HTTP gateways on one redis-server (wrk -t2 -c50 -d${seconds}s; webdis needs one request per command)`, "webdis", rows);
@@ -115,7 +159,9 @@ try {
     { measure: "p99 per request", ours: percentile(handler, 99), baseline: percentile(bare, 99), unit: "µs", higherIsBetter: false },
   ]);
   console.log(`\nresolver overhead (handler p50 - bare p50): ${overheadMicros.toFixed(1)} µs per request`);
-  console.log(`command-api bundle: ${(statSync(bundle).size / 1024).toFixed(1)} KiB; cold start (import + connect + COMMAND), p50 of 5: ${percentile(coldStarts, 50).toFixed(1)} ms`);
+  console.log(
+    `command-api bundle: ${(statSync(bundle).size / 1024).toFixed(1)} KiB; cold start (import + connect + COMMAND), p50 of 5: ${percentile(coldStarts, 50).toFixed(1)} ms`,
+  );
 } finally {
   webdis.kill();
   await rest.stop();

@@ -5,7 +5,11 @@ import { memoryLogger } from "../functions/shared/log.js";
 import { printTable } from "./table.js";
 
 const naming = { zone: "cache.internal.", template: "replica.cache.internal.", ttl: 10 };
-let nodes: CacheNode[] = Array.from({ length: 6 }, (_, i) => ({ id: `g-00${i + 1}`, target: `g-00${i + 1}.cache.amazonaws.com`, role: i === 0 ? "primary" : "replica" }));
+let nodes: CacheNode[] = Array.from({ length: 6 }, (_, i) => ({
+  id: `g-00${i + 1}`,
+  target: `g-00${i + 1}.cache.amazonaws.com`,
+  role: i === 0 ? "primary" : "replica",
+}));
 
 // 1. Planner time for 1 primary + 5 replicas, after a failover (the planner's busiest case).
 const zone: RecordSet[] = nodes.slice(1).map((n, i) => ({ name: `replica${i + 1}.cache.internal.`, value: n.target, ttl: 10 }));
@@ -17,7 +21,9 @@ for (let i = 0; i < iterations; i++) planRecordChanges(failedOver, zone, naming)
 const planMicros = Number(process.hrtime.bigint() - start) / 1e3 / iterations;
 // The original's planning: number the replicas in the order the API lists them and UPSERT them all.
 const originalPlan = (group: CacheNode[]) =>
-  group.filter((n) => n.role === "replica").map((n, i) => ({ action: "UPSERT", record: { name: `replica${i + 1}.cache.internal.`, value: n.target, ttl: 10 } }));
+  group
+    .filter((n) => n.role === "replica")
+    .map((n, i) => ({ action: "UPSERT", record: { name: `replica${i + 1}.cache.internal.`, value: n.target, ttl: 10 } }));
 start = process.hrtime.bigint();
 for (let i = 0; i < iterations; i++) originalPlan(failedOver);
 const originalPlanMicros = Number(process.hrtime.bigint() - start) / 1e3 / iterations;

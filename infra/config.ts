@@ -123,9 +123,12 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv = process.env): Sys
 
 /** Refuses, before synthesis, a configuration AWS would refuse halfway through an apply. */
 export function validateConfig(config: SystemConfig): void {
-  if (!/^[a-z][a-z0-9-]{1,15}$/.test(config.name)) throw new Error(`name "${config.name}" must be 2-16 lower-case letters, digits or '-', starting with a letter`);
-  if (config.cache.replicas < 1 || config.cache.replicas > 5) throw new Error(`cache.replicas is ${config.cache.replicas}: Multi-AZ failover needs 1 to 5 replicas`);
+  if (!/^[a-z][a-z0-9-]{1,15}$/.test(config.name))
+    throw new Error(`name "${config.name}" must be 2-16 lower-case letters, digits or '-', starting with a letter`);
+  if (config.cache.replicas < 1 || config.cache.replicas > 5)
+    throw new Error(`cache.replicas is ${config.cache.replicas}: Multi-AZ failover needs 1 to 5 replicas`);
   if (config.network.availabilityZones < 2) throw new Error("network.availabilityZones must be at least 2 (Multi-AZ)");
   const zone = config.replicaDns.zoneName.endsWith(".") ? config.replicaDns.zoneName : `${config.replicaDns.zoneName}.`;
-  if (!config.replicaDns.cnameTemplate.endsWith(`.${zone}`)) throw new Error(`replicaDns.cnameTemplate "${config.replicaDns.cnameTemplate}" is not inside the zone "${zone}"`);
+  if (!config.replicaDns.cnameTemplate.endsWith(`.${zone}`))
+    throw new Error(`replicaDns.cnameTemplate "${config.replicaDns.cnameTemplate}" is not inside the zone "${zone}"`);
 }

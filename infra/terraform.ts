@@ -23,7 +23,9 @@ export function missingPrerequisite(env: NodeJS.ProcessEnv, hasBinary: (name: st
     Boolean(env.AWS_WEB_IDENTITY_TOKEN_FILE) ||
     Boolean(env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI || env.AWS_CONTAINER_CREDENTIALS_FULL_URI) ||
     existsSync(join(home, ".aws", "credentials"));
-  return hasCredentials ? undefined : "No AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) and AWS_REGION, then run this again.";
+  return hasCredentials
+    ? undefined
+    : "No AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) and AWS_REGION, then run this again.";
 }
 
 function hasBinary(name: string): boolean {

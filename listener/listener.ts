@@ -92,12 +92,13 @@ export function compareEntryIds(a: string, b: string): number {
 type SnapshotClient = (Redis | Cluster) & { changefeedSnapshot(key: string): Promise<[string, string, string, string[]?]> };
 
 /** Subscribers and the blocking journal reader need connections of their own, like `client`'s. */
-export const connectionsLike = (client: Redis | Cluster) => (node?: Redis): Redis | Cluster => {
-  const own = { maxRetriesPerRequest: null, enableAutoPipelining: false };
-  if (node) return node.duplicate(own);
-  return (client as Cluster).isCluster ? (client as Cluster).duplicate([], { redisOptions: own }) : (client as Redis).duplicate(own);
-};
-
+export const connectionsLike =
+  (client: Redis | Cluster) =>
+  (node?: Redis): Redis | Cluster => {
+    const own = { maxRetriesPerRequest: null, enableAutoPipelining: false };
+    if (node) return node.duplicate(own);
+    return (client as Cluster).isCluster ? (client as Cluster).duplicate([], { redisOptions: own }) : (client as Redis).duplicate(own);
+  };
 
 export class ChangeFeedListener {
   readonly counters: ListenerCounters = { seen: 0, coalesced: 0, written: 0, skipped: 0, retried: 0, deadLettered: 0, rescanned: 0, dropped: 0, lagMs: 0 };
@@ -140,7 +141,10 @@ export class ChangeFeedListener {
     this.running = true;
     this.stopping = new Promise((resolve) => (this.signalStop = resolve));
     if (fileMappings.length) {
-      const fields = fileMappings.flatMap((m) => [m.name, JSON.stringify({ name: m.name, pattern: m.pattern, table: m.table, lambda: m.lambda, partitionKey: m.partitionKey, format: m.format })]);
+      const fields = fileMappings.flatMap((m) => [
+        m.name,
+        JSON.stringify({ name: m.name, pattern: m.pattern, table: m.table, lambda: m.lambda, partitionKey: m.partitionKey, format: m.format }),
+      ]);
       await this.client.hset(this.config.mappingsKey, ...fields);
     }
     await this.reloadMappings();
@@ -287,13 +291,17 @@ export class ChangeFeedListener {
     let queued = 0;
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.dynamo!.send(new ScanCommand({
-        TableName: mapping.table,
-        ProjectionExpression: "#pk, #d",
-        ExpressionAttributeNames: { "#pk": mapping.partitionKey, "#d": deletedAttribute },
-        ExclusiveStartKey: start as never,
-      }));
-      const keys = (page.Items ?? []).filter((item) => !item[deletedAttribute]?.BOOL).map((item) => keyOfPartitionKey(mapping, item[mapping.partitionKey]?.S ?? ""));
+      const page = await this.dynamo!.send(
+        new ScanCommand({
+          TableName: mapping.table,
+          ProjectionExpression: "#pk, #d",
+          ExpressionAttributeNames: { "#pk": mapping.partitionKey, "#d": deletedAttribute },
+          ExclusiveStartKey: start as never,
+        }),
+      );
+      const keys = (page.Items ?? [])
+        .filter((item) => !item[deletedAttribute]?.BOOL)
+        .map((item) => keyOfPartitionKey(mapping, item[mapping.partitionKey]?.S ?? ""));
       const exists = await Promise.all(keys.map((k) => this.client.exists(k)));
       const gone = keys.filter((_, i) => exists[i] === 0);
       this.enqueue(gone);
@@ -311,7 +319,10 @@ export class ChangeFeedListener {
     for (let i = 0; i < 40 && this.notificationsOk !== true; i++) await sleep(50);
     if (this.notificationsOk !== true) {
       this.notificationsOk = false;
-      this.noteError("no keyspace notification arrived", new Error("set notify-keyspace-events (e.g. KEA) in the parameter group; only rescans will copy changes"));
+      this.noteError(
+        "no keyspace notification arrived",
+        new Error("set notify-keyspace-events (e.g. KEA) in the parameter group; only rescans will copy changes"),
+      );
     }
   }
 
@@ -329,7 +340,16 @@ export class ChangeFeedListener {
       try {
         if (failure) throw failure.error;
         const reply = (await this.reader!.xreadgroup(
-          "GROUP", this.config.group, this.config.consumer, "COUNT", this.config.batchSize, "BLOCK", this.config.maxLatencyMs, "STREAMS", this.config.journalKey, cursor,
+          "GROUP",
+          this.config.group,
+          this.config.consumer,
+          "COUNT",
+          this.config.batchSize,
+          "BLOCK",
+          this.config.maxLatencyMs,
+          "STREAMS",
+          this.config.journalKey,
+          cursor,
         )) as [string, [string, string[]][]][] | null;
         const entries = reply?.[0]?.[1] ?? [];
         if (cursor === "0" && entries.length === 0) cursor = ">";
@@ -364,7 +384,15 @@ export class ChangeFeedListener {
       try {
         let start = "0-0";
         do {
-          const [next, entries] = (await this.client.xautoclaim(this.config.journalKey, this.config.group, this.config.consumer, this.config.claimIdleMs, start, "COUNT", this.config.batchSize)) as [string, [string, string[]][]];
+          const [next, entries] = (await this.client.xautoclaim(
+            this.config.journalKey,
+            this.config.group,
+            this.config.consumer,
+            this.config.claimIdleMs,
+            start,
+            "COUNT",
+            this.config.batchSize,
+          )) as [string, [string, string[]][]];
           start = next;
           if (entries.length) await this.deliverEntries(entries.filter((e) => e[1] !== null));
         } while (start !== "0-0" && this.running);
@@ -399,7 +427,11 @@ export class ChangeFeedListener {
     }
     const ids = entries.map(([id]) => id);
     // Atomic: a crash between the two would leave entries acknowledged but never removed.
-    await this.client.multi().xack(this.config.journalKey, this.config.group, ...ids).xdel(this.config.journalKey, ...ids).exec();
+    await this.client
+      .multi()
+      .xack(this.config.journalKey, this.config.group, ...ids)
+      .xdel(this.config.journalKey, ...ids)
+      .exec();
   }
 
   /** The journal's last generated entry id (hints are compared with it, never with a clock). */
@@ -438,12 +470,14 @@ export class ChangeFeedListener {
 
   /** Snapshots every key, then hands each mapping's changes to the sink. Throws if any sink fails. */
   private async deliver(keys: Map<string, number>): Promise<void> {
-    const snapshots = await Promise.all([...keys.keys()].map(async (key): Promise<Snapshot> => {
-      const [seconds, micros, type, flat] = await this.client.changefeedSnapshot(key);
-      const fields: Record<string, string> = {};
-      for (let i = 0; flat && i < flat.length; i += 2) fields[flat[i]] = flat[i + 1];
-      return { key, version: Number(seconds) * 1_000_000 + Number(micros), type, fields };
-    }));
+    const snapshots = await Promise.all(
+      [...keys.keys()].map(async (key): Promise<Snapshot> => {
+        const [seconds, micros, type, flat] = await this.client.changefeedSnapshot(key);
+        const fields: Record<string, string> = {};
+        for (let i = 0; flat && i < flat.length; i += 2) fields[flat[i]] = flat[i + 1];
+        return { key, version: Number(seconds) * 1_000_000 + Number(micros), type, fields };
+      }),
+    );
     const byMapping = new Map<CompiledMapping, Change[]>();
     const rejected: { key: string; mapping: string; reason: string }[] = [];
     for (const snapshot of snapshots) {
@@ -455,13 +489,15 @@ export class ChangeFeedListener {
         else byMapping.set(mapping, [change]);
       }
     }
-    await Promise.all([...byMapping].map(async ([mapping, changes]) => {
-      const result = await this.sink.write(mapping, changes);
-      this.counters.written += result.written;
-      this.counters.skipped += result.skipped;
-      this.counters.retried += result.retried;
-      for (const r of result.rejected) rejected.push({ key: r.key, mapping: mapping.name, reason: r.reason });
-    }));
+    await Promise.all(
+      [...byMapping].map(async ([mapping, changes]) => {
+        const result = await this.sink.write(mapping, changes);
+        this.counters.written += result.written;
+        this.counters.skipped += result.skipped;
+        this.counters.retried += result.retried;
+        for (const r of result.rejected) rejected.push({ key: r.key, mapping: mapping.name, reason: r.reason });
+      }),
+    );
     // Items that can never be written are kept, with the reason, and counted: not retried forever.
     for (const r of rejected) {
       await this.client.xadd(this.config.deadLetterKey, "*", "key", r.key, "mapping", r.mapping, "reason", r.reason, "at", new Date().toISOString());

@@ -39,7 +39,13 @@ if (command === "reconcile") {
   }
   const report = await reconcile(client, dynamo, parseMapping(JSON.parse(raw)), {
     repair: process.argv.includes("--repair")
-      ? { sink, version: async () => { const [s, us] = await client.time(); return Number(s) * 1e6 + Number(us); } }
+      ? {
+          sink,
+          version: async () => {
+            const [s, us] = await client.time();
+            return Number(s) * 1e6 + Number(us);
+          },
+        }
       : undefined,
   });
   console.log(JSON.stringify(report, null, 2));
@@ -48,14 +54,7 @@ if (command === "reconcile") {
 }
 
 const mappings = file.mappingFile ? parseMappingFile(readFileSync(file.mappingFile, "utf8")) : [];
-const listener = new ChangeFeedListener(
-  client,
-  connectionsLike(client),
-  sink,
-  dynamo,
-  listenerConfigOf(file),
-  log,
-);
+const listener = new ChangeFeedListener(client, connectionsLike(client), sink, dynamo, listenerConfigOf(file), log);
 await listener.start(mappings);
 log.info("listening", listener.health());
 const shutdown = async () => {

@@ -36,18 +36,24 @@ export function parseMapping(raw: unknown, where = "mapping"): CompiledMapping {
   if (unknown) throw fail(unknown, `is not a mapping field (expected ${fieldsAllowed.join(", ")})`);
   if (typeof m.name !== "string" || !/^[A-Za-z0-9_.-]{1,64}$/.test(m.name)) throw fail("name", "must be 1-64 letters, digits, '_', '.' or '-'");
   if (typeof m.pattern !== "string" || m.pattern === "") throw fail("pattern", "must be a non-empty key pattern such as person:{id} or person*");
-  if (typeof m.table !== "string" || !/^[A-Za-z0-9_.-]{3,255}$/.test(m.table)) throw fail("table", "must be a DynamoDB table name (3-255 letters, digits, '_', '.' or '-')");
+  if (typeof m.table !== "string" || !/^[A-Za-z0-9_.-]{3,255}$/.test(m.table))
+    throw fail("table", "must be a DynamoDB table name (3-255 letters, digits, '_', '.' or '-')");
   if (m.lambda !== undefined && (typeof m.lambda !== "string" || m.lambda === "")) throw fail("lambda", "must be a function name or ARN");
   if (m.format !== undefined && m.format !== "attributes" && m.format !== "envelope") throw fail("format", 'must be "attributes" or "envelope"');
   const placeholders = [...m.pattern.matchAll(/\{([^{}]*)\}/g)].map((x) => x[1]);
   if (placeholders.length > 1) throw fail("pattern", `has ${placeholders.length} placeholders; at most one ({name}) names the partition key`);
-  if (placeholders.length === 1 && !/^[A-Za-z0-9_]{1,64}$/.test(placeholders[0])) throw fail("pattern", `placeholder {${placeholders[0]}} must be a plain name`);
+  if (placeholders.length === 1 && !/^[A-Za-z0-9_]{1,64}$/.test(placeholders[0]))
+    throw fail("pattern", `placeholder {${placeholders[0]}} must be a plain name`);
   if (m.pattern.startsWith(internalPrefix)) throw fail("pattern", `must not cover the listener's own keys (${internalPrefix}*)`);
   if (m.partitionKey !== undefined && (typeof m.partitionKey !== "string" || !/^[A-Za-z0-9_.-]{1,255}$/.test(m.partitionKey))) {
     throw fail("partitionKey", "must be an attribute name");
   }
   const placeholder = placeholders[0];
-  const escape = (s: string) => s.replace(/[.+^$()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const escape = (s: string) =>
+    s
+      .replace(/[.+^$()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".");
   const [before, after] = placeholder === undefined ? [m.pattern, ""] : m.pattern.split(`{${placeholder}}`);
   const regex = new RegExp(`^${escape(before)}${placeholder === undefined ? "" : `(.+?)${escape(after)}`}$`, "s");
   const globEscape = (s: string) => s.replace(/[[\]\\]/g, "\\$&");

@@ -19,7 +19,6 @@ export interface ReconcileReport {
   repaired: number;
 }
 
-
 async function redisState(client: Redis | Cluster, mapping: CompiledMapping): Promise<Map<string, Record<string, string>>> {
   const state = new Map<string, Record<string, string>>();
   for await (const { node, keys } of scanPrimaries(client, mapping.scanPattern, "hash")) {

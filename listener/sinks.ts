@@ -29,7 +29,10 @@ function* payloads(changes: Change[]): Generator<Change[]> {
 }
 
 export class RoutingSink implements ChangeSink {
-  constructor(private readonly dynamo: DynamoDBClient, private readonly lambda?: LambdaClient) {}
+  constructor(
+    private readonly dynamo: DynamoDBClient,
+    private readonly lambda?: LambdaClient,
+  ) {}
 
   async write(mapping: CompiledMapping, changes: Change[]): Promise<WriteResult> {
     if (!mapping.lambda) return writeChanges(this.dynamo, { table: mapping.table, changes });

@@ -7,5 +7,4 @@ export const localCredentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVE
 export const localRegion = "us-east-1";
 
 export const localDynamo = (endpoint: string) => new DynamoDBClient({ ...writerClientConfig, endpoint, region: localRegion, credentials: localCredentials });
-export const localS3 = (endpoint: string) =>
-  new S3Client({ endpoint, region: localRegion, credentials: localCredentials, forcePathStyle: true });
+export const localS3 = (endpoint: string) => new S3Client({ endpoint, region: localRegion, credentials: localCredentials, forcePathStyle: true });

@@ -54,7 +54,12 @@ export async function startCommandApiServer(
   for (const root of [schema.getQueryType(), schema.getMutationType()] as GraphQLObjectType[]) {
     for (const field of Object.values(root.getFields())) {
       field.resolve = (_source, args, context: { headers: Record<string, string | undefined> }) =>
-        resolveCommandField(gateway, { arguments: args, identity: null, request: { headers: context.headers }, info: { fieldName: field.name, parentTypeName: root.name } });
+        resolveCommandField(gateway, {
+          arguments: args,
+          identity: null,
+          request: { headers: context.headers },
+          info: { fieldName: field.name, parentTypeName: root.name },
+        });
     }
   }
   let consoleScript: Promise<string> | undefined;
@@ -109,7 +114,14 @@ export async function startCommandApiServer(
     sendJson(response, 200, {
       data: result.data ?? null,
       ...(result.errors
-        ? { errors: result.errors.map((e: GraphQLError) => ({ message: e.message, errorType: e.originalError?.name ?? "GraphQLError", path: e.path, locations: e.locations })) }
+        ? {
+            errors: result.errors.map((e: GraphQLError) => ({
+              message: e.message,
+              errorType: e.originalError?.name ?? "GraphQLError",
+              path: e.path,
+              locations: e.locations,
+            })),
+          }
         : {}),
     });
   }, options);

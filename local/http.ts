@@ -6,7 +6,8 @@ import type { HttpService } from "./services.js";
 export class BodyTooLarge extends Error {}
 
 /** Whether a request carries a body at all (a GET usually does not: no need to read it). */
-export const hasBody = (request: IncomingMessage) => request.headers["content-length"] !== undefined ? request.headers["content-length"] !== "0" : request.headers["transfer-encoding"] !== undefined;
+export const hasBody = (request: IncomingMessage) =>
+  request.headers["content-length"] !== undefined ? request.headers["content-length"] !== "0" : request.headers["transfer-encoding"] !== undefined;
 
 export function readBody(request: IncomingMessage, maxBytes = Infinity): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -18,7 +19,9 @@ export function readBody(request: IncomingMessage, maxBytes = Infinity): Promise
       if (size > maxBytes) return void (chunks.length = 0);
       chunks.push(chunk);
     });
-    request.on("end", () => (size > maxBytes ? reject(new BodyTooLarge(`request body exceeds ${maxBytes} bytes`)) : resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))));
+    request.on("end", () =>
+      size > maxBytes ? reject(new BodyTooLarge(`request body exceeds ${maxBytes} bytes`)) : resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)),
+    );
     request.on("error", reject);
   });
 }

@@ -39,7 +39,10 @@ export function resolveLocalName(path: string, name: string): string | undefined
 }
 
 export class JsonFileZone implements RecordZone {
-  constructor(private readonly path: string, private readonly ttl: number) {}
+  constructor(
+    private readonly path: string,
+    private readonly ttl: number,
+  ) {}
 
   async name(): Promise<string> {
     return localZoneName;
@@ -76,8 +79,13 @@ export class JsonFileZone implements RecordZone {
 }
 
 export function localReplicaDnsKeeper(nodeUrls: () => string[], zoneFile: string, log: Logger = memoryLogger()): ReplicaDnsKeeper {
-  return new ReplicaDnsKeeper(new RedisRoleTopology(nodeUrls), new JsonFileZone(zoneFile, 10), {
-    groupId: localGroupId,
-    naming: { template: `replica.${localZoneName}`, ttl: 10, readerName: `reader.${localZoneName}`, primaryName: `primary.${localZoneName}` },
-  }, log);
+  return new ReplicaDnsKeeper(
+    new RedisRoleTopology(nodeUrls),
+    new JsonFileZone(zoneFile, 10),
+    {
+      groupId: localGroupId,
+      naming: { template: `replica.${localZoneName}`, ttl: 10, readerName: `reader.${localZoneName}`, primaryName: `primary.${localZoneName}` },
+    },
+    log,
+  );
 }

@@ -83,7 +83,10 @@ async function startFeatureStore(shared: Shared) {
   });
   await shared.s3Client.send(new CreateBucketCommand({ Bucket: featureBucket })).catch(() => undefined);
   const sampleKey = "batchpredictions.json";
-  const hasSample = await shared.s3Client.send(new HeadObjectCommand({ Bucket: featureBucket, Key: sampleKey })).then(() => true, () => false);
+  const hasSample = await shared.s3Client.send(new HeadObjectCommand({ Bucket: featureBucket, Key: sampleKey })).then(
+    () => true,
+    () => false,
+  );
   if (hasSample) {
     // A restart with the sample already there loads it by hand (a no-op when it is current).
     await load({ bucket: featureBucket, key: sampleKey });
@@ -105,20 +108,36 @@ async function startChangeFeed(shared: Shared, lambdaEndpoint: string) {
   const mappings = parseMappingFile(readFileSync(shared.options.mappingFile, "utf8"));
   for (const table of new Set(mappings.map((m) => m.table))) {
     const key = mappings.find((m) => m.table === table)!.partitionKey;
-    await shared.dynamo.send(new CreateTableCommand({
-      TableName: table,
-      AttributeDefinitions: [{ AttributeName: key, AttributeType: "S" }],
-      KeySchema: [{ AttributeName: key, KeyType: "HASH" }],
-      BillingMode: "PAY_PER_REQUEST",
-    })).catch((e: Error) => {
-      if (e.name !== "ResourceInUseException") throw e;
-    });
+    await shared.dynamo
+      .send(
+        new CreateTableCommand({
+          TableName: table,
+          AttributeDefinitions: [{ AttributeName: key, AttributeType: "S" }],
+          KeySchema: [{ AttributeName: key, KeyType: "HASH" }],
+          BillingMode: "PAY_PER_REQUEST",
+        }),
+      )
+      .catch((e: Error) => {
+        if (e.name !== "ResourceInUseException") throw e;
+      });
   }
   const client = await connectRedis({ url: shared.primary.url }, { enableAutoPipelining: true, maxRetriesPerRequest: null, commandTimeout: undefined });
   const lambda = new LambdaClient({ endpoint: lambdaEndpoint, region: shared.options.region, credentials: localCredentials });
-  const listener = new ChangeFeedListener(client, connectionsLike(client), new RoutingSink(shared.dynamo, lambda), shared.dynamo,
-    { ...defaultListenerConfig, consumer: "make-dev", healthFile: join(shared.options.stateDir, "listener-health.json") }, createLogger("change-feed-listener"));
-  shared.started.push({ stop: async () => { await listener.stop(); client.disconnect(); lambda.destroy(); } });
+  const listener = new ChangeFeedListener(
+    client,
+    connectionsLike(client),
+    new RoutingSink(shared.dynamo, lambda),
+    shared.dynamo,
+    { ...defaultListenerConfig, consumer: "make-dev", healthFile: join(shared.options.stateDir, "listener-health.json") },
+    createLogger("change-feed-listener"),
+  );
+  shared.started.push({
+    stop: async () => {
+      await listener.stop();
+      client.disconnect();
+      lambda.destroy();
+    },
+  });
   await listener.start(mappings);
   return { changeTable: mappings[0]?.table };
 }
@@ -150,7 +169,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const dataDirs = hosts.map((host) => join(options.stateDir, "redis", host));
     dataDirs.forEach((dir) => mkdirSync(dir, { recursive: true }));
     const group = await startReplicationGroup({
-      replicas: options.replicas, hosts, port: options.redisPort, dataDirs, config: { "notify-keyspace-events": "KEA" },
+      replicas: options.replicas,
+      hosts,
+      port: options.redisPort,
+      dataDirs,
+      config: { "notify-keyspace-events": "KEA" },
     });
     started.push(group);
     mkdirSync(join(options.stateDir, "dynamodb"), { recursive: true });
@@ -161,7 +184,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     started.push(s3);
     const dynamo = localDynamo(dynamoService.endpoint);
     const s3Client = localS3(s3.endpoint);
-    started.push({ stop: async () => { dynamo.destroy(); s3Client.destroy(); } });
+    started.push({
+      stop: async () => {
+        dynamo.destroy();
+        s3Client.destroy();
+      },
+    });
 
     const shared: Shared = { options, primary: group.primary, nodeUrls: group.nodes.map((n) => n.url), dynamo, s3, s3Client, functions: {}, started };
     const replicaDns = await startReplicaDns(shared);

@@ -20,19 +20,27 @@ const notifications = { "notify-keyspace-events": "KEA" };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function createTable(dynamo: DynamoDBClient, name: string, key: string) {
-  await dynamo.send(new CreateTableCommand({
-    TableName: name,
-    AttributeDefinitions: [{ AttributeName: key, AttributeType: "S" }],
-    KeySchema: [{ AttributeName: key, KeyType: "HASH" }],
-    BillingMode: "PAY_PER_REQUEST",
-  }));
+  await dynamo.send(
+    new CreateTableCommand({
+      TableName: name,
+      AttributeDefinitions: [{ AttributeName: key, AttributeType: "S" }],
+      KeySchema: [{ AttributeName: key, KeyType: "HASH" }],
+      BillingMode: "PAY_PER_REQUEST",
+    }),
+  );
 }
 
 /** The item's attributes as plain strings, or undefined when absent or a tombstone. */
 async function liveItem(dynamo: DynamoDBClient, table: string, key: Record<string, string>) {
-  const { Item } = await dynamo.send(new GetItemCommand({ TableName: table, Key: Object.fromEntries(Object.entries(key).map(([k, v]) => [k, { S: v }])), ConsistentRead: true }));
+  const { Item } = await dynamo.send(
+    new GetItemCommand({ TableName: table, Key: Object.fromEntries(Object.entries(key).map(([k, v]) => [k, { S: v }])), ConsistentRead: true }),
+  );
   if (!Item || Item._deleted?.BOOL) return undefined;
-  return Object.fromEntries(Object.entries(Item).filter(([k]) => k !== "_v").map(([k, v]) => [k, v.S ?? v.N]));
+  return Object.fromEntries(
+    Object.entries(Item)
+      .filter(([k]) => k !== "_v")
+      .map(([k, v]) => [k, v.S ?? v.N]),
+  );
 }
 
 async function eventually<T>(what: string, probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
@@ -69,7 +77,9 @@ describe("change feed: Redis hashes to DynamoDB", function () {
       });
     }
     it("refuses a file with duplicate names or bad JSON", () => {
-      expect(() => parseMappingFile('{"mappings":[{"name":"a","pattern":"a*","table":"ttt"},{"name":"a","pattern":"b*","table":"ttt"}]}')).to.throw(/field "name" is used twice/);
+      expect(() => parseMappingFile('{"mappings":[{"name":"a","pattern":"a*","table":"ttt"},{"name":"a","pattern":"b*","table":"ttt"}]}')).to.throw(
+        /field "name" is used twice/,
+      );
       expect(() => parseMappingFile("{")).to.throw(/not valid JSON/);
       expect(() => parseMappingFile("[]")).to.throw(/"mappings" list/);
     });
@@ -160,16 +170,26 @@ describe("change feed: Redis hashes to DynamoDB", function () {
       });
       redis = new Redis(redisNode.url);
       dir = mkdtempSync(join(tmpdir(), "ecp-listener-"));
-      writeFileSync(mappingFile(), JSON.stringify({
-        mappings: [
-          { name: "people", pattern: "person*", table: "people", lambda: "change-writer" },
-          { name: "envelopes", pattern: "legacy:*", table: "envelopes", lambda: "change-writer", format: "envelope" },
-        ],
-      }));
-      writeFileSync(config(), JSON.stringify({
-        redisUrl: redisNode.url, region: localRegion, dynamodbEndpoint: dynamoService.endpoint, lambdaEndpoint: lambdaService.endpoint,
-        mappingFile: mappingFile(), listener: { consumer: "listener-1", healthFile: join(dir, "health.json"), claimIdleMs: 1_000 },
-      }));
+      writeFileSync(
+        mappingFile(),
+        JSON.stringify({
+          mappings: [
+            { name: "people", pattern: "person*", table: "people", lambda: "change-writer" },
+            { name: "envelopes", pattern: "legacy:*", table: "envelopes", lambda: "change-writer", format: "envelope" },
+          ],
+        }),
+      );
+      writeFileSync(
+        config(),
+        JSON.stringify({
+          redisUrl: redisNode.url,
+          region: localRegion,
+          dynamodbEndpoint: dynamoService.endpoint,
+          lambdaEndpoint: lambdaService.endpoint,
+          mappingFile: mappingFile(),
+          listener: { consumer: "listener-1", healthFile: join(dir, "health.json"), claimIdleMs: 1_000 },
+        }),
+      );
     });
 
     after(async () => {
@@ -185,8 +205,14 @@ describe("change feed: Redis hashes to DynamoDB", function () {
     const startInProcess = async () => {
       const client = new Redis(redisNode.url, { enableAutoPipelining: true, maxRetriesPerRequest: null });
       const lambda = new LambdaClient({ endpoint: lambdaService.endpoint, region: localRegion, credentials: localCredentials });
-      const started = new ChangeFeedListener(client, connectionsLike(client), new RoutingSink(dynamo, lambda), dynamo,
-        { ...defaultListenerConfig, consumer: "in-process", healthFile: join(dir, "health.json") }, log);
+      const started = new ChangeFeedListener(
+        client,
+        connectionsLike(client),
+        new RoutingSink(dynamo, lambda),
+        dynamo,
+        { ...defaultListenerConfig, consumer: "in-process", healthFile: join(dir, "health.json") },
+        log,
+      );
       await started.start(parseMappingFile(readFileSync(mappingFile(), "utf8")));
       const stop = started.stop.bind(started);
       started.stop = async () => {
@@ -201,15 +227,37 @@ describe("change feed: Redis hashes to DynamoDB", function () {
     it("HSET person1 firstName John lastName Smith reaches DynamoDB; an update, a delete and an expiry follow", async () => {
       listener = await startInProcess();
       await redis.hset("person1", "firstName", "John", "lastName", "Smith");
-      expect(await eventually("person1", () => person("person1"), (i) => i !== undefined)).to.deep.equal({ id: "person1", firstName: "John", lastName: "Smith" });
+      expect(
+        await eventually(
+          "person1",
+          () => person("person1"),
+          (i) => i !== undefined,
+        ),
+      ).to.deep.equal({ id: "person1", firstName: "John", lastName: "Smith" });
       await redis.hset("person1", "lastName", "Doe");
-      await eventually("update", () => person("person1"), (i) => i?.lastName === "Doe");
+      await eventually(
+        "update",
+        () => person("person1"),
+        (i) => i?.lastName === "Doe",
+      );
       await redis.del("person1");
-      await eventually("delete", () => person("person1"), (i) => i === undefined);
+      await eventually(
+        "delete",
+        () => person("person1"),
+        (i) => i === undefined,
+      );
       await redis.hset("person2", "firstName", "Jane");
-      await eventually("person2", () => person("person2"), (i) => i !== undefined);
+      await eventually(
+        "person2",
+        () => person("person2"),
+        (i) => i !== undefined,
+      );
       await redis.pexpire("person2", 50);
-      await eventually("expiry", () => person("person2"), (i) => i === undefined);
+      await eventually(
+        "expiry",
+        () => person("person2"),
+        (i) => i === undefined,
+      );
       const health = JSON.parse(readFileSync(join(dir, "health.json"), "utf8"));
       expect(health.notificationsOk).to.equal(true);
       expect(listener.counters.seen).to.be.greaterThan(3);
@@ -217,37 +265,67 @@ describe("change feed: Redis hashes to DynamoDB", function () {
 
     it("keeps the original envelope { id, obj_name, body } as a mapping option", async () => {
       await redis.hset("legacy:1", "firstName", "John", "note", "with spaces, and commas");
-      const item = await eventually("envelope", () => liveItem(dynamo, "envelopes", { id: "legacy:1" }), (i) => i !== undefined);
+      const item = await eventually(
+        "envelope",
+        () => liveItem(dynamo, "envelopes", { id: "legacy:1" }),
+        (i) => i !== undefined,
+      );
       expect(item).to.deep.equal({ id: "legacy:1", obj_name: "legacy:1", body: JSON.stringify({ firstName: "John", note: "with spaces, and commas" }) });
     });
 
     it("a mapping added at run time takes effect at once, and copies keys that already exist", async () => {
       await redis.hset("order:6", "total", "6");
       await redis.hset("changefeed:mappings", "orders", JSON.stringify({ name: "orders", pattern: "order:{orderId}", table: "orders" }));
-      await eventually("existing order:6", () => liveItem(dynamo, "orders", { orderId: "6" }), (i) => i !== undefined);
+      await eventually(
+        "existing order:6",
+        () => liveItem(dynamo, "orders", { orderId: "6" }),
+        (i) => i !== undefined,
+      );
       await redis.hset("order:7", "total", "10", "currency", "EUR");
-      expect(await eventually("order:7", () => liveItem(dynamo, "orders", { orderId: "7" }), (i) => i !== undefined)).to.deep.equal({ orderId: "7", total: "10", currency: "EUR" });
+      expect(
+        await eventually(
+          "order:7",
+          () => liveItem(dynamo, "orders", { orderId: "7" }),
+          (i) => i !== undefined,
+        ),
+      ).to.deep.equal({ orderId: "7", total: "10", currency: "EUR" });
     });
 
     it("a bad mapping written at run time is refused with a reason; the others keep working", async () => {
       await redis.hset("changefeed:mappings", "broken", JSON.stringify({ name: "broken", pattern: "x*", table: "no" }));
-      await eventually("refusal", async () => log.entries.find((e) => e.message === "mapping refused"), (e) => e !== undefined);
+      await eventually(
+        "refusal",
+        async () => log.entries.find((e) => e.message === "mapping refused"),
+        (e) => e !== undefined,
+      );
       expect(log.entries.find((e) => e.message === "mapping refused")?.reason).to.match(/field "table"/);
       await redis.hdel("changefeed:mappings", "broken");
       await redis.hset("person9", "a", "1");
-      await eventually("person9", () => person("person9"), (i) => i !== undefined);
+      await eventually(
+        "person9",
+        () => person("person9"),
+        (i) => i !== undefined,
+      );
     });
 
     it("a key that cannot be mapped is dead-lettered with the reason, counted, and the listener carries on", async () => {
       const before = listener!.counters.deadLettered;
       await redis.set("person-string", "not a hash");
       await redis.hset("person-big", "blob", "x".repeat(410 * 1024));
-      await eventually("dead letters", async () => listener!.counters.deadLettered, (n) => n >= before + 2);
+      await eventually(
+        "dead letters",
+        async () => listener!.counters.deadLettered,
+        (n) => n >= before + 2,
+      );
       const letters = (await redis.xrange("changefeed:dead-letter", "-", "+")).map(([, f]) => `${f[1]}: ${f[5]}`);
       expect(letters).to.include("person-string: key person-string is a string, not a hash");
       expect(letters.some((l) => l.startsWith("person-big: item of") && l.includes("400 KB"))).to.equal(true);
       await redis.hset("person10", "ok", "1");
-      await eventually("person10", () => person("person10"), (i) => i !== undefined);
+      await eventually(
+        "person10",
+        () => person("person10"),
+        (i) => i !== undefined,
+      );
       await redis.del("person-string", "person-big");
     });
 
@@ -259,7 +337,12 @@ describe("change feed: Redis hashes to DynamoDB", function () {
       expect(listener!.counters.retried).to.be.greaterThan(0);
       writerDown = false;
       const mapping = parseMapping({ name: "people", pattern: "person*", table: "people" });
-      const report = await eventually("clean reconcile", () => reconcile(redis, dynamo, mapping), (r) => r.missing.length + r.stale.length + r.orphaned.length === 0, 20_000);
+      const report = await eventually(
+        "clean reconcile",
+        () => reconcile(redis, dynamo, mapping),
+        (r) => r.missing.length + r.stale.length + r.orphaned.length === 0,
+        20_000,
+      );
       expect(report.redisKeys).to.be.greaterThan(150);
       await listener!.stop();
       listener = undefined;
@@ -268,8 +351,19 @@ describe("change feed: Redis hashes to DynamoDB", function () {
     it("SIGKILL in the middle of a burst, then restart: every key's final state is in DynamoDB and reconcile reports no difference", async () => {
       const start = () => spawn(process.execPath, ["--import", "tsx", "listener/main.ts", config()], { stdio: ["ignore", "ignore", "inherit"] });
       child = start();
-      const health = () => { try { return JSON.parse(readFileSync(join(dir, "health.json"), "utf8")); } catch { return {}; } };
-      await eventually("listener up", async () => health(), (h) => h.consumer === "listener-1" && h.notificationsOk === true, 15_000);
+      const health = () => {
+        try {
+          return JSON.parse(readFileSync(join(dir, "health.json"), "utf8"));
+        } catch {
+          return {};
+        }
+      };
+      await eventually(
+        "listener up",
+        async () => health(),
+        (h) => h.consumer === "listener-1" && h.notificationsOk === true,
+        15_000,
+      );
       const burst = async (from: number, to: number) => {
         for (let i = from; i < to; i++) {
           const pipeline = redis.pipeline().hset(`person:burst:${i % 300}`, "round", String(i), "name", `n${i}`);
@@ -284,10 +378,20 @@ describe("change feed: Redis hashes to DynamoDB", function () {
       await burst(1_500, 2_500);
       child = start();
       const mapping = parseMapping({ name: "people", pattern: "person*", table: "people" });
-      const report = await eventually("clean reconcile", () => reconcile(redis, dynamo, mapping), (r) => r.missing.length + r.stale.length + r.orphaned.length === 0, 30_000);
+      const report = await eventually(
+        "clean reconcile",
+        () => reconcile(redis, dynamo, mapping),
+        (r) => r.missing.length + r.stale.length + r.orphaned.length === 0,
+        30_000,
+      );
       expect(report.redisKeys).to.be.greaterThan(200);
       // Every journal entry (the burst's and the restart's rescan) is acknowledged and removed once delivered.
-      await eventually("journal drained", () => redis.xlen("changefeed:journal"), (n) => n === 0, 20_000);
+      await eventually(
+        "journal drained",
+        () => redis.xlen("changefeed:journal"),
+        (n) => n === 0,
+        20_000,
+      );
       expect(await redis.xpending("changefeed:journal", "changefeed")).to.deep.equal([0, null, null, null]);
       child.kill("SIGTERM");
       await new Promise((r) => child!.once("exit", r));
@@ -300,13 +404,18 @@ describe("change feed: Redis hashes to DynamoDB", function () {
       await redis.hset("person:missing", "a", "1");
       const someKey = (await reconcile(redis, dynamo, mapping)).redisKeys > 0 ? (await redis.keys("person:burst:*"))[0] : "";
       await redis.hset(someKey, "name", "changed-behind-the-listeners-back");
-      await writeChanges(dynamo, { table: "people", changes: [{ key: "person:orphan", partitionKey: { name: "id", value: "person:orphan" }, version: 1, attributes: { a: "1" } }] });
+      await writeChanges(dynamo, {
+        table: "people",
+        changes: [{ key: "person:orphan", partitionKey: { name: "id", value: "person:orphan" }, version: 1, attributes: { a: "1" } }],
+      });
       const report = await reconcile(redis, dynamo, mapping);
       expect(report.missing).to.deep.equal(["person:missing"]);
       expect(report.stale).to.deep.equal([someKey]);
       expect(report.orphaned).to.deep.equal(["person:orphan"]);
       const [seconds, micros] = await redis.time();
-      const repaired = await reconcile(redis, dynamo, mapping, { repair: { sink: new RoutingSink(dynamo), version: async () => Number(seconds) * 1e6 + Number(micros) } });
+      const repaired = await reconcile(redis, dynamo, mapping, {
+        repair: { sink: new RoutingSink(dynamo), version: async () => Number(seconds) * 1e6 + Number(micros) },
+      });
       expect(repaired.repaired).to.equal(3);
       const after = await reconcile(redis, dynamo, mapping);
       expect(after.missing.length + after.stale.length + after.orphaned.length).to.equal(0);
@@ -335,16 +444,35 @@ describe("change feed: Redis hashes to DynamoDB", function () {
         return { written: changes.length, skipped: 0, retried: 0, rejected: [] };
       },
     };
-    const listener = new ChangeFeedListener(client, connectionsLike(client), sink, undefined, { ...defaultListenerConfig, consumer: "coalesce", batchSize: 1, deliveriesInFlight: 1, rescanDeletes: false }, memoryLogger());
+    const listener = new ChangeFeedListener(
+      client,
+      connectionsLike(client),
+      sink,
+      undefined,
+      { ...defaultListenerConfig, consumer: "coalesce", batchSize: 1, deliveriesInFlight: 1, rescanDeletes: false },
+      memoryLogger(),
+    );
     try {
       await listener.start([parseMapping({ name: "people", pattern: "person:{id}", table: "people" })]);
       await client.hset("person:a", "n", "1");
-      await eventually("the first delivery to reach the sink", async () => entered, (e) => e);
+      await eventually(
+        "the first delivery to reach the sink",
+        async () => entered,
+        (e) => e,
+      );
       await client.hset("person:a", "n", "2");
       await client.hset("person:a", "n", "3");
-      await eventually("three hints in the journal", () => client.xlen("changefeed:journal"), (n) => n === 3);
+      await eventually(
+        "three hints in the journal",
+        () => client.xlen("changefeed:journal"),
+        (n) => n === 3,
+      );
       release();
-      await eventually("the journal to drain", () => client.xlen("changefeed:journal"), (n) => n === 0);
+      await eventually(
+        "the journal to drain",
+        () => client.xlen("changefeed:journal"),
+        (n) => n === 0,
+      );
       // Hint 2's snapshot (taken after hint 3 was journaled) already holds n=3: hint 3 needs no write.
       expect(delivered.map((c) => c.attributes?.n)).to.deep.equal(["1", "3"]);
       expect(listener.counters.coalesced).to.equal(1);
@@ -374,18 +502,38 @@ describe("change feed: Redis hashes to DynamoDB", function () {
         return { written: changes.length, skipped: 0, retried: 0, rejected: [] };
       },
     };
-    const listener = new ChangeFeedListener(client, connectionsLike(client), sink, undefined, { ...defaultListenerConfig, consumer: "overlap", batchSize: 1, rescanDeletes: false }, memoryLogger());
+    const listener = new ChangeFeedListener(
+      client,
+      connectionsLike(client),
+      sink,
+      undefined,
+      { ...defaultListenerConfig, consumer: "overlap", batchSize: 1, rescanDeletes: false },
+      memoryLogger(),
+    );
     try {
       await listener.start([parseMapping({ name: "people", pattern: "person:{id}", table: "people" })]);
       await client.hset("person:a", "n", "1");
       await client.hset("person:c", "n", "1");
       // person:a is held in the sink; person:c is a second delivery that completes meanwhile.
-      await eventually("person:c delivered while person:a is held", async () => delivered, (d) => d.includes("person:c"));
+      await eventually(
+        "person:c delivered while person:a is held",
+        async () => delivered,
+        (d) => d.includes("person:c"),
+      );
       expect(delivered).to.not.include("person:a");
       await client.hset("person:b", "n", "1");
-      await eventually("person:b's first attempt to fail", async () => failedOnce, (f) => f);
+      await eventually(
+        "person:b's first attempt to fail",
+        async () => failedOnce,
+        (f) => f,
+      );
       release();
-      await eventually("the journal to drain", () => client.xlen("changefeed:journal"), (n) => n === 0, 10_000);
+      await eventually(
+        "the journal to drain",
+        () => client.xlen("changefeed:journal"),
+        (n) => n === 0,
+        10_000,
+      );
       expect([...new Set(delivered)].sort()).to.deep.equal(["person:a", "person:b", "person:c"]);
       expect(await client.xpending("changefeed:journal", "changefeed")).to.deep.equal([0, null, null, null]);
     } finally {
@@ -402,13 +550,29 @@ describe("change feed: Redis hashes to DynamoDB", function () {
     let listener: ChangeFeedListener | undefined;
     try {
       await createTable(dynamo, "people", "id");
-      listener = new ChangeFeedListener(client, connectionsLike(client), new RoutingSink(dynamo), dynamo, { ...defaultListenerConfig, consumer: "cluster" }, memoryLogger());
+      listener = new ChangeFeedListener(
+        client,
+        connectionsLike(client),
+        new RoutingSink(dynamo),
+        dynamo,
+        { ...defaultListenerConfig, consumer: "cluster" },
+        memoryLogger(),
+      );
       await listener.start([parseMapping({ name: "people", pattern: "person:{id}", table: "people" })]);
       const ids = Array.from({ length: 60 }, (_, i) => String(i));
       for (const id of ids) await client.hset(`person:${id}`, "n", id);
       const perNode = await Promise.all(client.nodes("master").map((n) => n.keys("person:*")));
-      expect(perNode.every((keys) => keys.length > 0), `keys per shard: ${perNode.map((k) => k.length)}`).to.equal(true);
-      for (const id of ids) await eventually(`person:${id}`, () => liveItem(dynamo, "people", { id }), (i) => i?.n === id, 10_000);
+      expect(
+        perNode.every((keys) => keys.length > 0),
+        `keys per shard: ${perNode.map((k) => k.length)}`,
+      ).to.equal(true);
+      for (const id of ids)
+        await eventually(
+          `person:${id}`,
+          () => liveItem(dynamo, "people", { id }),
+          (i) => i?.n === id,
+          10_000,
+        );
     } finally {
       await listener?.stop();
       client.disconnect();

@@ -15,7 +15,10 @@ describe("command API over HTTP (local AppSync stand-in) and the console page", 
   let server: HttpService & { graphqlUrl: string; consoleUrl: string };
   let disconnect: () => void;
   const now = Math.floor(Date.now() / 1000);
-  const keys = [{ key: "da2-valid", expires: now + 3600 }, { key: "da2-expired", expires: now - 60 }];
+  const keys = [
+    { key: "da2-valid", expires: now + 3600 },
+    { key: "da2-expired", expires: now - 60 },
+  ];
 
   before(async () => {
     node = await startRedis();
@@ -35,7 +38,11 @@ describe("command API over HTTP (local AppSync stand-in) and the console page", 
     const response = await post(server.graphqlUrl, mutation, { "x-api-key": "da2-valid" });
     expect(response.status).to.equal(200);
     const body = (await response.json()) as { data: { run: Reply[] } };
-    expect(body.data.run.map((r) => [r.type, JSON.parse(r.value as string)])).to.deep.equal([["STATUS", "OK"], ["INTEGER", 2], ["STRING", "2"]]);
+    expect(body.data.run.map((r) => [r.type, JSON.parse(r.value as string)])).to.deep.equal([
+      ["STATUS", "OK"],
+      ["INTEGER", 2],
+      ["STRING", "2"],
+    ]);
   });
 
   for (const [what, headers, message] of [
@@ -75,7 +82,19 @@ describe("command API over HTTP (local AppSync stand-in) and the console page", 
       const nested: Reply = {
         type: "ARRAY",
         value: [
-          { type: "ARRAY", value: [{ type: "STRING", value: "1-1" }, { type: "ARRAY", value: [{ type: "STRING", value: "f" }, { type: "STRING", value: "v" }] }] },
+          {
+            type: "ARRAY",
+            value: [
+              { type: "STRING", value: "1-1" },
+              {
+                type: "ARRAY",
+                value: [
+                  { type: "STRING", value: "f" },
+                  { type: "STRING", value: "v" },
+                ],
+              },
+            ],
+          },
           ...Array.from({ length: 9 }, (_, i) => ({ type: "INTEGER" as const, value: i })),
         ],
       };
@@ -118,7 +137,7 @@ describe("command API over HTTP (local AppSync stand-in) and the console page", 
         await page.waitForFunction((n) => document.querySelectorAll("#screen div").length >= n + 2, before);
       }
       const screen = (await lines()).join("\n");
-      expect(screen).to.contain('> SET a 1\nOK\n');
+      expect(screen).to.contain("> SET a 1\nOK\n");
       expect(screen).to.contain('> GET a\n"1"\n');
       expect(screen).to.contain('> LRANGE l 0 -1\n1) "x"\n2) "y z"\n');
       expect(screen).to.contain("> GET missing\n(nil)\n");

@@ -36,22 +36,55 @@ describe("command API resolver (Direct Lambda Resolver events, real redis-server
 
   it('mutation [["SET","a","1"],["INCR","a"],["GET","a"]] returns OK, 2, "2" from one pipeline', async () => {
     const before = roundTrips();
-    const replies = (await resolveCommandField(gateway, run([["SET", "a", "1"], ["INCR", "a"], ["GET", "a"]]))) as Reply[];
+    const replies = (await resolveCommandField(
+      gateway,
+      run([
+        ["SET", "a", "1"],
+        ["INCR", "a"],
+        ["GET", "a"],
+      ]),
+    )) as Reply[];
     expect(roundTrips() - before).to.equal(1);
     expect(replies.map((r) => r.type)).to.deep.equal(["STATUS", "INTEGER", "STRING"]);
     expect(values(replies)).to.deep.equal(["OK", 2, "2"]);
   });
 
   it("a wrong-type error in the middle is that command's reply; the others succeed", async () => {
-    const replies = await resolveCommandField(gateway, run([["SET", "s", "x"], ["LPUSH", "s", "y"], ["GET", "s"]]));
+    const replies = await resolveCommandField(
+      gateway,
+      run([
+        ["SET", "s", "x"],
+        ["LPUSH", "s", "y"],
+        ["GET", "s"],
+      ]),
+    );
     expect(values(replies)).to.deep.equal(["OK", "error:WRONGTYPE Operation against a key holding the wrong kind of value", "x"]);
   });
 
   it("keeps nested arrays, nil and big integers typed", async () => {
-    await resolveCommandField(gateway, run([["DEL", "l", "big"], ["RPUSH", "l", "a", "b"], ["SET", "big", "9007199254740993"]]));
-    const replies = (await resolveCommandField(gateway, run([["LRANGE", "l", "0", "-1"], ["GET", "missing"], ["INCR", "big"], ["XADD", "st", "1-1", "f", "v"], ["XRANGE", "st", "-", "+"]]))) as Reply[];
+    await resolveCommandField(
+      gateway,
+      run([
+        ["DEL", "l", "big"],
+        ["RPUSH", "l", "a", "b"],
+        ["SET", "big", "9007199254740993"],
+      ]),
+    );
+    const replies = (await resolveCommandField(
+      gateway,
+      run([
+        ["LRANGE", "l", "0", "-1"],
+        ["GET", "missing"],
+        ["INCR", "big"],
+        ["XADD", "st", "1-1", "f", "v"],
+        ["XRANGE", "st", "-", "+"],
+      ]),
+    )) as Reply[];
     expect(replies.map((r) => r.type)).to.deep.equal(["ARRAY", "NIL", "INTEGER", "STRING", "ARRAY"]);
-    expect(JSON.parse(replies[0].value!)).to.deep.equal([{ type: "STRING", value: "a" }, { type: "STRING", value: "b" }]);
+    expect(JSON.parse(replies[0].value!)).to.deep.equal([
+      { type: "STRING", value: "a" },
+      { type: "STRING", value: "b" },
+    ]);
     expect(replies[1].value).to.equal(null);
     expect(JSON.parse(replies[2].value!)).to.equal("9007199254740994");
     expect(JSON.parse(replies[4].value!)[0].type).to.equal("ARRAY");
@@ -59,17 +92,40 @@ describe("command API resolver (Direct Lambda Resolver events, real redis-server
 
   it("runs the mutation as one MULTI/EXEC transaction when asked", async () => {
     const before = roundTrips();
-    const replies = await resolveCommandField(gateway, run([["SET", "t", "1"], ["INCR", "t"]], true));
+    const replies = await resolveCommandField(
+      gateway,
+      run(
+        [
+          ["SET", "t", "1"],
+          ["INCR", "t"],
+        ],
+        true,
+      ),
+    );
     expect(roundTrips() - before).to.equal(1);
     expect(values(replies)).to.deep.equal(["OK", 2]);
   });
 
   it("query allows GET, HGETALL, MGET, SCAN and refuses SET before anything runs", async () => {
     await resolveCommandField(gateway, run([["HSET", "h", "f", "v"]]));
-    const replies = (await resolveCommandField(gateway, read([["GET", "a"], ["hgetall", "h"], ["MGET", "a", "h"], ["SCAN", "0", "COUNT", "1000"]]))) as Reply[];
+    const replies = (await resolveCommandField(
+      gateway,
+      read([
+        ["GET", "a"],
+        ["hgetall", "h"],
+        ["MGET", "a", "h"],
+        ["SCAN", "0", "COUNT", "1000"],
+      ]),
+    )) as Reply[];
     expect(replies.map((r) => r.type)).to.deep.equal(["STRING", "ARRAY", "ARRAY", "ARRAY"]);
     let error: Error | undefined;
-    await resolveCommandField(gateway, read([["GET", "a"], ["SET", "a", "changed"]])).catch((e) => (error = e));
+    await resolveCommandField(
+      gateway,
+      read([
+        ["GET", "a"],
+        ["SET", "a", "changed"],
+      ]),
+    ).catch((e) => (error = e));
     expect(error?.name).to.equal("CommandRefused");
     expect(error?.message).to.equal("ERR command 'set' is not allowed: not a read-only command, and this request may only read (command 2)");
     expect(values(await resolveCommandField(gateway, read([["GET", "a"]])))).to.deep.equal(["2"]);
@@ -83,7 +139,15 @@ describe("command API resolver (Direct Lambda Resolver events, real redis-server
   });
 
   it("keeps the original design's fields working", async () => {
-    const put = await resolveCommandField(gateway, event("Mutation", "putRedis", { Command: [["SET", "orig", "hello world"], ["GET", "orig"]] }));
+    const put = await resolveCommandField(
+      gateway,
+      event("Mutation", "putRedis", {
+        Command: [
+          ["SET", "orig", "hello world"],
+          ["GET", "orig"],
+        ],
+      }),
+    );
     expect(JSON.parse(put as string)).to.deep.equal(["OK", "hello world"]);
     expect(await resolveCommandField(gateway, event("Query", "getRedis", { Command: ["GET", "orig"] }))).to.deep.equal(["hello world"]);
     let error: Error | undefined;
@@ -95,11 +159,19 @@ describe("command API resolver (Direct Lambda Resolver events, real redis-server
     const limited = await gatewayOn(node.url, { limits: { maxCommands: 2, maxRequestBytes: 10, maxReplyBytes: 5, maxKeysScanSize: 1 } });
     try {
       const attempt = async (commands: unknown) => resolveCommandField(limited.gateway, run(commands)).catch((e: Error) => e.message);
-      expect(await attempt([["GET", "a"], ["GET", "a"], ["GET", "a"]])).to.equal("3 commands exceed the limit of 2 per request");
+      expect(
+        await attempt([
+          ["GET", "a"],
+          ["GET", "a"],
+          ["GET", "a"],
+        ]),
+      ).to.equal("3 commands exceed the limit of 2 per request");
       expect(await attempt([["SET", "k", "0123456789"]])).to.equal("request of 14 bytes exceeds the limit of 10");
       expect(await attempt([["KEYS", "*"]])).to.match(/'keys' is not allowed on a keyspace of \d+ keys \(limit 1\): use SCAN/);
       await resolveCommandField(gateway, run([["SET", "long", "0123456789"]]));
-      expect(values(await resolveCommandField(limited.gateway, run([["GET", "long"]])))).to.deep.equal(["error:ERR reply dropped: replies exceed the limit of 5 bytes per request"]);
+      expect(values(await resolveCommandField(limited.gateway, run([["GET", "long"]])))).to.deep.equal([
+        "error:ERR reply dropped: replies exceed the limit of 5 bytes per request",
+      ]);
     } finally {
       limited.connection.close();
     }
@@ -142,16 +214,17 @@ describe("command API resolver (Direct Lambda Resolver events, real redis-server
 
   describe("property: random and hostile input never crashes the resolver", () => {
     const arg = fc.oneof(fc.string(), fc.constantFrom("GET", "SET", "HSET", "FLUSHALL", "EVAL", "KEYS", "*", "CONFIG", "\u0000", "💥", "-1", "BLOCK"));
-    const hostile = fc.oneof(
-      fc.array(fc.array(arg, { maxLength: 6 }), { maxLength: 8 }),
-      fc.anything(),
-      fc.array(fc.anything(), { maxLength: 4 }),
-    );
+    const hostile = fc.oneof(fc.array(fc.array(arg, { maxLength: 6 }), { maxLength: 8 }), fc.anything(), fc.array(fc.anything(), { maxLength: 4 }));
     const wellFormed = (replies: unknown) =>
       Array.isArray(replies) &&
-      replies.every((r: Reply) => ["STATUS", "STRING", "INTEGER", "NIL", "ARRAY", "ERROR"].includes(r.type) && (r.type !== "ERROR" || typeof r.error === "string"));
+      replies.every(
+        (r: Reply) => ["STATUS", "STRING", "INTEGER", "NIL", "ARRAY", "ERROR"].includes(r.type) && (r.type !== "ERROR" || typeof r.error === "string"),
+      );
 
-    for (const [field, parent] of [["run", "Mutation"], ["read", "Query"]] as const) {
+    for (const [field, parent] of [
+      ["run", "Mutation"],
+      ["read", "Query"],
+    ] as const) {
       it(`${parent}.${field}: a well-formed reply list or a named error`, async () => {
         await fc.assert(
           fc.asyncProperty(hostile, async (commands) => {

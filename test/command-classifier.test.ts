@@ -19,7 +19,16 @@ const refusal = (args: string[], policy: CommandPolicy) => {
 
 describe("command classifier (Redis's own flags)", () => {
   it("allows read-only commands in a query", () => {
-    for (const args of [["GET", "a"], ["HGETALL", "h"], ["MGET", "a", "b"], ["SCAN", "0"], ["LRANGE", "l", "0", "-1"], ["XREAD", "STREAMS", "s", "0"], ["OBJECT", "ENCODING", "k"], ["PING"]]) {
+    for (const args of [
+      ["GET", "a"],
+      ["HGETALL", "h"],
+      ["MGET", "a", "b"],
+      ["SCAN", "0"],
+      ["LRANGE", "l", "0", "-1"],
+      ["XREAD", "STREAMS", "s", "0"],
+      ["OBJECT", "ENCODING", "k"],
+      ["PING"],
+    ]) {
       expect(refusal(args, read), args.join(" ")).to.equal(undefined);
     }
   });

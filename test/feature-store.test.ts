@@ -36,7 +36,10 @@ describe("feature store", function () {
     it("reads the original's pandas orient=table format, whatever the chunk size", async () => {
       for (const size of [1, 7, 1 << 16]) {
         const records = await parseAll(original, size);
-        expect(records.map((r) => (r.ok ? r.value : r.bad)), `chunks of ${size}`).to.deep.equal([
+        expect(
+          records.map((r) => (r.ok ? r.value : r.bad)),
+          `chunks of ${size}`,
+        ).to.deep.equal([
           { userId: "1", movieIds: ["2012", "553", "780"] },
           { userId: "2", movieIds: ["1704"] },
         ]);
@@ -45,7 +48,10 @@ describe("feature store", function () {
 
     it("reads JSON Lines", async () => {
       const records = await parseAll('{"userId":1,"movieId":[5,6]}\n\n{"userId":"u-2","movieId":[]}\n');
-      expect(records.map((r) => r.ok && r.value)).to.deep.equal([{ userId: "1", movieIds: ["5", "6"] }, { userId: "u-2", movieIds: [] }]);
+      expect(records.map((r) => r.ok && r.value)).to.deep.equal([
+        { userId: "1", movieIds: ["5", "6"] },
+        { userId: "u-2", movieIds: [] },
+      ]);
     });
 
     it("reports malformed records with line numbers and reasons, and keeps the rest", async () => {
@@ -60,7 +66,9 @@ describe("feature store", function () {
       ].join("\n");
       const records = await parseAll(lines);
       expect(records.filter((r) => r.ok).map((r) => r.ok && r.value.userId)).to.deep.equal(["1", "7"]);
-      expect(records.filter((r) => !r.ok).map((r) => !r.ok && `${r.bad.line}: ${r.bad.reason.replace(/^(not valid JSON \(Unexpected token '}').*$/, "$1")}`)).to.deep.equal([
+      expect(
+        records.filter((r) => !r.ok).map((r) => !r.ok && `${r.bad.line}: ${r.bad.reason.replace(/^(not valid JSON \(Unexpected token '}').*$/, "$1")}`),
+      ).to.deep.equal([
         "2: not valid JSON (Unexpected token '}'",
         "3: userId is missing",
         "4: movieId must be a list of movie ids, got string",
@@ -121,7 +129,11 @@ describe("feature store", function () {
       expect(await response.text()).to.equal("The number 1 recommended movie for user 1 is 2012");
       const json = await get("/recommendations?userId=1&rank=1", "application/json");
       expect(await json.json()).to.deep.equal({ userId: 1, rank: 1, movieId: 2012, version: report.version });
-      expect(await (await get("/recommendations?userId=1", "application/json")).json()).to.deep.equal({ userId: 1, version: report.version, movieIds: [2012, 553, 780] });
+      expect(await (await get("/recommendations?userId=1", "application/json")).json()).to.deep.equal({
+        userId: 1,
+        version: report.version,
+        movieIds: [2012, 553, 780],
+      });
       expect(await (await get("/recommendations?userId=1")).text()).to.equal("The recommended movies for user 1 are 2012, 553, 780");
     });
 
@@ -148,7 +160,9 @@ describe("feature store", function () {
     });
 
     it("a file with malformed records: they are reported with line numbers, all others load, and the report is in Redis", async () => {
-      const lines = Array.from({ length: 300 }, (_, i) => (i % 100 === 41 ? `{"userId":${i + 1},"movieId":[oops]}` : `{"userId":${i + 1},"movieId":[${i + 1000}]}`));
+      const lines = Array.from({ length: 300 }, (_, i) =>
+        i % 100 === 41 ? `{"userId":${i + 1},"movieId":[oops]}` : `{"userId":${i + 1},"movieId":[${i + 1000}]}`,
+      );
       await put("mixed.jsonl", lines.join("\n"));
       const [report] = await load("mixed.jsonl");
       expect(report).to.include({ status: "loaded", users: 297, badRecords: 3 });
@@ -186,7 +200,7 @@ describe("feature store", function () {
       const hammer = async () => {
         let i = 0;
         while (loading) {
-          const userId = 1 + (i++ * 7919) % 2_000;
+          const userId = 1 + ((i++ * 7919) % 2_000);
           const response = await get(`/recommendations?userId=${userId}`, "application/json");
           expect(response.status, `user ${userId}`).to.equal(200);
           const { movieIds } = (await response.json()) as { movieIds: number[] };
@@ -228,17 +242,32 @@ describe("feature store", function () {
     const client = new Cluster(cluster.startupNodes, { enableAutoPipelining: true });
     try {
       const loader = new RecommendationLoader(client, memoryLogger(), { ...defaultLoaderConfig, batchUsers: 100 });
-      const report = await loader.load({ uri: "s3://batch/cluster.json", etag: "1", chunks: generateRecommendations({ users: 1_000, ranks: 5, format: "table" }) });
+      const report = await loader.load({
+        uri: "s3://batch/cluster.json",
+        etag: "1",
+        chunks: generateRecommendations({ users: 1_000, ranks: 5, format: "table" }),
+      });
       expect(report).to.include({ status: "loaded", users: 1_000, recommendations: 5_000 });
       const perNode = await Promise.all(client.nodes("master").map((n) => n.dbsize()));
-      expect(perNode.every((n) => n > 100), `keys per primary: ${perNode}`).to.equal(true);
+      expect(
+        perNode.every((n) => n > 100),
+        `keys per primary: ${perNode}`,
+      ).to.equal(true);
       const current = new CurrentVersion(client);
       for (const userId of ["1", "500", "1000"]) {
-        const reply = await readRecommendations(client, current, { path: "/recommendations", query: new URLSearchParams({ userId, rank: "1" }), accept: "application/json" });
+        const reply = await readRecommendations(client, current, {
+          path: "/recommendations",
+          query: new URLSearchParams({ userId, rank: "1" }),
+          accept: "application/json",
+        });
         expect(reply.status, reply.body).to.equal(200);
         expect(JSON.parse(reply.body)).to.include({ userId: Number(userId), rank: 1, version: report.version });
       }
-      const second = await loader.load({ uri: "s3://batch/cluster2.json", etag: "2", chunks: generateRecommendations({ users: 1_000, ranks: 5, format: "lines", seed: 9 }) });
+      const second = await loader.load({
+        uri: "s3://batch/cluster2.json",
+        etag: "2",
+        chunks: generateRecommendations({ users: 1_000, ranks: 5, format: "lines", seed: 9 }),
+      });
       expect(second.status).to.equal("loaded");
       const ttl = await client.ttl(userKey(report.version, "1"));
       expect(ttl).to.be.within(1, defaultLoaderConfig.previousVersionTtlSeconds);

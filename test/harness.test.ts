@@ -45,7 +45,10 @@ describe("test harness: real local services", function () {
       for (const key of keys) await client.set(key, key.toUpperCase());
       for (const key of keys) expect(await client.get(key)).to.equal(key.toUpperCase());
       const perNode = await Promise.all(cluster.nodes.map((n) => redisCommand(n.url, "DBSIZE")));
-      expect(perNode.every((count) => Number(count) > 0), `keys per node: ${perNode}`).to.equal(true);
+      expect(
+        perNode.every((count) => Number(count) > 0),
+        `keys per node: ${perNode}`,
+      ).to.equal(true);
     } finally {
       client.disconnect();
       await cluster.stop();
@@ -56,12 +59,14 @@ describe("test harness: real local services", function () {
     const dynamo = await startDynamo();
     const client = localDynamo(dynamo.endpoint);
     try {
-      await client.send(new CreateTableCommand({
-        TableName: "people",
-        AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
-        KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
-        BillingMode: "PAY_PER_REQUEST",
-      }));
+      await client.send(
+        new CreateTableCommand({
+          TableName: "people",
+          AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
+          KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+          BillingMode: "PAY_PER_REQUEST",
+        }),
+      );
       await client.send(new PutItemCommand({ TableName: "people", Item: { id: { S: "1" }, name: { S: "John" } } }));
       const { Item } = await client.send(new GetItemCommand({ TableName: "people", Key: { id: { S: "1" } } }));
       expect(Item).to.deep.equal({ id: { S: "1" }, name: { S: "John" } });

@@ -29,8 +29,18 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
     expect(subnets.every(([, s]) => s.map_public_ip_on_launch === false)).to.equal(true);
     expect(json.resource?.aws_internet_gateway).to.equal(undefined);
     expect(json.resource?.aws_nat_gateway).to.equal(undefined);
-    const endpoints = of(json, "aws_vpc_endpoint").map(([, e]) => `${e.vpc_endpoint_type}:${String(e.service_name).split(".").pop()}`).sort();
-    expect(endpoints).to.deep.equal(["Gateway:dynamodb", "Gateway:s3", "Interface:ec2messages", "Interface:lambda", "Interface:secretsmanager", "Interface:ssm", "Interface:ssmmessages"]);
+    const endpoints = of(json, "aws_vpc_endpoint")
+      .map(([, e]) => `${e.vpc_endpoint_type}:${String(e.service_name).split(".").pop()}`)
+      .sort();
+    expect(endpoints).to.deep.equal([
+      "Gateway:dynamodb",
+      "Gateway:s3",
+      "Interface:ec2messages",
+      "Interface:lambda",
+      "Interface:secretsmanager",
+      "Interface:ssm",
+      "Interface:ssmmessages",
+    ]);
   });
 
   it("the cache admits the Redis port only from the functions' and the listener's groups", () => {
@@ -48,14 +58,22 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
     const parameters = one(json, "aws_elasticache_parameter_group");
     const topic = one(json, "aws_sns_topic", (t) => String(t.name).endsWith("cache-events"));
     const token = one(json, "random_password", (p) => p.length === 64);
-    expect(Testing.toHaveResourceWithProperties(JSON.stringify(json), "aws_elasticache_replication_group", {
-      num_cache_clusters: 3, automatic_failover_enabled: true, multi_az_enabled: true, transit_encryption_enabled: true, at_rest_encryption_enabled: "true",
-    })).to.equal(true);
+    expect(
+      Testing.toHaveResourceWithProperties(JSON.stringify(json), "aws_elasticache_replication_group", {
+        num_cache_clusters: 3,
+        automatic_failover_enabled: true,
+        multi_az_enabled: true,
+        transit_encryption_enabled: true,
+        at_rest_encryption_enabled: "true",
+      }),
+    ).to.equal(true);
     expect(group.config.parameter_group_name).to.equal(parameters.ref("name"));
     expect(parameters.config.parameter).to.deep.equal([{ name: "notify-keyspace-events", value: "KEA" }]);
     expect(group.config.notification_topic_arn).to.equal(topic.ref("arn"));
     expect(group.config.auth_token).to.equal(token.ref("result"));
-    expect(one(json, "aws_secretsmanager_secret_version", (v) => v.secret_string === token.ref("result")).config.secret_id).to.contain("aws_secretsmanager_secret.");
+    expect(one(json, "aws_secretsmanager_secret_version", (v) => v.secret_string === token.ref("result")).config.secret_id).to.contain(
+      "aws_secretsmanager_secret.",
+    );
     expect(topic.config.kms_master_key_id).to.equal(undefined);
     expect(String(one(json, "aws_sns_topic_policy").config.policy)).to.contain("aws:SourceOwner");
   });
@@ -76,7 +94,10 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
     const writer = one(json, "aws_lambda_function", (f) => String(f.function_name).endsWith("change-writer"));
     expect(String(objects["listener/mappings.json"].content)).to.contain(writer.ref("function_name"));
     const writerPolicy = one(json, "aws_iam_role_policy", (p) => String(p.role).includes("writer"));
-    expect(JSON.parse(String(writerPolicy.config.policy)).Statement.find((s: { Sid: string }) => s.Sid === "WriteItems")).to.deep.include({ Action: ["dynamodb:PutItem"], Resource: table.ref("arn") });
+    expect(JSON.parse(String(writerPolicy.config.policy)).Statement.find((s: { Sid: string }) => s.Sid === "WriteItems")).to.deep.include({
+      Action: ["dynamodb:PutItem"],
+      Resource: table.ref("arn"),
+    });
   });
 
   it("command API: AppSync with API key and IAM, the schema file, a Direct Lambda Resolver per field, field-level logs", () => {
@@ -88,9 +109,13 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
     const source = one(json, "aws_appsync_datasource");
     const resolver = one(json, "aws_lambda_function", (f) => String(f.function_name).endsWith("command-api"));
     expect((source.config.lambda_config as ResourceConfig).function_arn).to.equal(resolver.ref("arn"));
-    const resolvers = of(json, "aws_appsync_resolver").map(([, r]) => `${r.type}.${r.field} ${r.data_source} ${r.request_template}`).sort();
+    const resolvers = of(json, "aws_appsync_resolver")
+      .map(([, r]) => `${r.type}.${r.field} ${r.data_source} ${r.request_template}`)
+      .sort();
     expect(resolvers).to.deep.equal(resolvedFields.map(([type, field]) => `${type}.${field} ${source.ref("name")} undefined`).sort());
-    const routes = of(json, "aws_apigatewayv2_route").map(([, r]) => r.route_key).sort();
+    const routes = of(json, "aws_apigatewayv2_route")
+      .map(([, r]) => r.route_key)
+      .sort();
     expect(routes).to.deep.equal(["ANY /", "ANY /{proxy+}", "GET /recommendations", "GET /recommendations/report"]);
   });
 
@@ -135,9 +160,14 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
   it("alarms: NewConnections > 1000 per minute on every node (as in the original), CPU, evictions, lag, and every Lambda's errors", () => {
     const alarms = of(json, "aws_cloudwatch_metric_alarm").map(([, a]) => a);
     const newConnections = alarms.filter((a) => a.metric_name === "NewConnections");
-    expect(newConnections.map((a) => (a.dimensions as Record<string, string>).CacheClusterId)).to.deep.equal(["ecp-cache-001", "ecp-cache-002", "ecp-cache-003"]);
+    expect(newConnections.map((a) => (a.dimensions as Record<string, string>).CacheClusterId)).to.deep.equal([
+      "ecp-cache-001",
+      "ecp-cache-002",
+      "ecp-cache-003",
+    ]);
     expect(newConnections.every((a) => a.threshold === 1000 && a.statistic === "Maximum" && a.period === 60)).to.equal(true);
-    for (const metric of ["CurrentConnections", "EngineCPUUtilization", "Evictions", "ReplicationLag"]) expect(alarms.filter((a) => a.metric_name === metric)).to.have.length(3);
+    for (const metric of ["CurrentConnections", "EngineCPUUtilization", "Evictions", "ReplicationLag"])
+      expect(alarms.filter((a) => a.metric_name === metric)).to.have.length(3);
     expect(alarms.filter((a) => a.metric_name === "Errors")).to.have.length(6);
     const topic = one(json, "aws_sns_topic", (t) => String(t.name).endsWith("-alarms"));
     expect(alarms.every((a) => (a.alarm_actions as string[])[0] === topic.ref("arn"))).to.equal(true);
@@ -145,8 +175,18 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
 
   it("outputs what a user needs, the API key marked sensitive", () => {
     expect(Object.keys(json.output ?? {}).sort()).to.deep.equal([
-      "api_key", "change_table", "feature_bucket", "feature_url", "graphql_url", "hosted_zone_id", "listener_instance_id",
-      "primary_endpoint", "reader_cnames", "redis_auth_secret_arn", "rest_tokens_secret_arn", "rest_url",
+      "api_key",
+      "change_table",
+      "feature_bucket",
+      "feature_url",
+      "graphql_url",
+      "hosted_zone_id",
+      "listener_instance_id",
+      "primary_endpoint",
+      "reader_cnames",
+      "redis_auth_secret_arn",
+      "rest_tokens_secret_arn",
+      "rest_url",
     ]);
     expect(json.output?.api_key.sensitive).to.equal(true);
     expect(json.output?.reader_cnames.value).to.deep.equal(["replica1.cache.internal.", "replica2.cache.internal."]);
@@ -157,11 +197,19 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
     expect(minimal.resource?.aws_appsync_graphql_api).to.equal(undefined);
     expect(minimal.resource?.aws_instance).to.equal(undefined);
     expect(minimal.resource?.aws_route53_zone).to.equal(undefined);
-    expect(of(minimal, "aws_vpc_endpoint").map(([, e]) => String(e.service_name).split(".").pop()).sort()).to.deep.equal(["dynamodb", "s3", "secretsmanager"]);
+    expect(
+      of(minimal, "aws_vpc_endpoint")
+        .map(([, e]) => String(e.service_name).split(".").pop())
+        .sort(),
+    ).to.deep.equal(["dynamodb", "s3", "secretsmanager"]);
     const dedicated = synth({ ...defaultConfig, featureStore: { ...defaultConfig.featureStore, dedicatedCluster: true } });
     const groups = of(dedicated, "aws_elasticache_replication_group").map(([, g]) => g);
     expect(groups).to.have.length(2);
-    expect(groups.find((g) => g.num_node_groups)).to.deep.include({ num_node_groups: 3, replicas_per_node_group: 1, parameter_group_name: "default.redis7.cluster.on" });
+    expect(groups.find((g) => g.num_node_groups)).to.deep.include({
+      num_node_groups: 3,
+      replicas_per_node_group: 1,
+      parameter_group_name: "default.redis7.cluster.on",
+    });
     const loader = one(dedicated, "aws_lambda_function", (f) => String(f.function_name).endsWith("feature-loader"));
     expect(((loader.config.environment as ResourceConfig).variables as Record<string, string>).REDIS_CLUSTER).to.equal("true");
   });
@@ -209,9 +257,23 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
       "ECP-APPSYNC-LOGGING": { resource: { aws_appsync_graphql_api: { a: { log_config: { cloudwatch_logs_role_arn: "r", field_log_level: "NONE" } } } } },
       "ECP-API-STAGE-ACCESS-LOGS": { resource: { aws_apigatewayv2_stage: { s: { name: "$default" } } } },
       "ECP-API-STAGE-THROTTLING": { resource: { aws_apigatewayv2_stage: { s: { default_route_settings: { detailed_metrics_enabled: true } } } } },
-      "ECP-S3-PUBLIC-ACCESS-BLOCKED": { resource: { aws_s3_bucket: { b: {} }, aws_s3_bucket_public_access_block: { p: { bucket: "${aws_s3_bucket.b.id}", block_public_acls: true } } } },
-      "ECP-S3-ENCRYPTED-KMS": { resource: { aws_s3_bucket: { b: {} }, aws_s3_bucket_server_side_encryption_configuration: { e: { bucket: "${aws_s3_bucket.b.id}", rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }] } } } },
-      "ECP-S3-VERSIONED": { resource: { aws_s3_bucket: { b: {} }, aws_s3_bucket_versioning: { v: { bucket: "${aws_s3_bucket.b.id}", versioning_configuration: { status: "Suspended" } } } } },
+      "ECP-S3-PUBLIC-ACCESS-BLOCKED": {
+        resource: { aws_s3_bucket: { b: {} }, aws_s3_bucket_public_access_block: { p: { bucket: "${aws_s3_bucket.b.id}", block_public_acls: true } } },
+      },
+      "ECP-S3-ENCRYPTED-KMS": {
+        resource: {
+          aws_s3_bucket: { b: {} },
+          aws_s3_bucket_server_side_encryption_configuration: {
+            e: { bucket: "${aws_s3_bucket.b.id}", rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }] },
+          },
+        },
+      },
+      "ECP-S3-VERSIONED": {
+        resource: {
+          aws_s3_bucket: { b: {} },
+          aws_s3_bucket_versioning: { v: { bucket: "${aws_s3_bucket.b.id}", versioning_configuration: { status: "Suspended" } } },
+        },
+      },
       "ECP-S3-ACLS-DISABLED": { resource: { aws_s3_bucket: { b: {} } } },
       "ECP-EC2-IMDSV2": { resource: { aws_instance: { i: { metadata_options: { http_tokens: "optional" } } } } },
       "ECP-EC2-EBS-ENCRYPTED": { resource: { aws_instance: { i: { root_block_device: { encrypted: false } } } } },
@@ -219,13 +281,21 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
       "ECP-EC2-ROLE-NO-SECRETS": { resource: { aws_instance: { i: { iam_instance_profile: "p", user_data: "export AUTH_TOKEN=abc\nauth_token: abc" } } } },
       "ECP-SUBNET-NO-AUTO-PUBLIC-IP": { resource: { aws_subnet: { s: { map_public_ip_on_launch: true } } } },
       "ECP-NO-WORLD-INGRESS": { resource: { aws_vpc_security_group_ingress_rule: { r: { cidr_ipv4: "0.0.0.0/0", from_port: 22, to_port: 22 } } } },
-      "ECP-IAM-NO-WILDCARD-ACTIONS": { resource: { aws_iam_role_policy: { p: { policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: ["s3:*"], Resource: "*" }] }) } } } },
+      "ECP-IAM-NO-WILDCARD-ACTIONS": {
+        resource: { aws_iam_role_policy: { p: { policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: ["s3:*"], Resource: "*" }] }) } } },
+      },
       "ECP-LOGS-RETENTION-KMS": { resource: { aws_cloudwatch_log_group: { l: { retention_in_days: 30 } } } },
       "ECP-SNS-ENCRYPTED": { resource: { aws_sns_topic: { t: { name: "plain" } } } },
       "ECP-SQS-ENCRYPTED": { resource: { aws_sqs_queue: { q: { name: "plain" } } } },
       "ECP-SECRETS-CMK": { resource: { aws_secretsmanager_secret: { s: { name: "plain" } } } },
       "ECP-KMS-ROTATION": { resource: { aws_kms_key: { k: { enable_key_rotation: false } } } },
-      "ECP-VPC-FLOW-LOGS-DEFAULT-SG": { resource: { aws_vpc: { v: {} }, aws_flow_log: { f: { vpc_id: "${aws_vpc.v.id}" } }, aws_default_security_group: { d: { vpc_id: "${aws_vpc.v.id}", ingress: [{ from_port: 0 }] } } } },
+      "ECP-VPC-FLOW-LOGS-DEFAULT-SG": {
+        resource: {
+          aws_vpc: { v: {} },
+          aws_flow_log: { f: { vpc_id: "${aws_vpc.v.id}" } },
+          aws_default_security_group: { d: { vpc_id: "${aws_vpc.v.id}", ingress: [{ from_port: 0 }] } },
+        },
+      },
     };
 
     it("has a deliberately bad resource for every rule", () => {
@@ -239,8 +309,15 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
       });
     }
     it("allows a Deny with s3:* (the TLS-only bucket policy) but not an Allow", () => {
-      const deny = { resource: { aws_s3_bucket_policy: { p: { policy: JSON.stringify({ Statement: [{ Effect: "Deny", Action: "s3:*", Resource: "*" }] }) } } } };
-      expect(runPolicy(deny, rules.filter((r) => r.id === "ECP-IAM-NO-WILDCARD-ACTIONS")).findings).to.deep.equal([]);
+      const deny = {
+        resource: { aws_s3_bucket_policy: { p: { policy: JSON.stringify({ Statement: [{ Effect: "Deny", Action: "s3:*", Resource: "*" }] }) } } },
+      };
+      expect(
+        runPolicy(
+          deny,
+          rules.filter((r) => r.id === "ECP-IAM-NO-WILDCARD-ACTIONS"),
+        ).findings,
+      ).to.deep.equal([]);
     });
   });
 });

@@ -14,11 +14,17 @@ describe("REST endpoint (Upstash Redis REST protocol) with the unmodified @upsta
   let redis: Upstash;
   const client = (token: string, options: Record<string, unknown> = {}) =>
     new Upstash({ url: server.endpoint, token, enableTelemetry: false, retry: false, ...options });
-  const failure = async (promise: Promise<unknown>) => promise.then(() => "no error", (e: Error) => e.message);
+  const failure = async (promise: Promise<unknown>) =>
+    promise.then(
+      () => "no error",
+      (e: Error) => e.message,
+    );
 
   before(async () => {
     node = await startRedis();
-    const { gateway, connection } = await gatewayOn(node.url, { limits: { maxCommands: 1000, maxRequestBytes: 64 * 1024, maxReplyBytes: 4 << 20, maxKeysScanSize: 1000 } });
+    const { gateway, connection } = await gatewayOn(node.url, {
+      limits: { maxCommands: 1000, maxRequestBytes: 64 * 1024, maxReplyBytes: 4 << 20, maxKeysScanSize: 1000 },
+    });
     disconnect = () => connection.close();
     server = await startRestServer(gateway, tokens);
     redis = client("rw-token");
@@ -63,7 +69,7 @@ describe("REST endpoint (Upstash Redis REST protocol) with the unmodified @upsta
   });
 
   it("binary-safe and non-ASCII values survive base64 response encoding", async () => {
-    const value = "naïve ☕ \u0000 tab\t \"quotes\" 🚀";
+    const value = 'naïve ☕ \u0000 tab\t "quotes" 🚀';
     await redis.set("unicode", value);
     expect(await redis.get("unicode")).to.equal(value);
     const plain = client("rw-token", { responseEncoding: false });
@@ -117,7 +123,7 @@ describe("REST endpoint (Upstash Redis REST protocol) with the unmodified @upsta
     });
 
     for (const [what, body, status, message] of [
-      ["malformed JSON", "[\"GET\"", 400, /not valid JSON/],
+      ["malformed JSON", '["GET"', 400, /not valid JSON/],
       ["a non-array body", '{"cmd":"GET"}', 400, /must be a JSON array/],
       ["non-string arguments", '["SET", "k", {"v": 1}]', 400, /commands\[0\]\[2\] is object, not a string/],
       ["an oversized body", JSON.stringify(["SET", "big", "x".repeat(70_000)]), 400, /exceeds the limit of 65536/],

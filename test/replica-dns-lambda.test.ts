@@ -1,7 +1,13 @@
 import { expect } from "chai";
 import { mockClient } from "aws-sdk-client-mock";
 import { DescribeReplicationGroupsCommand, ElastiCacheClient, type DescribeReplicationGroupsCommandOutput } from "@aws-sdk/client-elasticache";
-import { ChangeResourceRecordSetsCommand, GetHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client, type ListResourceRecordSetsCommandOutput } from "@aws-sdk/client-route-53";
+import {
+  ChangeResourceRecordSetsCommand,
+  GetHostedZoneCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+  type ListResourceRecordSetsCommandOutput,
+} from "@aws-sdk/client-route-53";
 import { ElastiCacheTopology, Route53Zone } from "../functions/replica-dns-keeper/aws-adapters.js";
 import { ReplicaDnsKeeper } from "../functions/replica-dns-keeper/keeper.js";
 import { memoryLogger } from "../functions/shared/log.js";
@@ -15,26 +21,35 @@ const member = (n: number, role: "primary" | "replica") => ({
   CurrentRole: role,
 });
 const describe3 = (primary: number): Omit<DescribeReplicationGroupsCommandOutput, "$metadata"> => ({
-  ReplicationGroups: [{
-    ReplicationGroupId: "testdns",
-    Description: "replica dns test",
-    Status: "available",
-    MemberClusters: ["testdns-001", "testdns-002", "testdns-003"],
-    NodeGroups: [{
-      NodeGroupId: "0001",
+  ReplicationGroups: [
+    {
+      ReplicationGroupId: "testdns",
+      Description: "replica dns test",
       Status: "available",
-      PrimaryEndpoint: { Address: "testdns.abc123.ng.0001.use1.cache.amazonaws.com", Port: 6379 },
-      ReaderEndpoint: { Address: "testdns-ro.abc123.ng.0001.use1.cache.amazonaws.com", Port: 6379 },
-      NodeGroupMembers: [1, 2, 3].map((n) => member(n, n === primary ? "primary" : "replica")),
-    }],
-    AutomaticFailover: "enabled",
-    MultiAZ: "enabled",
-    ClusterEnabled: false,
-  }],
+      MemberClusters: ["testdns-001", "testdns-002", "testdns-003"],
+      NodeGroups: [
+        {
+          NodeGroupId: "0001",
+          Status: "available",
+          PrimaryEndpoint: { Address: "testdns.abc123.ng.0001.use1.cache.amazonaws.com", Port: 6379 },
+          ReaderEndpoint: { Address: "testdns-ro.abc123.ng.0001.use1.cache.amazonaws.com", Port: 6379 },
+          NodeGroupMembers: [1, 2, 3].map((n) => member(n, n === primary ? "primary" : "replica")),
+        },
+      ],
+      AutomaticFailover: "enabled",
+      MultiAZ: "enabled",
+      ClusterEnabled: false,
+    },
+  ],
 });
 const zoneRecords = (...pairs: [number, number][]): Omit<ListResourceRecordSetsCommandOutput, "$metadata"> => ({
   ResourceRecordSets: [
-    { Name: "cache.internal.", Type: "SOA" as const, TTL: 900, ResourceRecords: [{ Value: "ns-1536.awsdns-00.co.uk. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400" }] },
+    {
+      Name: "cache.internal.",
+      Type: "SOA" as const,
+      TTL: 900,
+      ResourceRecords: [{ Value: "ns-1536.awsdns-00.co.uk. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400" }],
+    },
     ...pairs.map(([n, node]) => ({
       Name: `replica${n}.cache.internal.`,
       Type: "CNAME" as const,
@@ -46,7 +61,13 @@ const zoneRecords = (...pairs: [number, number][]): Omit<ListResourceRecordSetsC
   MaxItems: 300,
 });
 const sns = (message: Record<string, string>) => ({
-  Records: [{ EventSource: "aws:sns", EventVersion: "1.0", Sns: { Type: "Notification", TopicArn: "arn:aws:sns:us-east-1:123456789012:cache-events", Message: JSON.stringify(message) } }],
+  Records: [
+    {
+      EventSource: "aws:sns",
+      EventVersion: "1.0",
+      Sns: { Type: "Notification", TopicArn: "arn:aws:sns:us-east-1:123456789012:cache-events", Message: JSON.stringify(message) },
+    },
+  ],
 });
 const throttled = (name: string) => Object.assign(new Error(`Rate exceeded (${name})`), { name, $metadata: { httpStatusCode: 400 } });
 
@@ -85,10 +106,17 @@ describe("replica DNS keeper Lambda (ElastiCache and Route 53 at the SDK boundar
       HostedZoneId: "Z0123456789ABC",
       ChangeBatch: {
         Comment: "replica-dns-keeper",
-        Changes: [{
-          Action: "UPSERT",
-          ResourceRecordSet: { Name: "replica1.cache.internal.", Type: "CNAME", TTL: 10, ResourceRecords: [{ Value: "testdns-001.abc123.0001.use1.cache.amazonaws.com" }] },
-        }],
+        Changes: [
+          {
+            Action: "UPSERT",
+            ResourceRecordSet: {
+              Name: "replica1.cache.internal.",
+              Type: "CNAME",
+              TTL: 10,
+              ResourceRecords: [{ Value: "testdns-001.abc123.0001.use1.cache.amazonaws.com" }],
+            },
+          },
+        ],
       },
     });
     expect(elastiCache.commandCalls(DescribeReplicationGroupsCommand)[0].args[0].input).to.deep.equal({ ReplicationGroupId: "testdns" });
@@ -105,13 +133,19 @@ describe("replica DNS keeper Lambda (ElastiCache and Route 53 at the SDK boundar
     const result = await keeper().handle(sns({ "ElastiCache:FailoverComplete": "other-002", "ElastiCache:SnapshotComplete": "testdns-001" }));
     expect(result.events).to.equal(0);
     expect(elastiCache.calls()).to.have.length(0);
-    expect(log.entries.map((e) => e.reason)).to.deep.equal(["not a node of other", "event does not change the topology"].map((r) => r.replace("other", "testdns")));
+    expect(log.entries.map((e) => e.reason)).to.deep.equal(
+      ["not a node of other", "event does not change the topology"].map((r) => r.replace("other", "testdns")),
+    );
   });
 
   it("retries Route 53 throttling (Throttling, PriorRequestNotComplete) with backoff, then succeeds", async () => {
     elastiCache.on(DescribeReplicationGroupsCommand).resolves(describe3(3));
-    route53.on(ListResourceRecordSetsCommand).rejectsOnce(throttled("Throttling")).resolves(zoneRecords([1, 2], [2, 3]));
-    route53.on(ChangeResourceRecordSetsCommand)
+    route53
+      .on(ListResourceRecordSetsCommand)
+      .rejectsOnce(throttled("Throttling"))
+      .resolves(zoneRecords([1, 2], [2, 3]));
+    route53
+      .on(ChangeResourceRecordSetsCommand)
       .rejectsOnce(throttled("Throttling"))
       .rejectsOnce(throttled("PriorRequestNotComplete"))
       .resolves({ ChangeInfo: { Id: "/change/C2", Status: "PENDING", SubmittedAt: new Date() } });
@@ -126,7 +160,9 @@ describe("replica DNS keeper Lambda (ElastiCache and Route 53 at the SDK boundar
     route53.on(ListResourceRecordSetsCommand).resolves(zoneRecords([1, 2], [2, 3]));
     route53.on(ChangeResourceRecordSetsCommand).rejects(throttled("Throttling"));
     let error: unknown;
-    await keeper().handle({}).catch((e) => (error = e));
+    await keeper()
+      .handle({})
+      .catch((e) => (error = e));
     expect((error as Error).name).to.equal("Throttling");
     expect(route53.commandCalls(ChangeResourceRecordSetsCommand)).to.have.length(fastRetry.attempts);
   });
@@ -135,13 +171,16 @@ describe("replica DNS keeper Lambda (ElastiCache and Route 53 at the SDK boundar
     elastiCache.on(DescribeReplicationGroupsCommand).resolves(describe3(3));
     route53.on(ListResourceRecordSetsCommand).resolves(zoneRecords([1, 2], [2, 3]));
     route53.on(ChangeResourceRecordSetsCommand).rejects(Object.assign(new Error("bad"), { name: "InvalidChangeBatch" }));
-    await keeper().handle({}).catch(() => undefined);
+    await keeper()
+      .handle({})
+      .catch(() => undefined);
     expect(route53.commandCalls(ChangeResourceRecordSetsCommand)).to.have.length(1);
   });
 
   it("follows ListResourceRecordSets pagination", async () => {
     elastiCache.on(DescribeReplicationGroupsCommand).resolves(describe3(1));
-    route53.on(ListResourceRecordSetsCommand, { StartRecordName: undefined })
+    route53
+      .on(ListResourceRecordSetsCommand, { StartRecordName: undefined })
       .resolves({ ...zoneRecords([1, 2]), IsTruncated: true, NextRecordName: "replica2.cache.internal.", NextRecordType: "CNAME" });
     route53.on(ListResourceRecordSetsCommand, { StartRecordName: "replica2.cache.internal." }).resolves(zoneRecords([2, 3]));
     await keeper().handle({});
@@ -151,7 +190,9 @@ describe("replica DNS keeper Lambda (ElastiCache and Route 53 at the SDK boundar
 
   it("a template outside the zone is a clear error before anything is described or changed", async () => {
     let error: unknown;
-    await keeper("replica.elsewhere.internal.").handle({}).catch((e) => (error = e));
+    await keeper("replica.elsewhere.internal.")
+      .handle({})
+      .catch((e) => (error = e));
     expect((error as Error).message).to.equal('CNAME template "replica.elsewhere.internal." is not inside the zone "cache.internal."');
     expect(elastiCache.calls()).to.have.length(0);
     expect(route53.commandCalls(ChangeResourceRecordSetsCommand)).to.have.length(0);
@@ -161,12 +202,16 @@ describe("replica DNS keeper Lambda (ElastiCache and Route 53 at the SDK boundar
     elastiCache.on(DescribeReplicationGroupsCommand).rejects(Object.assign(new Error("ReplicationGroup not found"), { name: "ReplicationGroupNotFoundFault" }));
     route53.on(ListResourceRecordSetsCommand).resolves(zoneRecords());
     let error: unknown;
-    await keeper().handle({}).catch((e) => (error = e));
+    await keeper()
+      .handle({})
+      .catch((e) => (error = e));
     expect((error as Error).message).to.equal("replication group testdns not found");
 
     route53.on(GetHostedZoneCommand).rejects(Object.assign(new Error("No hosted zone"), { name: "NoSuchHostedZone" }));
     error = undefined;
-    await keeper().handle({}).catch((e) => (error = e));
+    await keeper()
+      .handle({})
+      .catch((e) => (error = e));
     expect((error as Error).message).to.equal("hosted zone Z0123456789ABC not found");
   });
 });

@@ -14,10 +14,7 @@ describe("replica DNS planner", () => {
   const settled = [cname(1, "g-002"), cname(2, "g-003")];
 
   it("gives every replica one CNAME and the primary none", () => {
-    expect(summary(planRecordChanges(group, [], naming))).to.deep.equal([
-      "UPSERT replica1.cache.internal. g-002",
-      "UPSERT replica2.cache.internal. g-003",
-    ]);
+    expect(summary(planRecordChanges(group, [], naming))).to.deep.equal(["UPSERT replica1.cache.internal. g-002", "UPSERT replica2.cache.internal. g-003"]);
   });
 
   it("plans nothing when the zone already matches (so no API call)", () => {
@@ -135,17 +132,31 @@ describe("replica DNS planner", () => {
       const nodes = nodesOfReplicationGroup({
         ReplicationGroupId: "testdns",
         ClusterEnabled: false,
-        NodeGroups: [{
-          NodeGroupId: "0001",
-          Status: "available",
-          PrimaryEndpoint: { Address: "testdns.abc123.ng.0001.use1.cache.amazonaws.com", Port: 6379 },
-          ReaderEndpoint: { Address: "testdns-ro.abc123.ng.0001.use1.cache.amazonaws.com", Port: 6379 },
-          NodeGroupMembers: [
-            { CacheClusterId: "testdns-001", CacheNodeId: "0001", ReadEndpoint: { Address: "testdns-001.abc123.0001.use1.cache.amazonaws.com", Port: 6379 }, PreferredAvailabilityZone: "us-east-1a", CurrentRole: "primary" },
-            { CacheClusterId: "testdns-002", CacheNodeId: "0001", ReadEndpoint: { Address: "testdns-002.abc123.0001.use1.cache.amazonaws.com", Port: 6379 }, PreferredAvailabilityZone: "us-east-1b", CurrentRole: "replica" },
-            { CacheClusterId: "testdns-003", CacheNodeId: "0001", PreferredAvailabilityZone: "us-east-1c" },
-          ],
-        }],
+        NodeGroups: [
+          {
+            NodeGroupId: "0001",
+            Status: "available",
+            PrimaryEndpoint: { Address: "testdns.abc123.ng.0001.use1.cache.amazonaws.com", Port: 6379 },
+            ReaderEndpoint: { Address: "testdns-ro.abc123.ng.0001.use1.cache.amazonaws.com", Port: 6379 },
+            NodeGroupMembers: [
+              {
+                CacheClusterId: "testdns-001",
+                CacheNodeId: "0001",
+                ReadEndpoint: { Address: "testdns-001.abc123.0001.use1.cache.amazonaws.com", Port: 6379 },
+                PreferredAvailabilityZone: "us-east-1a",
+                CurrentRole: "primary",
+              },
+              {
+                CacheClusterId: "testdns-002",
+                CacheNodeId: "0001",
+                ReadEndpoint: { Address: "testdns-002.abc123.0001.use1.cache.amazonaws.com", Port: 6379 },
+                PreferredAvailabilityZone: "us-east-1b",
+                CurrentRole: "replica",
+              },
+              { CacheClusterId: "testdns-003", CacheNodeId: "0001", PreferredAvailabilityZone: "us-east-1c" },
+            ],
+          },
+        ],
       });
       expect(nodes).to.deep.equal([
         { id: "testdns-001", target: "testdns-001.abc123.0001.use1.cache.amazonaws.com", role: "primary" },
@@ -153,19 +164,23 @@ describe("replica DNS planner", () => {
       ]);
     });
     it("refuses cluster-mode-enabled input with a clear message", () => {
-      expect(() => nodesOfReplicationGroup({ ReplicationGroupId: "feat", ClusterEnabled: true, NodeGroups: [{ NodeGroupId: "0001" }, { NodeGroupId: "0002" }] }))
-        .to.throw(/replication group feat has cluster mode enabled \(2 node groups\)/);
+      expect(() =>
+        nodesOfReplicationGroup({ ReplicationGroupId: "feat", ClusterEnabled: true, NodeGroups: [{ NodeGroupId: "0001" }, { NodeGroupId: "0002" }] }),
+      ).to.throw(/replication group feat has cluster mode enabled \(2 node groups\)/);
     });
   });
 
   describe("SNS events", () => {
     const sns = (...messages: string[]) => ({ Records: messages.map((Message) => ({ EventSource: "aws:sns", Sns: { Message } })) });
     it("takes every pair of a message, keeps this group's topology events, ignores the rest with a reason", () => {
-      const invocation = parseInvocation(sns(
-        JSON.stringify({ "ElastiCache:FailoverComplete": "testdns-002", "ElastiCache:SnapshotComplete": "testdns-001" }),
-        JSON.stringify({ "ElastiCache:TestFailoverApiCalled": "other-001" }),
-        "not json",
-      ), "testdns");
+      const invocation = parseInvocation(
+        sns(
+          JSON.stringify({ "ElastiCache:FailoverComplete": "testdns-002", "ElastiCache:SnapshotComplete": "testdns-001" }),
+          JSON.stringify({ "ElastiCache:TestFailoverApiCalled": "other-001" }),
+          "not json",
+        ),
+        "testdns",
+      );
       expect(invocation.trigger).to.equal("sns");
       expect(invocation.relevant).to.deep.equal([{ type: "ElastiCache:FailoverComplete", source: "testdns-002" }]);
       expect(invocation.ignored.map((i) => i.reason)).to.deep.equal(["event does not change the topology", "not a node of testdns", "message is not JSON"]);

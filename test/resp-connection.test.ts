@@ -20,7 +20,14 @@ describe("RespConnection (raw RESP batches, real redis-server)", function () {
   });
 
   it("answers a batch in order with Redis's types; an error is that command's reply", async () => {
-    const replies = await connection.send([["SET", "s", "x"], ["LPUSH", "s", "y"], ["INCRBY", "n", "9007199254740993"], ["GET", "missing"], ["RPUSH", "l", "a", "b"], ["LRANGE", "l", "0", "-1"]]);
+    const replies = await connection.send([
+      ["SET", "s", "x"],
+      ["LPUSH", "s", "y"],
+      ["INCRBY", "n", "9007199254740993"],
+      ["GET", "missing"],
+      ["RPUSH", "l", "a", "b"],
+      ["LRANGE", "l", "0", "-1"],
+    ]);
     expect(text(replies[0])).to.equal("OK");
     expect(replies[1]).to.be.instanceOf(RedisReplyError);
     expect((replies[1] as Error).message).to.match(/^WRONGTYPE/);
@@ -31,18 +38,33 @@ describe("RespConnection (raw RESP batches, real redis-server)", function () {
 
   it("keeps binary and multi-byte values intact", async () => {
     const value = "ünïcødé 🚀 \r\n $5 *2";
-    const [, got] = await connection.send([["SET", "u", value], ["GET", "u"]]);
+    const [, got] = await connection.send([
+      ["SET", "u", value],
+      ["GET", "u"],
+    ]);
     expect((got as Buffer).toString("utf8")).to.equal(value);
   });
 
   it("matches every reply to its own batch when many are sent in the same turn", async () => {
-    const batches = Array.from({ length: 200 }, (_, i) => connection.send([["SET", `c${i}`, String(i)], ["GET", `c${i}`]]));
+    const batches = Array.from({ length: 200 }, (_, i) =>
+      connection.send([
+        ["SET", `c${i}`, String(i)],
+        ["GET", `c${i}`],
+      ]),
+    );
     const replies = await Promise.all(batches);
     replies.forEach(([, value], i) => expect(text(value)).to.equal(String(i)));
   });
 
   it("runs MULTI/EXEC and, when Redis discards it, names the refused command", async () => {
-    expect(text(await connection.transaction([["SET", "t", "1"], ["INCR", "t"]]))).to.deep.equal(["OK", "2"]);
+    expect(
+      text(
+        await connection.transaction([
+          ["SET", "t", "1"],
+          ["INCR", "t"],
+        ]),
+      ),
+    ).to.deep.equal(["OK", "2"]);
     let error: Error | undefined;
     await connection.transaction([["SET", "t", "5"], ["NOSUCHCOMMAND"]]).catch((e) => (error = e));
     expect(error).to.be.instanceOf(RedisReplyError);
@@ -81,7 +103,10 @@ describe("RespConnection (raw RESP batches, real redis-server)", function () {
     await new Promise<void>((r) => silent.listen(port, "127.0.0.1", r));
     const stuck = new RespConnection({ host: "127.0.0.1", port, commandTimeoutMs: 300 });
     const started = Date.now();
-    const timedOut = await stuck.send([["PING"]]).then(() => undefined, (e: Error) => e);
+    const timedOut = await stuck.send([["PING"]]).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(timedOut).to.be.instanceOf(RedisConnectionError);
     expect(timedOut?.message).to.match(/timed out after 300 ms/);
     expect(Date.now() - started).to.be.below(3_000);

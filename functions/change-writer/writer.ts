@@ -45,7 +45,14 @@ export const writerClientConfig = { cacheMiddleware: true } as const;
 
 export const maxItemBytes = 400 * 1024;
 const maxKeyBytes = 2048;
-const retryable = new Set(["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "InternalServerError", "ServiceUnavailable", "TimeoutError"]);
+const retryable = new Set([
+  "ProvisionedThroughputExceededException",
+  "ThrottlingException",
+  "RequestLimitExceeded",
+  "InternalServerError",
+  "ServiceUnavailable",
+  "TimeoutError",
+]);
 const isRetryable = (error: unknown) => retryable.has((error as Error)?.name) || /ECONNRESET|ECONNREFUSED|socket hang up/.test(String(error));
 
 /** DynamoDB's item size rule: attribute names plus values, in UTF-8 bytes (numbers roughly by digits). */
@@ -67,7 +74,8 @@ export function itemOf(change: Change, tombstoneSeconds: number, now = Date.now(
     return item;
   }
   for (const [field, text] of Object.entries(change.attributes)) {
-    if (field === name || reservedAttributes.includes(field)) return `hash field "${field}" collides with the item's ${field === name ? "partition key" : "reserved"} attribute`;
+    if (field === name || reservedAttributes.includes(field))
+      return `hash field "${field}" collides with the item's ${field === name ? "partition key" : "reserved"} attribute`;
     item[field] = { S: text };
   }
   const bytes = itemBytes(item);
@@ -78,9 +86,11 @@ export function itemOf(change: Change, tombstoneSeconds: number, now = Date.now(
 /** Runs `tasks` with at most `limit` at a time. */
 async function bounded<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await task(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await task(items[next++]);
+    }),
+  );
 }
 
 export async function writeChanges(
@@ -110,10 +120,14 @@ export async function writeChanges(
       ExpressionAttributeValues: { ":v": { N: String(change.version) } },
     });
     try {
-      await withRetry(async (attempt) => {
-        if (attempt > 0) result.retried++;
-        return dynamo.send(command);
-      }, isRetryable, options.retry ?? defaultRetryPolicy);
+      await withRetry(
+        async (attempt) => {
+          if (attempt > 0) result.retried++;
+          return dynamo.send(command);
+        },
+        isRetryable,
+        options.retry ?? defaultRetryPolicy,
+      );
       result.written++;
     } catch (error) {
       const name = (error as Error).name;

@@ -3,10 +3,7 @@ import { openRespConnection, redisSettingsFromEnvironment } from "../shared/redi
 import { CommandGateway, gatewayConfigFromEnvironment } from "../shared/commands/gateway.js";
 import { resolveCommandField, type AppSyncResolverEvent } from "./resolver.js";
 
-const gateway = new CommandGateway(
-  await openRespConnection(redisSettingsFromEnvironment(process.env)),
-  gatewayConfigFromEnvironment(process.env),
-);
+const gateway = new CommandGateway(await openRespConnection(redisSettingsFromEnvironment(process.env)), gatewayConfigFromEnvironment(process.env));
 await gateway.commandTable();
 
 export const handler = (event: AppSyncResolverEvent) => resolveCommandField(gateway, event);

@@ -72,7 +72,17 @@ export class RecommendationLoader {
   async load(source: LoadSource): Promise<LoadReport> {
     const started = Date.now();
     const version = versionOf(source.uri, source.etag);
-    const report: LoadReport = { source: source.uri, version, status: "loaded", users: 0, recommendations: 0, badRecords: 0, badRecordList: [], seconds: 0, recordsPerSecond: 0 };
+    const report: LoadReport = {
+      source: source.uri,
+      version,
+      status: "loaded",
+      users: 0,
+      recommendations: 0,
+      badRecords: 0,
+      badRecordList: [],
+      seconds: 0,
+      recordsPerSecond: 0,
+    };
     const finish = async (status: LoadReport["status"]) => {
       report.status = status;
       report.seconds = (Date.now() - started) / 1000;

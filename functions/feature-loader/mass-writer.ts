@@ -23,7 +23,10 @@ class NodeConnection {
   private waiters: { until: number; resolve: () => void; reject: (e: Error) => void }[] = [];
   private failure?: Error;
 
-  constructor(private readonly address: NodeAddress, private readonly options: RedisOptions) {}
+  constructor(
+    private readonly address: NodeAddress,
+    private readonly options: RedisOptions,
+  ) {}
 
   private open(): Promise<Socket> {
     this.socket ??= new Promise((resolve, reject) => {

@@ -25,7 +25,10 @@ export class CurrentVersion {
   private value?: string;
   private refreshedAt = 0;
 
-  constructor(private readonly client: Redis | Cluster, private readonly maxAgeMs = 500) {}
+  constructor(
+    private readonly client: Redis | Cluster,
+    private readonly maxAgeMs = 500,
+  ) {}
 
   async get(force = false): Promise<string | undefined> {
     if (force || this.value === undefined || Date.now() - this.refreshedAt > this.maxAgeMs) {
@@ -70,7 +73,9 @@ export async function readRecommendations(client: Redis | Cluster, current: Curr
         : text(200, `The number ${rank} recommended movie for user ${userId} is ${movieId}`);
     }
     const all = await client.hgetall(key);
-    const movieIds = Object.keys(all).sort((a, b) => Number(a) - Number(b)).map((r) => all[r]);
+    const movieIds = Object.keys(all)
+      .sort((a, b) => Number(a) - Number(b))
+      .map((r) => all[r]);
     if (movieIds.length === 0) return undefined;
     return wantsJson
       ? json(200, { userId: idValue(userId), version, movieIds: movieIds.map(idValue) })

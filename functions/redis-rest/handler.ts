@@ -22,10 +22,7 @@ async function tokensFromSecret(secretArn: string | undefined): Promise<RestToke
 }
 
 const tokens = await tokensFromSecret(process.env.REST_TOKENS_SECRET_ARN);
-const gateway = new CommandGateway(
-  await openRespConnection(redisSettingsFromEnvironment(process.env)),
-  gatewayConfigFromEnvironment(process.env),
-);
+const gateway = new CommandGateway(await openRespConnection(redisSettingsFromEnvironment(process.env)), gatewayConfigFromEnvironment(process.env));
 
 export const handler = async (event: HttpApiEvent) => {
   const response = await handleRestRequest(gateway, tokens, {

@@ -61,7 +61,10 @@ export function accessOf(tokens: RestTokens, presented: string | undefined): { a
 }
 
 function commandOfRequest(request: RestRequest): unknown {
-  const segments = request.path.split("/").filter(Boolean).map((s) => decodeURIComponent(s));
+  const segments = request.path
+    .split("/")
+    .filter(Boolean)
+    .map((s) => decodeURIComponent(s));
   if (segments.length === 0) {
     let parsed: unknown;
     try {
@@ -103,7 +106,10 @@ export async function handleRestRequest(gateway: CommandGateway, tokens: RestTok
   try {
     if (request.method === "POST" && (route === "/pipeline" || route === "/multi-exec")) {
       const results = await gateway.run(parseBatch(request.body), { ...request_, transaction: route === "/multi-exec" });
-      return json(200, results.map((r) => entry(r, base64)));
+      return json(
+        200,
+        results.map((r) => entry(r, base64)),
+      );
     }
     const [result] = await gateway.run([commandOfRequest(request)], { ...request_, transaction: false });
     const reply = entry(result, base64);

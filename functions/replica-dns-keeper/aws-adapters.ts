@@ -14,7 +14,10 @@ import { absolute, type CacheNode, type RecordChange, type RecordSet } from "./p
 import { nodesOfReplicationGroup, TopologyError } from "./topology.js";
 
 export class ElastiCacheTopology implements TopologySource {
-  constructor(private readonly client: ElastiCacheClient, private readonly groupId: string) {}
+  constructor(
+    private readonly client: ElastiCacheClient,
+    private readonly groupId: string,
+  ) {}
 
   async nodes(): Promise<CacheNode[]> {
     try {

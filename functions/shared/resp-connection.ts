@@ -107,7 +107,10 @@ export class RespConnection {
     const wire = this.wire;
     this.wire = undefined;
     this.ready = undefined;
-    void wire?.then((w) => w.socket.destroy(), () => undefined);
+    void wire?.then(
+      (w) => w.socket.destroy(),
+      () => undefined,
+    );
   }
 
   private async sendOnce(commands: readonly (readonly string[])[]): Promise<RespReply[]> {
@@ -162,7 +165,10 @@ export class RespConnection {
         returnError: (error: Error) => deliver(new RedisReplyError(error.message)),
         returnFatalError: (error: Error) => fail(new RedisConnectionError(`unreadable reply from ${host}:${port}: ${error.message}`)),
       });
-      const connectTimer = setTimeout(() => fail(new RedisConnectionError(`connect to ${host}:${port} timed out after ${connectTimeoutMs} ms`)), connectTimeoutMs);
+      const connectTimer = setTimeout(
+        () => fail(new RedisConnectionError(`connect to ${host}:${port} timed out after ${connectTimeoutMs} ms`)),
+        connectTimeoutMs,
+      );
       socket.setNoDelay(true);
       socket.setKeepAlive(true, 30_000);
       socket.on("data", (chunk: Buffer) => parser.execute(chunk));
@@ -170,10 +176,13 @@ export class RespConnection {
       socket.on("close", () => fail(new RedisConnectionError(`connection to ${host}:${port} closed`)));
       socket.once(this.options.tls ? "secureConnect" : "connect", () => {
         clearTimeout(connectTimer);
-        this.handshake(wire).then(() => {
-          if (this.wire === opening) this.ready = wire;
-          resolve(wire);
-        }, (error: Error) => fail(error));
+        this.handshake(wire).then(
+          () => {
+            if (this.wire === opening) this.ready = wire;
+            resolve(wire);
+          },
+          (error: Error) => fail(error),
+        );
       });
     });
     this.wire = opening;
@@ -197,14 +206,20 @@ export class RespConnection {
   private watchTimeouts() {
     const limit = this.options.commandTimeoutMs ?? 5_000;
     clearInterval(this.timer);
-    this.timer = setInterval(() => {
-      const wire = this.wire;
-      if (!wire) return clearInterval(this.timer);
-      void wire.then((w) => {
-        const oldest = w.batches[0];
-        if (oldest && Date.now() - oldest.sentAt > limit) w.socket.destroy(new Error(`command timed out after ${limit} ms`));
-      }, () => undefined);
-    }, Math.min(limit, 1_000));
+    this.timer = setInterval(
+      () => {
+        const wire = this.wire;
+        if (!wire) return clearInterval(this.timer);
+        void wire.then(
+          (w) => {
+            const oldest = w.batches[0];
+            if (oldest && Date.now() - oldest.sentAt > limit) w.socket.destroy(new Error(`command timed out after ${limit} ms`));
+          },
+          () => undefined,
+        );
+      },
+      Math.min(limit, 1_000),
+    );
     this.timer.unref();
   }
 }

@@ -25,7 +25,18 @@ export class Alarms extends Construct {
     const { config } = props;
     this.topic = new SnsTopic(this, "topic", { name: `${props.name}-alarms`, kmsMasterKeyId: props.encryption.key.arn });
     if (config.email) new SnsTopicSubscription(this, "email", { topicArn: this.topic.arn, protocol: "email", endpoint: config.email });
-    const alarm = (id: string, spec: { namespace: string; metric: string; statistic: string; threshold: number; period: number; dimensions: Record<string, string>; description: string }) =>
+    const alarm = (
+      id: string,
+      spec: {
+        namespace: string;
+        metric: string;
+        statistic: string;
+        threshold: number;
+        period: number;
+        dimensions: Record<string, string>;
+        description: string;
+      },
+    ) =>
       new CloudwatchMetricAlarm(this, id, {
         alarmName: `${props.name}-${id}`,
         alarmDescription: spec.description,
@@ -44,16 +55,56 @@ export class Alarms extends Construct {
     for (const node of props.cacheNodes) {
       const dimensions = { CacheClusterId: node };
       const cache = { namespace: "AWS/ElastiCache", dimensions };
-      alarm(`${node}-new-connections`, { ...cache, metric: "NewConnections", statistic: "Maximum", threshold: config.newConnectionsThreshold, period: 60, description: "Clients are reconnecting instead of reusing connections" });
-      alarm(`${node}-current-connections`, { ...cache, metric: "CurrentConnections", statistic: "Maximum", threshold: config.currentConnectionsThreshold, period: 60, description: "Connections approach the node's limit (65,000)" });
-      alarm(`${node}-cpu`, { ...cache, metric: "EngineCPUUtilization", statistic: "Average", threshold: config.cpuPercent, period: 300, description: "Redis's main thread is busy" });
-      alarm(`${node}-evictions`, { ...cache, metric: "Evictions", statistic: "Sum", threshold: 0, period: 300, description: "Keys are evicted: memory is full" });
-      alarm(`${node}-replication-lag`, { ...cache, metric: "ReplicationLag", statistic: "Maximum", threshold: config.replicationLagSeconds, period: 60, description: "A replica is behind its primary" });
+      alarm(`${node}-new-connections`, {
+        ...cache,
+        metric: "NewConnections",
+        statistic: "Maximum",
+        threshold: config.newConnectionsThreshold,
+        period: 60,
+        description: "Clients are reconnecting instead of reusing connections",
+      });
+      alarm(`${node}-current-connections`, {
+        ...cache,
+        metric: "CurrentConnections",
+        statistic: "Maximum",
+        threshold: config.currentConnectionsThreshold,
+        period: 60,
+        description: "Connections approach the node's limit (65,000)",
+      });
+      alarm(`${node}-cpu`, {
+        ...cache,
+        metric: "EngineCPUUtilization",
+        statistic: "Average",
+        threshold: config.cpuPercent,
+        period: 300,
+        description: "Redis's main thread is busy",
+      });
+      alarm(`${node}-evictions`, {
+        ...cache,
+        metric: "Evictions",
+        statistic: "Sum",
+        threshold: 0,
+        period: 300,
+        description: "Keys are evicted: memory is full",
+      });
+      alarm(`${node}-replication-lag`, {
+        ...cache,
+        metric: "ReplicationLag",
+        statistic: "Maximum",
+        threshold: config.replicationLagSeconds,
+        period: 60,
+        description: "A replica is behind its primary",
+      });
     }
     for (const fn of props.functions) {
       alarm(`${fn.node.id}-${fn.node.scope?.node.id ?? "fn"}-errors`, {
-        namespace: "AWS/Lambda", metric: "Errors", statistic: "Sum", threshold: 0, period: 300,
-        dimensions: { FunctionName: fn.function.functionName }, description: "The function failed",
+        namespace: "AWS/Lambda",
+        metric: "Errors",
+        statistic: "Sum",
+        threshold: 0,
+        period: 300,
+        dimensions: { FunctionName: fn.function.functionName },
+        description: "The function failed",
       });
     }
   }

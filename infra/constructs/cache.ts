@@ -52,20 +52,26 @@ export class Cache extends Construct {
 
     // The token is in Terraform state (marked sensitive): keep state encrypted (Terraform Cloud does).
     const token = new Password(this, "auth-token", { length: 64, special: false });
-    this.authSecret = new SecretsmanagerSecret(this, "auth-secret", { name: `${props.name}/redis-auth-token`, kmsKeyId: encryption.key.arn, recoveryWindowInDays: 7 });
+    this.authSecret = new SecretsmanagerSecret(this, "auth-secret", {
+      name: `${props.name}/redis-auth-token`,
+      kmsKeyId: encryption.key.arn,
+      recoveryWindowInDays: 7,
+    });
     new SecretsmanagerSecretVersion(this, "auth-secret-value", { secretId: this.authSecret.id, secretString: token.result });
 
     this.eventsTopic = new SnsTopic(this, "events", { name: `${props.name}-cache-events` });
     new SnsTopicPolicy(this, "events-policy", {
       arn: this.eventsTopic.arn,
       // aws:SourceOwner, not aws:SourceAccount: with the latter ElastiCache marks the topic inactive.
-      policy: policyDocument([{
-        sid: "ElastiCachePublishesEvents",
-        principals: { Service: "elasticache.amazonaws.com" },
-        actions: ["sns:Publish"],
-        resources: [this.eventsTopic.arn],
-        conditions: { StringEquals: { "aws:SourceOwner": encryption.accountId } },
-      }]),
+      policy: policyDocument([
+        {
+          sid: "ElastiCachePublishesEvents",
+          principals: { Service: "elasticache.amazonaws.com" },
+          actions: ["sns:Publish"],
+          resources: [this.eventsTopic.arn],
+          conditions: { StringEquals: { "aws:SourceOwner": encryption.accountId } },
+        },
+      ]),
     });
 
     const common = {

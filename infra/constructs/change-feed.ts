@@ -16,7 +16,6 @@ import { NodejsFunction } from "./nodejs-function.js";
 import { assumeRolePolicy, policyDocument } from "./policy.js";
 import { SecureBucket } from "./secure-bucket.js";
 
-
 /** The listener's boot script: Node from the distribution's repositories (reached through the S3 gateway endpoint). */
 export function listenerUserData(bucket: string, region: string): string {
   return `#!/bin/bash
@@ -99,24 +98,41 @@ export class ChangeFeed extends Construct {
     this.artifacts = new SecureBucket(this, "artifacts", { name: `${props.name}-listener-${encryption.accountId}`, encryption });
     const bundle = new TerraformAsset(this, "listener-bundle", { path: resolve("dist", "listener"), type: AssetType.ARCHIVE });
     const put = (key: string, body: { source: string } | { content: string }) =>
-      new S3Object(this, key.replace(/\W/g, "-"), { bucket: this.artifacts.bucket.id, key: `listener/${key}`, ...body, ...("source" in body ? { sourceHash: Fn.filemd5(body.source) } : {}) });
+      new S3Object(this, key.replace(/\W/g, "-"), {
+        bucket: this.artifacts.bucket.id,
+        key: `listener/${key}`,
+        ...body,
+        ...("source" in body ? { sourceHash: Fn.filemd5(body.source) } : {}),
+      });
     put("listener.zip", { source: bundle.path });
     put("mappings.json", {
-      content: JSON.stringify({
-        mappings: config.changeFeed.mappings.map((m) => ({
-          name: m.name, pattern: m.pattern, table: this.table.name, ...(m.lambda ? { lambda: this.writer.function.functionName } : {}),
-          ...(m.partitionKey ? { partitionKey: m.partitionKey } : {}), ...(m.format ? { format: m.format } : {}),
-        })),
-      }, null, 2),
+      content: JSON.stringify(
+        {
+          mappings: config.changeFeed.mappings.map((m) => ({
+            name: m.name,
+            pattern: m.pattern,
+            table: this.table.name,
+            ...(m.lambda ? { lambda: this.writer.function.functionName } : {}),
+            ...(m.partitionKey ? { partitionKey: m.partitionKey } : {}),
+            ...(m.format ? { format: m.format } : {}),
+          })),
+        },
+        null,
+        2,
+      ),
     });
     put("listener.json", {
-      content: JSON.stringify({
-        redisUrl: cache.primaryUrl,
-        redisAuthSecretArn: cache.authSecret.arn,
-        region: encryption.region,
-        mappingFile: "/opt/changefeed/mappings.json",
-        listener: { healthFile: "/var/lib/changefeed/health.json" },
-      }, null, 2),
+      content: JSON.stringify(
+        {
+          redisUrl: cache.primaryUrl,
+          redisAuthSecretArn: cache.authSecret.arn,
+          region: encryption.region,
+          mappingFile: "/opt/changefeed/mappings.json",
+          listener: { healthFile: "/var/lib/changefeed/health.json" },
+        },
+        null,
+        2,
+      ),
     });
 
     const role = new IamRole(this, "listener-role", { name: `${props.name}-listener`, assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com") });
@@ -131,7 +147,17 @@ export class ChangeFeed extends Construct {
         // Direct mappings write themselves; rescans look for items whose key is gone.
         { sid: "DirectWritesAndRescans", actions: ["dynamodb:PutItem", "dynamodb:Scan"], resources: [this.table.arn] },
         // Session Manager (instead of SSH); these actions take no narrower resource.
-        { sid: "SessionManager", actions: ["ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"], resources: ["*"] },
+        {
+          sid: "SessionManager",
+          actions: [
+            "ssm:UpdateInstanceInformation",
+            "ssmmessages:CreateControlChannel",
+            "ssmmessages:CreateDataChannel",
+            "ssmmessages:OpenControlChannel",
+            "ssmmessages:OpenDataChannel",
+          ],
+          resources: ["*"],
+        },
       ]),
     });
     const profile = new IamInstanceProfile(this, "listener-profile", { name: `${props.name}-listener`, role: role.name });

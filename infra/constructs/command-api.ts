@@ -18,9 +18,13 @@ import { HttpApi } from "./http-api.js";
 import { NodejsFunction } from "./nodejs-function.js";
 import { assumeRolePolicy, policyDocument } from "./policy.js";
 
-
 /** The schema's root fields, each resolved by the Lambda directly (no mapping templates). */
-export const resolvedFields = [["Query", "read"], ["Query", "getRedis"], ["Mutation", "run"], ["Mutation", "putRedis"]] as const;
+export const resolvedFields = [
+  ["Query", "read"],
+  ["Query", "getRedis"],
+  ["Mutation", "run"],
+  ["Mutation", "putRedis"],
+] as const;
 
 export class CommandApi extends Construct {
   readonly graphql: AppsyncGraphqlApi;
@@ -43,8 +47,13 @@ export class CommandApi extends Construct {
     const authToken = { sid: "RedisAuthToken", actions: ["secretsmanager:GetSecretValue"], resources: [cache.authSecret.arn] };
 
     this.resolver = new NodejsFunction(this, "resolver", {
-      bundle: "command-api", name: `${props.name}-command-api`, encryption, logRetentionDays: config.logRetentionDays,
-      environment: redisEnvironment, statements: [authToken], vpc,
+      bundle: "command-api",
+      name: `${props.name}-command-api`,
+      encryption,
+      logRetentionDays: config.logRetentionDays,
+      environment: redisEnvironment,
+      statements: [authToken],
+      vpc,
     });
 
     const logRole = new IamRole(this, "appsync-logs-role", { name: `${props.name}-appsync-logs`, assumeRolePolicy: assumeRolePolicy("appsync.amazonaws.com") });
@@ -57,7 +66,9 @@ export class CommandApi extends Construct {
       logConfig: { cloudwatchLogsRoleArn: logRole.arn, fieldLogLevel: "ERROR", excludeVerboseContent: true },
     });
     const logs = new CloudwatchLogGroup(this, "appsync-logs", {
-      name: `/aws/appsync/apis/${this.graphql.id}`, retentionInDays: config.logRetentionDays, kmsKeyId: encryption.key.arn,
+      name: `/aws/appsync/apis/${this.graphql.id}`,
+      retentionInDays: config.logRetentionDays,
+      kmsKeyId: encryption.key.arn,
     });
     new IamRolePolicy(this, "appsync-logs-policy", {
       role: logRole.id,
@@ -66,13 +77,20 @@ export class CommandApi extends Construct {
     // AppSync's default: the key expires after 7 days; rotate it with `terraform apply -replace`.
     this.apiKey = new AppsyncApiKey(this, "api-key", { apiId: this.graphql.id, description: "command API console and scripts" });
 
-    const invokeRole = new IamRole(this, "datasource-role", { name: `${props.name}-appsync-lambda`, assumeRolePolicy: assumeRolePolicy("appsync.amazonaws.com") });
+    const invokeRole = new IamRole(this, "datasource-role", {
+      name: `${props.name}-appsync-lambda`,
+      assumeRolePolicy: assumeRolePolicy("appsync.amazonaws.com"),
+    });
     new IamRolePolicy(this, "datasource-policy", {
       role: invokeRole.id,
       policy: policyDocument([{ actions: ["lambda:InvokeFunction"], resources: [this.resolver.function.arn] }]),
     });
     const dataSource = new AppsyncDatasource(this, "datasource", {
-      apiId: this.graphql.id, name: "redis", type: "AWS_LAMBDA", serviceRoleArn: invokeRole.arn, lambdaConfig: { functionArn: this.resolver.function.arn },
+      apiId: this.graphql.id,
+      name: "redis",
+      type: "AWS_LAMBDA",
+      serviceRoleArn: invokeRole.arn,
+      lambdaConfig: { functionArn: this.resolver.function.arn },
     });
     for (const [type, field] of resolvedFields) {
       new AppsyncResolver(this, `resolver-${type}-${field}`, { apiId: this.graphql.id, type, field, dataSource: dataSource.name, kind: "UNIT" });
@@ -80,20 +98,31 @@ export class CommandApi extends Construct {
 
     // REST: read-write and read-only tokens, generated once and kept in Secrets Manager for the function.
     const token = (name: string) => new Password(this, name, { length: 48, special: false });
-    this.restTokens = new SecretsmanagerSecret(this, "rest-tokens", { name: `${props.name}/rest-tokens`, kmsKeyId: encryption.key.arn, recoveryWindowInDays: 7 });
+    this.restTokens = new SecretsmanagerSecret(this, "rest-tokens", {
+      name: `${props.name}/rest-tokens`,
+      kmsKeyId: encryption.key.arn,
+      recoveryWindowInDays: 7,
+    });
     new SecretsmanagerSecretVersion(this, "rest-tokens-value", {
       secretId: this.restTokens.id,
       secretString: `{"readWrite":["${token("rest-token").result}"],"readOnly":["${token("rest-read-only-token").result}"]}`,
     });
     this.restFunction = new NodejsFunction(this, "rest", {
-      bundle: "redis-rest", name: `${props.name}-redis-rest`, encryption, logRetentionDays: config.logRetentionDays,
+      bundle: "redis-rest",
+      name: `${props.name}-redis-rest`,
+      encryption,
+      logRetentionDays: config.logRetentionDays,
       environment: { ...redisEnvironment, REST_TOKENS_SECRET_ARN: this.restTokens.arn },
       statements: [authToken, { sid: "RestTokens", actions: ["secretsmanager:GetSecretValue"], resources: [this.restTokens.arn] }],
       vpc,
     });
     this.rest = new HttpApi(this, "rest-api", {
-      name: `${props.name}-redis-rest`, target: this.restFunction, routes: ["ANY /", "ANY /{proxy+}"],
-      throttle: config.commandApi.throttle, encryption, logRetentionDays: config.logRetentionDays,
+      name: `${props.name}-redis-rest`,
+      target: this.restFunction,
+      routes: ["ANY /", "ANY /{proxy+}"],
+      throttle: config.commandApi.throttle,
+      encryption,
+      logRetentionDays: config.logRetentionDays,
     });
   }
 }

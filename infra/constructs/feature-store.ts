@@ -8,7 +8,6 @@ import { HttpApi } from "./http-api.js";
 import { NodejsFunction } from "./nodejs-function.js";
 import { SecureBucket } from "./secure-bucket.js";
 
-
 export class FeatureStore extends Construct {
   readonly batches: SecureBucket;
   readonly loader: NodejsFunction;
@@ -29,14 +28,22 @@ export class FeatureStore extends Construct {
 
     this.batches = new SecureBucket(this, "batches", { name: `${props.name}-feature-batches-${encryption.accountId}`, encryption });
     this.loader = new NodejsFunction(this, "loader", {
-      bundle: "feature-loader", name: `${props.name}-feature-loader`, encryption, logRetentionDays: config.logRetentionDays,
+      bundle: "feature-loader",
+      name: `${props.name}-feature-loader`,
+      encryption,
+      logRetentionDays: config.logRetentionDays,
       environment: { ...environment, PREVIOUS_VERSION_TTL_SECONDS: String(config.featureStore.previousVersionTtlSeconds), WAIT_FOR_REPLICAS: "1" },
       statements: [authToken, { sid: "ReadBatchFiles", actions: ["s3:GetObject", "s3:GetObjectVersion"], resources: [`${this.batches.bucket.arn}/*`] }],
-      vpc, memorySize: 1024, timeout: 900,
+      vpc,
+      memorySize: 1024,
+      timeout: 900,
     });
     const allowS3 = new LambdaPermission(this, "s3-invokes-loader", {
-      action: "lambda:InvokeFunction", functionName: this.loader.function.functionName, principal: "s3.amazonaws.com",
-      sourceArn: this.batches.bucket.arn, sourceAccount: encryption.accountId,
+      action: "lambda:InvokeFunction",
+      functionName: this.loader.function.functionName,
+      principal: "s3.amazonaws.com",
+      sourceArn: this.batches.bucket.arn,
+      sourceAccount: encryption.accountId,
     });
     new S3BucketNotification(this, "object-created", {
       bucket: this.batches.bucket.id,
@@ -45,12 +52,23 @@ export class FeatureStore extends Construct {
     });
 
     this.reader = new NodejsFunction(this, "reader", {
-      bundle: "feature-reader", name: `${props.name}-feature-reader`, encryption, logRetentionDays: config.logRetentionDays,
-      environment, statements: [authToken], vpc, memorySize: 256, timeout: 5,
+      bundle: "feature-reader",
+      name: `${props.name}-feature-reader`,
+      encryption,
+      logRetentionDays: config.logRetentionDays,
+      environment,
+      statements: [authToken],
+      vpc,
+      memorySize: 256,
+      timeout: 5,
     });
     this.api = new HttpApi(this, "api", {
-      name: `${props.name}-features`, target: this.reader, routes: ["GET /recommendations", "GET /recommendations/report"],
-      throttle: config.featureStore.throttle, encryption, logRetentionDays: config.logRetentionDays,
+      name: `${props.name}-features`,
+      target: this.reader,
+      routes: ["GET /recommendations", "GET /recommendations/report"],
+      throttle: config.featureStore.throttle,
+      encryption,
+      logRetentionDays: config.logRetentionDays,
     });
   }
 }

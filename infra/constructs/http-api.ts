@@ -27,13 +27,18 @@ export class HttpApi extends Construct {
     super(scope, id);
     this.api = new Apigatewayv2Api(this, "api", { name: props.name, protocolType: "HTTP" });
     const integration = new Apigatewayv2Integration(this, "integration", {
-      apiId: this.api.id, integrationType: "AWS_PROXY", integrationUri: props.target.function.invokeArn, payloadFormatVersion: "2.0",
+      apiId: this.api.id,
+      integrationType: "AWS_PROXY",
+      integrationUri: props.target.function.invokeArn,
+      payloadFormatVersion: "2.0",
     });
     for (const [i, routeKey] of props.routes.entries()) {
       new Apigatewayv2Route(this, `route-${i}`, { apiId: this.api.id, routeKey, target: `integrations/${integration.id}` });
     }
     const accessLogs = new CloudwatchLogGroup(this, "access-logs", {
-      name: `/aws/apigateway/${props.name}`, retentionInDays: props.logRetentionDays, kmsKeyId: props.encryption.key.arn,
+      name: `/aws/apigateway/${props.name}`,
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.encryption.key.arn,
     });
     this.stage = new Apigatewayv2Stage(this, "stage", {
       apiId: this.api.id,
@@ -43,13 +48,21 @@ export class HttpApi extends Construct {
       accessLogSettings: {
         destinationArn: accessLogs.arn,
         format: JSON.stringify({
-          requestId: "$context.requestId", ip: "$context.identity.sourceIp", method: "$context.httpMethod", path: "$context.path",
-          status: "$context.status", latencyMs: "$context.responseLatency", integrationError: "$context.integrationErrorMessage",
+          requestId: "$context.requestId",
+          ip: "$context.identity.sourceIp",
+          method: "$context.httpMethod",
+          path: "$context.path",
+          status: "$context.status",
+          latencyMs: "$context.responseLatency",
+          integrationError: "$context.integrationErrorMessage",
         }),
       },
     });
     new LambdaPermission(this, "invoke", {
-      action: "lambda:InvokeFunction", functionName: props.target.function.functionName, principal: "apigateway.amazonaws.com", sourceArn: `${this.api.executionArn}/*/*`,
+      action: "lambda:InvokeFunction",
+      functionName: props.target.function.functionName,
+      principal: "apigateway.amazonaws.com",
+      sourceArn: `${this.api.executionArn}/*/*`,
     });
   }
 

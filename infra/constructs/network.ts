@@ -68,42 +68,81 @@ export class Network extends Construct {
     this.cacheGroup = group("cache", "ElastiCache: the Redis port from functions and the listener only");
     const endpointsGroup = group("endpoints", "Interface endpoints: HTTPS from functions and the listener only");
 
-    for (const [name, client] of [["functions", this.functionsGroup], ["listener", this.listenerGroup]] as const) {
+    for (const [name, client] of [
+      ["functions", this.functionsGroup],
+      ["listener", this.listenerGroup],
+    ] as const) {
       new VpcSecurityGroupIngressRule(this, `cache-from-${name}`, {
-        securityGroupId: this.cacheGroup.id, referencedSecurityGroupId: client.id, ipProtocol: "tcp", fromPort: 6379, toPort: 6379, description: `Redis from ${name}`,
+        securityGroupId: this.cacheGroup.id,
+        referencedSecurityGroupId: client.id,
+        ipProtocol: "tcp",
+        fromPort: 6379,
+        toPort: 6379,
+        description: `Redis from ${name}`,
       });
       new VpcSecurityGroupIngressRule(this, `endpoints-from-${name}`, {
-        securityGroupId: endpointsGroup.id, referencedSecurityGroupId: client.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, description: `HTTPS from ${name}`,
+        securityGroupId: endpointsGroup.id,
+        referencedSecurityGroupId: client.id,
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        description: `HTTPS from ${name}`,
       });
       new VpcSecurityGroupEgressRule(this, `${name}-to-cache`, {
-        securityGroupId: client.id, referencedSecurityGroupId: this.cacheGroup.id, ipProtocol: "tcp", fromPort: 6379, toPort: 6379, description: "Redis",
+        securityGroupId: client.id,
+        referencedSecurityGroupId: this.cacheGroup.id,
+        ipProtocol: "tcp",
+        fromPort: 6379,
+        toPort: 6379,
+        description: "Redis",
       });
       // AWS APIs over HTTPS: interface endpoints in the VPC and the S3 / DynamoDB gateway endpoints (no route goes further).
       new VpcSecurityGroupEgressRule(this, `${name}-to-aws-apis`, {
-        securityGroupId: client.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "AWS APIs through VPC endpoints",
+        securityGroupId: client.id,
+        cidrIpv4: "0.0.0.0/0",
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        description: "AWS APIs through VPC endpoints",
       });
     }
 
     for (const service of ["s3", "dynamodb"]) {
       new VpcEndpoint(this, `${service}-gateway`, {
-        vpcId: this.vpc.id, serviceName: `com.amazonaws.${props.encryption.region}.${service}`, vpcEndpointType: "Gateway", routeTableIds: [routes.id],
+        vpcId: this.vpc.id,
+        serviceName: `com.amazonaws.${props.encryption.region}.${service}`,
+        vpcEndpointType: "Gateway",
+        routeTableIds: [routes.id],
         tags: { Name: `${props.name}-${service}` },
       });
     }
     for (const service of props.interfaceEndpoints) {
       new VpcEndpoint(this, `${service}-interface`, {
-        vpcId: this.vpc.id, serviceName: `com.amazonaws.${props.encryption.region}.${service}`, vpcEndpointType: "Interface",
-        privateDnsEnabled: true, subnetIds: this.privateSubnetIds, securityGroupIds: [endpointsGroup.id],
+        vpcId: this.vpc.id,
+        serviceName: `com.amazonaws.${props.encryption.region}.${service}`,
+        vpcEndpointType: "Interface",
+        privateDnsEnabled: true,
+        subnetIds: this.privateSubnetIds,
+        securityGroupIds: [endpointsGroup.id],
         tags: { Name: `${props.name}-${service}` },
       });
     }
 
     // Flow logs of rejected traffic: what tried to get in (or out) that the groups refused.
-    const flowLogs = new CloudwatchLogGroup(this, "flow-logs", { name: `/vpc/${props.name}/flow-logs`, retentionInDays: props.logRetentionDays, kmsKeyId: props.encryption.key.arn });
-    const flowRole = new IamRole(this, "flow-logs-role", { name: `${props.name}-flow-logs`, assumeRolePolicy: assumeRolePolicy("vpc-flow-logs.amazonaws.com") });
+    const flowLogs = new CloudwatchLogGroup(this, "flow-logs", {
+      name: `/vpc/${props.name}/flow-logs`,
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.encryption.key.arn,
+    });
+    const flowRole = new IamRole(this, "flow-logs-role", {
+      name: `${props.name}-flow-logs`,
+      assumeRolePolicy: assumeRolePolicy("vpc-flow-logs.amazonaws.com"),
+    });
     new IamRolePolicy(this, "flow-logs-policy", {
       role: flowRole.id,
-      policy: policyDocument([{ actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], resources: [flowLogs.arn, `${flowLogs.arn}:*`] }]),
+      policy: policyDocument([
+        { actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], resources: [flowLogs.arn, `${flowLogs.arn}:*`] },
+      ]),
     });
     new FlowLog(this, "flow-log", { vpcId: this.vpc.id, trafficType: "REJECT", logDestination: flowLogs.arn, iamRoleArn: flowRole.arn });
   }

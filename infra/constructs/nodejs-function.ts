@@ -56,7 +56,19 @@ export class NodejsFunction extends Construct {
       { sid: "DeadLetters", actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.arn] },
       { sid: "EncryptedEnvironmentAndQueue", actions: ["kms:Decrypt", "kms:GenerateDataKey"], resources: [encryption.key.arn] },
       ...(props.vpc
-        ? [{ sid: "VpcNetworkInterfaces", actions: ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], resources: ["*"] }]
+        ? [
+            {
+              sid: "VpcNetworkInterfaces",
+              actions: [
+                "ec2:CreateNetworkInterface",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DeleteNetworkInterface",
+                "ec2:AssignPrivateIpAddresses",
+                "ec2:UnassignPrivateIpAddresses",
+              ],
+              resources: ["*"],
+            },
+          ]
         : []),
       ...(props.statements ?? []),
     ];

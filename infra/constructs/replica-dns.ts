@@ -9,7 +9,6 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import type { DataPathProps } from "./data-path.js";
 import { NodejsFunction } from "./nodejs-function.js";
 
-
 export class ReplicaDns extends Construct {
   readonly zone: Route53Zone;
   readonly keeper: NodejsFunction;
@@ -45,7 +44,10 @@ export class ReplicaDns extends Construct {
     });
     new SnsTopicSubscription(this, "events", { topicArn: cache.eventsTopic.arn, protocol: "lambda", endpoint: this.keeper.function.arn });
     new LambdaPermission(this, "sns-invokes-keeper", {
-      action: "lambda:InvokeFunction", functionName: this.keeper.function.functionName, principal: "sns.amazonaws.com", sourceArn: cache.eventsTopic.arn,
+      action: "lambda:InvokeFunction",
+      functionName: this.keeper.function.functionName,
+      principal: "sns.amazonaws.com",
+      sourceArn: cache.eventsTopic.arn,
     });
     this.schedule = new CloudwatchEventRule(this, "schedule", {
       name: `${props.name}-replica-dns-repair`,
@@ -54,7 +56,10 @@ export class ReplicaDns extends Construct {
     });
     new CloudwatchEventTarget(this, "schedule-target", { rule: this.schedule.name, arn: this.keeper.function.arn });
     new LambdaPermission(this, "schedule-invokes-keeper", {
-      action: "lambda:InvokeFunction", functionName: this.keeper.function.functionName, principal: "events.amazonaws.com", sourceArn: this.schedule.arn,
+      action: "lambda:InvokeFunction",
+      functionName: this.keeper.function.functionName,
+      principal: "events.amazonaws.com",
+      sourceArn: this.schedule.arn,
     });
   }
 }

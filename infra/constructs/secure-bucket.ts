@@ -17,7 +17,11 @@ export class SecureBucket extends Construct {
     super(scope, id);
     this.bucket = new S3Bucket(this, "bucket", { bucket: props.name });
     new S3BucketPublicAccessBlock(this, "public-access", {
-      bucket: this.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
+      bucket: this.bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
     });
     new S3BucketOwnershipControls(this, "ownership", { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
     new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
@@ -27,26 +31,30 @@ export class SecureBucket extends Construct {
     new S3BucketVersioningA(this, "versioning", { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } });
     new S3BucketLifecycleConfiguration(this, "lifecycle", {
       bucket: this.bucket.id,
-      rule: [{
-        id: "expire-old-versions",
-        status: "Enabled",
-        filter: [{ prefix: "" }],
-        noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentDays ?? 30 }],
-        abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
-      }],
+      rule: [
+        {
+          id: "expire-old-versions",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentDays ?? 30 }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
     });
     new S3BucketPolicy(this, "tls-only", {
       bucket: this.bucket.id,
       policy: JSON.stringify({
         Version: "2012-10-17",
-        Statement: [{
-          Sid: "DenyPlainHttp",
-          Effect: "Deny",
-          Principal: "*",
-          Action: "s3:*",
-          Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
-          Condition: { Bool: { "aws:SecureTransport": "false" } },
-        }],
+        Statement: [
+          {
+            Sid: "DenyPlainHttp",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          },
+        ],
       }),
     });
   }

@@ -7,7 +7,9 @@ let failed = false;
 for (const stack of readdirSync(join("cdktf.out", "stacks"))) {
   const json = JSON.parse(readFileSync(join("cdktf.out", "stacks", stack, "cdk.tf.json"), "utf8")) as TerraformJson;
   const report = runPolicy(json);
-  console.log(`policy: ${report.rulesRun} rules ran over ${report.resourcesChecked} resources of ${stack} (${report.checks} checks), ${report.findings.length} findings`);
+  console.log(
+    `policy: ${report.rulesRun} rules ran over ${report.resourcesChecked} resources of ${stack} (${report.checks} checks), ${report.findings.length} findings`,
+  );
   for (const f of report.findings) console.log(`  ${f.rule}  ${f.resource}: ${f.message}`);
   failed ||= report.findings.length > 0;
 }

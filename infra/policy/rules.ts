@@ -59,14 +59,20 @@ export const rules: PolicyRule[] = [
     checkov: "CKV_AWS_29, CKV_AWS_191",
     title: "ElastiCache replication groups encrypt at rest with a customer-managed key",
     types: ["aws_elasticache_replication_group"],
-    check: (r) => (!truthy(r.at_rest_encryption_enabled) ? "at_rest_encryption_enabled is not true" : !r.kms_key_id ? "no kms_key_id (customer-managed key)" : undefined),
+    check: (r) =>
+      !truthy(r.at_rest_encryption_enabled) ? "at_rest_encryption_enabled is not true" : !r.kms_key_id ? "no kms_key_id (customer-managed key)" : undefined,
   },
   {
     id: "ECP-CACHE-IN-TRANSIT",
     checkov: "CKV_AWS_30, CKV_AWS_31",
     title: "ElastiCache replication groups encrypt in transit and require AUTH or RBAC",
     types: ["aws_elasticache_replication_group"],
-    check: (r) => (!truthy(r.transit_encryption_enabled) ? "transit_encryption_enabled is not true" : !r.auth_token && !r.user_group_ids ? "neither auth_token nor user_group_ids" : undefined),
+    check: (r) =>
+      !truthy(r.transit_encryption_enabled)
+        ? "transit_encryption_enabled is not true"
+        : !r.auth_token && !r.user_group_ids
+          ? "neither auth_token nor user_group_ids"
+          : undefined,
   },
   {
     id: "ECP-CACHE-FAILOVER",
@@ -74,9 +80,13 @@ export const rules: PolicyRule[] = [
     title: "ElastiCache replication groups are Multi-AZ with automatic failover and keep snapshots",
     types: ["aws_elasticache_replication_group"],
     check: (r) =>
-      !truthy(r.automatic_failover_enabled) ? "automatic_failover_enabled is not true"
-        : !truthy(r.multi_az_enabled) ? "multi_az_enabled is not true"
-          : !(Number(r.snapshot_retention_limit) > 0) ? "snapshot_retention_limit is not set" : undefined,
+      !truthy(r.automatic_failover_enabled)
+        ? "automatic_failover_enabled is not true"
+        : !truthy(r.multi_az_enabled)
+          ? "multi_az_enabled is not true"
+          : !(Number(r.snapshot_retention_limit) > 0)
+            ? "snapshot_retention_limit is not set"
+            : undefined,
   },
   {
     id: "ECP-DYNAMODB-PITR",
@@ -173,7 +183,9 @@ export const rules: PolicyRule[] = [
     types: ["aws_apigatewayv2_stage"],
     check: (r) => {
       const settings = r.default_route_settings as ResourceConfig | undefined;
-      return Number(settings?.throttling_rate_limit) > 0 && Number(settings?.throttling_burst_limit) > 0 ? undefined : "default_route_settings has no throttling";
+      return Number(settings?.throttling_rate_limit) > 0 && Number(settings?.throttling_burst_limit) > 0
+        ? undefined
+        : "default_route_settings has no throttling";
     },
   },
   {
@@ -196,7 +208,8 @@ export const rules: PolicyRule[] = [
     check: (_r, name, all) => {
       const sse = bucketPart(all, "aws_s3_bucket_server_side_encryption_configuration", name);
       const rule = list<ResourceConfig>(sse?.rule)[0];
-      const defaults = list<ResourceConfig>(rule?.apply_server_side_encryption_by_default)[0] ?? (rule?.apply_server_side_encryption_by_default as ResourceConfig | undefined);
+      const defaults =
+        list<ResourceConfig>(rule?.apply_server_side_encryption_by_default)[0] ?? (rule?.apply_server_side_encryption_by_default as ResourceConfig | undefined);
       return defaults?.sse_algorithm === "aws:kms" && defaults.kms_master_key_id ? undefined : "no SSE-KMS with a customer-managed key";
     },
   },
@@ -217,7 +230,9 @@ export const rules: PolicyRule[] = [
     types: ["aws_s3_bucket"],
     check: (_r, name, all) => {
       const ownership = bucketPart(all, "aws_s3_bucket_ownership_controls", name);
-      return (ownership?.rule as ResourceConfig | undefined)?.object_ownership === "BucketOwnerEnforced" ? undefined : "object ownership is not BucketOwnerEnforced";
+      return (ownership?.rule as ResourceConfig | undefined)?.object_ownership === "BucketOwnerEnforced"
+        ? undefined
+        : "object ownership is not BucketOwnerEnforced";
     },
   },
   {
@@ -239,7 +254,8 @@ export const rules: PolicyRule[] = [
     checkov: "CKV_AWS_88",
     title: "EC2 instances have no public IP",
     types: ["aws_instance"],
-    check: (r) => (r.associate_public_ip_address === false || r.associate_public_ip_address === "false" ? undefined : "associate_public_ip_address is not false"),
+    check: (r) =>
+      r.associate_public_ip_address === false || r.associate_public_ip_address === "false" ? undefined : "associate_public_ip_address is not false",
   },
   {
     id: "ECP-EC2-ROLE-NO-SECRETS",
@@ -247,8 +263,11 @@ export const rules: PolicyRule[] = [
     title: "EC2 instances have an IAM role and no secrets in user data",
     types: ["aws_instance"],
     check: (r) =>
-      !r.iam_instance_profile ? "no iam_instance_profile"
-        : /(password|secret_access_key|auth_token)\s*[=:]/i.test(String(r.user_data ?? "")) ? "user_data appears to contain a secret" : undefined,
+      !r.iam_instance_profile
+        ? "no iam_instance_profile"
+        : /(password|secret_access_key|auth_token)\s*[=:]/i.test(String(r.user_data ?? ""))
+          ? "user_data appears to contain a secret"
+          : undefined,
   },
   {
     id: "ECP-SUBNET-NO-AUTO-PUBLIC-IP",
@@ -292,7 +311,9 @@ export const rules: PolicyRule[] = [
     types: ["aws_sns_topic"],
     check: (r, name, all) => {
       if (r.kms_master_key_id) return undefined;
-      const cacheTopic = resources(all, "aws_elasticache_replication_group").some(([, g]) => String(g.notification_topic_arn ?? "").includes(`aws_sns_topic.${name}.`));
+      const cacheTopic = resources(all, "aws_elasticache_replication_group").some(([, g]) =>
+        String(g.notification_topic_arn ?? "").includes(`aws_sns_topic.${name}.`),
+      );
       return cacheTopic ? undefined : "no kms_master_key_id";
     },
   },

@@ -17,10 +17,7 @@ import { ReplicaDns, replicaNames } from "../constructs/replica-dns.js";
 /** Interface endpoints the private parts need: secrets for every Redis client, more for the listener. */
 export function interfaceEndpointsFor(config: SystemConfig): string[] {
   const redisClients = config.patterns.changeFeed || config.patterns.commandApi || config.patterns.featureStore;
-  return [
-    ...(redisClients ? ["secretsmanager"] : []),
-    ...(config.patterns.changeFeed ? ["lambda", "ssm", "ssmmessages", "ec2messages"] : []),
-  ];
+  return [...(redisClients ? ["secretsmanager"] : []), ...(config.patterns.changeFeed ? ["lambda", "ssm", "ssmmessages", "ec2messages"] : [])];
 }
 
 export class ElastiCachePatternsStack extends TerraformStack {
@@ -28,7 +25,10 @@ export class ElastiCachePatternsStack extends TerraformStack {
     super(scope, id);
     // Terraform Cloud only when asked: its backend validates a terraform binary at synth.
     if (config.terraformCloud) {
-      new CloudBackend(this, { organization: config.terraformCloud.organization, workspaces: new NamedCloudWorkspace(`${config.terraformCloud.workspacePrefix}-${id}`) });
+      new CloudBackend(this, {
+        organization: config.terraformCloud.organization,
+        workspaces: new NamedCloudWorkspace(`${config.terraformCloud.workspacePrefix}-${id}`),
+      });
     } else {
       new LocalBackend(this, { path: `terraform.${id}.tfstate` });
     }
@@ -38,16 +38,25 @@ export class ElastiCachePatternsStack extends TerraformStack {
     const { name } = config;
     const encryption = new Encryption(this, "encryption", { name });
     const network = new Network(this, "network", {
-      name, cidr: config.network.cidr, availabilityZones: config.network.availabilityZones, encryption,
-      logRetentionDays: config.logRetentionDays, interfaceEndpoints: interfaceEndpointsFor(config),
+      name,
+      cidr: config.network.cidr,
+      availabilityZones: config.network.availabilityZones,
+      encryption,
+      logRetentionDays: config.logRetentionDays,
+      interfaceEndpoints: interfaceEndpointsFor(config),
     });
     const cache = new Cache(this, "cache", {
-      name, config: config.cache, encryption, network, snapshotRetentionDays: config.cache.snapshotRetentionDays,
+      name,
+      config: config.cache,
+      encryption,
+      network,
+      snapshotRetentionDays: config.cache.snapshotRetentionDays,
       featureStoreCluster: config.patterns.featureStore && config.featureStore.dedicatedCluster ? { shards: config.featureStore.shards } : undefined,
     });
     const parts = { name, config, encryption, network, cache };
     const functions: NodejsFunction[] = [];
-    const output = (id: string, value: string | string[], description: string, sensitive = false) => new TerraformOutput(this, id, { value, description, sensitive });
+    const output = (id: string, value: string | string[], description: string, sensitive = false) =>
+      new TerraformOutput(this, id, { value, description, sensitive });
 
     output("primary_endpoint", cache.primaryUrl, "Redis primary endpoint (TLS; AUTH token in the secret below)");
     output("redis_auth_secret_arn", cache.authSecret.arn, "Secrets Manager secret holding the Redis AUTH token");

@@ -10,7 +10,10 @@ export const gatewayConfig = (overrides: Partial<GatewayConfig> = {}): GatewayCo
   ...overrides,
 });
 
-export async function gatewayOn(url: string, overrides: Partial<GatewayConfig> = {}): Promise<{ gateway: CommandGateway; connection: RespConnection; roundTrips: () => number }> {
+export async function gatewayOn(
+  url: string,
+  overrides: Partial<GatewayConfig> = {},
+): Promise<{ gateway: CommandGateway; connection: RespConnection; roundTrips: () => number }> {
   const connection = new RespConnection(respOptionsFromUrl(url, { connectTimeoutMs: 500 }));
   let roundTrips = 0;
   const send = connection.send.bind(connection);

@@ -32,10 +32,37 @@ export class CommandRefused extends Error {
 // Never through an HTTP API, whatever the flags or the caller: server administration, commands that
 // change the state of a pooled connection, and transactions (the API offers its own option).
 const denied = new Map<string, string>([
-  ...["flushall", "flushdb", "config", "debug", "shutdown", "monitor", "save", "bgsave", "bgrewriteaof", "replicaof", "slaveof",
-    "sync", "psync", "migrate", "failover", "acl", "module", "cluster", "latency", "memory", "slowlog", "lastsave", "swapdb",
-    "restore-asking", "pfdebug", "pfselftest"].map((c) => [c, "administrative"] as [string, string]),
-  ...["select", "auth", "hello", "reset", "quit", "client", "readonly", "readwrite", "asking"].map((c) => [c, "changes the state of a shared connection"] as [string, string]),
+  ...[
+    "flushall",
+    "flushdb",
+    "config",
+    "debug",
+    "shutdown",
+    "monitor",
+    "save",
+    "bgsave",
+    "bgrewriteaof",
+    "replicaof",
+    "slaveof",
+    "sync",
+    "psync",
+    "migrate",
+    "failover",
+    "acl",
+    "module",
+    "cluster",
+    "latency",
+    "memory",
+    "slowlog",
+    "lastsave",
+    "swapdb",
+    "restore-asking",
+    "pfdebug",
+    "pfselftest",
+  ].map((c) => [c, "administrative"] as [string, string]),
+  ...["select", "auth", "hello", "reset", "quit", "client", "readonly", "readwrite", "asking"].map(
+    (c) => [c, "changes the state of a shared connection"] as [string, string],
+  ),
   ...["multi", "exec", "discard", "watch", "unwatch"].map((c) => [c, "a raw transaction command (use the transaction option)"] as [string, string]),
 ]);
 

@@ -63,7 +63,10 @@ export class CommandGateway {
   private table?: Promise<CommandTable>;
   private tableRead?: CommandTable;
 
-  constructor(readonly connection: RespConnection, readonly config: GatewayConfig) {}
+  constructor(
+    readonly connection: RespConnection,
+    readonly config: GatewayConfig,
+  ) {}
 
   /** The server's own command table, read once; the generated table when the server will not say. */
   commandTable(): Promise<CommandTable> {
