@@ -43,7 +43,7 @@ test: deps redis chromium build ## Type-check, lint and run every mocha suite on
 	npx mocha
 
 build: deps ## Bundle every Lambda and the listener with esbuild into dist/
-	npx tsx local/build.ts
+	npx tsx tools/build.ts
 
 synth: deps build ## Synthesize Terraform JSON into cdktf.out/ and run the policy suite over it
 	npx cdktf synth

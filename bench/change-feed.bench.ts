@@ -4,7 +4,7 @@
 // into a slow sink with one and two deliveries in flight.
 import { CreateTableCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { Redis } from "ioredis";
-import type { Change, WriteResult } from "../functions/change-writer/writer.js";
+import type { Change, WriteResult } from "../functions/change-feed/writer.js";
 import { memoryLogger } from "../functions/shared/log.js";
 import { ChangeFeedListener, connectionsLike, defaultListenerConfig } from "../listener/listener.js";
 import { parseMapping, type CompiledMapping } from "../listener/mappings.js";

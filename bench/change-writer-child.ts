@@ -2,7 +2,7 @@
 // listener on EC2, the writer in Lambda containers). Beside it, the original design's writer: one
 // PutItem of `{ id, obj_name, body }` per invoke. Prints its endpoint, then serves until killed.
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { writeChanges, type WriteRequest } from "../functions/change-writer/writer.js";
+import { writeChanges, type WriteRequest } from "../functions/change-feed/writer.js";
 import { localDynamo } from "../local/aws-clients.js";
 import { startLambdaEndpoint } from "../local/lambda-endpoint.js";
 

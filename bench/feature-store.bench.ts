@@ -13,7 +13,7 @@ import { CurrentVersion, readRecommendations } from "../functions/feature-reader
 import { localS3 } from "../local/aws-clients.js";
 import { startFeatureServer } from "../local/feature-server.js";
 import { redisCommand, startRedis, startS3 } from "../local/services.js";
-import { generateRecommendations } from "./generate-recommendations.js";
+import { generateRecommendations } from "../tools/generate-recommendations.js";
 import { percentile, printTable } from "./table.js";
 
 const users = Number(process.env.BENCH_USERS ?? 100_000);

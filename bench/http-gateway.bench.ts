@@ -99,7 +99,7 @@ try {
   const overheadMicros = percentile(handler, 50) - percentile(bare, 50);
 
   // Bundle size and cold start: a fresh node importing the bundle (init connects and reads COMMAND).
-  spawnSync("npx", ["tsx", "local/build.ts"], { stdio: "ignore" });
+  spawnSync("npx", ["tsx", "tools/build.ts"], { stdio: "ignore" });
   const bundle = join("dist", "command-api", "index.mjs");
   const coldStarts: number[] = [];
   for (let i = 0; i < 5; i++) {

@@ -5,10 +5,10 @@
 import { ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Redis, type Cluster } from "ioredis";
 import { writeFileSync, renameSync } from "node:fs";
-import { deletedAttribute, type Change } from "../functions/change-writer/writer.js";
+import { deletedAttribute, type Change } from "../functions/change-feed/writer.js";
 import { errorMessage, type Logger } from "../functions/shared/log.js";
 import { backoffDelay, sleep } from "../functions/shared/retry.js";
-import { primaryNodes, scanPrimaries } from "../functions/shared/redis-client.js";
+import { primaryNodes, scanPrimaries } from "../functions/shared/redis/clients.js";
 import { changeOf, internalPrefix, keyOfPartitionKey, parseMapping, partitionKeyOf, type CompiledMapping, type Snapshot } from "./mappings.js";
 import type { ChangeSink } from "./sinks.js";
 

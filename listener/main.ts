@@ -3,9 +3,9 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { readFileSync } from "node:fs";
-import { writerClientConfig } from "../functions/change-writer/writer.js";
+import { writerClientConfig } from "../functions/change-feed/writer.js";
 import { createLogger } from "../functions/shared/log.js";
-import { connectRedisOrCluster } from "../functions/shared/redis-client.js";
+import { connectRedisOrCluster } from "../functions/shared/redis/clients.js";
 import { listenerConfigOf, type ListenerFileConfig } from "./config.js";
 import { ChangeFeedListener, connectionsLike } from "./listener.js";
 import { parseMapping, parseMappingFile } from "./mappings.js";

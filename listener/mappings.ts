@@ -1,5 +1,5 @@
 // Mappings: which keys the listener follows, and how a hash becomes a DynamoDB item.
-import type { Change } from "../functions/change-writer/writer.js";
+import type { Change } from "../functions/change-feed/writer.js";
 
 export interface Mapping {
   name: string;

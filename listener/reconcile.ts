@@ -1,8 +1,8 @@
 // Compares Redis and DynamoDB for a mapping: missing, stale and orphaned items; with repair, fixes them.
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Cluster, Redis } from "ioredis";
-import { deletedAttribute, reservedAttributes, type Change } from "../functions/change-writer/writer.js";
-import { scanPrimaries } from "../functions/shared/redis-client.js";
+import { deletedAttribute, reservedAttributes, type Change } from "../functions/change-feed/writer.js";
+import { scanPrimaries } from "../functions/shared/redis/clients.js";
 import { changeOf, keyOfPartitionKey, partitionKeyOf, type CompiledMapping } from "./mappings.js";
 import type { ChangeSink } from "./sinks.js";
 

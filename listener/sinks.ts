@@ -1,7 +1,7 @@
 // Where changes go: the mapping's Lambda (the original design's path) or the table directly.
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { writeChanges, type Change, type WriteResult } from "../functions/change-writer/writer.js";
+import { writeChanges, type Change, type WriteResult } from "../functions/change-feed/writer.js";
 import type { CompiledMapping } from "./mappings.js";
 
 export interface ChangeSink {

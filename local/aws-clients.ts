@@ -1,7 +1,7 @@
 // SDK clients pointed at the local stand-ins, with throwaway credentials (nothing leaves loopback).
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
-import { writerClientConfig } from "../functions/change-writer/writer.js";
+import { writerClientConfig } from "../functions/change-feed/writer.js";
 
 export const localCredentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 export const localRegion = "us-east-1";

@@ -6,8 +6,8 @@ import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { resolveCommandField } from "../functions/command-api/resolver.js";
-import type { CommandGateway } from "../functions/shared/commands/gateway.js";
-import { bundleConsoleScript } from "./build.js";
+import type { CommandGateway } from "../functions/command-gateway/gateway.js";
+import { bundleConsoleScript } from "../tools/build.js";
 import { BodyTooLarge, readBody, sendJson, serve } from "./http.js";
 import type { HttpService } from "./services.js";
 

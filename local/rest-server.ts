@@ -1,6 +1,6 @@
 // The Upstash-compatible REST API locally: the same core the Lambda runs, on a plain HTTP server.
 import { handleRestRequest, type RestTokens } from "../functions/redis-rest/rest.js";
-import type { CommandGateway } from "../functions/shared/commands/gateway.js";
+import type { CommandGateway } from "../functions/command-gateway/gateway.js";
 import { BodyTooLarge, hasBody, readBody, sendJson, serve } from "./http.js";
 import type { HttpService } from "./services.js";
 

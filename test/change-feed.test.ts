@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeChanges, type Change } from "../functions/change-writer/writer.js";
+import { writeChanges, type Change } from "../functions/change-feed/writer.js";
 import { memoryLogger } from "../functions/shared/log.js";
 import { ChangeFeedListener, compareEntryIds, connectionsLike, defaultListenerConfig } from "../listener/listener.js";
 import { MappingError, parseMapping, parseMappingFile } from "../listener/mappings.js";

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { resolveCommandField, type AppSyncResolverEvent } from "../functions/command-api/resolver.js";
-import { callerId, type CommandGateway } from "../functions/shared/commands/gateway.js";
+import { callerId, type CommandGateway } from "../functions/command-gateway/gateway.js";
 import { startRedis, type RedisNode } from "../local/services.js";
 import { gatewayOn } from "./harness/command-gateway.js";
 
@@ -244,7 +244,7 @@ describe("command API resolver (Direct Lambda Resolver events, real redis-server
 
 describe("Redis clients from settings", () => {
   it("a cluster client keeps the AUTH password and TLS when the caller adds its own redisOptions", async () => {
-    const { connectRedisOrCluster } = await import("../functions/shared/redis-client.js");
+    const { connectRedisOrCluster } = await import("../functions/shared/redis/clients.js");
     const cluster = (await connectRedisOrCluster(
       { url: "rediss://configuration.example.internal:6379", cluster: true },
       { lazyConnect: true, redisOptions: { maxRetriesPerRequest: null } },

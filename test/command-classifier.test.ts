@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { classifyCommand, CommandRefused, type CommandPolicy } from "../functions/shared/commands/classifier.js";
-import { deserializeTable, parseCommandReply, serializeTable, type SerializedTable } from "../functions/shared/commands/command-table.js";
-import fallback from "../functions/shared/commands/redis-commands.json" with { type: "json" };
+import { classifyCommand, CommandRefused, type CommandPolicy } from "../functions/command-gateway/classifier.js";
+import { deserializeTable, parseCommandReply, serializeTable, type SerializedTable } from "../functions/command-gateway/command-table.js";
+import fallback from "../functions/command-gateway/redis-commands.json" with { type: "json" };
 import { redisCommand, startRedis } from "../local/services.js";
 
 const table = deserializeTable((fallback as unknown as { commands: SerializedTable }).commands);

@@ -8,7 +8,7 @@ import { CurrentVersion, readRecommendations } from "../functions/feature-reader
 import { defaultLoaderConfig, RecommendationLoader } from "../functions/feature-loader/loader.js";
 import { loadObjectsOfEvent } from "../functions/feature-loader/s3-event.js";
 import { memoryLogger } from "../functions/shared/log.js";
-import { generateRecommendations } from "../bench/generate-recommendations.js";
+import { generateRecommendations } from "../tools/generate-recommendations.js";
 import { startFeatureServer } from "../local/feature-server.js";
 import { startCluster, startRedis, startS3, type HttpService, type RedisNode, type S3Service } from "../local/services.js";
 import { localS3 } from "../local/aws-clients.js";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { createServer, type Server } from "node:net";
-import { RedisConnectionError, RedisReplyError, RespConnection, respOptionsFromUrl, type RespReply } from "../functions/shared/resp-connection.js";
+import { RedisConnectionError, RedisReplyError, RespConnection, respOptionsFromUrl, type RespReply } from "../functions/shared/redis/resp-connection.js";
 import { freePort, redisCommand, startRedis, startReplicationGroup, type RedisNode } from "../local/services.js";
 
 const text = (reply: RespReply): unknown => (Buffer.isBuffer(reply) ? reply.toString("utf8") : Array.isArray(reply) ? reply.map(text) : reply);

@@ -1,6 +1,6 @@
 // Lambda entry: the listener invokes it with `{ table, changes }`; it answers what it wrote.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { writeChanges, writerClientConfig, type WriteRequest } from "./writer.js";
+import { writeChanges, writerClientConfig, type WriteRequest } from "../change-feed/writer.js";
 
 const dynamo = new DynamoDBClient(writerClientConfig);
 const allowedTables = new Set((process.env.ALLOWED_TABLES ?? "").split(",").filter(Boolean));

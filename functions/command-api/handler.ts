@@ -1,6 +1,6 @@
 // Lambda entry for AppSync (Direct Lambda Resolver): one Redis client and command table per container.
-import { openRespConnection, redisSettingsFromEnvironment } from "../shared/redis-client.js";
-import { CommandGateway, gatewayConfigFromEnvironment } from "../shared/commands/gateway.js";
+import { openRespConnection, redisSettingsFromEnvironment } from "../shared/redis/clients.js";
+import { CommandGateway, gatewayConfigFromEnvironment } from "../command-gateway/gateway.js";
 import { resolveCommandField, type AppSyncResolverEvent } from "./resolver.js";
 
 const gateway = new CommandGateway(await openRespConnection(redisSettingsFromEnvironment(process.env)), gatewayConfigFromEnvironment(process.env));

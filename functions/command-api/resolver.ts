@@ -1,7 +1,7 @@
 // The GraphQL resolver's core: an AppSync Direct Lambda Resolver event in, the field's value out.
-import { callerId, type CommandGateway, type CommandResult } from "../shared/commands/gateway.js";
-import { BadRequest } from "../shared/commands/batch.js";
-import { isStatusReply, toTypedReply, type TypedReply } from "../shared/commands/replies.js";
+import { callerId, type CommandGateway, type CommandResult } from "../command-gateway/gateway.js";
+import { BadRequest } from "../command-gateway/batch.js";
+import { isStatusReply, toTypedReply, type TypedReply } from "../command-gateway/replies.js";
 
 /** The parts of AppSync's Direct Lambda Resolver event that the resolver reads. */
 export interface AppSyncResolverEvent {

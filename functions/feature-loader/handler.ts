@@ -1,7 +1,7 @@
 // Lambda entry: an S3 object-created event, or by hand `{ "bucket": "...", "key": "..." }`.
 import { S3Client } from "@aws-sdk/client-s3";
 import { createLogger } from "../shared/log.js";
-import { connectRedisOrCluster, redisSettingsFromEnvironment } from "../shared/redis-client.js";
+import { connectRedisOrCluster, redisSettingsFromEnvironment } from "../shared/redis/clients.js";
 import { defaultLoaderConfig, RecommendationLoader } from "./loader.js";
 import { loadObjectsOfEvent } from "./s3-event.js";
 

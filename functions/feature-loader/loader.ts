@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import type { Cluster, Redis } from "ioredis";
 import type { Logger } from "../shared/log.js";
-import { primaryNodes, scanPrimaries } from "../shared/redis-client.js";
+import { primaryNodes, scanPrimaries } from "../shared/redis/clients.js";
 import { currentVersionKey, lastReportKey, previousVersionKey, userKey, versionPattern, versionsKey } from "../feature-store/keys.js";
 import { parseRecommendations, type BadRecord } from "../feature-store/records.js";
 import { MassWriter } from "./mass-writer.js";

@@ -6,7 +6,7 @@ import calculateSlot from "cluster-key-slot";
 import type { Cluster, Redis, RedisOptions } from "ioredis";
 import { connect as tcp, type Socket } from "node:net";
 import { connect as tls } from "node:tls";
-import { encodeCommand as encode } from "../shared/resp-connection.js";
+import { encodeCommand as encode } from "../shared/redis/resp-connection.js";
 
 interface NodeAddress {
   host: string;

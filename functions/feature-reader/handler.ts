@@ -1,5 +1,5 @@
 // Lambda entry behind API Gateway (HTTP API, payload 2.0): GET /recommendations?userId=1&rank=1.
-import { connectRedisOrCluster, redisSettingsFromEnvironment } from "../shared/redis-client.js";
+import { connectRedisOrCluster, redisSettingsFromEnvironment } from "../shared/redis/clients.js";
 import { CurrentVersion, readRecommendations } from "./reader.js";
 
 const client = await connectRedisOrCluster(redisSettingsFromEnvironment(process.env));

@@ -1,7 +1,7 @@
 // Lambda entry behind API Gateway (HTTP API, payload 2.0): the Upstash REST protocol.
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { openRespConnection, redisSettingsFromEnvironment } from "../shared/redis-client.js";
-import { CommandGateway, gatewayConfigFromEnvironment } from "../shared/commands/gateway.js";
+import { openRespConnection, redisSettingsFromEnvironment } from "../shared/redis/clients.js";
+import { CommandGateway, gatewayConfigFromEnvironment } from "../command-gateway/gateway.js";
 import { handleRestRequest, type RestTokens } from "./rest.js";
 
 interface HttpApiEvent {

@@ -1,9 +1,9 @@
 // The Upstash Redis REST protocol over the shared command core, so `@upstash/redis` works unmodified.
 import { createHash, timingSafeEqual } from "node:crypto";
-import { BadRequest, RedisUnavailable, TransactionAborted } from "../shared/commands/batch.js";
-import { CommandRefused } from "../shared/commands/classifier.js";
-import { callerIdOfDigest, type CommandGateway, type CommandResult } from "../shared/commands/gateway.js";
-import { isStatusReply, toUpstashResult } from "../shared/commands/replies.js";
+import { BadRequest, RedisUnavailable, TransactionAborted } from "../command-gateway/batch.js";
+import { CommandRefused } from "../command-gateway/classifier.js";
+import { callerIdOfDigest, type CommandGateway, type CommandResult } from "../command-gateway/gateway.js";
+import { isStatusReply, toUpstashResult } from "../command-gateway/replies.js";
 
 export interface RestRequest {
   method: string;

@@ -1,7 +1,7 @@
 // A CommandGateway on a real redis-server, with a counter of round trips (batches sent).
-import { CommandGateway, type GatewayConfig } from "../../functions/shared/commands/gateway.js";
-import { defaultLimits } from "../../functions/shared/commands/batch.js";
-import { RespConnection, respOptionsFromUrl } from "../../functions/shared/resp-connection.js";
+import { CommandGateway, type GatewayConfig } from "../../functions/command-gateway/gateway.js";
+import { defaultLimits } from "../../functions/command-gateway/batch.js";
+import { RespConnection, respOptionsFromUrl } from "../../functions/shared/redis/resp-connection.js";
 
 export const gatewayConfig = (overrides: Partial<GatewayConfig> = {}): GatewayConfig => ({
   limits: defaultLimits,

@@ -1,6 +1,6 @@
 // Generates a recommendations file in the original's format (pandas orient="table" JSON) or JSON Lines,
 // streamed in chunks so a file of any size never sits in memory.
-//   npx tsx bench/generate-recommendations.ts --users 1000 --ranks 10 [--format lines] > file.json
+//   npx tsx tools/generate-recommendations.ts --users 1000 --ranks 10 [--format lines] > file.json
 export interface GeneratorOptions {
   users: number;
   ranks: number;

@@ -1,5 +1,5 @@
 // A request's commands: validated against the limits, classified, then run as one round trip.
-import { RedisConnectionError, RedisReplyError, type RespConnection, type RespReply } from "../resp-connection.js";
+import { RedisConnectionError, RedisReplyError, type RespConnection, type RespReply } from "../shared/redis/resp-connection.js";
 import { classifyCommand, CommandRefused, type ClassifiedCommand, type CommandPolicy } from "./classifier.js";
 import type { CommandTable } from "./command-table.js";
 

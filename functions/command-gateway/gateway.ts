@@ -1,6 +1,6 @@
 // CommandGateway: the one command core behind the GraphQL API and the Upstash-compatible REST API.
 import { createHash } from "node:crypto";
-import type { RespConnection } from "../resp-connection.js";
+import type { RespConnection } from "../shared/redis/resp-connection.js";
 import type { Access, ClassifiedCommand } from "./classifier.js";
 import { classifyBatch, defaultLimits, parseCommandList, runBatch, type BatchLimits, type RawReply } from "./batch.js";
 import { deserializeTable, parseCommandReply, type CommandTable, type SerializedTable } from "./command-table.js";
