@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { createServer, type Server } from "node:net";
-import { RedisConnectionError, RedisReplyError, RespConnection, respOptionsFromUrl, type RespReply } from "../functions/shared/redis/resp-connection.js";
+import { endpointFromUrl } from "../functions/shared/redis/connector.js";
+import { RedisConnectionError, RedisReplyError, RespConnection, type RespReply } from "../functions/shared/redis/resp-connection.js";
 import { freePort, redisCommand, startRedis, startReplicationGroup, type RedisNode } from "../local/services.js";
 
 const text = (reply: RespReply): unknown => (Buffer.isBuffer(reply) ? reply.toString("utf8") : Array.isArray(reply) ? reply.map(text) : reply);
@@ -12,7 +13,7 @@ describe("RespConnection (raw RESP batches, real redis-server)", function () {
 
   before(async () => {
     node = await startRedis();
-    connection = new RespConnection(respOptionsFromUrl(node.url));
+    connection = new RespConnection(endpointFromUrl(node.url));
   });
   after(async () => {
     connection.close();
@@ -76,10 +77,10 @@ describe("RespConnection (raw RESP batches, real redis-server)", function () {
     const own = await startRedis();
     try {
       await redisCommand(own.url, "CONFIG", "SET", "requirepass", "s3cret");
-      const good = new RespConnection(respOptionsFromUrl(own.url.replace("redis://", "redis://:s3cret@")));
+      const good = new RespConnection(endpointFromUrl(own.url.replace("redis://", "redis://:s3cret@")));
       expect(text(await good.send([["PING"]]))).to.deep.equal(["PONG"]);
       good.close();
-      const bad = new RespConnection(respOptionsFromUrl(own.url.replace("redis://", "redis://:wrong@")));
+      const bad = new RespConnection(endpointFromUrl(own.url.replace("redis://", "redis://:wrong@")));
       let error: Error | undefined;
       await bad.send([["PING"]]).catch((e) => (error = e));
       expect(error).to.be.instanceOf(RedisConnectionError);
@@ -116,7 +117,7 @@ describe("RespConnection (raw RESP batches, real redis-server)", function () {
 
   it("after a READONLY reply (a demoted primary) reconnects and resends the batch once", async () => {
     const group = await startReplicationGroup({ replicas: 1 });
-    const onReplica = new RespConnection(respOptionsFromUrl(group.replicas[0].url));
+    const onReplica = new RespConnection(endpointFromUrl(group.replicas[0].url));
     try {
       const [before] = await onReplica.send([["CLIENT", "ID"]]);
       const [refused] = await onReplica.send([["SET", "k", "v"]]);

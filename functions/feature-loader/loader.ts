@@ -6,6 +6,7 @@ import type { Logger } from "../shared/log.js";
 import { primaryNodes, scanPrimaries } from "../shared/redis/clients.js";
 import { currentVersionKey, lastReportKey, previousVersionKey, userKey, versionPattern, versionsKey } from "../feature-store/keys.js";
 import { parseRecommendations, type BadRecord } from "../feature-store/records.js";
+import { NoPreviousVersion } from "../feature-store/errors.js";
 import { MassWriter } from "./mass-writer.js";
 
 export interface LoaderConfig {
@@ -159,7 +160,7 @@ export class RecommendationLoader {
   /** Points readers back at the previous version while it is still kept. */
   async rollback(): Promise<string> {
     const previous = await this.client.get(previousVersionKey);
-    if (!previous) throw new Error("no previous version to roll back to (it expired or there was none)");
+    if (!previous) throw new NoPreviousVersion("no previous version to roll back to (it expired or there was none)");
     const current = await this.client.get(currentVersionKey);
     await this.client.set(currentVersionKey, previous);
     if (current) await this.client.set(previousVersionKey, current, "EX", this.config.previousVersionTtlSeconds);

@@ -3,15 +3,11 @@
 // 21-argument HSET, most of a load's time; this path does not. Each command here answers with a
 // one-line reply (an integer, or an error), so counting lines counts replies.
 import calculateSlot from "cluster-key-slot";
-import type { Cluster, Redis, RedisOptions } from "ioredis";
-import { connect as tcp, type Socket } from "node:net";
-import { connect as tls } from "node:tls";
-import { encodeCommand as encode } from "../shared/redis/resp-connection.js";
-
-interface NodeAddress {
-  host: string;
-  port: number;
-}
+import type { Cluster, Redis } from "ioredis";
+import type { Socket } from "node:net";
+import { endpointOfClientOptions } from "../shared/redis/clients.js";
+import { encodeCommand as encode, openRedisSocket, RedisConnectionError, RedisReplyError, type RedisEndpoint } from "../shared/redis/connector.js";
+import { FeatureStoreError } from "../feature-store/errors.js";
 
 /** One socket to one primary: writes batches, resolves when every reply of a batch has arrived. */
 class NodeConnection {
@@ -23,27 +19,16 @@ class NodeConnection {
   private waiters: { until: number; resolve: () => void; reject: (e: Error) => void }[] = [];
   private failure?: Error;
 
-  constructor(
-    private readonly address: NodeAddress,
-    private readonly options: RedisOptions,
-  ) {}
+  constructor(private readonly endpoint: RedisEndpoint) {}
 
   private open(): Promise<Socket> {
-    this.socket ??= new Promise((resolve, reject) => {
-      const { host, port } = this.address;
-      const socket = this.options.tls ? tls({ host, port, servername: host, ...this.options.tls }) : tcp({ host, port });
-      socket.setNoDelay(true);
-      socket.once(this.options.tls ? "secureConnect" : "connect", () => resolve(socket));
-      socket.on("error", (error) => {
-        this.fail(error);
-        reject(error);
-      });
-      socket.on("close", () => this.fail(new Error(`connection to ${host}:${port} closed during the load`)));
+    this.socket ??= openRedisSocket(this.endpoint).then((socket) => {
+      const { host, port } = this.endpoint;
+      socket.on("error", (error) => this.fail(new RedisConnectionError(`${host}:${port}: ${error.message}`, { cause: error })));
+      socket.on("close", () => this.fail(new RedisConnectionError(`connection to ${host}:${port} closed during the load`)));
       socket.on("data", (chunk: Buffer) => this.onData(chunk.toString("latin1")));
-      if (this.options.password) {
-        this.expected++;
-        socket.write(encode(this.options.username ? ["AUTH", this.options.username, this.options.password] : ["AUTH", this.options.password]));
-      }
+      socket.resume();
+      return socket;
     });
     return this.socket;
   }
@@ -57,7 +42,7 @@ class NodeConnection {
     }
     this.waiters = this.waiters.filter((w) => {
       if (this.received < w.until) return true;
-      if (this.errors.length) w.reject(new Error(`Redis refused commands: ${this.errors.join("; ")}`));
+      if (this.errors.length) w.reject(new RedisReplyError(`Redis refused commands: ${this.errors.join("; ")}`));
       else w.resolve();
       return false;
     });
@@ -91,16 +76,16 @@ export class MassWriter {
 
   constructor(private readonly client: Redis | Cluster) {}
 
-  private nodeOf(key: string): { id: string; address: NodeAddress; options: RedisOptions } {
+  private nodeOf(key: string): { id: string; endpoint: RedisEndpoint } {
     const cluster = this.client as Cluster;
     if (cluster.isCluster) {
       const id = cluster.slots[calculateSlot(key)]?.[0];
-      if (!id) throw new Error(`no node serves the slot of ${key}: is the cluster's slot map loaded?`);
+      if (!id) throw new FeatureStoreError(`no node serves the slot of ${key}: is the cluster's slot map loaded?`);
       const [host, port] = [id.slice(0, id.lastIndexOf(":")), Number(id.slice(id.lastIndexOf(":") + 1))];
-      return { id, address: { host, port }, options: cluster.options.redisOptions ?? {} };
+      return { id, endpoint: endpointOfClientOptions(cluster.options.redisOptions ?? {}, { host, port }) };
     }
     const { host = "127.0.0.1", port = 6379 } = (this.client as Redis).options;
-    return { id: `${host}:${port}`, address: { host, port }, options: (this.client as Redis).options };
+    return { id: `${host}:${port}`, endpoint: endpointOfClientOptions((this.client as Redis).options, { host, port }) };
   }
 
   /** Queues one command for the node that owns `key`. */
@@ -122,8 +107,8 @@ export class MassWriter {
   }
 
   private queue(key: string, text: string): void {
-    const { id, address, options } = this.nodeOf(key);
-    if (!this.connections.has(id)) this.connections.set(id, new NodeConnection(address, options));
+    const { id, endpoint } = this.nodeOf(key);
+    if (!this.connections.has(id)) this.connections.set(id, new NodeConnection(endpoint));
     let batch = this.pending.get(id);
     if (!batch) this.pending.set(id, (batch = { text: [], count: 0 }));
     batch.text.push(text);

@@ -2,6 +2,7 @@
 // manual call; then each is streamed from S3 into the loader.
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { Readable } from "node:stream";
+import { BadLoadRequest, LoadFailed } from "../feature-store/errors.js";
 import type { LoadReport, RecommendationLoader } from "./loader.js";
 export interface ObjectRef {
   bucket: string;
@@ -23,7 +24,7 @@ export function objectsOfEvent(event: unknown): ObjectRef[] {
   }
   const { bucket, key } = (event ?? {}) as { bucket?: unknown; key?: unknown };
   if (typeof bucket !== "string" || typeof key !== "string" || !bucket || !key) {
-    throw new Error('expected an S3 event or { "bucket": "...", "key": "..." }');
+    throw new BadLoadRequest('expected an S3 event or { "bucket": "...", "key": "..." }');
   }
   return [{ bucket, key }];
 }
@@ -36,6 +37,6 @@ export async function loadObjectsOfEvent(s3: S3Client, loader: RecommendationLoa
   }
   const failed = reports.filter((r) => r.status === "failed");
   // Fail the invocation so S3's asynchronous retry and the dead-letter queue see it.
-  if (failed.length) throw new Error(`load failed: ${failed.map((r) => `${r.source}: ${r.error}`).join("; ")}`);
+  if (failed.length) throw new LoadFailed(`load failed: ${failed.map((r) => `${r.source}: ${r.error}`).join("; ")}`);
   return reports;
 }

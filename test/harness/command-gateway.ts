@@ -1,7 +1,8 @@
 // A CommandGateway on a real redis-server, with a counter of round trips (batches sent).
 import { CommandGateway, type GatewayConfig } from "../../functions/command-gateway/gateway.js";
 import { defaultLimits } from "../../functions/command-gateway/batch.js";
-import { RespConnection, respOptionsFromUrl } from "../../functions/shared/redis/resp-connection.js";
+import { endpointFromUrl } from "../../functions/shared/redis/connector.js";
+import { RespConnection } from "../../functions/shared/redis/resp-connection.js";
 
 export const gatewayConfig = (overrides: Partial<GatewayConfig> = {}): GatewayConfig => ({
   limits: defaultLimits,
@@ -14,7 +15,7 @@ export async function gatewayOn(
   url: string,
   overrides: Partial<GatewayConfig> = {},
 ): Promise<{ gateway: CommandGateway; connection: RespConnection; roundTrips: () => number }> {
-  const connection = new RespConnection(respOptionsFromUrl(url, { connectTimeoutMs: 500 }));
+  const connection = new RespConnection({ ...endpointFromUrl(url), connectTimeoutMs: 500 });
   let roundTrips = 0;
   const send = connection.send.bind(connection);
   connection.send = (commands) => {

@@ -1,7 +1,8 @@
 // One Redis client per container, created at init and reused by every invocation.
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
-import { RespConnection, respOptionsFromUrl } from "./resp-connection.js";
+import { endpointFromUrl, type RedisEndpoint } from "./connector.js";
+import { RespConnection } from "./resp-connection.js";
 
 export interface RedisConnectionSettings {
   /** `rediss://` (TLS) in AWS: the replication group's primary endpoint. */
@@ -45,10 +46,16 @@ export async function connectRedis(settings: RedisConnectionSettings, extra: Red
   return client;
 }
 
+/** The endpoint of one node as an ioredis client would reach it: its TLS, user, password and db. */
+export function endpointOfClientOptions(options: RedisOptions, node: { host: string; port: number }): RedisEndpoint {
+  const tls = options.tls ? { ...options.tls } : undefined;
+  return { ...node, tls, username: options.username, password: options.password, db: options.db };
+}
+
 /** The command gateway's connection: whole batches as raw RESP on one socket to the primary endpoint. */
 export async function openRespConnection(settings: RedisConnectionSettings): Promise<RespConnection> {
   const password = settings.authSecretArn ? await authToken(settings.authSecretArn) : undefined;
-  return new RespConnection(respOptionsFromUrl(settings.url, password ? { password } : {}));
+  return new RespConnection(endpointFromUrl(settings.url, password ? { password } : {}));
 }
 
 /** A Cluster client for cluster-mode-enabled groups, a plain client otherwise; both auto-pipeline. */

@@ -3,31 +3,15 @@
 // most of a 100-command request; and batches that arrive in the same event-loop turn leave in one
 // write, so concurrent requests share a syscall instead of paying one each.
 import RedisParser from "redis-parser";
-import { connect as tcp, type Socket } from "node:net";
-import { connect as tls, type ConnectionOptions } from "node:tls";
+import type { Socket } from "node:net";
+import { encodeCommand, openRedisSocket, RedisConnectionError, RedisReplyError, type RedisEndpoint, type SocketOptions } from "./connector.js";
+
+export { RedisConnectionError, RedisReplyError };
 
 /** A reply: bulk and status strings as Buffers, integers as strings (no precision lost), errors as values. */
 export type RespReply = Buffer | string | null | RespReply[] | RedisReplyError;
 
-/** An error reply from Redis (`WRONGTYPE ...`): a command's answer, not a failure of the batch. */
-export class RedisReplyError extends Error {
-  override name = "RedisReplyError";
-}
-
-/** The node did not answer (unreachable, closed, too slow): nothing is known of the batch's fate. */
-export class RedisConnectionError extends Error {
-  override name = "RedisConnectionError";
-}
-
-export interface RespConnectionOptions {
-  host: string;
-  port: number;
-  /** TLS (ElastiCache in-transit encryption); options are passed to `tls.connect`. */
-  tls?: ConnectionOptions;
-  username?: string;
-  password?: string;
-  db?: number;
-  connectTimeoutMs?: number;
+export interface RespConnectionOptions extends RedisEndpoint, SocketOptions {
   /** A batch unanswered this long fails, and the connection is replaced. */
   commandTimeoutMs?: number;
 }
@@ -44,28 +28,6 @@ interface Wire {
   socket: Socket;
   batches: Batch[];
   outbox: string[];
-}
-
-export function encodeCommand(args: readonly string[]): string {
-  let out = `*${args.length}\r\n`;
-  for (const arg of args) out += `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`;
-  return out;
-}
-
-/** Connection options from a `redis://` or `rediss://` URL (user, password and db included). */
-export function respOptionsFromUrl(url: string, extra: Partial<RespConnectionOptions> = {}): RespConnectionOptions {
-  const parsed = new URL(url);
-  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") throw new Error(`not a redis:// or rediss:// URL: ${parsed.protocol}`);
-  const db = parsed.pathname.replace("/", "");
-  return {
-    host: parsed.hostname,
-    port: Number(parsed.port || 6379),
-    tls: parsed.protocol === "rediss:" ? { servername: parsed.hostname } : undefined,
-    username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
-    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
-    db: db ? Number(db) : undefined,
-    ...extra,
-  };
 }
 
 export class RespConnection {
@@ -138,16 +100,14 @@ export class RespConnection {
 
   private connect(): Promise<Wire> {
     if (this.wire) return this.wire;
-    const { host, port, connectTimeoutMs = 2_000 } = this.options;
-    const opening = new Promise<Wire>((resolve, reject) => {
-      const socket = this.options.tls ? tls({ host, port, ...this.options.tls }) : tcp({ host, port });
+    const { host, port } = this.options;
+    const opening = openRedisSocket(this.options, this.options).then((socket) => {
       const wire: Wire = { socket, batches: [], outbox: [] };
       const fail = (error: Error) => {
         if (this.wire === opening) this.wire = undefined;
         if (this.ready === wire) this.ready = undefined;
         socket.destroy();
         for (const batch of wire.batches.splice(0)) batch.reject(error);
-        reject(error);
       };
       const deliver = (reply: RespReply) => {
         const batch = wire.batches[0];
@@ -163,43 +123,21 @@ export class RespConnection {
         stringNumbers: true,
         returnReply: (reply: unknown) => deliver(withReplyErrors(reply)),
         returnError: (error: Error) => deliver(new RedisReplyError(error.message)),
-        returnFatalError: (error: Error) => fail(new RedisConnectionError(`unreadable reply from ${host}:${port}: ${error.message}`)),
+        returnFatalError: (error: Error) => fail(new RedisConnectionError(`unreadable reply from ${host}:${port}: ${error.message}`, { cause: error })),
       });
-      const connectTimer = setTimeout(
-        () => fail(new RedisConnectionError(`connect to ${host}:${port} timed out after ${connectTimeoutMs} ms`)),
-        connectTimeoutMs,
-      );
-      socket.setNoDelay(true);
-      socket.setKeepAlive(true, 30_000);
       socket.on("data", (chunk: Buffer) => parser.execute(chunk));
-      socket.on("error", (error) => fail(new RedisConnectionError(`${host}:${port}: ${error.message}`)));
+      socket.on("error", (error) => fail(new RedisConnectionError(`${host}:${port}: ${error.message}`, { cause: error })));
       socket.on("close", () => fail(new RedisConnectionError(`connection to ${host}:${port} closed`)));
-      socket.once(this.options.tls ? "secureConnect" : "connect", () => {
-        clearTimeout(connectTimer);
-        this.handshake(wire).then(
-          () => {
-            if (this.wire === opening) this.ready = wire;
-            resolve(wire);
-          },
-          (error: Error) => fail(error),
-        );
-      });
+      socket.resume();
+      if (this.wire === opening) this.ready = wire;
+      return wire;
+    });
+    opening.catch(() => {
+      if (this.wire === opening) this.wire = undefined;
     });
     this.wire = opening;
     this.watchTimeouts();
     return opening;
-  }
-
-  /** AUTH and SELECT before any batch; a refused AUTH fails the connection with Redis's reason. */
-  private async handshake(wire: Wire): Promise<void> {
-    const { username, password, db } = this.options;
-    const commands: string[][] = [];
-    if (password) commands.push(username ? ["AUTH", username, password] : ["AUTH", password]);
-    if (db) commands.push(["SELECT", String(db)]);
-    if (!commands.length) return;
-    const replies = await this.queue(wire, commands);
-    const refused = replies.find((r) => r instanceof RedisReplyError);
-    if (refused) throw new RedisConnectionError(`${commands[replies.indexOf(refused)][0]} refused: ${refused.message}`);
   }
 
   /** One timer per connection, not one per batch: the oldest unanswered batch decides. */
