@@ -64,7 +64,13 @@ const samples: number[] = [];
 for (let i = 0; i < 20_000; i++) {
   const query = new URLSearchParams({ userId: String(1 + ((i * 7919) % users)), rank: String(1 + (i % ranks)) });
   const t = process.hrtime.bigint();
-  const reply = await readRecommendations(client, current, { path: "/recommendations", query, accept: "application/json" });
+  const reply = await readRecommendations(client, current, {
+    method: "GET",
+    path: "/recommendations",
+    query,
+    headers: { accept: "application/json" },
+    body: "",
+  });
   samples.push(Number(process.hrtime.bigint() - t) / 1e3);
   if (reply.status !== 200) throw new Error(`reader answered ${reply.status}: ${reply.body}`);
 }
@@ -72,7 +78,13 @@ samples.sort((a, b) => a - b);
 // Redis's own time for the same request (HGET + EXISTS), from its command statistics.
 await redisCommand(redis.url, "CONFIG", "RESETSTAT");
 for (let i = 0; i < 2_000; i++)
-  await readRecommendations(client, current, { path: "/recommendations", query: new URLSearchParams({ userId: "1", rank: "1" }) });
+  await readRecommendations(client, current, {
+    method: "GET",
+    path: "/recommendations",
+    query: new URLSearchParams({ userId: "1", rank: "1" }),
+    headers: {},
+    body: "",
+  });
 const stats = String(await redisCommand(redis.url, "INFO", "commandstats"));
 const usecPerCall = (name: string) => Number(new RegExp(`cmdstat_${name}:calls=\\d+,usec=\\d+,usec_per_call=([\\d.]+)`).exec(stats)?.[1] ?? NaN);
 const redisMicros = usecPerCall("hget") + usecPerCall("exists");

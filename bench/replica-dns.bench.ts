@@ -1,5 +1,6 @@
 // Replica DNS keeper: planner time, and Route 53 calls per event against the original's one call per replica.
 import { ReplicaDnsKeeper, type RecordZone } from "../functions/replica-dns-keeper/keeper.js";
+import { parseInvocation } from "../functions/replica-dns-keeper/events.js";
 import { applyChanges, planRecordChanges, type CacheNode, type RecordChange, type RecordSet } from "../functions/replica-dns-keeper/planner.js";
 import { memoryLogger } from "../functions/shared/log.js";
 import { printTable } from "./table.js";
@@ -58,7 +59,7 @@ for (let i = 0; i < events; i++) {
     nodes = nodes.map((n) => (n === victim ? { ...n, target: `${n.id}-${i}.cache.amazonaws.com` } : n));
   } // else: a duplicate or late event, nothing changed.
   const before = calls;
-  await keeper.handle({ Records: [{ Sns: { Message: JSON.stringify({ "ElastiCache:FailoverComplete": "g-001" }) } }] });
+  await keeper.handle(parseInvocation({ Records: [{ Sns: { Message: JSON.stringify({ "ElastiCache:FailoverComplete": "g-001" }) } }] }, "g"));
   if (calls > before) changingEvents++;
 }
 const keeperMicros = Number(process.hrtime.bigint() - start) / 1e3 / events;

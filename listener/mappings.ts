@@ -1,5 +1,8 @@
 // Mappings: which keys the listener follows, and how a hash becomes a DynamoDB item.
+import { MappingError } from "../functions/change-feed/errors.js";
 import type { Change } from "../functions/change-feed/writer.js";
+
+export { MappingError };
 
 export interface Mapping {
   name: string;
@@ -16,10 +19,6 @@ export interface CompiledMapping extends Mapping {
   regex: RegExp;
   /** SCAN MATCH pattern for every key the mapping covers. */
   scanPattern: string;
-}
-
-export class MappingError extends Error {
-  override name = "MappingError";
 }
 
 /** Keys of the listener's own bookkeeping; never mapped, whatever the patterns say. */

@@ -1,9 +1,30 @@
 // Small HTTP plumbing shared by the local servers.
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { HttpRequest, HttpResponse } from "../functions/shared/http.js";
 import type { HttpService } from "./services.js";
 
-export class BodyTooLarge extends Error {}
+export class BodyTooLarge extends Error {
+  override name = "BodyTooLarge";
+}
+
+/** node:http -> the cores' request, as API Gateway's edge makes it (node joins repeated headers but set-cookie, which no core reads). */
+export function requestOf(request: IncomingMessage, body: string): HttpRequest {
+  const target = request.url ?? "/";
+  const q = target.indexOf("?");
+  return {
+    method: request.method ?? "GET",
+    path: q < 0 ? target : target.slice(0, q),
+    query: new URLSearchParams(q < 0 ? "" : target.slice(q + 1)),
+    headers: request.headers as Record<string, string | undefined>,
+    body,
+  };
+}
+
+export function send(response: ServerResponse, reply: HttpResponse): void {
+  response.writeHead(reply.status, reply.headers);
+  response.end(reply.body);
+}
 
 /** Whether a request carries a body at all (a GET usually does not: no need to read it). */
 export const hasBody = (request: IncomingMessage) =>

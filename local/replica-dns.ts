@@ -1,6 +1,7 @@
 // The keeper locally: roles read from the nodes themselves, records kept in a JSON zone file.
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { memoryLogger, type Logger } from "../functions/shared/log.js";
+import { parseInvocation } from "../functions/replica-dns-keeper/events.js";
 import { ReplicaDnsKeeper, type RecordZone, type TopologySource } from "../functions/replica-dns-keeper/keeper.js";
 import type { CacheNode, RecordChange, RecordSet } from "../functions/replica-dns-keeper/planner.js";
 import { redisCommand } from "./services.js";
@@ -77,6 +78,9 @@ export class JsonFileZone implements RecordZone {
     renameSync(`${this.path}.tmp`, this.path);
   }
 }
+
+/** The keeper behind the local Lambda endpoint: raw events are parsed at this edge, as the handler does. */
+export const keeperFunction = (keeper: ReplicaDnsKeeper) => (event: unknown) => keeper.handle(parseInvocation(event, localGroupId));
 
 export function localReplicaDnsKeeper(nodeUrls: () => string[], zoneFile: string, log: Logger = memoryLogger()): ReplicaDnsKeeper {
   return new ReplicaDnsKeeper(

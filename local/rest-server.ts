@@ -1,7 +1,7 @@
 // The Upstash-compatible REST API locally: the same core the Lambda runs, on a plain HTTP server.
 import { handleRestRequest, type RestTokens } from "../functions/redis-rest/rest.js";
 import type { CommandGateway } from "../functions/command-gateway/gateway.js";
-import { BodyTooLarge, hasBody, readBody, sendJson, serve } from "./http.js";
+import { BodyTooLarge, hasBody, readBody, requestOf, send, sendJson, serve } from "./http.js";
 import type { HttpService } from "./services.js";
 
 export async function startRestServer(gateway: CommandGateway, tokens: RestTokens, options: { host?: string; port?: number } = {}): Promise<HttpService> {
@@ -14,17 +14,6 @@ export async function startRestServer(gateway: CommandGateway, tokens: RestToken
       if (error instanceof BodyTooLarge) return sendJson(response, 413, { error: error.message });
       throw error;
     }
-    const target = request.url ?? "/";
-    const q = target.indexOf("?");
-    const reply = await handleRestRequest(gateway, tokens, {
-      method: request.method ?? "GET",
-      path: q < 0 ? target : target.slice(0, q),
-      query: new URLSearchParams(q < 0 ? "" : target.slice(q + 1)),
-      // Node joins repeated headers into one string; only set-cookie stays a list, and it is not read here.
-      headers: request.headers as Record<string, string | undefined>,
-      body,
-    });
-    response.writeHead(reply.status, reply.headers);
-    response.end(reply.body);
+    send(response, await handleRestRequest(gateway, tokens, requestOf(request, body)));
   }, options);
 }

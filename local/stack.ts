@@ -9,21 +9,25 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { generateRecommendations } from "../tools/generate-recommendations.js";
-import { writeChanges, type WriteRequest } from "../functions/change-feed/writer.js";
-import { defaultLoaderConfig, RecommendationLoader } from "../functions/feature-loader/loader.js";
+import { writeChanges, writeRequestOf } from "../functions/change-feed/writer.js";
+import { changeWriterConfig } from "../functions/change-writer/config.js";
+import { featureLoaderConfig } from "../functions/feature-loader/config.js";
+import { RecommendationLoader } from "../functions/feature-loader/loader.js";
 import { loadObjectsOfEvent } from "../functions/feature-loader/s3-event.js";
-import { CommandGateway, gatewayConfigFromEnvironment } from "../functions/command-gateway/gateway.js";
+import { CommandGateway } from "../functions/command-gateway/gateway.js";
+import { commandApiConfig } from "../functions/command-api/config.js";
+import { scheduledInvocation } from "../functions/replica-dns-keeper/events.js";
 import { createLogger } from "../functions/shared/log.js";
-import { connectRedis, openRespConnection } from "../functions/shared/redis/clients.js";
+import { connectRedis, connectRedisOrCluster, openRespConnection } from "../functions/shared/redis/clients.js";
 import { ChangeFeedListener, connectionsLike, defaultListenerConfig } from "../listener/listener.js";
-import { parseMappingFile } from "../listener/mappings.js";
+import { parseMappingFile, type CompiledMapping } from "../listener/mappings.js";
 import { RoutingSink } from "../listener/sinks.js";
 import { localCredentials, localDynamo, localS3 } from "./aws-clients.js";
 import { startCommandApiServer } from "./command-api-server.js";
 import type { Endpoints } from "./endpoints.js";
 import { startFeatureServer } from "./feature-server.js";
 import { startLambdaEndpoint, type LocalFunction } from "./lambda-endpoint.js";
-import { localReplicaDnsKeeper } from "./replica-dns.js";
+import { keeperFunction, localReplicaDnsKeeper } from "./replica-dns.js";
 import { startRestServer } from "./rest-server.js";
 import { startDynamo, startReplicationGroup, startS3, type RedisNode, type S3Service, type Service } from "./services.js";
 
@@ -58,13 +62,19 @@ interface Shared {
   started: Service[];
 }
 
+/**
+ * A function's environment as the infrastructure would set it, pointed at the local primary; the
+ * developer's own environment comes first, so `MAX_COMMANDS=10 make dev` works as in AWS.
+ */
+const functionEnvironment = (shared: Shared, extra: Record<string, string> = {}) => ({ ...process.env, REDIS_URL: shared.primary.url, ...extra });
+
 /** Replica DNS keeper: roles from the nodes, records in a JSON zone file, and the schedule's local twin. */
 async function startReplicaDns(shared: Shared) {
   const zoneFile = join(shared.options.stateDir, "zone.json");
   const keeper = localReplicaDnsKeeper(() => shared.nodeUrls, zoneFile, createLogger("replica-dns-keeper"));
-  await keeper.handle({});
-  shared.functions["replica-dns-keeper"] = (event) => keeper.handle(event);
-  const schedule = setInterval(() => void keeper.handle({ source: "aws.events" }).catch(() => undefined), shared.options.keeperScheduleMs);
+  await keeper.handle(scheduledInvocation);
+  shared.functions["replica-dns-keeper"] = keeperFunction(keeper);
+  const schedule = setInterval(() => void keeper.handle(scheduledInvocation).catch(() => undefined), shared.options.keeperScheduleMs);
   shared.started.push({ stop: async () => clearInterval(schedule) });
   return { zoneFile };
 }
@@ -72,9 +82,10 @@ async function startReplicaDns(shared: Shared) {
 /** Feature store: a bucket whose object-created events invoke the loader (as S3 would), a sample file, the reader. */
 async function startFeatureStore(shared: Shared) {
   const featureBucket = "feature-store";
-  const client = await connectRedis({ url: shared.primary.url }, { enableAutoPipelining: true });
+  const config = featureLoaderConfig(functionEnvironment(shared));
+  const client = await connectRedisOrCluster(config.redis);
   shared.started.push({ stop: async () => client.disconnect() });
-  const loader = new RecommendationLoader(client, createLogger("feature-loader"), defaultLoaderConfig);
+  const loader = new RecommendationLoader(client, createLogger("feature-loader"), config.loader);
   const load: LocalFunction = (event) => loadObjectsOfEvent(shared.s3Client, loader, event);
   shared.functions["feature-loader"] = load;
   shared.s3.onEvent((event) => {
@@ -100,12 +111,13 @@ async function startFeatureStore(shared: Shared) {
 }
 
 /** Change feed: the writer behind the Lambda Invoke API, and the listener against the local primary. */
-function registerChangeWriter(shared: Shared) {
-  shared.functions["change-writer"] = (event) => writeChanges(shared.dynamo, event as WriteRequest);
+function registerChangeWriter(shared: Shared, mappings: CompiledMapping[]) {
+  // As deployed: the writer may write to the mapping file's tables only.
+  const { allowedTables } = changeWriterConfig({ ALLOWED_TABLES: mappings.map((m) => m.table).join(",") });
+  shared.functions["change-writer"] = (event) => writeChanges(shared.dynamo, writeRequestOf(event, allowedTables));
 }
 
-async function startChangeFeed(shared: Shared, lambdaEndpoint: string) {
-  const mappings = parseMappingFile(readFileSync(shared.options.mappingFile, "utf8"));
+async function startChangeFeed(shared: Shared, mappings: CompiledMapping[], lambdaEndpoint: string) {
   for (const table of new Set(mappings.map((m) => m.table))) {
     const key = mappings.find((m) => m.table === table)!.partitionKey;
     await shared.dynamo
@@ -144,9 +156,10 @@ async function startChangeFeed(shared: Shared, lambdaEndpoint: string) {
 
 /** Command API (GraphQL, same schema and resolver as AppSync) and the Upstash-compatible REST API, on one core. */
 async function startCommandApis(shared: Shared) {
-  const connection = await openRespConnection({ url: shared.primary.url });
+  const config = commandApiConfig(functionEnvironment(shared));
+  const connection = await openRespConnection(config.redis);
   shared.started.push({ stop: async () => connection.close() });
-  const gateway = new CommandGateway(connection, gatewayConfigFromEnvironment(process.env));
+  const gateway = new CommandGateway(connection, config.gateway);
   // A fresh API key, valid 7 days (AppSync's default), and a read-write and a read-only REST token.
   const apiKey = `da2-${randomBytes(13).toString("hex")}`;
   const graphql = await startCommandApiServer(gateway, [{ key: apiKey, expires: Math.floor(Date.now() / 1000) + 7 * 86_400 }]);
@@ -194,10 +207,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const shared: Shared = { options, primary: group.primary, nodeUrls: group.nodes.map((n) => n.url), dynamo, s3, s3Client, functions: {}, started };
     const replicaDns = await startReplicaDns(shared);
     const featureStore = await startFeatureStore(shared);
-    registerChangeWriter(shared);
+    const mappings = parseMappingFile(readFileSync(options.mappingFile, "utf8"));
+    registerChangeWriter(shared, mappings);
     const lambda = await startLambdaEndpoint(shared.functions);
     started.push(lambda);
-    const changeFeed = await startChangeFeed(shared, lambda.endpoint);
+    const changeFeed = await startChangeFeed(shared, mappings, lambda.endpoint);
     const commandApis = await startCommandApis(shared);
 
     const endpoints: Endpoints = {

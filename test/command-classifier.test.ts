@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { classifyCommand, CommandRefused, type CommandPolicy } from "../functions/command-gateway/classifier.js";
+import { classifyCommand, type CommandPolicy } from "../functions/command-gateway/classifier.js";
+import { CommandRefused } from "../functions/command-gateway/errors.js";
 import { deserializeTable, parseCommandReply, serializeTable, type SerializedTable } from "../functions/command-gateway/command-table.js";
 import fallback from "../functions/command-gateway/redis-commands.json" with { type: "json" };
 import { redisCommand, startRedis } from "../local/services.js";

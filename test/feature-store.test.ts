@@ -256,9 +256,11 @@ describe("feature store", function () {
       const current = new CurrentVersion(client);
       for (const userId of ["1", "500", "1000"]) {
         const reply = await readRecommendations(client, current, {
+          method: "GET",
           path: "/recommendations",
           query: new URLSearchParams({ userId, rank: "1" }),
-          accept: "application/json",
+          headers: { accept: "application/json" },
+          body: "",
         });
         expect(reply.status, reply.body).to.equal(200);
         expect(JSON.parse(reply.body)).to.include({ userId: Number(userId), rank: 1, version: report.version });

@@ -9,6 +9,7 @@ import {
   type ListResourceRecordSetsCommandOutput,
 } from "@aws-sdk/client-route-53";
 import { ElastiCacheTopology, Route53Zone } from "../functions/replica-dns-keeper/aws-adapters.js";
+import { parseInvocation } from "../functions/replica-dns-keeper/events.js";
 import { ReplicaDnsKeeper } from "../functions/replica-dns-keeper/keeper.js";
 import { memoryLogger } from "../functions/shared/log.js";
 
@@ -76,13 +77,16 @@ describe("replica DNS keeper Lambda (ElastiCache and Route 53 at the SDK boundar
   const route53 = mockClient(Route53Client);
   const fastRetry = { attempts: 5, baseMs: 1, maxMs: 2 };
   let log: ReturnType<typeof memoryLogger>;
-  const keeper = (template = "replica.cache.internal.") =>
-    new ReplicaDnsKeeper(
+  // The handler's edge: the raw event is parsed before the keeper sees it.
+  const keeper = (template = "replica.cache.internal.") => {
+    const core = new ReplicaDnsKeeper(
       new ElastiCacheTopology(new ElastiCacheClient({ region: "us-east-1" }), "testdns"),
       new Route53Zone(new Route53Client({ region: "us-east-1" }), "Z0123456789ABC", fastRetry),
       { groupId: "testdns", naming: { template, ttl: 10 } },
       log,
     );
+    return { handle: (event: unknown) => core.handle(parseInvocation(event, "testdns")) };
+  };
 
   beforeEach(() => {
     elastiCache.reset();

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { failover, notifyKeeper } from "../local/failover.js";
 import { startLambdaEndpoint } from "../local/lambda-endpoint.js";
-import { localReplicaDnsKeeper, readZoneFile, resolveLocalName } from "../local/replica-dns.js";
+import { keeperFunction, localReplicaDnsKeeper, readZoneFile, resolveLocalName } from "../local/replica-dns.js";
 import { redisCommand, startReplicationGroup, type ReplicationGroup } from "../local/services.js";
 import type { HttpService } from "../local/services.js";
 
@@ -21,7 +21,7 @@ describe("replica DNS keeper on real redis-server nodes (local zone file)", func
     // Each node on its own loopback address, as nodes have their own addresses in a VPC.
     group = await startReplicationGroup({ replicas: 2, hosts: ["127.0.1.1", "127.0.1.2", "127.0.1.3"] });
     const keeper = localReplicaDnsKeeper(() => group.nodes.map((n) => n.url), zoneFile);
-    lambda = await startLambdaEndpoint({ "replica-dns-keeper": (event) => keeper.handle(event) });
+    lambda = await startLambdaEndpoint({ "replica-dns-keeper": keeperFunction(keeper) });
   });
   after(async () => {
     await lambda?.stop();

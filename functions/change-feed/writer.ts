@@ -3,6 +3,7 @@
 // bounded); a delete is a versioned tombstone, so a late older snapshot cannot resurrect the item.
 import { PutItemCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { defaultRetryPolicy, withRetry, type RetryPolicy } from "../shared/retry.js";
+import { BadWriteRequest, TableNotAllowed } from "./errors.js";
 
 /** Attributes every item carries besides the hash's fields. */
 export const versionAttribute = "_v";
@@ -35,6 +36,17 @@ export interface WriteResult {
   retried: number;
   /** Items that can never be written, with the reason; the caller dead-letters them. */
   rejected: { key: string; reason: string }[];
+}
+
+/** Checks an invocation's shape and that its table is one of `allowedTables` (empty: any). */
+export function writeRequestOf(event: unknown, allowedTables: ReadonlySet<string>): WriteRequest {
+  const request = event as Partial<WriteRequest> | null;
+  if (!request || typeof request.table !== "string" || !Array.isArray(request.changes)) {
+    throw new BadWriteRequest('expected { "table": "...", "changes": [...] }');
+  }
+  // Its role may write only to the tables it was deployed for; say so instead of an AccessDenied.
+  if (allowedTables.size && !allowedTables.has(request.table)) throw new TableNotAllowed(`table ${request.table} is not one this function writes to`);
+  return request as WriteRequest;
 }
 
 /**

@@ -1,6 +1,6 @@
 // The GraphQL resolver's core: an AppSync Direct Lambda Resolver event in, the field's value out.
 import { callerId, type CommandGateway, type CommandResult } from "../command-gateway/gateway.js";
-import { BadRequest } from "../command-gateway/batch.js";
+import { BadRequest } from "../command-gateway/errors.js";
 import { isStatusReply, toTypedReply, type TypedReply } from "../command-gateway/replies.js";
 
 /** The parts of AppSync's Direct Lambda Resolver event that the resolver reads. */

@@ -1,6 +1,7 @@
 // A request's commands: validated against the limits, classified, then run as one round trip.
 import { RedisConnectionError, RedisReplyError, type RespConnection, type RespReply } from "../shared/redis/resp-connection.js";
-import { classifyCommand, CommandRefused, type ClassifiedCommand, type CommandPolicy } from "./classifier.js";
+import { classifyCommand, type ClassifiedCommand, type CommandPolicy } from "./classifier.js";
+import { BadRequest, CommandRefused, RedisUnavailable, TransactionAborted } from "./errors.js";
 import type { CommandTable } from "./command-table.js";
 
 export interface BatchLimits {
@@ -14,22 +15,6 @@ export interface BatchLimits {
 }
 
 export const defaultLimits: BatchLimits = { maxCommands: 1_000, maxRequestBytes: 1 << 20, maxReplyBytes: 4 << 20, maxKeysScanSize: 1_000 };
-
-/** The request itself is malformed or over a limit: nothing ran. */
-export class BadRequest extends Error {
-  override name = "BadRequest";
-}
-
-/** MULTI/EXEC was discarded as a whole (EXECABORT): nothing of it ran. */
-export class TransactionAborted extends Error {
-  override name = "TransactionAborted";
-}
-
-/** Redis did not answer: the caller may retry. */
-export class RedisUnavailable extends Error {
-  override name = "RedisUnavailable";
-  readonly retryable = true;
-}
 
 export type RawReply = { ok: true; value: unknown } | { ok: false; error: string };
 
@@ -68,7 +53,7 @@ async function unavailableOnConnectionError<T>(run: () => Promise<T>): Promise<T
   try {
     return await run();
   } catch (error) {
-    if (error instanceof RedisConnectionError) throw new RedisUnavailable(`Redis is unavailable, retry later: ${error.message}`);
+    if (error instanceof RedisConnectionError) throw new RedisUnavailable(`Redis is unavailable, retry later: ${error.message}`, { cause: error });
     throw error;
   }
 }
@@ -110,7 +95,7 @@ export async function runBatch(
     try {
       replies = options.transaction ? await connection.transaction(commands) : await connection.send(commands);
     } catch (error) {
-      if (error instanceof RedisReplyError) throw new TransactionAborted(error.message);
+      if (error instanceof RedisReplyError) throw new TransactionAborted(error.message, { cause: error });
       throw error;
     }
     let budget = options.limits.maxReplyBytes;

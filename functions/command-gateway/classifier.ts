@@ -1,6 +1,7 @@
 // One classifier for every HTTP door to Redis (GraphQL and REST): Redis's own command flags decide
 // what a caller may run, and a deny list no caller can lift keeps admin, blocking and pub/sub out.
 import type { CommandSpec, CommandTable } from "./command-table.js";
+import { CommandRefused } from "./errors.js";
 
 /** `read`: read-only commands only (GraphQL query, read-only REST token). `write`: reads and writes. */
 export type Access = "read" | "write";
@@ -22,11 +23,6 @@ export interface ClassifiedCommand {
   keys?: string[];
   /** KEYS is allowed only on a small keyspace, checked with DBSIZE before anything runs. */
   needsSmallKeyspace: boolean;
-}
-
-/** Refused before anything runs; `message` is in Redis's own style (`ERR ...`). */
-export class CommandRefused extends Error {
-  override name = "CommandRefused";
 }
 
 // Never through an HTTP API, whatever the flags or the caller: server administration, commands that

@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import type { RespConnection } from "../shared/redis/resp-connection.js";
 import type { Access, ClassifiedCommand } from "./classifier.js";
-import { classifyBatch, defaultLimits, parseCommandList, runBatch, type BatchLimits, type RawReply } from "./batch.js";
+import { classifyBatch, parseCommandList, runBatch, type BatchLimits, type RawReply } from "./batch.js";
 import { deserializeTable, parseCommandReply, type CommandTable, type SerializedTable } from "./command-table.js";
 import fallback from "./redis-commands.json" with { type: "json" };
 
@@ -33,31 +33,8 @@ export const callerId = (secret: string) => callerIdOfDigest(createHash("sha256"
 /** The same id from the secret's SHA-256 digest, for callers that already hold it. */
 export const callerIdOfDigest = (digest: Buffer) => `sha256:${digest.toString("hex", 0, 16)}`;
 
-export function gatewayConfigFromEnvironment(env: NodeJS.ProcessEnv): GatewayConfig {
-  const number = (name: string, fallbackValue: number) => {
-    const value = env[name] === undefined ? fallbackValue : Number(env[name]);
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number, got "${env[name]}"`);
-    return value;
-  };
-  let keyPrefixes: Record<string, string> = {};
-  if (env.KEY_PREFIXES) {
-    try {
-      keyPrefixes = JSON.parse(env.KEY_PREFIXES) as Record<string, string>;
-    } catch {
-      throw new Error('KEY_PREFIXES must be a JSON object of caller id -> key prefix, e.g. {"sha256:...": "tenant-a:"}');
-    }
-  }
-  return {
-    allowScripts: env.ALLOW_SCRIPTS === "true",
-    keyPrefixes,
-    limits: {
-      maxCommands: number("MAX_COMMANDS", defaultLimits.maxCommands),
-      maxRequestBytes: number("MAX_REQUEST_BYTES", defaultLimits.maxRequestBytes),
-      maxReplyBytes: number("MAX_REPLY_BYTES", defaultLimits.maxReplyBytes),
-      maxKeysScanSize: number("MAX_KEYS_SCAN_SIZE", defaultLimits.maxKeysScanSize),
-    },
-  };
-}
+/** The table generated from a real server and shipped with the bundle. */
+const shippedTable = () => deserializeTable((fallback as unknown as { commands: SerializedTable }).commands);
 
 export class CommandGateway {
   private table?: Promise<CommandTable>;
@@ -72,11 +49,10 @@ export class CommandGateway {
   commandTable(): Promise<CommandTable> {
     this.table ??= this.connection
       .send([["COMMAND"]])
-      .then(([reply]) => {
-        if (!Array.isArray(reply)) throw new Error("COMMAND is not available");
-        return parseCommandReply(reply);
-      })
-      .catch(() => deserializeTable((fallback as unknown as { commands: SerializedTable }).commands))
+      .then(
+        ([reply]) => (Array.isArray(reply) ? parseCommandReply(reply) : shippedTable()),
+        () => shippedTable(),
+      )
       .then((table) => (this.tableRead = table));
     return this.table;
   }

@@ -1,18 +1,7 @@
 // The reader's core: `GET /recommendations?userId=1&rank=1`, one Redis round trip per request.
 import type { Cluster, Redis } from "ioredis";
 import { currentVersionKey, lastReportKey, userKey } from "../feature-store/keys.js";
-
-export interface ReaderRequest {
-  path: string;
-  query: URLSearchParams;
-  accept?: string;
-}
-
-export interface ReaderResponse {
-  status: number;
-  contentType: string;
-  body: string;
-}
+import { jsonResponse as json, textResponse as text, type HttpRequest, type HttpResponse } from "../shared/http.js";
 
 const positiveInteger = /^[1-9][0-9]{0,8}$/;
 const plainId = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -41,11 +30,10 @@ export class CurrentVersion {
 
 /** Ids that are numbers in the file come back as numbers. */
 const idValue = (v: string) => (/^[0-9]{1,15}$/.test(v) ? Number(v) : v);
-const text = (status: number, body: string): ReaderResponse => ({ status, contentType: "text/plain; charset=utf-8", body });
-const json = (status: number, body: unknown): ReaderResponse => ({ status, contentType: "application/json", body: JSON.stringify(body) });
 
-export async function readRecommendations(client: Redis | Cluster, current: CurrentVersion, request: ReaderRequest): Promise<ReaderResponse> {
-  const wantsJson = /application\/json/i.test(request.accept ?? "");
+export async function readRecommendations(client: Redis | Cluster, current: CurrentVersion, request: HttpRequest): Promise<HttpResponse> {
+  if (request.method !== "GET") return text(405, "use GET");
+  const wantsJson = /application\/json/i.test(request.headers.accept ?? "");
   const fail = (status: number, message: string) => (wantsJson ? json(status, { error: message }) : text(status, message));
   const path = request.path.replace(/\/+$/, "");
 
@@ -61,7 +49,7 @@ export async function readRecommendations(client: Redis | Cluster, current: Curr
   if (!plainId.test(userId)) return fail(400, `userId "${userId}" is not a valid user id`);
   if (rank !== null && !positiveInteger.test(rank)) return fail(400, `rank "${rank}" must be a whole number from 1`);
 
-  const lookup = async (version: string): Promise<ReaderResponse | undefined> => {
+  const lookup = async (version: string): Promise<HttpResponse | undefined> => {
     const key = userKey(version, userId);
     if (rank !== null) {
       // One round trip: the rank and whether the user exists at all (same key, so same shard).

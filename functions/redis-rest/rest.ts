@@ -1,29 +1,32 @@
 // The Upstash Redis REST protocol over the shared command core, so `@upstash/redis` works unmodified.
 import { createHash, timingSafeEqual } from "node:crypto";
-import { BadRequest, RedisUnavailable, TransactionAborted } from "../command-gateway/batch.js";
-import { CommandRefused } from "../command-gateway/classifier.js";
+import { BadRequest, CommandGatewayError } from "../command-gateway/errors.js";
 import { callerIdOfDigest, type CommandGateway, type CommandResult } from "../command-gateway/gateway.js";
 import { isStatusReply, toUpstashResult } from "../command-gateway/replies.js";
-
-export interface RestRequest {
-  method: string;
-  /** Decoded path segments come from this raw path: `/get/my%20key`. */
-  path: string;
-  query: URLSearchParams;
-  /** Lower-case names. */
-  headers: Record<string, string | undefined>;
-  body: string;
-}
-
-export interface RestResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
+import { ConfigError } from "../shared/errors.js";
+import { jsonResponse, type HttpRequest, type HttpResponse } from "../shared/http.js";
 
 export interface RestTokens {
   readWrite: string[];
   readOnly: string[];
+}
+
+/** The tokens secret: `{"readWrite": ["..."], "readOnly": ["..."]}`. */
+export function parseRestTokens(text: string): RestTokens {
+  let parsed: Partial<Record<keyof RestTokens, unknown>>;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError('the REST tokens secret is not JSON such as {"readWrite": ["..."], "readOnly": ["..."]}', { cause: error });
+  }
+  const list = (name: keyof RestTokens) => {
+    const value = parsed?.[name] ?? [];
+    if (!Array.isArray(value) || !value.every((t) => typeof t === "string" && t.length >= 16)) {
+      throw new ConfigError(`the REST tokens secret's "${name}" must be a list of tokens of at least 16 characters`);
+    }
+    return value as string[];
+  };
+  return { readWrite: list("readWrite"), readOnly: list("readOnly") };
 }
 
 // Browsers call this API directly. A preflight learns what it may send; every answer lets the page
@@ -35,13 +38,9 @@ const corsPreflight = {
     "authorization, content-type, upstash-encoding, upstash-sync-token, upstash-response-format, upstash-telemetry-runtime, upstash-telemetry-platform, upstash-telemetry-sdk, upstash-telemetry-retry",
   "access-control-expose-headers": "upstash-sync-token",
 };
-const jsonHeaders = {
-  "content-type": "application/json",
-  "access-control-allow-origin": "*",
-  "access-control-expose-headers": "upstash-sync-token",
-};
+const corsHeaders = { "access-control-allow-origin": "*", "access-control-expose-headers": "upstash-sync-token" };
 
-const json = (status: number, body: unknown): RestResponse => ({ status, headers: jsonHeaders, body: JSON.stringify(body) });
+const json = (status: number, body: unknown): HttpResponse => jsonResponse(status, body, corsHeaders);
 
 const digest = (token: string) => createHash("sha256").update(token).digest();
 const matches = (presented: Buffer, digests: Buffer[]) => digests.some((d) => timingSafeEqual(presented, d));
@@ -60,7 +59,7 @@ export function accessOf(tokens: RestTokens, presented: string | undefined): { a
   return undefined;
 }
 
-function commandOfRequest(request: RestRequest): unknown {
+function commandOfRequest(request: HttpRequest): unknown {
   const segments = request.path
     .split("/")
     .filter(Boolean)
@@ -92,7 +91,7 @@ const entry = (result: CommandResult, base64: boolean) =>
     ? { result: toUpstashResult(result.reply.value, base64, isStatusReply(result.command.name, result.command.args)) }
     : { error: result.reply.error };
 
-export async function handleRestRequest(gateway: CommandGateway, tokens: RestTokens, request: RestRequest): Promise<RestResponse> {
+export async function handleRestRequest(gateway: CommandGateway, tokens: RestTokens, request: HttpRequest): Promise<HttpResponse> {
   if (request.method === "OPTIONS") return { status: 204, headers: corsPreflight, body: "" };
   if (request.method !== "GET" && request.method !== "POST") return json(405, { error: `method ${request.method} is not allowed` });
 
@@ -115,8 +114,7 @@ export async function handleRestRequest(gateway: CommandGateway, tokens: RestTok
     const reply = entry(result, base64);
     return json("error" in reply ? 400 : 200, reply);
   } catch (error) {
-    if (error instanceof BadRequest || error instanceof CommandRefused || error instanceof TransactionAborted) return json(400, { error: error.message });
-    if (error instanceof RedisUnavailable) return json(503, { error: error.message });
+    if (error instanceof CommandGatewayError) return json(error.status, { error: error.message });
     throw error;
   }
 }

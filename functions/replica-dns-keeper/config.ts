@@ -1,21 +1,18 @@
 // The keeper's settings, read once per container from its environment (set by the infrastructure).
+import { readEnvironment, type Environment } from "../shared/env.js";
 import type { KeeperConfig } from "./keeper.js";
 
-export function keeperConfigFromEnvironment(env: NodeJS.ProcessEnv): KeeperConfig & { zoneId: string } {
-  const required = (name: string) => {
-    const value = env[name];
-    if (!value) throw new Error(`${name} is not set: the keeper needs it to know what to manage`);
-    return value;
-  };
-  const ttl = Number(env.RECORD_TTL ?? 10);
+export function keeperConfig(environment: Environment): KeeperConfig & { zoneId: string } {
+  const env = readEnvironment(environment);
+  const why = "the keeper needs it to know what to manage";
   return {
-    groupId: required("REPLICATION_GROUP_ID"),
-    zoneId: required("HOSTED_ZONE_ID"),
+    groupId: env.string("REPLICATION_GROUP_ID", why),
+    zoneId: env.string("HOSTED_ZONE_ID", why),
     naming: {
-      template: required("CNAME_TEMPLATE"),
-      ttl,
-      readerName: env.READER_NAME || undefined,
-      primaryName: env.PRIMARY_NAME || undefined,
+      template: env.string("CNAME_TEMPLATE", why),
+      ttl: env.positiveInteger("RECORD_TTL", 10, { zero: true }),
+      readerName: env.optionalString("READER_NAME"),
+      primaryName: env.optionalString("PRIMARY_NAME"),
     },
   };
 }

@@ -28,6 +28,9 @@ export interface Invocation {
   ignored: (CacheEvent & { reason: string })[];
 }
 
+/** The schedule's invocation, as `parseInvocation` reads an EventBridge scheduled event. */
+export const scheduledInvocation: Invocation = { trigger: "schedule", relevant: [], ignored: [] };
+
 interface SnsRecord {
   EventSource?: string;
   Sns?: { Message?: string };

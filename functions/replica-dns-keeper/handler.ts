@@ -1,12 +1,14 @@
 // Lambda entry: SNS (ElastiCache events), EventBridge schedule or manual invoke -> ReplicaDnsKeeper.
+// The raw event is parsed here, at the edge; the keeper works on the parsed invocation.
 import { ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { createLogger } from "../shared/log.js";
 import { ElastiCacheTopology, Route53Zone } from "./aws-adapters.js";
-import { keeperConfigFromEnvironment } from "./config.js";
-import { ReplicaDnsKeeper, type KeeperResult } from "./keeper.js";
+import { keeperConfig } from "./config.js";
+import { parseInvocation } from "./events.js";
+import { ReplicaDnsKeeper } from "./keeper.js";
 
-const config = keeperConfigFromEnvironment(process.env);
+const config = keeperConfig(process.env);
 // Our own retry covers Route 53 throttling with jitter; the SDK's would multiply the attempts.
 const keeper = new ReplicaDnsKeeper(
   new ElastiCacheTopology(new ElastiCacheClient({}), config.groupId),
@@ -16,6 +18,6 @@ const keeper = new ReplicaDnsKeeper(
 );
 
 export const handler = async (event: unknown): Promise<{ trigger: string; events: number; changes: number }> => {
-  const result: KeeperResult = await keeper.handle(event);
+  const result = await keeper.handle(parseInvocation(event, config.groupId));
   return { trigger: result.trigger, events: result.events, changes: result.changes.length };
 };

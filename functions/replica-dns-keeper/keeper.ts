@@ -1,6 +1,6 @@
 // ReplicaDnsKeeper: on any relevant event (or the schedule), describe the group and apply one change batch.
 import type { Logger } from "../shared/log.js";
-import { parseInvocation, type Invocation } from "./events.js";
+import type { Invocation } from "./events.js";
 import { planRecordChanges, validateNaming, type CacheNode, type RecordChange, type RecordNaming, type RecordSet } from "./planner.js";
 
 export interface TopologySource {
@@ -44,9 +44,8 @@ export class ReplicaDnsKeeper {
     return this.naming;
   }
 
-  async handle(event: unknown): Promise<KeeperResult> {
+  async handle(invocation: Invocation): Promise<KeeperResult> {
     const naming = await this.start();
-    const invocation = parseInvocation(event, this.config.groupId);
     for (const ignored of invocation.ignored) this.log.info("event ignored", { ...ignored });
     const result: KeeperResult = { trigger: invocation.trigger, events: invocation.relevant.length, changes: [] };
     if (invocation.trigger === "sns" && invocation.relevant.length === 0) return result;

@@ -1,4 +1,5 @@
 // The pure heart of the keeper: from the group's topology and the zone's records, the smallest change.
+import { AmbiguousTopology, NamingError } from "./errors.js";
 export type Role = "primary" | "replica";
 
 export interface CacheNode {
@@ -36,9 +37,7 @@ export interface RecordNaming {
   primaryName?: string;
 }
 
-export class NamingError extends Error {
-  override name = "NamingError";
-}
+export { NamingError };
 
 const label = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
@@ -152,7 +151,9 @@ export function planRecordChanges(nodes: CacheNode[], zoneRecords: RecordSet[], 
   const naming = validateNaming(namingInput);
   const primaries = nodes.filter((n) => n.role === "primary");
   if (primaries.length > 1) {
-    throw new Error(`the group reports ${primaries.length} primaries (${primaries.map((p) => p.id).join(", ")}); refusing to guess during a failover`);
+    throw new AmbiguousTopology(
+      `the group reports ${primaries.length} primaries (${primaries.map((p) => p.id).join(", ")}); refusing to guess during a failover`,
+    );
   }
   const current = zoneRecords.filter((r) => isManaged(r, naming));
   const desired = desiredRecords(nodes, current, naming);

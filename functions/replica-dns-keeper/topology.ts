@@ -1,10 +1,9 @@
 // ElastiCache DescribeReplicationGroups -> the keeper's topology (cluster mode disabled only).
 import type { ReplicationGroup } from "@aws-sdk/client-elasticache";
+import { TopologyError } from "./errors.js";
 import type { CacheNode } from "./planner.js";
 
-export class TopologyError extends Error {
-  override name = "TopologyError";
-}
+export { TopologyError };
 
 export function nodesOfReplicationGroup(group: ReplicationGroup): CacheNode[] {
   const id = group.ReplicationGroupId ?? "(unnamed)";

@@ -1,8 +1,9 @@
 // One Redis client per container, created at init and reused by every invocation.
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
 import { endpointFromUrl, type RedisEndpoint } from "./connector.js";
 import { RespConnection } from "./resp-connection.js";
+import type { EnvironmentReader } from "../env.js";
+import { secretString } from "../secrets.js";
 
 export interface RedisConnectionSettings {
   /** `rediss://` (TLS) in AWS: the replication group's primary endpoint. */
@@ -13,15 +14,16 @@ export interface RedisConnectionSettings {
   cluster?: boolean;
 }
 
-export function redisSettingsFromEnvironment(env: NodeJS.ProcessEnv): RedisConnectionSettings {
-  if (!env.REDIS_URL) throw new Error("REDIS_URL is not set: point it at the replication group's primary endpoint");
-  return { url: env.REDIS_URL, authSecretArn: env.REDIS_AUTH_SECRET_ARN || undefined, cluster: env.REDIS_CLUSTER === "true" };
+/** `REDIS_URL` (checked now), `REDIS_AUTH_SECRET_ARN`, `REDIS_CLUSTER`. */
+export function redisSettings(env: EnvironmentReader): RedisConnectionSettings {
+  const url = env.string("REDIS_URL", "point it at the replication group's primary endpoint (rediss://...)");
+  endpointFromUrl(url);
+  return { url, authSecretArn: env.optionalString("REDIS_AUTH_SECRET_ARN"), cluster: env.flag("REDIS_CLUSTER", false) };
 }
 
 async function authToken(secretArn: string): Promise<string> {
-  const { SecretString } = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretArn }));
-  if (!SecretString) throw new Error(`secret ${secretArn} has no string value`);
-  return SecretString.startsWith("{") ? (JSON.parse(SecretString) as { token: string }).token : SecretString;
+  const secret = await secretString(secretArn);
+  return secret.startsWith("{") ? (JSON.parse(secret) as { token: string }).token : secret;
 }
 
 /**

@@ -1,0 +1,31 @@
+// The change feed's errors, shared by the listener and the writer Lambda.
+import { ServiceError } from "../shared/errors.js";
+
+export class ChangeFeedError extends ServiceError {
+  override name = "ChangeFeedError";
+}
+
+/** A mapping (from the file or the mappings hash) is invalid; the reason names the field. */
+export class MappingError extends ChangeFeedError {
+  override name = "MappingError";
+  override readonly status = 400;
+}
+
+/** The writer was invoked with something that is not `{ table, changes }`. */
+export class BadWriteRequest extends ChangeFeedError {
+  override name = "BadWriteRequest";
+  override readonly status = 400;
+}
+
+/** The writer was asked to write to a table it was not deployed for. */
+export class TableNotAllowed extends ChangeFeedError {
+  override name = "TableNotAllowed";
+  override readonly status = 403;
+}
+
+/** A sink did not confirm a delivery (the writer Lambda failed, DynamoDB refused): the journal keeps it. */
+export class SinkFailed extends ChangeFeedError {
+  override name = "SinkFailed";
+  override readonly status = 502;
+  override readonly retryable = true;
+}

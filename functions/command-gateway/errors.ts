@@ -1,0 +1,30 @@
+// The command gateway's errors. Each says why in Redis's own style where Redis would have answered,
+// and carries the status the REST edge answers with; GraphQL reports the name as the errorType.
+import { ServiceError } from "../shared/errors.js";
+
+export class CommandGatewayError extends ServiceError {
+  override name = "CommandGatewayError";
+  override readonly status: number = 400;
+}
+
+/** The request itself is malformed or over a limit: nothing ran. */
+export class BadRequest extends CommandGatewayError {
+  override name = "BadRequest";
+}
+
+/** A command may not run for this caller; refused before anything runs. `message` is `ERR ...`. */
+export class CommandRefused extends CommandGatewayError {
+  override name = "CommandRefused";
+}
+
+/** MULTI/EXEC was discarded as a whole (EXECABORT): nothing of it ran. */
+export class TransactionAborted extends CommandGatewayError {
+  override name = "TransactionAborted";
+}
+
+/** Redis did not answer: the caller may retry. */
+export class RedisUnavailable extends CommandGatewayError {
+  override name = "RedisUnavailable";
+  override readonly status = 503;
+  override readonly retryable = true;
+}

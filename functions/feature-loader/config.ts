@@ -1,0 +1,21 @@
+// The feature loader's settings: where Redis is, how long the previous version stays, replicas to wait for.
+import { readEnvironment, type Environment } from "../shared/env.js";
+import { redisSettings, type RedisConnectionSettings } from "../shared/redis/clients.js";
+import { defaultLoaderConfig, type LoaderConfig } from "./loader.js";
+
+export interface FeatureLoaderConfig {
+  redis: RedisConnectionSettings;
+  loader: LoaderConfig;
+}
+
+export function featureLoaderConfig(environment: Environment): FeatureLoaderConfig {
+  const env = readEnvironment(environment);
+  return {
+    redis: redisSettings(env),
+    loader: {
+      ...defaultLoaderConfig,
+      previousVersionTtlSeconds: env.positiveInteger("PREVIOUS_VERSION_TTL_SECONDS", defaultLoaderConfig.previousVersionTtlSeconds),
+      waitForReplicas: env.positiveInteger("WAIT_FOR_REPLICAS", defaultLoaderConfig.waitForReplicas, { zero: true }),
+    },
+  };
+}

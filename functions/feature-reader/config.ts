@@ -1,0 +1,9 @@
+// The feature reader's settings: where Redis is (a cluster-mode group's configuration endpoint or a primary).
+import { readEnvironment, type Environment } from "../shared/env.js";
+import { redisSettings, type RedisConnectionSettings } from "../shared/redis/clients.js";
+
+export interface FeatureReaderConfig {
+  redis: RedisConnectionSettings;
+}
+
+export const featureReaderConfig = (environment: Environment): FeatureReaderConfig => ({ redis: redisSettings(readEnvironment(environment)) });

@@ -1,0 +1,45 @@
+// One HTTP request and response shape for every core behind an HTTP door (the REST endpoint, the
+// feature reader). Edges adapt to it: API Gateway's HTTP API events here, node:http in `local/`.
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+
+export interface HttpRequest {
+  method: string;
+  /** The raw path, still percent-encoded: `/get/my%20key`. */
+  path: string;
+  query: URLSearchParams;
+  /** Lower-case names. */
+  headers: Record<string, string | undefined>;
+  body: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export const jsonResponse = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({
+  status,
+  headers: { "content-type": "application/json", ...headers },
+  body: JSON.stringify(body),
+});
+
+export const textResponse = (status: number, body: string): HttpResponse => ({ status, headers: { "content-type": "text/plain; charset=utf-8" }, body });
+
+/** API Gateway HTTP API (payload format 2.0) -> request. Header names arrive lower-case already. */
+export function requestOfApiGateway(event: APIGatewayProxyEventV2): HttpRequest {
+  const body = event.body === undefined ? "" : event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
+  return {
+    method: event.requestContext.http.method,
+    path: event.rawPath,
+    query: new URLSearchParams(event.rawQueryString ?? ""),
+    headers: event.headers ?? {},
+    body,
+  };
+}
+
+export const apiGatewayResult = (response: HttpResponse): APIGatewayProxyStructuredResultV2 => ({
+  statusCode: response.status,
+  headers: response.headers,
+  body: response.body,
+});
