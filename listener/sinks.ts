@@ -1,6 +1,7 @@
 // Where changes go: the mapping's Lambda (the original design's path) or the table directly.
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SinkFailed } from "../functions/change-feed/errors.js";
 import { writeChanges, type Change, type WriteResult } from "../functions/change-feed/writer.js";
 import type { CompiledMapping } from "./mappings.js";
 
@@ -36,14 +37,14 @@ export class RoutingSink implements ChangeSink {
 
   async write(mapping: CompiledMapping, changes: Change[]): Promise<WriteResult> {
     if (!mapping.lambda) return writeChanges(this.dynamo, { table: mapping.table, changes });
-    if (!this.lambda) throw new Error(`mapping ${mapping.name} names a Lambda but the listener has no Lambda client`);
+    if (!this.lambda) throw new SinkFailed(`mapping ${mapping.name} names a Lambda but the listener has no Lambda client`);
     const total: WriteResult = { written: 0, skipped: 0, retried: 0, rejected: [] };
     for (const part of payloads(changes)) {
       const { Payload, FunctionError } = await this.lambda.send(
         new InvokeCommand({ FunctionName: mapping.lambda, Payload: Buffer.from(JSON.stringify({ table: mapping.table, changes: part })) }),
       );
       const reply = JSON.parse(Buffer.from(Payload ?? new Uint8Array()).toString("utf8") || "null");
-      if (FunctionError) throw new Error(`${mapping.lambda} failed: ${reply?.errorMessage ?? JSON.stringify(reply)}`);
+      if (FunctionError) throw new SinkFailed(`${mapping.lambda} failed: ${reply?.errorMessage ?? JSON.stringify(reply)}`);
       const result = reply as WriteResult;
       total.written += result.written;
       total.skipped += result.skipped;

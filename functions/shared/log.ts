@@ -24,5 +24,3 @@ export function memoryLogger(): Logger & { entries: Fields[] } {
       void entries.push({ level, message, ...fields });
   return { entries, info: push("info"), warn: push("warn"), error: push("error") };
 }
-
-export const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
