@@ -13,6 +13,7 @@ import { Password } from "@cdktf/provider-random/lib/password";
 import type { SystemConfig } from "../config.js";
 import type { Encryption } from "./encryption.js";
 import type { Network } from "./network.js";
+import type { RedisAccess } from "./nodejs-function.js";
 import { policyDocument } from "./policy.js";
 
 export interface CacheProps {
@@ -37,10 +38,12 @@ export class Cache extends Construct {
   readonly featureUrl?: string;
   /** Known at synthesis (not a token), so alarms can be named after the nodes. */
   readonly groupId: string;
+  private readonly network: Network;
 
   constructor(scope: Construct, id: string, props: CacheProps & { featureStoreCluster?: { shards: number } }) {
     super(scope, id);
     const { config, encryption, network } = props;
+    this.network = network;
     this.groupId = `${props.name}-cache`;
     const subnets = new ElasticacheSubnetGroup(this, "subnets", { name: `${props.name}-cache`, subnetIds: network.privateSubnetIds });
     const parameters = new ElasticacheParameterGroup(this, "parameters", {
@@ -112,6 +115,24 @@ export class Cache extends Construct {
       });
       this.featureUrl = tlsUrl(this.featureGroup.configurationEndpointAddress, this.featureGroup.port);
     }
+  }
+
+  /**
+   * Everything a function needs to use a group, granted in one place: its environment (`REDIS_URL`,
+   * `REDIS_AUTH_SECRET_ARN`, `REDIS_CLUSTER`), permission to read the AUTH token, and a place in the
+   * private subnets behind the group that the cache admits. `features`: the feature store's group.
+   */
+  clientAccess(group: "main" | "features" = "main"): RedisAccess {
+    const cluster = group === "features" && this.featureUrl !== undefined;
+    return {
+      environment: {
+        REDIS_URL: cluster ? this.featureUrl! : this.primaryUrl,
+        REDIS_AUTH_SECRET_ARN: this.authSecret.arn,
+        REDIS_CLUSTER: String(cluster),
+      },
+      statements: [{ sid: "RedisAuthToken", actions: ["secretsmanager:GetSecretValue"], resources: [this.authSecret.arn] }],
+      vpc: { subnetIds: this.network.privateSubnetIds, securityGroupIds: [this.network.functionsGroup.id] },
+    };
   }
 
   /** The member clusters of the main group (`<group>-001`, ...), for per-node alarms. */

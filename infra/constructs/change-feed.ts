@@ -11,7 +11,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
 import { resolve } from "node:path";
-import type { DataPathProps } from "./data-path.js";
+import { functionDefaults, type DataPathProps } from "./data-path.js";
 import { NodejsFunction } from "./nodejs-function.js";
 import { assumeRolePolicy, policyDocument } from "./policy.js";
 import { SecureBucket } from "./secure-bucket.js";
@@ -87,10 +87,8 @@ export class ChangeFeed extends Construct {
       deletionProtectionEnabled: true,
     });
     this.writer = new NodejsFunction(this, "writer", {
+      defaults: functionDefaults(props),
       bundle: "change-writer",
-      name: `${props.name}-change-writer`,
-      encryption,
-      logRetentionDays: config.logRetentionDays,
       environment: { ALLOWED_TABLES: this.table.name },
       statements: [{ sid: "WriteItems", actions: ["dynamodb:PutItem"], resources: [this.table.arn] }],
     });

@@ -13,7 +13,7 @@ import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmana
 import { Password } from "@cdktf/provider-random/lib/password";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { DataPathProps } from "./data-path.js";
+import { functionDefaults, type DataPathProps } from "./data-path.js";
 import { HttpApi } from "./http-api.js";
 import { NodejsFunction } from "./nodejs-function.js";
 import { assumeRolePolicy, policyDocument } from "./policy.js";
@@ -36,25 +36,15 @@ export class CommandApi extends Construct {
 
   constructor(scope: Construct, id: string, props: DataPathProps) {
     super(scope, id);
-    const { config, encryption, network, cache } = props;
-    const redisEnvironment = {
-      REDIS_URL: cache.primaryUrl,
-      REDIS_AUTH_SECRET_ARN: cache.authSecret.arn,
+    const { config, encryption, cache } = props;
+    const defaults = functionDefaults(props);
+    const redis = cache.clientAccess();
+    const gatewayEnvironment = {
       ALLOW_SCRIPTS: String(config.commandApi.allowScripts),
       MAX_COMMANDS: String(config.commandApi.maxCommands),
     };
-    const vpc = { subnetIds: network.privateSubnetIds, securityGroupIds: [network.functionsGroup.id] };
-    const authToken = { sid: "RedisAuthToken", actions: ["secretsmanager:GetSecretValue"], resources: [cache.authSecret.arn] };
 
-    this.resolver = new NodejsFunction(this, "resolver", {
-      bundle: "command-api",
-      name: `${props.name}-command-api`,
-      encryption,
-      logRetentionDays: config.logRetentionDays,
-      environment: redisEnvironment,
-      statements: [authToken],
-      vpc,
-    });
+    this.resolver = new NodejsFunction(this, "resolver", { defaults, bundle: "command-api", redis, environment: gatewayEnvironment });
 
     const logRole = new IamRole(this, "appsync-logs-role", { name: `${props.name}-appsync-logs`, assumeRolePolicy: assumeRolePolicy("appsync.amazonaws.com") });
     this.graphql = new AppsyncGraphqlApi(this, "graphql", {
@@ -108,13 +98,11 @@ export class CommandApi extends Construct {
       secretString: `{"readWrite":["${token("rest-token").result}"],"readOnly":["${token("rest-read-only-token").result}"]}`,
     });
     this.restFunction = new NodejsFunction(this, "rest", {
+      defaults,
       bundle: "redis-rest",
-      name: `${props.name}-redis-rest`,
-      encryption,
-      logRetentionDays: config.logRetentionDays,
-      environment: { ...redisEnvironment, REST_TOKENS_SECRET_ARN: this.restTokens.arn },
-      statements: [authToken, { sid: "RestTokens", actions: ["secretsmanager:GetSecretValue"], resources: [this.restTokens.arn] }],
-      vpc,
+      redis,
+      environment: { ...gatewayEnvironment, REST_TOKENS_SECRET_ARN: this.restTokens.arn },
+      statements: [{ sid: "RestTokens", actions: ["secretsmanager:GetSecretValue"], resources: [this.restTokens.arn] }],
     });
     this.rest = new HttpApi(this, "rest-api", {
       name: `${props.name}-redis-rest`,

@@ -3,6 +3,7 @@ import type { SystemConfig } from "../config.js";
 import type { Cache } from "./cache.js";
 import type { Encryption } from "./encryption.js";
 import type { Network } from "./network.js";
+import type { FunctionDefaults } from "./nodejs-function.js";
 
 export interface DataPathProps {
   name: string;
@@ -11,3 +12,10 @@ export interface DataPathProps {
   network: Network;
   cache: Cache;
 }
+
+/** The settings every function of a data path shares. */
+export const functionDefaults = (props: DataPathProps): FunctionDefaults => ({
+  namePrefix: props.name,
+  encryption: props.encryption,
+  logRetentionDays: props.config.logRetentionDays,
+});

@@ -3,7 +3,7 @@
 import { Construct } from "constructs";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
-import type { DataPathProps } from "./data-path.js";
+import { functionDefaults, type DataPathProps } from "./data-path.js";
 import { HttpApi } from "./http-api.js";
 import { NodejsFunction } from "./nodejs-function.js";
 import { SecureBucket } from "./secure-bucket.js";
@@ -16,25 +16,17 @@ export class FeatureStore extends Construct {
 
   constructor(scope: Construct, id: string, props: DataPathProps) {
     super(scope, id);
-    const { config, encryption, network, cache } = props;
-    const cluster = cache.featureUrl !== undefined;
-    const environment = {
-      REDIS_URL: cache.featureUrl ?? cache.primaryUrl,
-      REDIS_CLUSTER: String(cluster),
-      REDIS_AUTH_SECRET_ARN: cache.authSecret.arn,
-    };
-    const vpc = { subnetIds: network.privateSubnetIds, securityGroupIds: [network.functionsGroup.id] };
-    const authToken = { sid: "RedisAuthToken", actions: ["secretsmanager:GetSecretValue"], resources: [cache.authSecret.arn] };
+    const { config, encryption, cache } = props;
+    const defaults = functionDefaults(props);
+    const redis = cache.clientAccess("features");
 
     this.batches = new SecureBucket(this, "batches", { name: `${props.name}-feature-batches-${encryption.accountId}`, encryption });
     this.loader = new NodejsFunction(this, "loader", {
+      defaults,
       bundle: "feature-loader",
-      name: `${props.name}-feature-loader`,
-      encryption,
-      logRetentionDays: config.logRetentionDays,
-      environment: { ...environment, PREVIOUS_VERSION_TTL_SECONDS: String(config.featureStore.previousVersionTtlSeconds), WAIT_FOR_REPLICAS: "1" },
-      statements: [authToken, { sid: "ReadBatchFiles", actions: ["s3:GetObject", "s3:GetObjectVersion"], resources: [`${this.batches.bucket.arn}/*`] }],
-      vpc,
+      redis,
+      environment: { PREVIOUS_VERSION_TTL_SECONDS: String(config.featureStore.previousVersionTtlSeconds), WAIT_FOR_REPLICAS: "1" },
+      statements: [{ sid: "ReadBatchFiles", actions: ["s3:GetObject", "s3:GetObjectVersion"], resources: [`${this.batches.bucket.arn}/*`] }],
       memorySize: 1024,
       timeout: 900,
     });
@@ -52,13 +44,9 @@ export class FeatureStore extends Construct {
     });
 
     this.reader = new NodejsFunction(this, "reader", {
+      defaults,
       bundle: "feature-reader",
-      name: `${props.name}-feature-reader`,
-      encryption,
-      logRetentionDays: config.logRetentionDays,
-      environment,
-      statements: [authToken],
-      vpc,
+      redis,
       memorySize: 256,
       timeout: 5,
     });

@@ -11,16 +11,29 @@ import { resolve } from "node:path";
 import type { Encryption } from "./encryption.js";
 import { assumeRolePolicy, policyDocument, type Statement } from "./policy.js";
 
-export interface NodejsFunctionProps {
-  /** The folder under `functions/` (and `dist/`). */
-  bundle: string;
-  name: string;
+/** What every function of one deployment shares: the name prefix, the key, the log retention. */
+export interface FunctionDefaults {
+  namePrefix: string;
   encryption: Encryption;
   logRetentionDays: number;
+}
+
+/** What a function needs to reach a Redis group: its environment, its permissions and its VPC placement (Cache.clientAccess). */
+export interface RedisAccess {
+  environment: Record<string, string>;
+  statements: Statement[];
+  vpc: { subnetIds: string[]; securityGroupIds: string[] };
+}
+
+export interface NodejsFunctionProps {
+  defaults: FunctionDefaults;
+  /** The folder under `functions/` (and `dist/`); also the function's name after the prefix. */
+  bundle: string;
   environment?: Record<string, string>;
   /** What the function may do besides logging and tracing. */
   statements?: Statement[];
-  vpc?: { subnetIds: string[]; securityGroupIds: string[] };
+  /** Talks to Redis: placed in the VPC with the group's environment and the AUTH token's permission. */
+  redis?: RedisAccess;
   memorySize?: number;
   timeout?: number;
   /** 1 for functions that must never run twice at once (the DNS keeper). */
@@ -35,27 +48,29 @@ export class NodejsFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: NodejsFunctionProps) {
     super(scope, id);
-    const { encryption } = props;
+    const { encryption, logRetentionDays, namePrefix } = props.defaults;
+    const name = `${namePrefix}-${props.bundle}`;
+    const vpc = props.redis?.vpc;
     // Absolute: relative asset paths resolve against cdktf.json's folder, not this file's.
     const asset = new TerraformAsset(this, "code", { path: resolve("dist", props.bundle), type: AssetType.ARCHIVE });
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
-      name: `/aws/lambda/${props.name}`,
-      retentionInDays: props.logRetentionDays,
+      name: `/aws/lambda/${name}`,
+      retentionInDays: logRetentionDays,
       kmsKeyId: encryption.key.arn,
     });
     this.deadLetterQueue = new SqsQueue(this, "dlq", {
-      name: `${props.name}-dlq`,
+      name: `${name}-dlq`,
       messageRetentionSeconds: 1_209_600,
       kmsMasterKeyId: encryption.key.arn,
     });
-    this.role = new IamRole(this, "role", { name: `${props.name}-fn`, assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com") });
+    this.role = new IamRole(this, "role", { name: `${name}-fn`, assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com") });
     const statements: Statement[] = [
       { sid: "OwnLogGroup", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${this.logGroup.arn}:*`] },
       // X-Ray and VPC network interfaces accept no narrower resource than "*".
       { sid: "Tracing", actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources: ["*"] },
       { sid: "DeadLetters", actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.arn] },
       { sid: "EncryptedEnvironmentAndQueue", actions: ["kms:Decrypt", "kms:GenerateDataKey"], resources: [encryption.key.arn] },
-      ...(props.vpc
+      ...(vpc
         ? [
             {
               sid: "VpcNetworkInterfaces",
@@ -70,11 +85,12 @@ export class NodejsFunction extends Construct {
             },
           ]
         : []),
+      ...(props.redis?.statements ?? []),
       ...(props.statements ?? []),
     ];
     const policy = new IamRolePolicy(this, "policy", { name: "least-privilege", role: this.role.id, policy: policyDocument(statements) });
     this.function = new LambdaFunction(this, "function", {
-      functionName: props.name,
+      functionName: name,
       role: this.role.arn,
       runtime: "nodejs22.x",
       architectures: ["arm64"],
@@ -86,11 +102,11 @@ export class NodejsFunction extends Construct {
       timeout: props.timeout ?? 30,
       reservedConcurrentExecutions: props.reservedConcurrency,
       kmsKeyArn: encryption.key.arn,
-      environment: { variables: { NODE_OPTIONS: "--enable-source-maps", ...props.environment } },
+      environment: { variables: { NODE_OPTIONS: "--enable-source-maps", ...props.redis?.environment, ...props.environment } },
       tracingConfig: { mode: "Active" },
       deadLetterConfig: { targetArn: this.deadLetterQueue.arn },
       loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
-      vpcConfig: props.vpc,
+      vpcConfig: vpc,
       dependsOn: [this.logGroup, policy],
     });
   }

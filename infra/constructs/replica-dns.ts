@@ -6,7 +6,7 @@ import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Route53Zone } from "@cdktf/provider-aws/lib/route53-zone";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
-import type { DataPathProps } from "./data-path.js";
+import { functionDefaults, type DataPathProps } from "./data-path.js";
 import { NodejsFunction } from "./nodejs-function.js";
 
 export class ReplicaDns extends Construct {
@@ -16,15 +16,13 @@ export class ReplicaDns extends Construct {
 
   constructor(scope: Construct, id: string, props: DataPathProps) {
     super(scope, id);
-    const { config, encryption, network, cache } = props;
+    const { config, network, cache } = props;
     const dns = config.replicaDns;
     this.zone = new Route53Zone(this, "zone", { name: dns.zoneName, comment: `${props.name}: replica CNAMEs`, vpc: [{ vpcId: network.vpc.id }] });
     const zoneArn = `arn:aws:route53:::hostedzone/${this.zone.zoneId}`;
     this.keeper = new NodejsFunction(this, "keeper", {
+      defaults: functionDefaults(props),
       bundle: "replica-dns-keeper",
-      name: `${props.name}-replica-dns-keeper`,
-      encryption,
-      logRetentionDays: config.logRetentionDays,
       // It calls AWS APIs only (no Redis), so it runs outside the VPC and needs no NAT to reach Route 53.
       environment: {
         REPLICATION_GROUP_ID: cache.group.replicationGroupId,
