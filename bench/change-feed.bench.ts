@@ -2,7 +2,8 @@
 // into a null sink; its throughput into dynalite against the naive design (the original listener: one
 // HGETALL and one invoke of a one-PutItem Lambda per event; and the same without the Lambda hop); and
 // into a slow sink with one and two deliveries in flight.
-import { CreateTableCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { sleep } from "../functions/shared/retry.js";
 import { Redis } from "ioredis";
 import type { Change, WriteResult } from "../functions/change-feed/writer.js";
 import { memoryLogger } from "../functions/shared/log.js";
@@ -10,7 +11,7 @@ import { ChangeFeedListener, connectionsLike, defaultListenerConfig } from "../l
 import { parseMapping, type CompiledMapping } from "../listener/mappings.js";
 import { RoutingSink, type ChangeSink } from "../listener/sinks.js";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { localCredentials, localDynamo, localRegion } from "../local/aws-clients.js";
+import { createTable, localCredentials, localDynamo, localRegion } from "../local/aws-clients.js";
 import { freePort, startRedis } from "../local/services.js";
 import { spawn } from "node:child_process";
 import { percentile, printTable } from "./table.js";
@@ -18,7 +19,6 @@ import { percentile, printTable } from "./table.js";
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const rate = Number(process.env.BENCH_RATE ?? 20_000);
 const keys = 10_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const redis = await startRedis({ config: { "notify-keyspace-events": "KEA" } });
 // dynalite in a process of its own, as a real sink would be: in this one it would share the event loop.
@@ -97,14 +97,7 @@ await nulled.stop();
 lags.sort((a, b) => a - b);
 
 // 2. Into dynalite: ours (batched, conditional, parallel) against the naive design, same events.
-await dynamo.send(
-  new CreateTableCommand({
-    TableName: "people",
-    AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
-    KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
-    BillingMode: "PAY_PER_REQUEST",
-  }),
-);
+await createTable(dynamo, "people", "id");
 const events = Number(process.env.BENCH_DYNAMO_EVENTS ?? 20_000);
 
 async function oursIntoDynamo(): Promise<number> {

@@ -1,6 +1,6 @@
 // The local stack behind `make dev`: every data path on this machine, with the handlers that run in AWS.
 // One function per data path; `startLocalStack` composes them and collects their endpoints.
-import { CreateTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { CreateBucketCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
@@ -22,7 +22,7 @@ import { connectRedis, connectRedisOrCluster, openRespConnection } from "../func
 import { ChangeFeedListener, connectionsLike, defaultListenerConfig } from "../listener/listener.js";
 import { parseMappingFile, type CompiledMapping } from "../listener/mappings.js";
 import { RoutingSink } from "../listener/sinks.js";
-import { localCredentials, localDynamo, localS3 } from "./aws-clients.js";
+import { createTable, localCredentials, localDynamo, localS3 } from "./aws-clients.js";
 import { startCommandApiServer } from "./command-api-server.js";
 import type { Endpoints } from "./endpoints.js";
 import { startFeatureServer } from "./feature-server.js";
@@ -118,21 +118,7 @@ function registerChangeWriter(shared: Shared, mappings: CompiledMapping[]) {
 }
 
 async function startChangeFeed(shared: Shared, mappings: CompiledMapping[], lambdaEndpoint: string) {
-  for (const table of new Set(mappings.map((m) => m.table))) {
-    const key = mappings.find((m) => m.table === table)!.partitionKey;
-    await shared.dynamo
-      .send(
-        new CreateTableCommand({
-          TableName: table,
-          AttributeDefinitions: [{ AttributeName: key, AttributeType: "S" }],
-          KeySchema: [{ AttributeName: key, KeyType: "HASH" }],
-          BillingMode: "PAY_PER_REQUEST",
-        }),
-      )
-      .catch((e: Error) => {
-        if (e.name !== "ResourceInUseException") throw e;
-      });
-  }
+  for (const table of new Set(mappings.map((m) => m.table))) await createTable(shared.dynamo, table, mappings.find((m) => m.table === table)!.partitionKey);
   const client = await connectRedis({ url: shared.primary.url }, { enableAutoPipelining: true, maxRetriesPerRequest: null, commandTimeout: undefined });
   const lambda = new LambdaClient({ endpoint: lambdaEndpoint, region: shared.options.region, credentials: localCredentials });
   const listener = new ChangeFeedListener(

@@ -4,6 +4,7 @@ import { resolveCommandField, type AppSyncResolverEvent } from "../functions/com
 import { callerId, type CommandGateway } from "../functions/command-gateway/gateway.js";
 import { startRedis, type RedisNode } from "../local/services.js";
 import { gatewayOn } from "./harness/command-gateway.js";
+import { eventually } from "./harness/eventually.js";
 
 const event = (parentTypeName: "Query" | "Mutation", fieldName: string, args: Record<string, unknown>, apiKey = "da2-test"): AppSyncResolverEvent => ({
   arguments: args,
@@ -199,10 +200,13 @@ describe("command API resolver (Direct Lambda Resolver events, real redis-server
       expect(Date.now() - started).to.be.below(10_000);
       const back = await startRedis({ port });
       try {
-        let reply: unknown;
-        for (let i = 0; i < 50 && !reply; i++) {
-          reply = await resolveCommandField(g, run([["PING"]])).catch(() => new Promise((r) => setTimeout(r, 100)).then(() => undefined));
-        }
+        const reply = await eventually(
+          "the connection to come back",
+          () => resolveCommandField(g, run([["PING"]])).catch(() => undefined),
+          (r) => r !== undefined,
+          5_000,
+          100,
+        );
         expect(values(reply)).to.deep.equal(["PONG"]);
       } finally {
         await back.stop();

@@ -12,6 +12,7 @@ import { generateRecommendations } from "../tools/generate-recommendations.js";
 import { startFeatureServer } from "../local/feature-server.js";
 import { startCluster, startRedis, startS3, type HttpService, type RedisNode, type S3Service } from "../local/services.js";
 import { localS3 } from "../local/aws-clients.js";
+import { eventually, sleep } from "./harness/eventually.js";
 
 const original = readFileSync("test/fixtures/batchpredictions.json", "utf8");
 async function* chunked(text: string, size: number) {
@@ -193,7 +194,13 @@ describe("feature store", function () {
       await put("v1.jsonl", file(111));
       await load("v1.jsonl");
       // Readers refresh their view of the current version within 500 ms; start once they serve v1.
-      while (!(await (await get("/recommendations?userId=1")).text()).endsWith("111, 111, 111")) await new Promise((r) => setTimeout(r, 50));
+      await eventually(
+        "readers to serve v1",
+        async () => (await get("/recommendations?userId=1")).text(),
+        (t) => t.endsWith("111, 111, 111"),
+        5_000,
+        50,
+      );
       await put("v2.jsonl", file(222));
       let loading = true;
       const seen = new Set<string>();
@@ -211,7 +218,7 @@ describe("feature store", function () {
       };
       const readers = [hammer(), hammer(), hammer()];
       const [report] = await load("v2.jsonl");
-      await new Promise((r) => setTimeout(r, 700));
+      await sleep(700);
       loading = false;
       await Promise.all(readers);
       expect(report.status).to.equal("loaded");

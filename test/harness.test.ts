@@ -4,6 +4,7 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sd
 import { Cluster } from "ioredis";
 import { redisCommand, startCluster, startDynamo, startRedis, startReplicationGroup, startS3 } from "../local/services.js";
 import { localDynamo, localS3 } from "../local/aws-clients.js";
+import { eventually } from "./harness/eventually.js";
 
 describe("test harness: real local services", function () {
   this.timeout(30_000);
@@ -24,12 +25,15 @@ describe("test harness: real local services", function () {
       expect(String(await redisCommand(group.primary.url, "INFO", "replication"))).to.contain("connected_slaves:2");
       await redisCommand(group.primary.url, "SET", "k", "replicated");
       for (const replica of group.replicas) {
-        let value: unknown;
-        for (let i = 0; i < 50 && value !== "replicated"; i++) {
-          value = await redisCommand(replica.url, "GET", "k");
-          if (value !== "replicated") await new Promise((r) => setTimeout(r, 20));
-        }
-        expect(value).to.equal("replicated");
+        expect(
+          await eventually(
+            "the write on the replica",
+            () => redisCommand(replica.url, "GET", "k"),
+            (v) => v === "replicated",
+            1_000,
+            20,
+          ),
+        ).to.equal("replicated");
         expect(String(await redisCommand(replica.url, "ROLE"))).to.match(/^slave/);
       }
     } finally {

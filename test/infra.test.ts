@@ -1,20 +1,10 @@
 import { expect } from "chai";
 import { Testing } from "cdktf";
 import { readFileSync } from "node:fs";
-import { configFromEnvironment, defaultConfig, type SystemConfig } from "../infra/config.js";
+import { configFromEnvironment, defaultConfig } from "../infra/config.js";
 import { resolvedFields } from "../infra/constructs/command-api.js";
-import { rules, runPolicy, type ResourceConfig, type TerraformJson } from "../infra/policy/rules.js";
-import { ElastiCachePatternsStack } from "../infra/stacks/system-stack.js";
-
-type Json = TerraformJson & { output?: Record<string, { value: unknown; sensitive?: boolean }>; terraform?: Record<string, unknown> };
-
-const synth = (config: SystemConfig = defaultConfig): Json => JSON.parse(Testing.synth(new ElastiCachePatternsStack(Testing.app(), "test", config)));
-const of = (json: Json, type: string) => Object.entries(json.resource?.[type] ?? {});
-const one = (json: Json, type: string, where: (r: ResourceConfig) => boolean = () => true) => {
-  const found = of(json, type).filter(([, r]) => where(r));
-  expect(found, `${type} matching`).to.have.length(1);
-  return { name: found[0][0], config: found[0][1], ref: (attr: string) => `\${${type}.${found[0][0]}.${attr}}` };
-};
+import type { ResourceConfig } from "../infra/policy/rules.js";
+import { of, one, synth, type Json } from "./harness/synth.js";
 
 describe("infrastructure (synthesized Terraform JSON)", function () {
   this.timeout(60_000);
@@ -228,96 +218,5 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
     expect(() => configFromEnvironment({ ECP_CACHE_REPLICAS: "0" })).to.throw(/Multi-AZ failover needs 1 to 5 replicas/);
     expect(() => configFromEnvironment({ ECP_NAME: "Bad_Name" })).to.throw(/name "Bad_Name"/);
     expect(() => configFromEnvironment({ ECP_CACHE_REPLICAS: "two" })).to.throw(/ECP_CACHE_REPLICAS must be a whole number/);
-  });
-
-  describe("policy suite", () => {
-    it("every rule passes on every synthesized resource", () => {
-      const report = runPolicy(json);
-      console.log(`      policy: ${report.rulesRun} rules ran over ${report.resourcesChecked} resources (${report.checks} checks)`);
-      expect(report.findings).to.deep.equal([]);
-      for (const rule of rules) {
-        const covered = rule.types.some((t) => of(json, t).length > 0);
-        expect(covered, `${rule.id} found no resource to check`).to.equal(true);
-      }
-    });
-
-    // One deliberately bad resource per rule; the rule must catch it.
-    const bad: Record<string, TerraformJson> = {
-      "ECP-CACHE-AT-REST": { resource: { aws_elasticache_replication_group: { g: { at_rest_encryption_enabled: "false" } } } },
-      "ECP-CACHE-IN-TRANSIT": { resource: { aws_elasticache_replication_group: { g: { transit_encryption_enabled: true } } } },
-      "ECP-CACHE-FAILOVER": { resource: { aws_elasticache_replication_group: { g: { automatic_failover_enabled: true, multi_az_enabled: false } } } },
-      "ECP-DYNAMODB-PITR": { resource: { aws_dynamodb_table: { t: { point_in_time_recovery: { enabled: false } } } } },
-      "ECP-DYNAMODB-CMK": { resource: { aws_dynamodb_table: { t: { server_side_encryption: { enabled: true } } } } },
-      "ECP-LAMBDA-TRACING": { resource: { aws_lambda_function: { f: { tracing_config: { mode: "PassThrough" } } } } },
-      "ECP-LAMBDA-DLQ": { resource: { aws_lambda_function: { f: {} } } },
-      "ECP-LAMBDA-RUNTIME": { resource: { aws_lambda_function: { f: { runtime: "nodejs16.x" } } } },
-      "ECP-LAMBDA-ENV-ENCRYPTED": { resource: { aws_lambda_function: { f: { runtime: "nodejs22.x" } } } },
-      "ECP-LAMBDA-NO-SECRETS-IN-ENV": { resource: { aws_lambda_function: { f: { environment: { variables: { REDIS_PASSWORD: "hunter2" } } } } } },
-      "ECP-LAMBDA-REDIS-IN-VPC": { resource: { aws_lambda_function: { f: { environment: { variables: { REDIS_URL: "rediss://x" } } } } } },
-      "ECP-APPSYNC-LOGGING": { resource: { aws_appsync_graphql_api: { a: { log_config: { cloudwatch_logs_role_arn: "r", field_log_level: "NONE" } } } } },
-      "ECP-API-STAGE-ACCESS-LOGS": { resource: { aws_apigatewayv2_stage: { s: { name: "$default" } } } },
-      "ECP-API-STAGE-THROTTLING": { resource: { aws_apigatewayv2_stage: { s: { default_route_settings: { detailed_metrics_enabled: true } } } } },
-      "ECP-S3-PUBLIC-ACCESS-BLOCKED": {
-        resource: { aws_s3_bucket: { b: {} }, aws_s3_bucket_public_access_block: { p: { bucket: "${aws_s3_bucket.b.id}", block_public_acls: true } } },
-      },
-      "ECP-S3-ENCRYPTED-KMS": {
-        resource: {
-          aws_s3_bucket: { b: {} },
-          aws_s3_bucket_server_side_encryption_configuration: {
-            e: { bucket: "${aws_s3_bucket.b.id}", rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }] },
-          },
-        },
-      },
-      "ECP-S3-VERSIONED": {
-        resource: {
-          aws_s3_bucket: { b: {} },
-          aws_s3_bucket_versioning: { v: { bucket: "${aws_s3_bucket.b.id}", versioning_configuration: { status: "Suspended" } } },
-        },
-      },
-      "ECP-S3-ACLS-DISABLED": { resource: { aws_s3_bucket: { b: {} } } },
-      "ECP-EC2-IMDSV2": { resource: { aws_instance: { i: { metadata_options: { http_tokens: "optional" } } } } },
-      "ECP-EC2-EBS-ENCRYPTED": { resource: { aws_instance: { i: { root_block_device: { encrypted: false } } } } },
-      "ECP-EC2-NO-PUBLIC-IP": { resource: { aws_instance: { i: { associate_public_ip_address: true } } } },
-      "ECP-EC2-ROLE-NO-SECRETS": { resource: { aws_instance: { i: { iam_instance_profile: "p", user_data: "export AUTH_TOKEN=abc\nauth_token: abc" } } } },
-      "ECP-SUBNET-NO-AUTO-PUBLIC-IP": { resource: { aws_subnet: { s: { map_public_ip_on_launch: true } } } },
-      "ECP-NO-WORLD-INGRESS": { resource: { aws_vpc_security_group_ingress_rule: { r: { cidr_ipv4: "0.0.0.0/0", from_port: 22, to_port: 22 } } } },
-      "ECP-IAM-NO-WILDCARD-ACTIONS": {
-        resource: { aws_iam_role_policy: { p: { policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: ["s3:*"], Resource: "*" }] }) } } },
-      },
-      "ECP-LOGS-RETENTION-KMS": { resource: { aws_cloudwatch_log_group: { l: { retention_in_days: 30 } } } },
-      "ECP-SNS-ENCRYPTED": { resource: { aws_sns_topic: { t: { name: "plain" } } } },
-      "ECP-SQS-ENCRYPTED": { resource: { aws_sqs_queue: { q: { name: "plain" } } } },
-      "ECP-SECRETS-CMK": { resource: { aws_secretsmanager_secret: { s: { name: "plain" } } } },
-      "ECP-KMS-ROTATION": { resource: { aws_kms_key: { k: { enable_key_rotation: false } } } },
-      "ECP-VPC-FLOW-LOGS-DEFAULT-SG": {
-        resource: {
-          aws_vpc: { v: {} },
-          aws_flow_log: { f: { vpc_id: "${aws_vpc.v.id}" } },
-          aws_default_security_group: { d: { vpc_id: "${aws_vpc.v.id}", ingress: [{ from_port: 0 }] } },
-        },
-      },
-    };
-
-    it("has a deliberately bad resource for every rule", () => {
-      expect(Object.keys(bad).sort()).to.deep.equal(rules.map((r) => r.id).sort());
-    });
-    for (const rule of rules) {
-      it(`${rule.id} catches a bad resource${rule.checkov ? ` (${rule.checkov})` : ""}`, () => {
-        const findings = runPolicy(bad[rule.id] ?? {}, [rule]).findings;
-        expect(findings, rule.title).to.have.length.greaterThan(0);
-        expect(findings[0].message).to.be.a("string").and.not.equal("");
-      });
-    }
-    it("allows a Deny with s3:* (the TLS-only bucket policy) but not an Allow", () => {
-      const deny = {
-        resource: { aws_s3_bucket_policy: { p: { policy: JSON.stringify({ Statement: [{ Effect: "Deny", Action: "s3:*", Resource: "*" }] }) } } },
-      };
-      expect(
-        runPolicy(
-          deny,
-          rules.filter((r) => r.id === "ECP-IAM-NO-WILDCARD-ACTIONS"),
-        ).findings,
-      ).to.deep.equal([]);
-    });
   });
 });

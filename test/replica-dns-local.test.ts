@@ -7,6 +7,7 @@ import { startLambdaEndpoint } from "../local/lambda-endpoint.js";
 import { keeperFunction, localReplicaDnsKeeper, readZoneFile, resolveLocalName } from "../local/replica-dns.js";
 import { redisCommand, startReplicationGroup, type ReplicationGroup } from "../local/services.js";
 import type { HttpService } from "../local/services.js";
+import { eventually } from "./harness/eventually.js";
 
 describe("replica DNS keeper on real redis-server nodes (local zone file)", function () {
   this.timeout(30_000);
@@ -70,12 +71,15 @@ describe("replica DNS keeper on real redis-server nodes (local zone file)", func
     await redisCommand(primary, "SET", "greeting", "hello");
     const replica = resolveLocalName(zoneFile, "replica1.cache.local.")!;
     expect(((await redisCommand(replica, "ROLE")) as string[])[0]).to.equal("slave");
-    let value: unknown;
-    for (let i = 0; i < 100 && value !== "hello"; i++) {
-      value = await redisCommand(replica, "GET", "greeting");
-      if (value !== "hello") await new Promise((r) => setTimeout(r, 10));
-    }
-    expect(value).to.equal("hello");
+    expect(
+      await eventually(
+        "the write on the replica",
+        () => redisCommand(replica, "GET", "greeting"),
+        (v) => v === "hello",
+        1_000,
+        10,
+      ),
+    ).to.equal("hello");
   });
 
   it("unknown functions and bad payloads get Lambda's own errors from the local endpoint", async () => {

@@ -1,0 +1,60 @@
+// Change-feed fixtures: a listener on its own redis-server (or a cluster), started and stopped for one test.
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { Cluster, Redis } from "ioredis";
+import type { Change } from "../../functions/change-feed/writer.js";
+import { memoryLogger } from "../../functions/shared/log.js";
+import { ChangeFeedListener, connectionsLike, defaultListenerConfig, type ListenerConfig } from "../../listener/listener.js";
+import { parseMapping } from "../../listener/mappings.js";
+import type { ReconcileReport } from "../../listener/reconcile.js";
+import type { ChangeSink } from "../../listener/sinks.js";
+import { startCluster, startRedis } from "../../local/services.js";
+
+/** What every listener test needs from the server: keyspace notifications on. */
+export const notifications = { "notify-keyspace-events": "KEA" };
+
+export const people = () => parseMapping({ name: "people", pattern: "person:{id}", table: "people" });
+
+export interface ListenerFixture {
+  client: Redis | Cluster;
+  listener: ChangeFeedListener;
+}
+
+/**
+ * Runs `test` against a started listener (mapping `person:{id}` -> `people`) on a fresh redis-server,
+ * or a three-primary cluster with `{ cluster: true }`, and cleans everything up afterwards.
+ */
+export async function withListener(
+  options: { sink: ChangeSink; dynamo?: DynamoDBClient; config?: Partial<ListenerConfig>; cluster?: boolean },
+  test: (fixture: ListenerFixture) => Promise<void>,
+): Promise<void> {
+  const own = { enableAutoPipelining: true, maxRetriesPerRequest: null };
+  const server = options.cluster ? await startCluster({ primaries: 3, config: notifications }) : await startRedis({ config: notifications });
+  const client = "startupNodes" in server ? new Cluster(server.startupNodes, { enableAutoPipelining: true, redisOptions: own }) : new Redis(server.url, own);
+  const listener = new ChangeFeedListener(
+    client,
+    connectionsLike(client),
+    options.sink,
+    options.dynamo,
+    { ...defaultListenerConfig, consumer: "test", rescanDeletes: false, ...options.config },
+    memoryLogger(),
+  );
+  try {
+    await listener.start([people()]);
+    await test({ client, listener });
+  } finally {
+    await listener.stop();
+    client.disconnect();
+    await server.stop();
+  }
+}
+
+/** A sink that confirms every change once `onWrite` has seen it (and returned, or thrown to fail the delivery). */
+export const confirmingSink = (onWrite: (changes: Change[]) => Promise<void> | void): ChangeSink => ({
+  async write(_mapping, changes) {
+    await onWrite(changes);
+    return { written: changes.length, skipped: 0, retried: 0, rejected: [] };
+  },
+});
+
+/** How many keys a reconcile found different: missing, stale and orphaned together. */
+export const differences = (report: ReconcileReport) => report.missing.length + report.stale.length + report.orphaned.length;
