@@ -34,7 +34,6 @@ export async function freePort(host = "127.0.0.1"): Promise<number> {
   });
 }
 
-
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;

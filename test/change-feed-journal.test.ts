@@ -6,7 +6,7 @@ import { createTable, localDynamo } from "../local/aws-clients.js";
 import { startDynamo } from "../local/services.js";
 import { confirmingSink, withListener } from "./harness/change-feed.js";
 import { liveItem } from "./harness/dynamo.js";
-import { eventually } from "./harness/eventually.js";
+import { eventually, gate } from "./harness/eventually.js";
 
 describe("change feed: the journal's deliveries", function () {
   this.timeout(60_000);
@@ -19,13 +19,12 @@ describe("change feed: the journal's deliveries", function () {
 
   it("skips a journaled hint that a confirmed later snapshot already reflects, and delivers the rest", async () => {
     const delivered: Change[] = [];
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
+    const held = gate();
     let entered = false;
     // The first delivery (its snapshot taken) waits until two more hints for the same key are in the journal.
     const sink = confirmingSink(async (changes) => {
       entered = true;
-      if (delivered.length === 0) await held;
+      if (delivered.length === 0) await held.passed;
       delivered.push(...changes);
     });
     await withListener({ sink, config: { batchSize: 1, deliveriesInFlight: 1 } }, async ({ client, listener }) => {
@@ -42,7 +41,7 @@ describe("change feed: the journal's deliveries", function () {
         () => client.xlen("changefeed:journal"),
         (n) => n === 3,
       );
-      release();
+      held.open();
       await eventually(
         "the journal to drain",
         () => client.xlen("changefeed:journal"),
@@ -56,12 +55,11 @@ describe("change feed: the journal's deliveries", function () {
 
   it("writes the next delivery while the sink still holds one, and re-reads a failed one without losing it", async () => {
     const delivered: string[] = [];
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
+    const held = gate();
     let failedOnce = false;
     const sink = confirmingSink(async (changes) => {
       const keys = changes.map((c) => c.key);
-      if (keys.includes("person:a")) await held;
+      if (keys.includes("person:a")) await held.passed;
       if (keys.includes("person:b") && !failedOnce) {
         failedOnce = true;
         throw new Error("sink down for a moment");
@@ -84,7 +82,7 @@ describe("change feed: the journal's deliveries", function () {
         async () => failedOnce,
         (f) => f,
       );
-      release();
+      held.open();
       await eventually(
         "the journal to drain",
         () => client.xlen("changefeed:journal"),

@@ -16,39 +16,32 @@ export function parseCommandLine(line: string): string[] | undefined {
     while (isSpace(line[i])) i++;
     if (i >= line.length) return args;
     let current = "";
-    let inDouble = false;
-    let inSingle = false;
+    // Inside quotes: `"` takes redis-cli's escapes (\n, \xHH, ...), `'` only \'.
+    let quoted: '"' | "'" | undefined;
     for (;;) {
       const c = line[i];
-      if (inDouble) {
+      const next = line[i + 1];
+      if (quoted) {
         if (c === undefined) return undefined;
-        if (c === "\\" && line[i + 1] === "x" && /^[0-9a-fA-F]{2}$/.test(line.slice(i + 2, i + 4))) {
+        if (quoted === '"' && c === "\\" && next === "x" && /^[0-9a-fA-F]{2}$/.test(line.slice(i + 2, i + 4))) {
           current += String.fromCharCode(parseInt(line.slice(i + 2, i + 4), 16));
           i += 3;
-        } else if (c === "\\" && line[i + 1] !== undefined) {
+        } else if (quoted === '"' && c === "\\" && next !== undefined) {
           const escapes: Record<string, string> = { n: "\n", r: "\r", t: "\t", b: "\b", a: "\x07" };
-          current += escapes[line[i + 1]] ?? line[i + 1];
+          current += escapes[next] ?? next;
           i++;
-        } else if (c === '"') {
-          // A closing quote must be followed by a space or the end of the line.
-          if (line[i + 1] !== undefined && !isSpace(line[i + 1])) return undefined;
-          i++;
-          break;
-        } else current += c;
-      } else if (inSingle) {
-        if (c === undefined) return undefined;
-        if (c === "\\" && line[i + 1] === "'") {
+        } else if (quoted === "'" && c === "\\" && next === "'") {
           current += "'";
           i++;
-        } else if (c === "'") {
-          if (line[i + 1] !== undefined && !isSpace(line[i + 1])) return undefined;
+        } else if (c === quoted) {
+          // A closing quote must be followed by a space or the end of the line.
+          if (next !== undefined && !isSpace(next)) return undefined;
           i++;
           break;
         } else current += c;
       } else {
         if (c === undefined || isSpace(c)) break;
-        if (c === '"') inDouble = true;
-        else if (c === "'") inSingle = true;
+        if (c === '"' || c === "'") quoted = c;
         else current += c;
       }
       i++;

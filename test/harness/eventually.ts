@@ -13,3 +13,10 @@ export async function eventually<T>(what: string, probe: () => Promise<T>, accep
   }
   return value;
 }
+
+/** A gate a fake holds its callers at until the test opens it. */
+export function gate(): { passed: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const passed = new Promise<void>((resolve) => (open = resolve));
+  return { passed, open };
+}
