@@ -1,6 +1,11 @@
 // The whole system's configuration, typed in one place, with defaults a first-time user can deploy.
 // Overrides come from the environment (see README "Configuration").
 
+/** A setting `make synth` refuses before anything is planned; the message names the setting. */
+export class InvalidConfig extends Error {
+  override name = "InvalidConfig";
+}
+
 export interface SystemConfig {
   /** Prefix of every resource name; one deployment per name and region. */
   name: string;
@@ -89,7 +94,7 @@ const flag = (value: string | undefined, fallback: boolean) => (value === undefi
 const whole = (name: string, value: string | undefined, fallback: number) => {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidConfig(`${name} must be a whole number, got "${value}"`);
   return n;
 };
 
@@ -124,11 +129,11 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv = process.env): Sys
 /** Refuses, before synthesis, a configuration AWS would refuse halfway through an apply. */
 export function validateConfig(config: SystemConfig): void {
   if (!/^[a-z][a-z0-9-]{1,15}$/.test(config.name))
-    throw new Error(`name "${config.name}" must be 2-16 lower-case letters, digits or '-', starting with a letter`);
+    throw new InvalidConfig(`name "${config.name}" must be 2-16 lower-case letters, digits or '-', starting with a letter`);
   if (config.cache.replicas < 1 || config.cache.replicas > 5)
-    throw new Error(`cache.replicas is ${config.cache.replicas}: Multi-AZ failover needs 1 to 5 replicas`);
-  if (config.network.availabilityZones < 2) throw new Error("network.availabilityZones must be at least 2 (Multi-AZ)");
+    throw new InvalidConfig(`cache.replicas is ${config.cache.replicas}: Multi-AZ failover needs 1 to 5 replicas`);
+  if (config.network.availabilityZones < 2) throw new InvalidConfig("network.availabilityZones must be at least 2 (Multi-AZ)");
   const zone = config.replicaDns.zoneName.endsWith(".") ? config.replicaDns.zoneName : `${config.replicaDns.zoneName}.`;
   if (!config.replicaDns.cnameTemplate.endsWith(`.${zone}`))
-    throw new Error(`replicaDns.cnameTemplate "${config.replicaDns.cnameTemplate}" is not inside the zone "${zone}"`);
+    throw new InvalidConfig(`replicaDns.cnameTemplate "${config.replicaDns.cnameTemplate}" is not inside the zone "${zone}"`);
 }

@@ -1,6 +1,7 @@
 // The GraphQL resolver's core: an AppSync Direct Lambda Resolver event in, the field's value out.
 import { callerId, type CommandGateway, type CommandResult } from "../command-gateway/gateway.js";
 import { BadRequest } from "../command-gateway/errors.js";
+import { RedisReplyError } from "../shared/redis/connector.js";
 import { isStatusReply, toTypedReply, type TypedReply } from "../command-gateway/replies.js";
 
 /** The parts of AppSync's Direct Lambda Resolver event that the resolver reads. */
@@ -28,7 +29,7 @@ const asGraphQL = (reply: TypedReply): GraphQLReply => ({
 
 /** The original design's flat strings: a scalar as one string, an array as its elements. */
 function flatStrings(reply: TypedReply): (string | null)[] {
-  if (reply.type === "ERROR") throw new Error(reply.error);
+  if (reply.type === "ERROR") throw new RedisReplyError(reply.error ?? "ERR");
   if (reply.type === "ARRAY") return (reply.value as TypedReply[]).map((r) => (r.value === null ? null : String(r.value)));
   return [reply.value === null ? null : String(reply.value)];
 }
