@@ -26,6 +26,10 @@ export interface SystemConfig {
   changeFeed: {
     tableName: string;
     listenerInstanceType: string;
+    /** Node.js major the listener instance installs: the Lambdas' runtime major. */
+    listenerNodeMajor: number;
+    /** DynamoDB deletion protection on the table; off so `make destroy` removes it in one run. */
+    deletionProtection: boolean;
     /** Mappings written to the listener's mapping file (schema/change-feed-mapping.schema.json). */
     mappings: { name: string; pattern: string; lambda?: boolean; partitionKey?: string; format?: "attributes" | "envelope" }[];
   };
@@ -41,6 +45,8 @@ export interface SystemConfig {
     shards: number;
     previousVersionTtlSeconds: number;
     throttle: { rate: number; burst: number };
+    /** `make destroy` empties the batch-file bucket; default on unless the name says production (`prod`). */
+    forceDestroyBucket?: boolean;
   };
   replicaDns: {
     zoneName: string;
@@ -50,8 +56,17 @@ export interface SystemConfig {
     primaryName?: string;
     ttl: number;
     scheduleMinutes: number;
+    /**
+     * Reserved concurrency for the keeper (1 keeps two runs from racing on the zone). Off by default: a
+     * new account's concurrency quota of 10 refuses any reservation that leaves fewer than 10 unreserved.
+     */
+    reservedConcurrency?: number;
   };
   logRetentionDays: number;
+  /** Days Secrets Manager keeps a deleted secret; 0 deletes at once, so a destroy and a new apply can reuse the names. */
+  secretRecoveryWindowDays: number;
+  /** Local Terraform state, relative to the repository (outside cdktf.out/, which `make clean` deletes). */
+  stateDirectory: string;
   alarms: {
     /** Optional e-mail subscribed to the alarm topic. */
     email?: string;
@@ -74,6 +89,8 @@ export const defaultConfig: SystemConfig = {
   changeFeed: {
     tableName: "changes",
     listenerInstanceType: "t4g.small",
+    listenerNodeMajor: 22,
+    deletionProtection: false,
     mappings: [{ name: "people", pattern: "person*", lambda: true }],
   },
   commandApi: { allowScripts: false, maxCommands: 1_000, throttle: { rate: 100, burst: 200 } },
@@ -87,6 +104,8 @@ export const defaultConfig: SystemConfig = {
     scheduleMinutes: 5,
   },
   logRetentionDays: 30,
+  secretRecoveryWindowDays: 0,
+  stateDirectory: ".state",
   alarms: { newConnectionsThreshold: 1_000, currentConnectionsThreshold: 5_000, cpuPercent: 80, replicationLagSeconds: 5 },
 };
 
@@ -97,6 +116,9 @@ const whole = (name: string, value: string | undefined, fallback: number) => {
   if (!Number.isInteger(n) || n < 0) throw new InvalidConfig(`${name} must be a whole number, got "${value}"`);
   return n;
 };
+
+/** Whether `make destroy` empties the feature store's bucket: the setting, else on for names without `prod`. */
+export const forceDestroyFeatureBucket = (config: SystemConfig) => config.featureStore.forceDestroyBucket ?? !/prod/.test(config.name);
 
 /** Reads overrides from the environment (the only inputs `make plan` takes), on top of the defaults. */
 export function configFromEnvironment(env: NodeJS.ProcessEnv = process.env): SystemConfig {
@@ -116,7 +138,18 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv = process.env): Sys
       nodeType: env.ECP_CACHE_NODE_TYPE ?? d.cache.nodeType,
       replicas: whole("ECP_CACHE_REPLICAS", env.ECP_CACHE_REPLICAS, d.cache.replicas),
     },
-    featureStore: { ...d.featureStore, dedicatedCluster: flag(env.ECP_FEATURE_STORE_CLUSTER, d.featureStore.dedicatedCluster) },
+    changeFeed: { ...d.changeFeed, deletionProtection: flag(env.ECP_DELETION_PROTECTION, d.changeFeed.deletionProtection) },
+    featureStore: {
+      ...d.featureStore,
+      dedicatedCluster: flag(env.ECP_FEATURE_STORE_CLUSTER, d.featureStore.dedicatedCluster),
+      forceDestroyBucket: env.ECP_FORCE_DESTROY_BUCKET === undefined ? d.featureStore.forceDestroyBucket : flag(env.ECP_FORCE_DESTROY_BUCKET, false),
+    },
+    replicaDns: {
+      ...d.replicaDns,
+      reservedConcurrency:
+        env.ECP_KEEPER_RESERVED_CONCURRENCY === undefined ? undefined : whole("ECP_KEEPER_RESERVED_CONCURRENCY", env.ECP_KEEPER_RESERVED_CONCURRENCY, 1),
+    },
+    secretRecoveryWindowDays: whole("ECP_SECRET_RECOVERY_DAYS", env.ECP_SECRET_RECOVERY_DAYS, d.secretRecoveryWindowDays),
     alarms: { ...d.alarms, email: env.ECP_ALARM_EMAIL || undefined },
     terraformCloud: env.TFC_ORGANIZATION
       ? { organization: env.TFC_ORGANIZATION, workspacePrefix: env.TFC_WORKSPACE_PREFIX ?? "elasticache-patterns" }
@@ -132,6 +165,9 @@ export function validateConfig(config: SystemConfig): void {
     throw new InvalidConfig(`name "${config.name}" must be 2-16 lower-case letters, digits or '-', starting with a letter`);
   if (config.cache.replicas < 1 || config.cache.replicas > 5)
     throw new InvalidConfig(`cache.replicas is ${config.cache.replicas}: Multi-AZ failover needs 1 to 5 replicas`);
+  const window = config.secretRecoveryWindowDays;
+  if (window !== 0 && (window < 7 || window > 30))
+    throw new InvalidConfig(`secretRecoveryWindowDays is ${window}: Secrets Manager takes 0 (delete at once) or 7 to 30`);
   if (config.network.availabilityZones < 2) throw new InvalidConfig("network.availabilityZones must be at least 2 (Multi-AZ)");
   const zone = config.replicaDns.zoneName.endsWith(".") ? config.replicaDns.zoneName : `${config.replicaDns.zoneName}.`;
   if (!config.replicaDns.cnameTemplate.endsWith(`.${zone}`))

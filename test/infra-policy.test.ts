@@ -74,6 +74,89 @@ describe("infrastructure policy suite (named rules over the synthesized Terrafor
         aws_default_security_group: { d: { vpc_id: "${aws_vpc.v.id}", ingress: [{ from_port: 0 }] } },
       },
     },
+    // The deploy and destroy classes: each bad resource is the shape the code had before the fix.
+    "ECP-BOOT-AFTER-ARTIFACTS": {
+      resource: {
+        aws_s3_object: { config: { key: "listener/listener.json" } },
+        aws_vpc_endpoint: { s3: { service_name: "com.amazonaws.us-east-1.s3" } },
+        aws_instance: { listener: { user_data: "aws s3 cp ..." } },
+      },
+    },
+    "ECP-LISTENER-UPDATES-ROLL": { resource: { aws_launch_template: { t: { user_data: "#!/bin/bash", image_id: "${data.aws_ssm_parameter.al2023.value}" } } } },
+    "ECP-ASG-ROLLS-ON-NEW-TEMPLATE": {
+      resource: { aws_autoscaling_group: { g: { launch_template: { id: "${aws_launch_template.t.id}", version: "$Default" } } } },
+    },
+    "ECP-CACHE-TOPIC-PUBLISHABLE": {
+      resource: {
+        aws_sns_topic: { events: { name: "cache-events" } },
+        aws_elasticache_replication_group: { g: { notification_topic_arn: "${aws_sns_topic.events.arn}" } },
+        aws_sns_topic_policy: {
+          p: {
+            arn: "${aws_sns_topic.events.arn}",
+            policy: JSON.stringify({
+              Statement: [
+                {
+                  Effect: "Allow",
+                  Principal: { Service: "elasticache.amazonaws.com" },
+                  Action: ["sns:Publish"],
+                  Condition: { StringEquals: { "aws:SourceOwner": "1" } },
+                },
+              ],
+            }),
+          },
+        },
+      },
+    },
+    "ECP-DESTROYABLE-TABLE": { resource: { aws_dynamodb_table: { t: { deletion_protection_enabled: true } } } },
+    "ECP-DESTROYABLE-ZONE": { resource: { aws_route53_zone: { z: { name: "cache.internal." } } } },
+    "ECP-DESTROYABLE-BUCKET": { resource: { aws_s3_bucket: { b: { bucket: "batches" } } } },
+    "ECP-DESTROYABLE-SECRET": { resource: { aws_secretsmanager_secret: { s: { name: "ecp/redis-auth-token", recovery_window_in_days: 7 } } } },
+    "ECP-LAMBDA-VPC-PERMISSIONS": {
+      resource: {
+        aws_iam_role: { r: {} },
+        aws_iam_role_policy: {
+          p: {
+            role: "${aws_iam_role.r.id}",
+            policy: JSON.stringify({
+              Statement: [
+                { Effect: "Allow", Action: ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface"], Resource: "*" },
+              ],
+            }),
+          },
+        },
+        aws_lambda_function: { f: { role: "${aws_iam_role.r.arn}", vpc_config: { subnet_ids: ["s"] } } },
+      },
+    },
+    "ECP-FLOW-LOG-PERMISSIONS": {
+      resource: {
+        aws_iam_role: { r: {} },
+        aws_iam_role_policy: {
+          p: {
+            role: "${aws_iam_role.r.id}",
+            policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: "x" }] }),
+          },
+        },
+        aws_flow_log: { f: { iam_role_arn: "${aws_iam_role.r.arn}" } },
+      },
+    },
+    "ECP-APPSYNC-SCHEMA-ACCEPTED": {
+      resource: {
+        aws_appsync_graphql_api: {
+          a: { schema: 'type Query { "Reads." read: String }', additional_authentication_provider: [{ authentication_type: "AWS_IAM" }] },
+        },
+      },
+    },
+    "ECP-ENV-REFERENCES-RESOLVE": {
+      resource: {
+        aws_lambda_function: {
+          f: {
+            environment: {
+              variables: { REDIS_URL: "rediss://${aws_elasticache_replication_group.g.primary_endpoint_address}:aws_elasticache_replication_group.g.port" },
+            },
+          },
+        },
+      },
+    },
   };
 
   it("has a deliberately bad resource for every rule", () => {
@@ -86,6 +169,30 @@ describe("infrastructure policy suite (named rules over the synthesized Terrafor
       expect(findings[0].message).to.be.a("string").and.not.equal("");
     });
   }
+  it("the destroy rules accept a resource a setting deliberately keeps (the retain tag)", () => {
+    const kept = { resource: { aws_dynamodb_table: { t: { deletion_protection_enabled: true, tags: { "ecp:retain-on-destroy": "true" } } } } };
+    expect(
+      runPolicy(
+        kept,
+        rules.filter((r) => r.id === "ECP-DESTROYABLE-TABLE"),
+      ).findings,
+    ).to.deep.equal([]);
+  });
+  it("the schema rule accepts an auth mode a field uses", () => {
+    const used = {
+      resource: {
+        aws_appsync_graphql_api: {
+          a: { schema: "type Query { read: String @aws_iam }", additional_authentication_provider: [{ authentication_type: "AWS_IAM" }] },
+        },
+      },
+    };
+    expect(
+      runPolicy(
+        used,
+        rules.filter((r) => r.id === "ECP-APPSYNC-SCHEMA-ACCEPTED"),
+      ).findings,
+    ).to.deep.equal([]);
+  });
   it("allows a Deny with s3:* (the TLS-only bucket policy) but not an Allow", () => {
     const deny = {
       resource: { aws_s3_bucket_policy: { p: { policy: JSON.stringify({ Statement: [{ Effect: "Deny", Action: "s3:*", Resource: "*" }] }) } } },

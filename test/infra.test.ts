@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { Testing } from "cdktf";
 import { readFileSync } from "node:fs";
 import { configFromEnvironment, defaultConfig } from "../infra/config.js";
+import { appSyncSchema } from "../infra/appsync-schema.js";
 import { resolvedFields } from "../infra/constructs/command-api.js";
 import type { ResourceConfig } from "../infra/policy/rules.js";
 import { of, one, synth, type Json } from "./harness/synth.js";
@@ -65,18 +66,18 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
       "aws_secretsmanager_secret.",
     );
     expect(topic.config.kms_master_key_id).to.equal(undefined);
-    expect(String(one(json, "aws_sns_topic_policy").config.policy)).to.contain("aws:SourceOwner");
+    expect(String(one(json, "aws_sns_topic_policy").config.policy)).to.contain("AWS:SourceOwner");
   });
 
-  it("change feed: table with PITR, SSE and TTL; private listener with IMDSv2 and an encrypted disk; config without secrets", () => {
+  it("change feed: table with PITR, SSE and TTL; private listener (launch template) with IMDSv2 and an encrypted disk; config without secrets", () => {
     const table = one(json, "aws_dynamodb_table");
     expect(table.config).to.deep.include({ billing_mode: "PAY_PER_REQUEST", hash_key: "id", ttl: { attribute_name: "_expiresAt", enabled: true } });
-    const instance = one(json, "aws_instance");
-    expect(instance.config).to.deep.include({ associate_public_ip_address: false });
-    expect((instance.config.metadata_options as ResourceConfig).http_tokens).to.equal("required");
-    expect((instance.config.root_block_device as ResourceConfig).encrypted).to.equal(true);
-    expect(String(instance.config.subnet_id)).to.contain("aws_subnet.");
-    expect(String(instance.config.user_data)).to.contain("systemctl enable --now changefeed");
+    const template = one(json, "aws_launch_template");
+    expect((template.config.network_interfaces as ResourceConfig[])[0]).to.deep.include({ associate_public_ip_address: "false" });
+    expect((template.config.metadata_options as ResourceConfig).http_tokens).to.equal("required");
+    expect((template.config.block_device_mappings as { ebs: ResourceConfig }[])[0].ebs.encrypted).to.equal("true");
+    expect((one(json, "aws_autoscaling_group").config.vpc_zone_identifier as string[]).every((s) => s.includes("aws_subnet."))).to.equal(true);
+    expect(String(template.config.user_data)).to.contain("systemctl enable --now changefeed.service");
     const objects = Object.fromEntries(of(json, "aws_s3_object").map(([, o]) => [o.key, o]));
     expect(Object.keys(objects).sort()).to.deep.equal(["listener/listener.json", "listener/listener.zip", "listener/mappings.json"]);
     const listenerConfig = String(objects["listener/listener.json"].content);
@@ -90,11 +91,11 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
     });
   });
 
-  it("command API: AppSync with API key and IAM, the schema file, a Direct Lambda Resolver per field, field-level logs", () => {
+  it("command API: AppSync with API key, the schema file, a Direct Lambda Resolver per field, field-level logs", () => {
     const api = one(json, "aws_appsync_graphql_api");
     expect(api.config.authentication_type).to.equal("API_KEY");
-    expect(api.config.additional_authentication_provider).to.deep.equal([{ authentication_type: "AWS_IAM" }]);
-    expect(api.config.schema).to.equal(readFileSync("schema/command-api.graphql", "utf8"));
+    expect(api.config.additional_authentication_provider).to.equal(undefined);
+    expect(api.config.schema).to.equal(appSyncSchema(readFileSync("schema/command-api.graphql", "utf8")));
     expect((api.config.log_config as ResourceConfig).field_log_level).to.equal("ERROR");
     const source = one(json, "aws_appsync_datasource");
     const resolver = one(json, "aws_lambda_function", (f) => String(f.function_name).endsWith("command-api"));
@@ -119,7 +120,7 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
     }
   });
 
-  it("replica DNS: private zone on the VPC; the keeper is subscribed to the cache's topic and scheduled, one at a time, outside the VPC", () => {
+  it("replica DNS: private zone on the VPC; the keeper is subscribed to the cache's topic and scheduled, outside the VPC", () => {
     const zone = one(json, "aws_route53_zone");
     expect(zone.config.vpc).to.deep.equal([{ vpc_id: one(json, "aws_vpc").ref("id") }]);
     const keeper = one(json, "aws_lambda_function", (f) => String(f.function_name).endsWith("replica-dns-keeper"));
@@ -129,7 +130,7 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
     const rule = one(json, "aws_cloudwatch_event_rule");
     expect(rule.config.schedule_expression).to.equal("rate(5 minutes)");
     expect(one(json, "aws_cloudwatch_event_target").config.arn).to.equal(keeper.ref("arn"));
-    expect(keeper.config.reserved_concurrent_executions).to.equal(1);
+    expect(keeper.config.reserved_concurrent_executions).to.equal(undefined);
     expect(keeper.config.vpc_config).to.equal(undefined);
     expect(((keeper.config.environment as ResourceConfig).variables as Record<string, string>).CNAME_TEMPLATE).to.equal("replica.cache.internal.");
   });
@@ -171,9 +172,10 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
       "feature_url",
       "graphql_url",
       "hosted_zone_id",
-      "listener_instance_id",
+      "listener_autoscaling_group",
       "primary_endpoint",
       "reader_cnames",
+      "reader_endpoint",
       "redis_auth_secret_arn",
       "rest_tokens_secret_arn",
       "rest_url",
@@ -185,7 +187,7 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
   it("patterns switch off, and the feature store can have its own cluster-mode group", () => {
     const minimal = synth({ ...defaultConfig, patterns: { changeFeed: false, commandApi: false, featureStore: true, replicaDns: false } });
     expect(minimal.resource?.aws_appsync_graphql_api).to.equal(undefined);
-    expect(minimal.resource?.aws_instance).to.equal(undefined);
+    expect(minimal.resource?.aws_autoscaling_group).to.equal(undefined);
     expect(minimal.resource?.aws_route53_zone).to.equal(undefined);
     expect(
       of(minimal, "aws_vpc_endpoint")
@@ -205,7 +207,7 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
   });
 
   it("Terraform Cloud: a named workspace per stack when TFC_ORGANIZATION is set, a local backend otherwise", () => {
-    expect((json.terraform?.backend as Record<string, unknown>).local).to.deep.equal({ path: "terraform.test.tfstate" });
+    expect((json.terraform?.backend as Record<string, unknown>).local).to.deep.equal({ path: "../../../.state/test.tfstate" });
     const cloud = synth(configFromEnvironment({ TFC_ORGANIZATION: "acme", TFC_WORKSPACE_PREFIX: "cache" }));
     expect(cloud.terraform?.cloud).to.deep.equal({ organization: "acme", workspaces: { name: "cache-test" } });
   });

@@ -14,6 +14,7 @@ import type { SystemConfig } from "../config.js";
 import type { Encryption } from "./encryption.js";
 import type { Network } from "./network.js";
 import type { RedisAccess } from "./nodejs-function.js";
+import { retainTags } from "../policy/deploy-rules.js";
 import { policyDocument } from "./policy.js";
 
 export interface CacheProps {
@@ -22,10 +23,15 @@ export interface CacheProps {
   encryption: Encryption;
   network: Network;
   snapshotRetentionDays: number;
+  /** Days a deleted secret is kept (0: deleted at once, so a new apply after a destroy can reuse the name). */
+  secretRecoveryWindowDays: number;
 }
 
+/** The port every group listens on (a constant: a number attribute would not survive string interpolation). */
+const cachePort = 6379;
+
 /** A Redis URL for clients: TLS (`rediss://`) to the primary (or configuration) endpoint. */
-const tlsUrl = (address: string, port: number | string) => `rediss://${address}:${port}`;
+const tlsUrl = (address: string) => `rediss://${address}:${cachePort}`;
 
 export class Cache extends Construct {
   readonly group: ElasticacheReplicationGroup;
@@ -33,6 +39,8 @@ export class Cache extends Construct {
   /** ElastiCache events (failover, node replaced, ...) go here. Not KMS-encrypted: ElastiCache cannot publish to an encrypted topic. */
   readonly eventsTopic: SnsTopic;
   readonly primaryUrl: string;
+  /** The group's reader endpoint: DNS over the replicas (the primary only when there is no replica). */
+  readonly readerUrl: string;
   /** The optional cluster-mode-enabled group for the feature store. */
   readonly featureGroup?: ElasticacheReplicationGroup;
   readonly featureUrl?: string;
@@ -58,21 +66,23 @@ export class Cache extends Construct {
     this.authSecret = new SecretsmanagerSecret(this, "auth-secret", {
       name: `${props.name}/redis-auth-token`,
       kmsKeyId: encryption.key.arn,
-      recoveryWindowInDays: 7,
+      recoveryWindowInDays: props.secretRecoveryWindowDays,
+      tags: retainTags(props.secretRecoveryWindowDays > 0),
     });
     new SecretsmanagerSecretVersion(this, "auth-secret-value", { secretId: this.authSecret.id, secretString: token.result });
 
     this.eventsTopic = new SnsTopic(this, "events", { name: `${props.name}-cache-events` });
+    // The policy ElastiCache's documentation prescribes: any principal of this account may publish,
+    // keyed on aws:SourceOwner (with aws:SourceAccount, ElastiCache marks the topic inactive).
     new SnsTopicPolicy(this, "events-policy", {
       arn: this.eventsTopic.arn,
-      // aws:SourceOwner, not aws:SourceAccount: with the latter ElastiCache marks the topic inactive.
       policy: policyDocument([
         {
           sid: "ElastiCachePublishesEvents",
-          principals: { Service: "elasticache.amazonaws.com" },
-          actions: ["sns:Publish"],
+          principals: { AWS: "*" },
+          actions: ["SNS:Publish"],
           resources: [this.eventsTopic.arn],
-          conditions: { StringEquals: { "aws:SourceOwner": encryption.accountId } },
+          conditions: { StringEquals: { "AWS:SourceOwner": encryption.accountId } },
         },
       ]),
     });
@@ -81,7 +91,7 @@ export class Cache extends Construct {
       engine: "redis",
       engineVersion: config.engineVersion,
       nodeType: config.nodeType,
-      port: 6379,
+      port: cachePort,
       subnetGroupName: subnets.name,
       securityGroupIds: [network.cacheGroup.id],
       atRestEncryptionEnabled: "true",
@@ -102,7 +112,8 @@ export class Cache extends Construct {
       numCacheClusters: config.replicas + 1,
       parameterGroupName: parameters.name,
     });
-    this.primaryUrl = tlsUrl(this.group.primaryEndpointAddress, this.group.port);
+    this.primaryUrl = tlsUrl(this.group.primaryEndpointAddress);
+    this.readerUrl = tlsUrl(this.group.readerEndpointAddress);
 
     if (props.featureStoreCluster) {
       this.featureGroup = new ElasticacheReplicationGroup(this, "feature-group", {
@@ -113,7 +124,7 @@ export class Cache extends Construct {
         replicasPerNodeGroup: 1,
         parameterGroupName: "default.redis7.cluster.on",
       });
-      this.featureUrl = tlsUrl(this.featureGroup.configurationEndpointAddress, this.featureGroup.port);
+      this.featureUrl = tlsUrl(this.featureGroup.configurationEndpointAddress);
     }
   }
 

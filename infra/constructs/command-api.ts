@@ -1,4 +1,4 @@
-// Command API: AppSync (API key, plus IAM) with a Direct Lambda Resolver for each field, field-level
+// Command API: AppSync (API key) with a Direct Lambda Resolver for each field, field-level
 // logs and X-Ray; and the Upstash-compatible REST endpoint on an HTTP API, both over the same core.
 import { Construct } from "constructs";
 import { AppsyncApiKey } from "@cdktf/provider-aws/lib/appsync-api-key";
@@ -13,6 +13,8 @@ import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmana
 import { Password } from "@cdktf/provider-random/lib/password";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { appSyncSchema } from "../appsync-schema.js";
+import { retainTags } from "../policy/deploy-rules.js";
 import { functionDefaults, type DataPathProps } from "./data-path.js";
 import { HttpApi } from "./http-api.js";
 import { NodejsFunction } from "./nodejs-function.js";
@@ -50,8 +52,7 @@ export class CommandApi extends Construct {
     this.graphql = new AppsyncGraphqlApi(this, "graphql", {
       name: `${props.name}-command-api`,
       authenticationType: "API_KEY",
-      additionalAuthenticationProvider: [{ authenticationType: "AWS_IAM" }],
-      schema: readFileSync(resolve("schema", "command-api.graphql"), "utf8"),
+      schema: appSyncSchema(readFileSync(resolve("schema", "command-api.graphql"), "utf8")),
       xrayEnabled: true,
       logConfig: { cloudwatchLogsRoleArn: logRole.arn, fieldLogLevel: "ERROR", excludeVerboseContent: true },
     });
@@ -91,7 +92,8 @@ export class CommandApi extends Construct {
     this.restTokens = new SecretsmanagerSecret(this, "rest-tokens", {
       name: `${props.name}/rest-tokens`,
       kmsKeyId: encryption.key.arn,
-      recoveryWindowInDays: 7,
+      recoveryWindowInDays: config.secretRecoveryWindowDays,
+      tags: retainTags(config.secretRecoveryWindowDays > 0),
     });
     new SecretsmanagerSecretVersion(this, "rest-tokens-value", {
       secretId: this.restTokens.id,

@@ -3,6 +3,7 @@
 import { Construct } from "constructs";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
+import { forceDestroyFeatureBucket } from "../config.js";
 import { functionDefaults, type DataPathProps } from "./data-path.js";
 import { HttpApi } from "./http-api.js";
 import { NodejsFunction } from "./nodejs-function.js";
@@ -20,7 +21,11 @@ export class FeatureStore extends Construct {
     const defaults = functionDefaults(props);
     const redis = cache.clientAccess("features");
 
-    this.batches = new SecureBucket(this, "batches", { name: `${props.name}-feature-batches-${encryption.accountId}`, encryption });
+    this.batches = new SecureBucket(this, "batches", {
+      name: `${props.name}-feature-batches-${encryption.accountId}`,
+      encryption,
+      forceDestroy: forceDestroyFeatureBucket(config),
+    });
     this.loader = new NodejsFunction(this, "loader", {
       defaults,
       bundle: "feature-loader",

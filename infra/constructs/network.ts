@@ -40,6 +40,8 @@ export class Network extends Construct {
   readonly listenerGroup: SecurityGroup;
   /** The cache: admits the Redis port from the two groups above only. */
   readonly cacheGroup: SecurityGroup;
+  /** Gateway and interface endpoints: what the private parts reach AWS through (the listener boots after them). */
+  readonly endpoints: VpcEndpoint[] = [];
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -108,24 +110,28 @@ export class Network extends Construct {
     }
 
     for (const service of ["s3", "dynamodb"]) {
-      new VpcEndpoint(this, `${service}-gateway`, {
-        vpcId: this.vpc.id,
-        serviceName: `com.amazonaws.${props.encryption.region}.${service}`,
-        vpcEndpointType: "Gateway",
-        routeTableIds: [routes.id],
-        tags: { Name: `${props.name}-${service}` },
-      });
+      this.endpoints.push(
+        new VpcEndpoint(this, `${service}-gateway`, {
+          vpcId: this.vpc.id,
+          serviceName: `com.amazonaws.${props.encryption.region}.${service}`,
+          vpcEndpointType: "Gateway",
+          routeTableIds: [routes.id],
+          tags: { Name: `${props.name}-${service}` },
+        }),
+      );
     }
     for (const service of props.interfaceEndpoints) {
-      new VpcEndpoint(this, `${service}-interface`, {
-        vpcId: this.vpc.id,
-        serviceName: `com.amazonaws.${props.encryption.region}.${service}`,
-        vpcEndpointType: "Interface",
-        privateDnsEnabled: true,
-        subnetIds: this.privateSubnetIds,
-        securityGroupIds: [endpointsGroup.id],
-        tags: { Name: `${props.name}-${service}` },
-      });
+      this.endpoints.push(
+        new VpcEndpoint(this, `${service}-interface`, {
+          vpcId: this.vpc.id,
+          serviceName: `com.amazonaws.${props.encryption.region}.${service}`,
+          vpcEndpointType: "Interface",
+          privateDnsEnabled: true,
+          subnetIds: this.privateSubnetIds,
+          securityGroupIds: [endpointsGroup.id],
+          tags: { Name: `${props.name}-${service}` },
+        }),
+      );
     }
 
     // Flow logs of rejected traffic: what tried to get in (or out) that the groups refused.
@@ -140,8 +146,13 @@ export class Network extends Construct {
     });
     new IamRolePolicy(this, "flow-logs-policy", {
       role: flowRole.id,
+      // What the VPC Flow Logs documentation lists for a role that publishes to CloudWatch Logs.
       policy: policyDocument([
-        { actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], resources: [flowLogs.arn, `${flowLogs.arn}:*`] },
+        {
+          sid: "PublishFlowLogs",
+          actions: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"],
+          resources: [flowLogs.arn, `${flowLogs.arn}:*`],
+        },
       ]),
     });
     new FlowLog(this, "flow-log", { vpcId: this.vpc.id, trafficType: "REJECT", logDestination: flowLogs.arn, iamRoleArn: flowRole.arn });

@@ -65,7 +65,11 @@ export class NodejsFunction extends Construct {
     });
     this.role = new IamRole(this, "role", { name: `${name}-fn`, assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com") });
     const statements: Statement[] = [
-      { sid: "OwnLogGroup", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${this.logGroup.arn}:*`] },
+      {
+        sid: "OwnLogGroup",
+        actions: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [this.logGroup.arn, `${this.logGroup.arn}:*`],
+      },
       // X-Ray and VPC network interfaces accept no narrower resource than "*".
       { sid: "Tracing", actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources: ["*"] },
       { sid: "DeadLetters", actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.arn] },
@@ -77,6 +81,7 @@ export class NodejsFunction extends Construct {
               actions: [
                 "ec2:CreateNetworkInterface",
                 "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeSubnets",
                 "ec2:DeleteNetworkInterface",
                 "ec2:AssignPrivateIpAddresses",
                 "ec2:UnassignPrivateIpAddresses",

@@ -18,7 +18,13 @@ export class ReplicaDns extends Construct {
     super(scope, id);
     const { config, network, cache } = props;
     const dns = config.replicaDns;
-    this.zone = new Route53Zone(this, "zone", { name: dns.zoneName, comment: `${props.name}: replica CNAMEs`, vpc: [{ vpcId: network.vpc.id }] });
+    // forceDestroy: the keeper's records would otherwise keep `make destroy` from deleting the zone.
+    this.zone = new Route53Zone(this, "zone", {
+      name: dns.zoneName,
+      comment: `${props.name}: replica CNAMEs`,
+      vpc: [{ vpcId: network.vpc.id }],
+      forceDestroy: true,
+    });
     const zoneArn = `arn:aws:route53:::hostedzone/${this.zone.zoneId}`;
     this.keeper = new NodejsFunction(this, "keeper", {
       defaults: functionDefaults(props),
@@ -36,7 +42,7 @@ export class ReplicaDns extends Construct {
         { sid: "DescribeTheGroup", actions: ["elasticache:DescribeReplicationGroups"], resources: [cache.group.arn] },
         { sid: "KeepTheZone", actions: ["route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets"], resources: [zoneArn] },
       ],
-      reservedConcurrency: 1,
+      reservedConcurrency: dns.reservedConcurrency,
       timeout: 60,
       memorySize: 256,
     });

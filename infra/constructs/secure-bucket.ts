@@ -8,14 +8,16 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { retainTags } from "../policy/deploy-rules.js";
 import type { Encryption } from "./encryption.js";
 
 export class SecureBucket extends Construct {
   readonly bucket: S3Bucket;
 
-  constructor(scope: Construct, id: string, props: { name: string; encryption: Encryption; noncurrentDays?: number }) {
+  constructor(scope: Construct, id: string, props: { name: string; encryption: Encryption; noncurrentDays?: number; forceDestroy: boolean }) {
     super(scope, id);
-    this.bucket = new S3Bucket(this, "bucket", { bucket: props.name });
+    // forceDestroy: `terraform destroy` empties the bucket (every version) instead of failing on it.
+    this.bucket = new S3Bucket(this, "bucket", { bucket: props.name, forceDestroy: props.forceDestroy, tags: retainTags(!props.forceDestroy) });
     new S3BucketPublicAccessBlock(this, "public-access", {
       bucket: this.bucket.id,
       blockPublicAcls: true,

@@ -1,6 +1,9 @@
 // Rules for what runs: Lambda functions, AppSync, API Gateway stages and the listener instance.
 import { list, secretName, truthy, type PolicyRule, type ResourceConfig } from "./terraform-json.js";
 
+/** The listener runs from a launch template; a plain instance gets the same rules. */
+const ec2Types = ["aws_instance", "aws_launch_template"];
+
 export const computeRules: PolicyRule[] = [
   {
     id: "ECP-LAMBDA-TRACING",
@@ -88,30 +91,37 @@ export const computeRules: PolicyRule[] = [
   {
     id: "ECP-EC2-IMDSV2",
     checkov: "CKV_AWS_79",
-    title: "EC2 instances require IMDSv2",
-    types: ["aws_instance"],
+    title: "EC2 instances and launch templates require IMDSv2",
+    types: ec2Types,
     check: (r) => ((r.metadata_options as ResourceConfig | undefined)?.http_tokens === "required" ? undefined : "metadata_options.http_tokens is not required"),
   },
   {
     id: "ECP-EC2-EBS-ENCRYPTED",
     checkov: "CKV_AWS_8",
     title: "EC2 root volumes are encrypted",
-    types: ["aws_instance"],
-    check: (r) => (truthy((r.root_block_device as ResourceConfig | undefined)?.encrypted) ? undefined : "root_block_device is not encrypted"),
+    types: ec2Types,
+    check: (r) => {
+      const volumes = r.root_block_device ? [r.root_block_device] : list<ResourceConfig>(r.block_device_mappings).map((m) => m.ebs);
+      return volumes.length && volumes.every((v) => truthy((v as ResourceConfig | undefined)?.encrypted)) ? undefined : "a root volume is not encrypted";
+    },
   },
   {
     id: "ECP-EC2-NO-PUBLIC-IP",
     checkov: "CKV_AWS_88",
     title: "EC2 instances have no public IP",
-    types: ["aws_instance"],
-    check: (r) =>
-      r.associate_public_ip_address === false || r.associate_public_ip_address === "false" ? undefined : "associate_public_ip_address is not false",
+    types: ec2Types,
+    check: (r) => {
+      const settings = r.network_interfaces
+        ? list<ResourceConfig>(r.network_interfaces).map((n) => n.associate_public_ip_address)
+        : [r.associate_public_ip_address];
+      return settings.every((v) => v === false || v === "false") ? undefined : "associate_public_ip_address is not false";
+    },
   },
   {
     id: "ECP-EC2-ROLE-NO-SECRETS",
     checkov: "CKV2_AWS_41, CKV_AWS_46",
     title: "EC2 instances have an IAM role and no secrets in user data",
-    types: ["aws_instance"],
+    types: ec2Types,
     check: (r) =>
       !r.iam_instance_profile
         ? "no iam_instance_profile"

@@ -3,12 +3,13 @@
 
 import { computeRules } from "./compute-rules.js";
 import { dataRules } from "./data-rules.js";
+import { deployRules } from "./deploy-rules.js";
 import { networkRules } from "./network-rules.js";
 import { resources, type PolicyFinding, type PolicyRule, type TerraformJson } from "./terraform-json.js";
 
 export type { PolicyFinding, PolicyRule, ResourceConfig, TerraformJson } from "./terraform-json.js";
 
-export const rules: PolicyRule[] = [...dataRules, ...computeRules, ...networkRules];
+export const rules: PolicyRule[] = [...dataRules, ...computeRules, ...networkRules, ...deployRules];
 
 export interface PolicyReport {
   rulesRun: number;

@@ -30,7 +30,9 @@ export class ElastiCachePatternsStack extends TerraformStack {
         workspaces: new NamedCloudWorkspace(`${config.terraformCloud.workspacePrefix}-${id}`),
       });
     } else {
-      new LocalBackend(this, { path: `terraform.${id}.tfstate` });
+      // Relative to cdktf.out/stacks/<stack>/, where Terraform runs: the state lives beside the repository's
+      // files, outside cdktf.out/ (which `make clean` deletes), so a clean never orphans a deployment.
+      new LocalBackend(this, { path: `../../../${config.stateDirectory}/${id}.tfstate` });
     }
     new AwsProvider(this, "aws", { region: config.region, defaultTags: [{ tags: config.tags }] });
     new RandomProvider(this, "random");
@@ -51,6 +53,7 @@ export class ElastiCachePatternsStack extends TerraformStack {
       encryption,
       network,
       snapshotRetentionDays: config.cache.snapshotRetentionDays,
+      secretRecoveryWindowDays: config.secretRecoveryWindowDays,
       featureStoreCluster: config.patterns.featureStore && config.featureStore.dedicatedCluster ? { shards: config.featureStore.shards } : undefined,
     });
     const parts = { name, config, encryption, network, cache };
@@ -59,6 +62,7 @@ export class ElastiCachePatternsStack extends TerraformStack {
       new TerraformOutput(this, id, { value, description, sensitive });
 
     output("primary_endpoint", cache.primaryUrl, "Redis primary endpoint (TLS; AUTH token in the secret below)");
+    output("reader_endpoint", cache.readerUrl, "Redis reader endpoint: spreads connections over the replicas (TLS; its certificate names it)");
     output("redis_auth_secret_arn", cache.authSecret.arn, "Secrets Manager secret holding the Redis AUTH token");
     if (cache.featureUrl) output("feature_store_endpoint", cache.featureUrl, "Cluster-mode feature store configuration endpoint (TLS)");
 
@@ -66,7 +70,11 @@ export class ElastiCachePatternsStack extends TerraformStack {
       const changeFeed = new ChangeFeed(this, "change-feed", parts);
       functions.push(changeFeed.writer);
       output("change_table", changeFeed.table.name, "DynamoDB table the change feed writes to");
-      output("listener_instance_id", changeFeed.listener.id, "Change-feed listener instance (aws ssm start-session --target <id>)");
+      output(
+        "listener_autoscaling_group",
+        changeFeed.listener.group.name,
+        "Auto Scaling group of the change-feed listener (one instance; Session Manager to reach it)",
+      );
     }
     if (config.patterns.commandApi) {
       const commandApi = new CommandApi(this, "command-api", parts);

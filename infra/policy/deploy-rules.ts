@@ -1,0 +1,178 @@
+// Rules for applying and destroying as AWS would: ordering, first boot, updates, services that publish
+// to us, permissions the services need, and `make destroy` in one run. No checkov ids: these are ours.
+import { list, referencedBy, resources, truthy, type PolicyRule, type ResourceConfig, type TerraformJson } from "./terraform-json.js";
+
+/** Resources a user deliberately keeps on destroy carry this tag (set by the constructs from a setting). */
+export const retainTag = "ecp:retain-on-destroy";
+
+/** The tags a construct sets on a resource a setting keeps on destroy. */
+export const retainTags = (retain: boolean): Record<string, string> | undefined => (retain ? { [retainTag]: "true" } : undefined);
+
+const retained = (r: ResourceConfig) => (r.tags as Record<string, string> | undefined)?.[retainTag] === "true";
+const address = (type: string, name: string) => `${type}.${name}`;
+
+/** The actions of the policies attached to the role a resource names in `attribute` (`${aws_iam_role.X.arn}`). */
+function roleActions(all: TerraformJson, roleReference: unknown): string[] {
+  const role = /aws_iam_role\.([^.}]+)\./.exec(String(roleReference ?? ""))?.[1];
+  if (!role) return [];
+  return referencedBy(all, "aws_iam_role_policy", "role", `aws_iam_role.${role}.`).flatMap(([, p]) => {
+    const statements = list<{ Effect?: string; Action?: string | string[] }>(JSON.parse(String(p.policy)).Statement);
+    return statements.filter((s) => s.Effect === "Allow").flatMap((s) => list<string>(s.Action));
+  });
+}
+
+/** What AWS's managed AWSLambdaVPCAccessExecutionRole grants (v3). */
+export const lambdaVpcActions = [
+  "logs:CreateLogGroup",
+  "logs:CreateLogStream",
+  "logs:PutLogEvents",
+  "ec2:CreateNetworkInterface",
+  "ec2:DescribeNetworkInterfaces",
+  "ec2:DescribeSubnets",
+  "ec2:DeleteNetworkInterface",
+  "ec2:AssignPrivateIpAddresses",
+  "ec2:UnassignPrivateIpAddresses",
+];
+
+/** What the VPC Flow Logs documentation lists for publishing to CloudWatch Logs. */
+export const flowLogActions = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"];
+
+const missing = (granted: string[], needed: string[]) => needed.filter((a) => !granted.includes(a));
+
+/** "Destroyable by default": `make destroy` removes the resource in one run, unless it carries the retain tag. */
+function destroyable(what: string, type: string, blocks: (r: ResourceConfig) => string | undefined): PolicyRule[] {
+  return [
+    {
+      id: `ECP-DESTROYABLE-${what}`,
+      title: `Destroyable by default: ${type} (unless tagged ${retainTag}=true by a setting)`,
+      types: [type],
+      check: (r) => (retained(r) ? undefined : blocks(r)),
+    },
+  ];
+}
+
+export const deployRules: PolicyRule[] = [
+  {
+    id: "ECP-BOOT-AFTER-ARTIFACTS",
+    title: "The listener instance boots after its artifacts, its role policy and the S3 gateway endpoint exist",
+    types: ["aws_autoscaling_group", "aws_instance"],
+    check: (r, _name, all) => {
+      const dependsOn = list<string>(r.depends_on);
+      const needed = [
+        ...resources(all, "aws_s3_object").map(([n]) => address("aws_s3_object", n)),
+        ...resources(all, "aws_vpc_endpoint")
+          .filter(([, e]) => String(e.service_name).endsWith(".s3"))
+          .map(([n]) => address("aws_vpc_endpoint", n)),
+      ];
+      const absent = needed.filter((n) => !dependsOn.includes(n));
+      if (absent.length) return `depends_on lacks ${absent.join(", ")}`;
+      return dependsOn.some((d) => d.startsWith("aws_iam_role_policy.")) ? undefined : "depends_on lacks the instance role's policy";
+    },
+  },
+  {
+    id: "ECP-LISTENER-UPDATES-ROLL",
+    title: "A new listener bundle, configuration or mapping file replaces the instance; a new AMI alone does not",
+    types: ["aws_launch_template"],
+    check: (r) => {
+      if (!String(r.user_data ?? "").includes("aws_s3_object.")) return "user_data does not change with the artifacts (S3 object versions)";
+      const ignored = list<string>((r.lifecycle as ResourceConfig | undefined)?.ignore_changes);
+      return ignored.includes("image_id") ? undefined : "lifecycle.ignore_changes lacks image_id: every AMI release would replace the instance";
+    },
+  },
+  {
+    id: "ECP-ASG-ROLLS-ON-NEW-TEMPLATE",
+    title: "Auto Scaling groups follow their template's latest version with an instance refresh",
+    types: ["aws_autoscaling_group"],
+    check: (r) => {
+      const version = String((r.launch_template as ResourceConfig | undefined)?.version ?? "");
+      if (!version.includes("latest_version")) return "launch_template.version is not the template's latest_version";
+      return (r.instance_refresh as ResourceConfig | undefined)?.strategy
+        ? undefined
+        : "no instance_refresh: a new template version would wait for the next replacement";
+    },
+  },
+  {
+    id: "ECP-CACHE-TOPIC-PUBLISHABLE",
+    title: "ElastiCache's notification topic lets ElastiCache publish (Principal AWS *, SNS:Publish, AWS:SourceOwner)",
+    types: ["aws_elasticache_replication_group"],
+    check: (r, _name, all) => {
+      const topic = /aws_sns_topic\.([^.}]+)\./.exec(String(r.notification_topic_arn ?? ""))?.[1];
+      if (!topic) return undefined;
+      const policies = referencedBy(all, "aws_sns_topic_policy", "arn", `aws_sns_topic.${topic}.`);
+      const publishes = policies.some(([, p]) =>
+        list<{ Effect?: string; Principal?: { AWS?: unknown }; Action?: unknown; Condition?: Record<string, Record<string, unknown>> }>(
+          JSON.parse(String(p.policy)).Statement,
+        ).some(
+          (s) =>
+            s.Effect === "Allow" &&
+            s.Principal?.AWS === "*" &&
+            list<string>(s.Action).some((a) => a.toLowerCase() === "sns:publish") &&
+            Object.values(s.Condition ?? {}).some((c) => Object.keys(c).some((k) => k.toLowerCase() === "aws:sourceowner")),
+        ),
+      );
+      return publishes ? undefined : `topic ${topic} has no policy that lets ElastiCache publish (Principal AWS *, SNS:Publish, AWS:SourceOwner)`;
+    },
+  },
+  ...destroyable("TABLE", "aws_dynamodb_table", (r) => (truthy(r.deletion_protection_enabled) ? "deletion_protection_enabled" : undefined)),
+  ...destroyable("ZONE", "aws_route53_zone", (r) =>
+    truthy(r.force_destroy) ? undefined : "force_destroy is not true: the keeper's records would block the delete",
+  ),
+  ...destroyable("BUCKET", "aws_s3_bucket", (r) =>
+    truthy(r.force_destroy) ? undefined : "force_destroy is not true: uploads and their versions would block the delete",
+  ),
+  ...destroyable("SECRET", "aws_secretsmanager_secret", (r) =>
+    Number(r.recovery_window_in_days ?? 30) === 0 ? undefined : "recovery_window_in_days keeps the name reserved: a new apply after a destroy would fail",
+  ),
+  {
+    id: "ECP-LAMBDA-VPC-PERMISSIONS",
+    title: "Functions in a VPC have every action of AWSLambdaVPCAccessExecutionRole",
+    types: ["aws_lambda_function"],
+    check: (r, _name, all) => {
+      if (!list((r.vpc_config as ResourceConfig | undefined)?.subnet_ids).length) return undefined;
+      const absent = missing(roleActions(all, r.role), lambdaVpcActions);
+      return absent.length ? `its role lacks ${absent.join(", ")}` : undefined;
+    },
+  },
+  {
+    id: "ECP-FLOW-LOG-PERMISSIONS",
+    title: "Flow logs' role has what the VPC Flow Logs documentation lists",
+    types: ["aws_flow_log"],
+    check: (r, _name, all) => {
+      if (!r.iam_role_arn) return "no iam_role_arn";
+      const absent = missing(roleActions(all, r.iam_role_arn), flowLogActions);
+      return absent.length ? `its role lacks ${absent.join(", ")}` : undefined;
+    },
+  },
+  {
+    id: "ECP-APPSYNC-SCHEMA-ACCEPTED",
+    title: "AppSync gets a schema without descriptions, and every extra auth mode is used by a field",
+    types: ["aws_appsync_graphql_api"],
+    check: (r) => {
+      const schema = String(r.schema ?? "");
+      if (/"/.test(schema)) return "the schema carries descriptions (string literals)";
+      const directives: Record<string, string> = {
+        AWS_IAM: "@aws_iam",
+        API_KEY: "@aws_api_key",
+        AMAZON_COGNITO_USER_POOLS: "@aws_cognito_user_pools",
+        OPENID_CONNECT: "@aws_oidc",
+        AWS_LAMBDA: "@aws_lambda",
+      };
+      const unused = list<ResourceConfig>(r.additional_authentication_provider)
+        .map((p) => String(p.authentication_type))
+        .filter((type) => !schema.includes(directives[type] ?? type));
+      return unused.length ? `additional auth ${unused.join(", ")} is used by no field (no ${unused.map((u) => directives[u]).join(", ")})` : undefined;
+    },
+  },
+  {
+    id: "ECP-ENV-REFERENCES-RESOLVE",
+    title: "Function environments hold no unresolved references (a number attribute interpolated into a string)",
+    types: ["aws_lambda_function"],
+    check: (r) => {
+      const variables = ((r.environment as ResourceConfig | undefined)?.variables ?? {}) as Record<string, string>;
+      const broken = Object.entries(variables).find(([, v]) =>
+        /(^|[^{.\w])(aws|data|random)_[a-z0-9_]+\.[\w-]+\.[a-z_]+/.test(String(v).replace(/\$\{[^}]*\}/g, "")),
+      );
+      return broken ? `${broken[0]} holds a bare reference: ${broken[1]}` : undefined;
+    },
+  },
+];
