@@ -12,7 +12,7 @@ APT_INSTALL = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 # apt-get update once per machine, only when something is actually missing.
 APT_UPDATE = { ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 || apt-get update -qq; }
 
-.PHONY: help deps redis chromium webdis dev test build synth plan apply destroy bench failover format clean
+.PHONY: help deps redis chromium checkers webdis dev test build synth plan apply destroy bench failover format clean
 
 help: ## List every target
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -30,13 +30,16 @@ redis:
 chromium:
 	@command -v chromium >/dev/null || { $(APT_UPDATE); $(APT_INSTALL) chromium; }
 
+checkers: ## shellcheck, systemd-analyze and openssl: the tests check generated scripts and units and make TLS certificates
+	@command -v shellcheck >/dev/null && command -v systemd-analyze >/dev/null && command -v openssl >/dev/null || { $(APT_UPDATE); $(APT_INSTALL) shellcheck systemd openssl; }
+
 webdis:
 	@command -v webdis >/dev/null && command -v wrk >/dev/null || { $(APT_UPDATE); $(APT_INSTALL) webdis wrk; }
 
 dev: deps redis build ## Run every data path locally (foreground; Ctrl-C stops it) and write .dev/endpoints.json
 	npx tsx local/dev.ts
 
-test: deps redis chromium build ## Type-check, lint and run every mocha suite on real local services
+test: deps redis chromium checkers build ## Type-check, lint and run every mocha suite on real local services
 	npx tsc --noEmit
 	npx eslint .
 	npx prettier --check --log-level warn .
@@ -68,5 +71,5 @@ failover: deps ## Fail the local primary over to a replica (as TestFailover does
 format: deps ## Format the code with Prettier (make test checks it)
 	npx prettier --write --log-level warn .
 
-clean: ## Remove build output (dist/, cdktf.out/); keeps .dev/ data
+clean: ## Remove build output (dist/, cdktf.out/); keeps .dev/ data and .state/ (local Terraform state)
 	rm -rf dist cdktf.out test-output bench/out

@@ -1,8 +1,9 @@
 // `make plan|apply|destroy`: plain Terraform over the synthesized JSON of every stack (no cdktf-cli needed at deploy).
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { configFromEnvironment } from "./config.js";
 
 type Action = "plan" | "apply" | "destroy";
 
@@ -32,20 +33,34 @@ function hasBinary(name: string): boolean {
   return spawnSync(name, ["version"], { stdio: "ignore" }).status === 0;
 }
 
+/**
+ * The Terraform commands for an action. On a terminal, apply and destroy ask for confirmation as
+ * Terraform does; elsewhere (CI, a pipe) they never wait for input: they need AUTO_APPROVE=true, or
+ * refuse with the reason.
+ */
+export function terraformSteps(action: Action, env: NodeJS.ProcessEnv, onTerminal: boolean): string[][] | string {
+  const steps: string[][] = [["init", "-input=false"]];
+  if (action === "plan") return [...steps, ["plan", "-input=false"]];
+  const interactive = onTerminal && env.CI !== "true";
+  if (env.AUTO_APPROVE === "true") return [...steps, [action, "-input=false", "-auto-approve"]];
+  if (!interactive)
+    return `make ${action} runs without a terminal here (CI or a pipe) and will not wait for a confirmation: set AUTO_APPROVE=true to ${action} without one.`;
+  return [...steps, [action]];
+}
+
 function main(action: Action) {
   const problem = missingPrerequisite(process.env, hasBinary);
-  if (problem) {
-    console.error(problem);
+  const steps = terraformSteps(action, process.env, Boolean(process.stdin.isTTY && process.stdout.isTTY));
+  if (problem || typeof steps === "string") {
+    console.error(problem ?? steps);
     process.exit(2);
   }
+  // The local backend's state lives here (see the stack's LocalBackend), kept by `make clean`.
+  mkdirSync(configFromEnvironment().stateDirectory, { recursive: true });
   const binary = process.env.TERRAFORM_BINARY_NAME ?? "terraform";
   const stacksDir = join("cdktf.out", "stacks");
   for (const stack of readdirSync(stacksDir)) {
     const dir = join(stacksDir, stack);
-    const steps: string[][] = [["init", "-input=false"]];
-    if (action === "plan") steps.push(["plan", "-input=false"]);
-    if (action === "apply") steps.push(["apply", "-input=false"]);
-    if (action === "destroy") steps.push(["destroy", "-input=false"]);
     for (const args of steps) {
       console.log(`\n$ ${binary} -chdir=${dir} ${args.join(" ")}`);
       const result = spawnSync(binary, [`-chdir=${dir}`, ...args], { stdio: "inherit" });
