@@ -218,4 +218,41 @@ describe("replica DNS keeper Lambda (ElastiCache and Route 53 at the SDK boundar
       .catch((e) => (error = e));
     expect((error as Error).message).to.equal("hosted zone Z0123456789ABC not found");
   });
+
+  describe("fail safe: an unsettled, empty or unreadable topology changes nothing (warned and counted)", () => {
+    const held = async (arrange: () => void) => {
+      arrange();
+      route53.on(ListResourceRecordSetsCommand).resolves(zoneRecords([1, 2], [2, 3]));
+      const k = keeper();
+      const result = await k.handle(sns({ "ElastiCache:FailoverComplete": "testdns-002" }));
+      expect(route53.commandCalls(ChangeResourceRecordSetsCommand)).to.have.length(0);
+      expect(log.entries.filter((e) => e.level === "warn" && e.message === "replica records left unchanged")).to.have.length(1);
+      return result;
+    };
+
+    it("a group in `modifying` mid-failover whose members show no role yet", async () => {
+      const group = describe3(2);
+      const modifying = { ...group.ReplicationGroups![0], Status: "modifying" };
+      modifying.NodeGroups = [
+        { ...modifying.NodeGroups![0], NodeGroupMembers: modifying.NodeGroups![0].NodeGroupMembers!.map((m) => ({ ...m, CurrentRole: undefined })) },
+      ];
+      const result = await held(() => elastiCache.on(DescribeReplicationGroupsCommand).resolves({ ReplicationGroups: [modifying] }));
+      expect(result.held).to.match(/replication group testdns is modifying: member testdns-001 has no role or endpoint yet/);
+    });
+
+    it("a group with no primary, and a group with no node at all", async () => {
+      const group = describe3(0);
+      expect((await held(() => elastiCache.on(DescribeReplicationGroupsCommand).resolves(group))).held).to.match(/no primary/);
+      log = memoryLogger();
+      const empty = {
+        ReplicationGroups: [{ ...group.ReplicationGroups![0], NodeGroups: [{ ...group.ReplicationGroups![0].NodeGroups![0], NodeGroupMembers: [] }] }],
+      };
+      expect((await held(() => elastiCache.on(DescribeReplicationGroupsCommand).resolves(empty))).held).to.match(/no nodes/);
+    });
+
+    it("a DescribeReplicationGroups that fails", async () => {
+      const result = await held(() => elastiCache.on(DescribeReplicationGroupsCommand).rejects(throttled("Throttling")));
+      expect(result.held).to.match(/Rate exceeded/);
+    });
+  });
 });

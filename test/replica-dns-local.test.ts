@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { scheduledInvocation } from "../functions/replica-dns-keeper/events.js";
 import { failover, notifyKeeper } from "../local/failover.js";
 import { startLambdaEndpoint } from "../local/lambda-endpoint.js";
 import { keeperFunction, localReplicaDnsKeeper, readZoneFile, resolveLocalName } from "../local/replica-dns.js";
@@ -88,5 +89,16 @@ describe("replica DNS keeper on real redis-server nodes (local zone file)", func
     expect(missing.headers.get("x-amzn-errortype")).to.equal("ResourceNotFoundException");
     const bad = await fetch(`${lambda.endpoint}/2015-03-31/functions/replica-dns-keeper/invocations`, { method: "POST", body: "{" });
     expect(bad.status).to.equal(400);
+  });
+
+  it("fail safe: with every node down (make dev stopping), the schedule leaves the zone as it was", async () => {
+    const before = readZoneFile(zoneFile);
+    const keeper = localReplicaDnsKeeper(() => group.nodes.map((n) => n.url), zoneFile);
+    await Promise.all(group.nodes.map((n) => n.stop()));
+    const result = await keeper.handle(scheduledInvocation);
+    expect(result.held).to.match(/no nodes: changing nothing/);
+    expect(result.changes).to.deep.equal([]);
+    expect(keeper.counters.held).to.equal(1);
+    expect(readZoneFile(zoneFile)).to.deep.equal(before);
   });
 });

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { parseInvocation } from "../functions/replica-dns-keeper/events.js";
 import { applyChanges, planRecordChanges, validateNaming, type CacheNode, type RecordChange, type RecordSet } from "../functions/replica-dns-keeper/planner.js";
+import { TopologyUnsettled } from "../functions/replica-dns-keeper/errors.js";
 import { nodesOfReplicationGroup } from "../functions/replica-dns-keeper/topology.js";
 
 const naming = { zone: "cache.internal.", template: "replica.cache.internal.", ttl: 10 };
@@ -70,10 +71,14 @@ describe("replica DNS planner", () => {
     expect(healed.map((r) => r.value).sort()).to.deep.equal([node("g-001", "replica").target, node("g-002", "replica").target]);
   });
 
-  it("an empty group removes every managed record and keeps other records", () => {
+  it("fail safe: a group with no node, or no primary, changes nothing (it never removes every record)", () => {
+    expect(() => planRecordChanges([], settled, naming)).to.throw(TopologyUnsettled, /no nodes: changing nothing/);
+    expect(() => planRecordChanges([node("g-002", "replica"), node("g-003", "replica")], settled, naming)).to.throw(TopologyUnsettled, /no primary/);
+  });
+
+  it("a removed replica's record goes, and records the keeper does not own stay", () => {
     const other = { name: "www.cache.internal.", value: "example.com", ttl: 300 };
-    expect(summary(planRecordChanges([], [...settled, other], naming))).to.deep.equal([
-      "DELETE replica1.cache.internal. g-002",
+    expect(summary(planRecordChanges([node("g-001", "primary"), node("g-002", "replica")], [...settled, other], naming))).to.deep.equal([
       "DELETE replica2.cache.internal. g-003",
     ]);
   });

@@ -24,3 +24,10 @@ export class AmbiguousTopology extends ReplicaDnsError {
   override readonly status = 409;
   override readonly retryable = true;
 }
+
+/** The group is between states (no primary, no nodes, members without roles mid-failover): change nothing now. */
+export class TopologyUnsettled extends ReplicaDnsError {
+  override name = "TopologyUnsettled";
+  override readonly status = 503;
+  override readonly retryable = true;
+}

@@ -17,7 +17,7 @@ const keeper = new ReplicaDnsKeeper(
   createLogger("replica-dns-keeper"),
 );
 
-export const handler = async (event: unknown): Promise<{ trigger: string; events: number; changes: number }> => {
+export const handler = async (event: unknown): Promise<{ trigger: string; events: number; changes: number; held?: string }> => {
   const result = await keeper.handle(parseInvocation(event, config.groupId));
-  return { trigger: result.trigger, events: result.events, changes: result.changes.length };
+  return { trigger: result.trigger, events: result.events, changes: result.changes.length, ...(result.held ? { held: result.held } : {}) };
 };

@@ -1,5 +1,6 @@
 // ReplicaDnsKeeper: on any relevant event (or the schedule), describe the group and apply one change batch.
 import type { Logger } from "../shared/log.js";
+import { NamingError, TopologyError } from "./errors.js";
 import type { Invocation } from "./events.js";
 import { planRecordChanges, validateNaming, type CacheNode, type RecordChange, type RecordNaming, type RecordSet } from "./planner.js";
 
@@ -26,10 +27,14 @@ export interface KeeperResult {
   trigger: Invocation["trigger"];
   events: number;
   changes: RecordChange[];
+  /** Why nothing was changed although the zone was checked: the topology was unsettled or unreadable. */
+  held?: string;
 }
 
 export class ReplicaDnsKeeper {
   private naming?: RecordNaming;
+  /** Runs that changed nothing because the topology could not be trusted (also logged as warnings). */
+  readonly counters = { held: 0 };
 
   constructor(
     private readonly topology: TopologySource,
@@ -51,8 +56,15 @@ export class ReplicaDnsKeeper {
     if (invocation.trigger === "sns" && invocation.relevant.length === 0) return result;
 
     // Whatever the events say, the group's current state is the truth: duplicates and reordering are harmless.
-    const [nodes, records] = await Promise.all([this.topology.nodes(), this.zone.records()]);
-    result.changes = planRecordChanges(nodes, records, naming);
+    let nodes: CacheNode[];
+    try {
+      const [topology, records] = await Promise.all([this.topology.nodes(), this.zone.records()]);
+      nodes = topology;
+      result.changes = planRecordChanges(nodes, records, naming);
+    } catch (error) {
+      this.hold(error, result);
+      return result;
+    }
     if (result.changes.length > 0) await this.zone.apply(result.changes);
     // A quiet scheduled check is the common case; it is not worth a log line every minute.
     if (result.changes.length === 0 && invocation.trigger === "schedule") return result;
@@ -63,5 +75,16 @@ export class ReplicaDnsKeeper {
       changes: result.changes.map((c) => `${c.action} ${c.record.name}${c.record.setIdentifier ? `[${c.record.setIdentifier}]` : ""} -> ${c.record.value}`),
     });
     return result;
+  }
+
+  /**
+   * Fail safe: a topology that is unsettled, ambiguous or could not be read changes nothing; the next
+   * event or scheduled run retries. A missing group or zone is a deployment error and still throws.
+   */
+  private hold(error: unknown, result: KeeperResult): void {
+    if (error instanceof TopologyError || error instanceof NamingError) throw error;
+    result.held = error instanceof Error ? error.message : String(error);
+    this.counters.held++;
+    this.log.warn("replica records left unchanged", { trigger: result.trigger, reason: result.held, held: this.counters.held });
   }
 }

@@ -1,5 +1,5 @@
 // The pure heart of the keeper: from the group's topology and the zone's records, the smallest change.
-import { AmbiguousTopology, NamingError } from "./errors.js";
+import { AmbiguousTopology, NamingError, TopologyUnsettled } from "./errors.js";
 export type Role = "primary" | "replica";
 
 export interface CacheNode {
@@ -150,6 +150,10 @@ export function isManaged(record: RecordSet, naming: RecordNaming): boolean {
 export function planRecordChanges(nodes: CacheNode[], zoneRecords: RecordSet[], namingInput: RecordNaming): RecordChange[] {
   const naming = validateNaming(namingInput);
   const primaries = nodes.filter((n) => n.role === "primary");
+  // Fail safe: a group with no node or no primary is between states (or the read saw nothing); acting on it
+  // would remove every record. The next event or scheduled run sees the settled group.
+  if (nodes.length === 0) throw new TopologyUnsettled("the group reports no nodes: changing nothing");
+  if (primaries.length === 0) throw new TopologyUnsettled(`the group reports no primary (${nodes.map((n) => n.id).join(", ")}): changing nothing`);
   if (primaries.length > 1) {
     throw new AmbiguousTopology(
       `the group reports ${primaries.length} primaries (${primaries.map((p) => p.id).join(", ")}); refusing to guess during a failover`,

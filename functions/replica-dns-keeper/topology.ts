@@ -1,6 +1,6 @@
 // ElastiCache DescribeReplicationGroups -> the keeper's topology (cluster mode disabled only).
 import type { ReplicationGroup } from "@aws-sdk/client-elasticache";
-import { TopologyError } from "./errors.js";
+import { TopologyError, TopologyUnsettled } from "./errors.js";
 import type { CacheNode } from "./planner.js";
 
 export { TopologyError };
@@ -14,12 +14,17 @@ export function nodesOfReplicationGroup(group: ReplicationGroup): CacheNode[] {
     );
   }
   const nodes: CacheNode[] = [];
+  const settled = (group.Status ?? "available") === "available" && (nodeGroups[0]?.Status ?? "available") === "available";
   for (const member of nodeGroups[0]?.NodeGroupMembers ?? []) {
-    // A node being created or replaced has no endpoint or role yet; it gets its record on a later event.
     const address = member.ReadEndpoint?.Address;
-    if (!member.CacheClusterId || !address) continue;
-    if (member.CurrentRole !== "primary" && member.CurrentRole !== "replica") continue;
-    nodes.push({ id: member.CacheClusterId, target: address.toLowerCase(), role: member.CurrentRole });
+    const role = member.CurrentRole;
+    if (!member.CacheClusterId || !address || (role !== "primary" && role !== "replica")) {
+      // Mid-failover (the group `modifying`) a member may show no role yet: acting now would drop its record.
+      if (!settled) throw new TopologyUnsettled(`replication group ${id} is ${group.Status}: member ${member.CacheClusterId} has no role or endpoint yet`);
+      // In a settled group it is a node being created; it gets its record on a later event.
+      continue;
+    }
+    nodes.push({ id: member.CacheClusterId, target: address.toLowerCase(), role });
   }
   return nodes;
 }
