@@ -7,6 +7,7 @@ import { primaryNodes, scanPrimaries } from "../shared/redis/clients.js";
 import { currentVersionKey, lastReportKey, previousVersionKey, userKey, versionPattern, versionsKey } from "../feature-store/keys.js";
 import { parseRecommendations, type BadRecord } from "../feature-store/records.js";
 import { NoPreviousVersion } from "../feature-store/errors.js";
+import { ConfigError } from "../shared/errors.js";
 import { MassWriter } from "./mass-writer.js";
 
 export interface LoaderConfig {
@@ -68,7 +69,13 @@ export class RecommendationLoader {
     private readonly client: RedisClient,
     private readonly log: Logger,
     private readonly config: LoaderConfig = defaultLoaderConfig,
-  ) {}
+  ) {
+    // A bad TTL would fail the publish after the switch; refuse it before anything is written.
+    for (const [name, value] of Object.entries(config)) {
+      if (!Number.isSafeInteger(value) || value < 0) throw new ConfigError(`loader setting ${name} must be a whole number >= 0, got ${value}`);
+    }
+    if (config.previousVersionTtlSeconds === 0) throw new ConfigError("loader setting previousVersionTtlSeconds must be > 0");
+  }
 
   async load(source: LoadSource): Promise<LoadReport> {
     const started = Date.now();
@@ -130,30 +137,40 @@ export class RecommendationLoader {
       if (this.config.waitForReplicas > 0) {
         for (const node of primaryNodes(this.client)) await node.call("WAIT", this.config.waitForReplicas, 5_000);
       }
-      await this.publish(version);
+      await this.publish(version, report);
       return finish("loaded");
     } catch (error) {
-      // The current version keeps serving; the half-written one is removed.
+      // The current version keeps serving; the half-written one is removed, unless the pointer already
+      // names it (or cannot be read): a pointer must never name a version that is gone.
       report.error = error instanceof Error ? error.message : String(error);
-      await forEachVersionKey(this.client, version, unlinkAll).catch(() => undefined);
+      const pointer = await this.client.get(currentVersionKey).catch(() => version);
+      if (pointer !== version) await forEachVersionKey(this.client, version, unlinkAll).catch(() => undefined);
       return finish("failed");
     } finally {
       writer.close();
     }
   }
 
-  /** Switches the pointer, keeps the previous version for rollback, removes anything older. */
-  private async publish(version: string): Promise<void> {
+  /**
+   * Switches the pointer (the load's commit point), then keeps the previous version for rollback and
+   * removes anything older. A failure after the switch is reported, never undone: the new version is whole.
+   */
+  private async publish(version: string, report: LoadReport): Promise<void> {
     const current = await this.client.get(currentVersionKey);
     await this.client.set(currentVersionKey, version);
-    if (current && current !== version) {
-      await this.client.set(previousVersionKey, current, "EX", this.config.previousVersionTtlSeconds);
-      await forEachVersionKey(this.client, current, (node, keys) => Promise.all(keys.map((k) => node.expire(k, this.config.previousVersionTtlSeconds))));
-    }
-    const versions = Object.keys(await this.client.hgetall(versionsKey));
-    for (const old of versions.filter((v) => v !== version && v !== current)) {
-      await forEachVersionKey(this.client, old, unlinkAll);
-      await this.client.hdel(versionsKey, old);
+    try {
+      if (current && current !== version) {
+        await this.client.set(previousVersionKey, current, "EX", this.config.previousVersionTtlSeconds);
+        await forEachVersionKey(this.client, current, (node, keys) => Promise.all(keys.map((k) => node.expire(k, this.config.previousVersionTtlSeconds))));
+      }
+      const versions = Object.keys(await this.client.hgetall(versionsKey));
+      for (const old of versions.filter((v) => v !== version && v !== current)) {
+        await forEachVersionKey(this.client, old, unlinkAll);
+        await this.client.hdel(versionsKey, old);
+      }
+    } catch (error) {
+      report.error = `published, but cleaning up older versions failed: ${error instanceof Error ? error.message : String(error)}`;
+      this.log.warn("cleanup after publishing failed", { version, reason: report.error });
     }
   }
 
