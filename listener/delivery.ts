@@ -4,7 +4,7 @@
 import type { Cluster, Redis } from "ioredis";
 import type { Change } from "../functions/change-feed/writer.js";
 import type { Logger } from "../functions/shared/log.js";
-import { changeOf, partitionKeyOf, type CompiledMapping, type Snapshot } from "./mappings.js";
+import { changeOf, hashFields, partitionKeyOf, type CompiledMapping, type Snapshot } from "./mappings.js";
 import type { ChangeSink } from "./sinks.js";
 
 export interface ListenerCounters {
@@ -33,7 +33,8 @@ local kind = redis.call('TYPE', KEYS[1])['ok']
 if kind == 'hash' then return {t[1], t[2], kind, redis.call('HGETALL', KEYS[1])} end
 return {t[1], t[2], kind}`;
 
-type SnapshotClient = (Redis | Cluster) & { changefeedSnapshot(key: string): Promise<[string, string, string, string[]?]> };
+/** The snapshot script's `Buffer` variant (ioredis defines it beside the command): values arrive as bytes, exactly. */
+type SnapshotClient = (Redis | Cluster) & { changefeedSnapshotBuffer(key: string): Promise<[Buffer, Buffer, Buffer, Buffer[]?]> };
 
 export class Delivery {
   private readonly client: SnapshotClient;
@@ -51,10 +52,8 @@ export class Delivery {
 
   /** What Redis holds for `key` now, with the server's time of the read as its version. */
   private async snapshot(key: string): Promise<Snapshot> {
-    const [seconds, micros, type, flat] = await this.client.changefeedSnapshot(key);
-    const fields: Record<string, string> = {};
-    for (let i = 0; flat && i < flat.length; i += 2) fields[flat[i]] = flat[i + 1];
-    return { key, version: Number(seconds) * 1_000_000 + Number(micros), type, fields };
+    const [seconds, micros, type, flat] = await this.client.changefeedSnapshotBuffer(key);
+    return { key, version: Number(seconds) * 1_000_000 + Number(micros), type: type.toString(), fields: flat && hashFields(flat) };
   }
 
   /** Snapshots every key (key -> when it was hinted), then hands each mapping's changes to the sink. Throws if any sink fails. */

@@ -1,6 +1,6 @@
 // Mappings: which keys the listener follows, and how a hash becomes a DynamoDB item.
 import { MappingError } from "../functions/change-feed/errors.js";
-import type { Change } from "../functions/change-feed/writer.js";
+import type { Change, FieldValue } from "../functions/change-feed/writer.js";
 
 export { MappingError };
 
@@ -107,7 +107,29 @@ export interface Snapshot {
   version: number;
   /** Redis TYPE: `hash`, `none` (gone: deleted, expired, evicted), or another type that cannot be mapped. */
   type: string;
-  fields?: Record<string, string>;
+  /** The hash's fields, or why they cannot be carried. */
+  fields?: Record<string, FieldValue> | string;
+}
+
+/** Text when the bytes are valid UTF-8 (they survive a round trip), else undefined. */
+function utf8(bytes: Buffer): string | undefined {
+  const text = bytes.toString("utf8");
+  return Buffer.byteLength(text) === bytes.length && Buffer.from(text, "utf8").equals(bytes) ? text : undefined;
+}
+
+/**
+ * A hash read as bytes (`HGETALL` flattened), carried exactly: values that are not UTF-8 become binary;
+ * a field name that is not UTF-8 cannot name an attribute, so the hash is refused with the reason.
+ */
+export function hashFields(flat: Buffer[]): Record<string, FieldValue> | string {
+  // No prototype: a field named __proto__ is an ordinary entry here (the writer refuses it by name).
+  const fields: Record<string, FieldValue> = Object.create(null);
+  for (let i = 0; i < flat.length; i += 2) {
+    const name = utf8(flat[i]);
+    if (name === undefined) return `hash field 0x${flat[i].toString("hex").slice(0, 64)} is not valid UTF-8 and cannot name an attribute`;
+    fields[name] = utf8(flat[i + 1]) ?? { base64: flat[i + 1].toString("base64") };
+  }
+  return fields;
 }
 
 /** The change a snapshot makes under a mapping, or the reason it cannot be mapped. */
@@ -117,6 +139,9 @@ export function changeOf(mapping: CompiledMapping, snapshot: Snapshot): Change |
   const partitionKey = { name: mapping.partitionKey, value };
   if (snapshot.type === "none") return { key: snapshot.key, partitionKey, version: snapshot.version };
   if (snapshot.type !== "hash") return `key ${snapshot.key} is a ${snapshot.type}, not a hash`;
-  const attributes = mapping.format === "envelope" ? { obj_name: snapshot.key, body: JSON.stringify(snapshot.fields ?? {}) } : (snapshot.fields ?? {});
+  const fields = snapshot.fields ?? {};
+  if (typeof fields === "string") return `key ${snapshot.key}: ${fields}`;
+  // The envelope's body is JSON text: a binary value appears in it as {"base64": "..."}.
+  const attributes = mapping.format === "envelope" ? { obj_name: snapshot.key, body: JSON.stringify(fields) } : fields;
   return { key: snapshot.key, partitionKey, version: snapshot.version, attributes };
 }

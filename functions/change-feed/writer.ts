@@ -11,6 +11,14 @@ export const deletedAttribute = "_deleted";
 export const expiresAttribute = "_expiresAt";
 export const reservedAttributes = [versionAttribute, deletedAttribute, expiresAttribute];
 
+/** A hash value that is not valid UTF-8: carried exactly as a DynamoDB binary attribute (base64 on the way to the writer). */
+export interface BinaryValue {
+  base64: string;
+}
+
+/** A hash value: text, or bytes that are not valid UTF-8. */
+export type FieldValue = string | BinaryValue;
+
 export interface Change {
   /** The Redis key, for reports and the dead-letter stream. */
   key: string;
@@ -18,8 +26,8 @@ export interface Change {
   partitionKey: { name: string; value: string };
   /** Redis server time of the read, in microseconds: orders snapshots of one key. */
   version: number;
-  /** The item's other attributes (strings); absent for a delete. */
-  attributes?: Record<string, string>;
+  /** The item's other attributes; absent for a delete. */
+  attributes?: Record<string, FieldValue>;
 }
 
 export interface WriteRequest {
@@ -67,12 +75,17 @@ const retryable = new Set([
 ]);
 const isRetryable = (error: unknown) => retryable.has((error as Error)?.name) || /ECONNRESET|ECONNREFUSED|socket hang up/.test(String(error));
 
-/** DynamoDB's item size rule: attribute names plus values, in UTF-8 bytes (numbers roughly by digits). */
+/** DynamoDB's item size rule: attribute names plus values, in bytes (numbers roughly by digits). */
 function itemBytes(item: Record<string, AttributeValue>): number {
   let bytes = 0;
-  for (const [name, value] of Object.entries(item)) bytes += Buffer.byteLength(name) + (value.S !== undefined ? Buffer.byteLength(value.S) : 21);
+  for (const [name, value] of Object.entries(item)) {
+    bytes += Buffer.byteLength(name) + (value.S !== undefined ? Buffer.byteLength(value.S) : value.B !== undefined ? value.B.length : 21);
+  }
   return bytes;
 }
+
+/** The DynamoDB attribute of a hash value: a string, or binary for bytes that are not UTF-8. */
+export const attributeOf = (value: FieldValue): AttributeValue => (typeof value === "string" ? { S: value } : { B: Buffer.from(value.base64, "base64") });
 
 /** The item for a change, or the reason it can never be written. */
 export function itemOf(change: Change, tombstoneSeconds: number, now = Date.now()): Record<string, AttributeValue> | string {
@@ -85,10 +98,12 @@ export function itemOf(change: Change, tombstoneSeconds: number, now = Date.now(
     item[expiresAttribute] = { N: String(Math.floor(now / 1000) + tombstoneSeconds) };
     return item;
   }
-  for (const [field, text] of Object.entries(change.attributes)) {
+  for (const [field, value] of Object.entries(change.attributes)) {
     if (field === name || reservedAttributes.includes(field))
       return `hash field "${field}" collides with the item's ${field === name ? "partition key" : "reserved"} attribute`;
-    item[field] = { S: text };
+    // The AWS SDK builds attribute maps as plain objects, where this one name sets the prototype instead.
+    if (field === "__proto__") return 'hash field "__proto__" cannot be carried: the AWS SDK for JavaScript drops it';
+    item[field] = attributeOf(value);
   }
   const bytes = itemBytes(item);
   if (bytes > maxItemBytes) return `item of ${bytes} bytes exceeds DynamoDB's 400 KB item limit`;

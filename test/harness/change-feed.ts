@@ -4,7 +4,7 @@ import { Cluster, Redis } from "ioredis";
 import type { Change } from "../../functions/change-feed/writer.js";
 import { memoryLogger } from "../../functions/shared/log.js";
 import { ChangeFeedListener, connectionsLike, defaultListenerConfig, type ListenerConfig } from "../../listener/listener.js";
-import { parseMapping } from "../../listener/mappings.js";
+import { parseMapping, type CompiledMapping } from "../../listener/mappings.js";
 import type { ReconcileReport } from "../../listener/reconcile.js";
 import type { ChangeSink } from "../../listener/sinks.js";
 import { startCluster, startRedis } from "../../local/services.js";
@@ -20,11 +20,11 @@ export interface ListenerFixture {
 }
 
 /**
- * Runs `test` against a started listener (mapping `person:{id}` -> `people`) on a fresh redis-server,
+ * Runs `test` against a started listener (by default mapping `person:{id}` -> `people`) on a fresh redis-server,
  * or a three-primary cluster with `{ cluster: true }`, and cleans everything up afterwards.
  */
 export async function withListener(
-  options: { sink: ChangeSink; dynamo?: DynamoDBClient; config?: Partial<ListenerConfig>; cluster?: boolean },
+  options: { sink: ChangeSink; dynamo?: DynamoDBClient; config?: Partial<ListenerConfig>; cluster?: boolean; mapping?: CompiledMapping },
   test: (fixture: ListenerFixture) => Promise<void>,
 ): Promise<void> {
   const own = { enableAutoPipelining: true, maxRetriesPerRequest: null };
@@ -39,7 +39,7 @@ export async function withListener(
     memoryLogger(),
   );
   try {
-    await listener.start([people()]);
+    await listener.start([options.mapping ?? people()]);
     await test({ client, listener });
   } finally {
     await listener.stop();
