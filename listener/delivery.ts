@@ -2,8 +2,11 @@
 // type and its fields from one moment), turned into a change per mapping that covers it, and handed
 // to that mapping's sink. Items that can never be written are dead-lettered with the reason.
 import type { Cluster, Redis } from "ioredis";
-import type { Change } from "../functions/change-feed/writer.js";
+import type { Change, WriteResult } from "../functions/change-feed/writer.js";
+import { SinkFailed } from "../functions/change-feed/errors.js";
+import { errorMessage } from "../functions/shared/errors.js";
 import type { Logger } from "../functions/shared/log.js";
+import { backoffDelay, sleep } from "../functions/shared/retry.js";
 import { changeOf, hashFields, partitionKeyOf, type CompiledMapping, type Snapshot } from "./mappings.js";
 import type { ChangeSink } from "./sinks.js";
 
@@ -34,6 +37,15 @@ if kind == 'hash' then return {t[1], t[2], kind, redis.call('HGETALL', KEYS[1])}
 return {t[1], t[2], kind}`;
 
 /** The snapshot script's `Buffer` variant (ioredis defines it beside the command): values arrive as bytes, exactly. */
+/** A refusal (missing table, access denied, a payload the sink refuses) is tried this often before its keys are dead-lettered. */
+const refusedAttempts = 3;
+
+interface DeadLetter {
+  key: string;
+  mapping: string;
+  reason: string;
+}
+
 type SnapshotClient = (Redis | Cluster) & { changefeedSnapshotBuffer(key: string): Promise<[Buffer, Buffer, Buffer, Buffer[]?]> };
 
 export class Delivery {
@@ -56,11 +68,15 @@ export class Delivery {
     return { key, version: Number(seconds) * 1_000_000 + Number(micros), type: type.toString(), fields: flat && hashFields(flat) };
   }
 
-  /** Snapshots every key (key -> when it was hinted), then hands each mapping's changes to the sink. Throws if any sink fails. */
-  async deliver(keys: Map<string, number>, mappings: CompiledMapping[]): Promise<void> {
+  /**
+   * Snapshots every key (key -> when it was hinted), then hands each mapping's changes to its sink; the
+   * keys a sink did not confirm, to be tried again. One mapping's failure never holds up the others: a
+   * failure no retry fixes is tried a few times, then its keys are dead-lettered with the reason.
+   */
+  async deliver(keys: Map<string, number>, mappings: CompiledMapping[]): Promise<{ failed: Set<string> }> {
     const snapshots = await Promise.all([...keys.keys()].map((key) => this.snapshot(key)));
     const byMapping = new Map<CompiledMapping, Change[]>();
-    const rejected: { key: string; mapping: string; reason: string }[] = [];
+    const rejected: DeadLetter[] = [];
     for (const snapshot of snapshots) {
       for (const mapping of mappings) {
         if (partitionKeyOf(mapping, snapshot.key) === undefined) continue;
@@ -70,9 +86,15 @@ export class Delivery {
         else byMapping.set(mapping, [change]);
       }
     }
+    const failed = new Set<string>();
     await Promise.all(
       [...byMapping].map(async ([mapping, changes]) => {
-        const result = await this.sink.write(mapping, changes);
+        const result = await this.write(mapping, changes);
+        if ("error" in result) {
+          if (result.error.retryable) changes.forEach((c) => failed.add(c.key));
+          else rejected.push(...changes.map((c) => ({ key: c.key, mapping: mapping.name, reason: `the sink refused it: ${result.error.message}` })));
+          return;
+        }
         this.counters.written += result.written;
         this.counters.skipped += result.skipped;
         this.counters.retried += result.retried;
@@ -82,10 +104,32 @@ export class Delivery {
     // Items that can never be written are kept, with the reason, and counted: not retried forever.
     for (const r of rejected) {
       await this.client.xadd(this.deadLetterKey, "*", "key", r.key, "mapping", r.mapping, "reason", r.reason, "at", new Date().toISOString());
-      this.log.warn("dead-lettered", r);
+      this.log.warn("dead-lettered", { ...r });
     }
     this.counters.deadLettered += rejected.length;
     const now = Date.now();
-    this.counters.lagMs = Math.max(0, ...[...keys.values()].map((at) => now - at));
+    this.counters.lagMs = Math.max(0, ...[...keys].filter(([key]) => !failed.has(key)).map(([, at]) => now - at));
+    return { failed };
+  }
+
+  /** One mapping's write; a failure no retry fixes is tried `refusedAttempts` times before it counts as final. */
+  private async write(mapping: CompiledMapping, changes: Change[]): Promise<WriteResult | { error: SinkFailed }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.sink.write(mapping, changes);
+      } catch (caught) {
+        const error = caught instanceof SinkFailed ? caught : new SinkFailed(errorMessage(caught), { cause: caught, retryable: true });
+        this.log.error("delivery to a sink failed", {
+          mapping: mapping.name,
+          keys: changes.length,
+          attempt,
+          retryable: error.retryable,
+          reason: error.message,
+        });
+        if (error.retryable || attempt >= refusedAttempts) return { error };
+        this.counters.retried++;
+        await sleep(backoffDelay(attempt, { attempts: refusedAttempts, baseMs: 200, maxMs: 2_000 }) + 50);
+      }
+    }
   }
 }

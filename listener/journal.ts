@@ -18,14 +18,14 @@ export interface JournalConfig {
   claimIdleMs: number;
 }
 
-/** Delivers the current state of `keys` (key -> when its oldest hint was journaled, ms); throws if the sink failed. */
-export type DeliverKeys = (keys: Map<string, number>) => Promise<void>;
+/** Delivers the current state of `keys` (key -> when its oldest hint was journaled, ms); the keys no sink confirmed. */
+export type DeliverKeys = (keys: Map<string, number>) => Promise<{ failed: Set<string> }>;
 
 export interface JournalEvents {
   /** A hint already reflected by a confirmed snapshot, or repeated within one delivery. */
   coalesced(): void;
-  /** A delivery failed; the journal waits this long before reading its entries again. */
-  failed(what: string, error: unknown): Promise<void>;
+  /** Something was not delivered: noted and counted; the journal tries its entries again after the delay returned (ms). */
+  retryDelay(what: string, error?: unknown): number;
   /** Something went wrong that the journal carries on from (an append, a claim round). */
   error(what: string, error: unknown): void;
 }
@@ -90,36 +90,54 @@ export class Journal {
     for (const key of keys) void this.client.xadd(this.config.journalKey, "*", "k", key).catch((e) => this.events.error("journal append failed", e));
   }
 
+  /**
+   * New entries, with deliveries in flight side by side. Entries whose keys were not confirmed stay
+   * pending; a pass over this consumer's pending entries (from "0", the cursor advancing, so it ends)
+   * retries them after a backoff, between new deliveries: a failing mapping never holds up the rest.
+   */
   private async consume(): Promise<void> {
-    // Own unacknowledged entries first (a previous run of this consumer crashed), then new ones.
+    // The first pass: own pending entries, left by a previous run of this consumer that crashed.
     let cursor = "0";
+    let retryAt = Infinity;
     const inFlight = new Set<Promise<void>>();
     let failure: { error: unknown } | undefined;
+    const unconfirmed = (count: number) => {
+      if (count > 0) retryAt = Math.min(retryAt, Date.now() + this.events.retryDelay(`${count} keys not confirmed by their sink`));
+    };
     while (this.running) {
       try {
         if (failure) throw failure.error;
+        if (cursor === ">" && Date.now() >= retryAt) {
+          // Pending entries include those of deliveries still in flight: let them settle first.
+          await Promise.all(inFlight);
+          retryAt = Infinity;
+          cursor = "0";
+        }
         const { group, consumer, batchSize, maxLatencyMs, journalKey } = this.config;
         const reply = (await this.reader!.xreadgroup("GROUP", group, consumer, "COUNT", batchSize, "BLOCK", maxLatencyMs, "STREAMS", journalKey, cursor)) as
           [string, Entry[]][] | null;
         const entries = reply?.[0]?.[1] ?? [];
-        if (cursor === "0" && entries.length === 0) cursor = ">";
-        if (!entries.length) continue;
-        // Re-reading own pending entries returns the same ones until they are acknowledged: one at a time.
-        if (cursor === "0") {
-          await this.deliverEntries(entries);
+        if (cursor !== ">") {
+          // A pass over pending entries, one batch at a time, until it has seen them all.
+          if (entries.length === 0) cursor = ">";
+          else {
+            cursor = entries[entries.length - 1][0];
+            unconfirmed(await this.deliverEntries(entries));
+          }
           continue;
         }
+        if (!entries.length) continue;
         const delivery: Promise<void> = this.deliverEntries(entries)
-          .catch((error) => void (failure ??= { error }))
+          .then(unconfirmed, (error) => void (failure ??= { error }))
           .finally(() => inFlight.delete(delivery));
         inFlight.add(delivery);
         if (inFlight.size >= this.config.deliveriesInFlight) await Promise.race(inFlight);
       } catch (error) {
-        // Let the others settle, so the re-read of pending entries does not send theirs a second time.
+        // Let the others settle, so the pass over pending entries does not send theirs a second time.
         await Promise.all(inFlight);
         failure = undefined;
         if (!this.running) return;
-        await this.events.failed("journal delivery failed", error);
+        await Promise.race([sleep(this.events.retryDelay("journal delivery failed", error)), this.stopping]);
         cursor = "0";
       }
     }
@@ -145,8 +163,11 @@ export class Journal {
     }
   }
 
-  /** Delivers each key once, skips hints a confirmed snapshot reflects, then confirms the entries. */
-  private async deliverEntries(entries: Entry[]): Promise<void> {
+  /**
+   * Delivers each key once, skips hints a confirmed snapshot reflects, then confirms the entries of the
+   * keys the sinks confirmed; the others stay pending for the next pass. The number left pending.
+   */
+  private async deliverEntries(entries: Entry[]): Promise<number> {
     // Read before any snapshot: every entry up to here was journaled before the snapshots are taken.
     const position = await this.position();
     const oldest = new Map<string, number>();
@@ -161,14 +182,17 @@ export class Journal {
       }
       oldest.set(key, Math.min(at, oldest.get(key) ?? at));
     }
-    await this.deliver(oldest);
+    const { failed } = await this.deliver(oldest);
     if (this.confirmedAt.size + oldest.size > maxConfirmedKeys) this.confirmedAt.clear();
     for (const key of oldest.keys()) {
+      if (failed.has(key)) continue;
       // Deliveries overlap: one that started earlier may confirm later; keep the newer position.
       const known = this.confirmedAt.get(key);
       if (known === undefined || compareEntryIds(position, known) > 0) this.confirmedAt.set(key, position);
     }
-    await this.confirm(entries.map(([id]) => id));
+    const done = entries.filter(([, fields]) => !failed.has(fields?.[1])).map(([id]) => id);
+    if (done.length) await this.confirm(done);
+    return entries.length - done.length;
   }
 
   /** Atomic: a crash between the two would leave entries acknowledged but never removed. */

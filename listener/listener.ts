@@ -84,7 +84,7 @@ export class ChangeFeedListener {
       (keys) => this.deliver(keys),
       {
         coalesced: () => void this.counters.coalesced++,
-        failed: (what, error) => this.backOff(what, error),
+        retryDelay: (what, error) => this.retryDelay(what, error),
         error: (what, error) => this.noteError(what, error),
       },
     );
@@ -144,9 +144,10 @@ export class ChangeFeedListener {
     renameSync(`${this.config.healthFile}.tmp`, this.config.healthFile);
   }
 
-  private async deliver(keys: Map<string, number>): Promise<void> {
-    await this.delivery.deliver(keys, this.mappings);
-    this.failures = 0;
+  private async deliver(keys: Map<string, number>): Promise<{ failed: Set<string> }> {
+    const outcome = await this.delivery.deliver(keys, this.mappings);
+    if (outcome.failed.size === 0) this.failures = 0;
+    return outcome;
   }
 
   /** Re-reads the mappings hash; a bad entry is logged with its reason and skipped, never fatal. */
@@ -233,9 +234,11 @@ export class ChangeFeedListener {
     this.log.error(what, { reason: errorMessage(error) });
   }
 
-  private async backOff(what: string, error: unknown) {
+  /** Notes a failure and counts a retry; the delay grows with consecutive failures (50 ms to 5 s, jittered). */
+  private retryDelay(what: string, error?: unknown): number {
     this.counters.retried++;
-    this.noteError(what, error);
-    await sleep(Math.max(50, backoffDelay(Math.min(this.failures++, 6), { attempts: 0, baseMs: 100, maxMs: 5_000 })));
+    if (error === undefined) this.log.warn(what);
+    else this.noteError(what, error);
+    return Math.max(50, backoffDelay(Math.min(this.failures++, 6), { attempts: 0, baseMs: 100, maxMs: 5_000 }));
   }
 }

@@ -38,7 +38,7 @@ describe("change feed: binary-safe capture (through the writer Lambda's JSON pay
     const bytes = Buffer.from([0xff, 0x00, 0xfe, 0x80, 0x0a]);
     const sink = new RoutingSink(dynamo, lambda);
     const mapping = parseMapping({ name: "people", pattern: "person:{id}", table: "people", lambda: "change-writer" });
-    await withListener({ sink, dynamo, mapping }, async ({ client }) => {
+    await withListener({ sink, dynamo, mappings: [mapping] }, async ({ client }) => {
       await client.hset("person:bin", "photo", bytes, "name", "Zoë", "constructor", "c", "hasOwnProperty", "h");
       await client.hset("person:proto", "__proto__", "x", "ok", "1");
       await client.call("HSET", "person:badname", Buffer.from([0xc3, 0x28]), "v");

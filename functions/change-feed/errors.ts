@@ -23,9 +23,18 @@ export class TableNotAllowed extends ChangeFeedError {
   override readonly status = 403;
 }
 
-/** A sink did not confirm a delivery (the writer Lambda failed, DynamoDB refused): the journal keeps it. */
+/**
+ * A sink did not confirm a delivery. Retryable (throttled, unreachable, the writer down): the journal
+ * keeps the entries and tries again. Not retryable (no such table or function, access denied, a payload
+ * the sink refuses): after a few tries the keys are dead-lettered with this reason.
+ */
 export class SinkFailed extends ChangeFeedError {
   override name = "SinkFailed";
   override readonly status = 502;
-  override readonly retryable = true;
+  override readonly retryable: boolean;
+
+  constructor(message: string, options: ErrorOptions & { retryable: boolean }) {
+    super(message, options);
+    this.retryable = options.retryable;
+  }
 }

@@ -24,7 +24,7 @@ export interface ListenerFixture {
  * or a three-primary cluster with `{ cluster: true }`, and cleans everything up afterwards.
  */
 export async function withListener(
-  options: { sink: ChangeSink; dynamo?: DynamoDBClient; config?: Partial<ListenerConfig>; cluster?: boolean; mapping?: CompiledMapping },
+  options: { sink: ChangeSink; dynamo?: DynamoDBClient; config?: Partial<ListenerConfig>; cluster?: boolean; mappings?: CompiledMapping[] },
   test: (fixture: ListenerFixture) => Promise<void>,
 ): Promise<void> {
   const own = { enableAutoPipelining: true, maxRetriesPerRequest: null };
@@ -39,7 +39,7 @@ export async function withListener(
     memoryLogger(),
   );
   try {
-    await listener.start([options.mapping ?? people()]);
+    await listener.start(options.mappings ?? [people()]);
     await test({ client, listener });
   } finally {
     await listener.stop();

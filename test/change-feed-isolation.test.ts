@@ -1,0 +1,118 @@
+import { expect } from "chai";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { writeChanges, writeRequestOf } from "../functions/change-feed/writer.js";
+import { parseMapping } from "../listener/mappings.js";
+import { RoutingSink } from "../listener/sinks.js";
+import { createTable, localCredentials, localDynamo, localRegion } from "../local/aws-clients.js";
+import { startLambdaEndpoint } from "../local/lambda-endpoint.js";
+import { startDynamo, type HttpService } from "../local/services.js";
+import { withListener } from "./harness/change-feed.js";
+import { liveItem } from "./harness/dynamo.js";
+import { eventually } from "./harness/eventually.js";
+
+// Four mappings share one listener: people (healthy), orders (its table does not exist), audit (its writer
+// may only write elsewhere), and notes (its writer is down for a while). Only people's path is healthy.
+describe("change feed: one failing mapping never stalls the others", function () {
+  this.timeout(60_000);
+  let dynamoService: HttpService;
+  let lambdaService: HttpService;
+  let dynamo: DynamoDBClient;
+  let lambda: LambdaClient;
+  let notesDown = true;
+  const mappings = [
+    parseMapping({ name: "people", pattern: "person:{id}", table: "people", lambda: "change-writer" }),
+    parseMapping({ name: "orders", pattern: "order:{id}", table: "orders-missing" }),
+    parseMapping({ name: "audit", pattern: "audit:{id}", table: "audit", lambda: "change-writer" }),
+    parseMapping({ name: "notes", pattern: "note:{id}", table: "notes", lambda: "notes-writer" }),
+  ];
+
+  before(async () => {
+    dynamoService = await startDynamo();
+    dynamo = localDynamo(dynamoService.endpoint);
+    for (const table of ["people", "audit", "notes"]) await createTable(dynamo, table, "id");
+    lambdaService = await startLambdaEndpoint({
+      "change-writer": (event) => writeChanges(dynamo, writeRequestOf(event, new Set(["people"]))),
+      "notes-writer": async (event) => {
+        if (notesDown) throw new Error("notes writer is down (test)");
+        return writeChanges(dynamo, writeRequestOf(event, new Set(["notes"])));
+      },
+    });
+    lambda = new LambdaClient({ endpoint: lambdaService.endpoint, region: localRegion, credentials: localCredentials });
+  });
+  after(async () => {
+    lambda.destroy();
+    dynamo.destroy();
+    await lambdaService.stop();
+    await dynamoService.stop();
+  });
+
+  it("refused mappings are dead-lettered per key with the reason, a down one catches up later, and the healthy one keeps flowing", async () => {
+    const sink = new RoutingSink(dynamo, lambda);
+    await withListener({ sink, dynamo, mappings, config: { batchSize: 10 } }, async ({ client, listener }) => {
+      for (let round = 0; round < 3; round++) {
+        const pipeline = client.pipeline();
+        for (let i = 0; i < 20; i++) {
+          for (const prefix of ["person", "order", "audit", "note"]) pipeline.hset(`${prefix}:${round}-${i}`, "round", String(round));
+        }
+        await pipeline.exec();
+        // People arrive while the others fail, round after round.
+        await eventually(
+          `people of round ${round}`,
+          () => liveItem(dynamo, "people", { id: `${round}-19` }),
+          (i) => i?.round === String(round),
+          10_000,
+        );
+      }
+      const letters = await eventually(
+        "orders and audit dead-lettered",
+        () => client.xrange("changefeed:dead-letter", "-", "+"),
+        (l) => l.length >= 120,
+        20_000,
+      );
+      // At least once: a key may be dead-lettered twice (a delivery retried), never missed.
+      const keysOf = (name: string) => new Set(letters.filter(([, f]) => f[3] === name).map(([, f]) => f[1]));
+      const byMapping = (name: string) => letters.filter(([, f]) => f[3] === name).map(([, f]) => f[5]);
+      expect(keysOf("orders").size).to.equal(60);
+      expect(byMapping("orders")[0]).to.match(/^the sink refused it: writing to orders-missing: ResourceNotFoundException: /);
+      expect(keysOf("audit").size).to.equal(60);
+      expect(byMapping("audit")[0]).to.equal("the sink refused it: change-writer failed: TableNotAllowed: table audit is not one this function writes to");
+      expect(byMapping("notes")).to.deep.equal([]);
+      // The notes writer comes back: its pending changes arrive, nothing of them lost.
+      notesDown = false;
+      await eventually(
+        "notes after recovery",
+        () => liveItem(dynamo, "notes", { id: "2-19" }),
+        (i) => i !== undefined,
+        20_000,
+      );
+      await eventually(
+        "the journal to drain",
+        () => client.xpending("changefeed:journal", "changefeed"),
+        (p) => p[0] === 0,
+        20_000,
+      );
+      expect(listener.counters.deadLettered).to.be.at.least(120);
+    });
+  });
+
+  it("a change over the Lambda request limit (6 MB) is dead-lettered with the reason, not retried forever", async () => {
+    const sink = new RoutingSink(dynamo, lambda);
+    await withListener({ sink, dynamo, mappings: [mappings[0]] }, async ({ client }) => {
+      await client.hset("person:huge", "blob", "x".repeat(6 * 1024 * 1024));
+      await client.hset("person:small", "ok", "1");
+      const [[, fields]] = await eventually(
+        "a dead letter",
+        () => client.xrange("changefeed:dead-letter", "-", "+"),
+        (l) => l.length === 1,
+        10_000,
+      );
+      expect(fields[5]).to.match(/^change of \d+ bytes exceeds the writer's request payload limit \(Lambda: 6 MB\)$/);
+      await eventually(
+        "person:small",
+        () => liveItem(dynamo, "people", { id: "small" }),
+        (i) => i !== undefined,
+      );
+    });
+  });
+});
