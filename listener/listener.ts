@@ -8,18 +8,18 @@ import type { Cluster, Redis } from "ioredis";
 import { renameSync, writeFileSync } from "node:fs";
 import { errorMessage } from "../functions/shared/errors.js";
 import type { Logger } from "../functions/shared/log.js";
-import { primaryNodes } from "../functions/shared/redis/clients.js";
 import { backoffDelay, sleep } from "../functions/shared/retry.js";
 import { Delivery, newCounters, type ListenerCounters } from "./delivery.js";
 import { Journal, type JournalConfig } from "./journal.js";
 import { internalPrefix, MappingError, parseMapping, partitionKeyOf, type CompiledMapping } from "./mappings.js";
 import { Rescanner } from "./rescan.js";
+import { Subscriptions, type SubscriptionsConfig } from "./subscriptions.js";
 import type { ChangeSink } from "./sinks.js";
 
 export { compareEntryIds } from "./journal.js";
 export type { ListenerCounters } from "./delivery.js";
 
-export interface ListenerConfig extends JournalConfig {
+export interface ListenerConfig extends JournalConfig, Omit<SubscriptionsConfig, "consumer"> {
   mappingsKey: string;
   deadLetterKey: string;
   /** On (re)connect, also find items whose Redis key is gone (a DynamoDB Scan per mapping). */
@@ -37,6 +37,8 @@ export const defaultListenerConfig: Omit<ListenerConfig, "consumer"> = {
   deliveriesInFlight: 2,
   claimIdleMs: 15_000,
   rescanDeletes: true,
+  probeIntervalMs: 5_000,
+  probeTimeoutMs: 2_000,
 };
 
 // Events after which a key's state cannot differ (a TTL set or cleared, a miss); every other event on a
@@ -55,7 +57,6 @@ export const connectionsLike =
 export class ChangeFeedListener {
   readonly counters: ListenerCounters = newCounters();
   private mappings: CompiledMapping[] = [];
-  private subscribers: Redis[] = [];
   private running = false;
   private loops: Promise<void>[] = [];
   private notificationsOk?: boolean;
@@ -66,11 +67,12 @@ export class ChangeFeedListener {
   private readonly journal: Journal;
   private readonly delivery: Delivery;
   private readonly rescanner: Rescanner;
+  private readonly subscriptions: Subscriptions;
 
   constructor(
     private readonly client: Redis | Cluster,
     /** Opens another connection like `client` (subscribers and the blocking journal reader need their own). */
-    private readonly connect: (node?: Redis) => Redis | Cluster,
+    connect: (node?: Redis) => Redis | Cluster,
     sink: ChangeSink,
     dynamo: DynamoDBClient | undefined,
     private readonly config: ListenerConfig,
@@ -94,6 +96,17 @@ export class ChangeFeedListener {
       (keys) => this.journal.append(keys),
       () => this.running,
     );
+    this.subscriptions = new Subscriptions(client, (node) => connect(node) as Redis, config, {
+      notification: (channel, key) => this.onNotification(channel, key),
+      attached: (why) => {
+        if (why !== "start") this.log.warn("subscribers reattached: rescanning", { why });
+        this.scheduleRescan(this.mappings, this.config.rescanDeletes);
+      },
+      heard: (ok, why) => {
+        if (!ok && why) this.noteError("keyspace notifications not heard", why);
+        this.notificationsOk = ok;
+      },
+    });
   }
 
   /** Loads the mapping file's mappings into the mappings hash (replacing same-named ones), then starts. */
@@ -108,10 +121,14 @@ export class ChangeFeedListener {
     this.running = true;
     await this.reloadMappings();
     await this.journal.open();
-    await this.subscribe();
+    // ElastiCache refuses CONFIG: the only way to know notifications are on is to hear one.
+    const heard = await this.subscriptions.start();
+    if (!heard)
+      this.log.error("no keyspace notification arrived", {
+        hint: "set notify-keyspace-events (e.g. KEA) in the parameter group; only rescans will copy changes",
+      });
     this.loops.push(...this.journal.run());
     if (this.config.healthFile) this.healthTimer = setInterval(() => this.writeHealth(), 1_000);
-    await this.selfTest();
     this.writeHealth();
   }
 
@@ -119,18 +136,20 @@ export class ChangeFeedListener {
     this.running = false;
     this.journal.stop();
     if (this.healthTimer) clearInterval(this.healthTimer);
-    for (const s of this.subscribers) s.disconnect();
-    await Promise.allSettled(this.loops);
-    await this.rescanning?.catch(() => undefined);
+    await this.subscriptions.stop();
+    // A delivery or rescan may wait on a node that is down or a sink that is gone: give them 2 s. What
+    // they leave undone stays in the journal and is delivered by the next run.
+    await Promise.race([Promise.allSettled([...this.loops, this.rescanning]), sleep(2_000)]);
     this.writeHealth("stopped");
   }
 
-  health(status = this.running ? "running" : "stopped") {
+  /** A listener whose subscribers do not hear their primary is not healthy, whatever else runs. */
+  health(status = !this.running ? "stopped" : this.notificationsOk ? "running" : "deaf") {
     return {
       status,
       consumer: this.config.consumer,
       notificationsOk: this.notificationsOk ?? null,
-      subscribers: this.subscribers.map((s) => s.status),
+      subscribers: this.subscriptions.status(),
       mappings: this.mappings.map((m) => m.name),
       counters: { ...this.counters },
       lastError: this.lastError ?? null,
@@ -167,34 +186,12 @@ export class ChangeFeedListener {
     this.mappings = mappings;
     this.log.info("mappings loaded", { mappings: mappings.map((m) => `${m.name}: ${m.pattern} -> ${m.lambda ?? "dynamodb"}:${m.table}`) });
     // A new mapping covers keys that already exist: copy them now.
-    if (this.running && added.length && this.subscribers.length) this.scheduleRescan(added, false);
-  }
-
-  private async subscribe(): Promise<void> {
-    this.subscribers = primaryNodes(this.client).map((node) => this.connect(node) as Redis);
-    await Promise.all(
-      this.subscribers.map(async (subscriber, i) => {
-        subscriber.on("pmessage", (_pattern: string, channel: string, key: string) => this.onNotification(channel, key));
-        let connects = 0;
-        // ioredis resubscribes after a reconnect; whatever happened in between is found by a rescan.
-        subscriber.on("ready", () => {
-          if (connects++ > 0) {
-            this.log.warn("subscriber reconnected: rescanning", { node: i });
-            this.scheduleRescan(this.mappings, this.config.rescanDeletes);
-          }
-        });
-        await subscriber.psubscribe("__keyevent@*__:*");
-      }),
-    );
-    this.scheduleRescan(this.mappings, this.config.rescanDeletes);
+    if (this.running && added.length) this.scheduleRescan(added, false);
   }
 
   private onNotification(channel: string, key: string): void {
     const event = channel.slice(channel.indexOf("__:") + 3);
-    if (key === `${internalPrefix}probe:${this.config.consumer}`) {
-      this.notificationsOk = true;
-      return;
-    }
+    if (this.subscriptions.isProbe(key)) return;
     if (key === this.config.mappingsKey) {
       void this.reloadMappings().catch((e) => this.log.error("mapping reload failed", { reason: errorMessage(e) }));
       return;
@@ -215,18 +212,6 @@ export class ChangeFeedListener {
         this.log.info("rescan queued keys", { mappings: mappings.map((m) => m.name), keys: queued, deletes });
       })
       .catch((e) => this.noteError("rescan failed", e));
-  }
-
-  private async selfTest(): Promise<void> {
-    // ElastiCache refuses CONFIG: the only way to know notifications are on is to see one.
-    const probe = `${internalPrefix}probe:${this.config.consumer}`;
-    await this.client.hset(probe, "at", Date.now());
-    await this.client.del(probe);
-    for (let i = 0; i < 40 && this.notificationsOk !== true; i++) await sleep(50);
-    if (this.notificationsOk !== true) {
-      this.notificationsOk = false;
-      this.noteError("no keyspace notification arrived", "set notify-keyspace-events (e.g. KEA) in the parameter group; only rescans will copy changes");
-    }
   }
 
   private noteError(what: string, error: unknown) {

@@ -1,10 +1,13 @@
 // `make dev`: runs the local stack in the foreground, writes .dev/endpoints.json, stops everything on Ctrl-C.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { endpointsFile } from "./endpoints.js";
 import { startLocalStack } from "./stack.js";
 
-const stateDir = ".dev";
-const lockFile = `${stateDir}/dev.pid`;
+// DEV_STATE_DIR moves everything make dev keeps (tests run a second stack beside a developer's).
+const stateDir = process.env.DEV_STATE_DIR ?? ".dev";
+const lockFile = join(stateDir, "dev.pid");
+const endpointsPath = process.env.DEV_STATE_DIR ? join(stateDir, "endpoints.json") : endpointsFile;
 
 function isRunning(pid: number): boolean {
   try {
@@ -39,21 +42,29 @@ const stack = await startLocalStack({
   process.exit(1);
 });
 
-writeFileSync(endpointsFile, JSON.stringify(stack.endpoints, null, 2) + "\n");
+writeFileSync(endpointsPath, JSON.stringify(stack.endpoints, null, 2) + "\n");
 const rows = Object.entries(stack.endpoints).map(([key, value]) => [key, Array.isArray(value) ? value.join(", ") : String(value)]);
 const width = Math.max(...rows.map(([key]) => key.length));
-console.log(`\nelasticache-patterns local stack (endpoints in ${endpointsFile})\n`);
+console.log(`\nelasticache-patterns local stack (endpoints in ${endpointsPath})\n`);
 for (const [key, value] of rows) console.log(`  ${key.padEnd(width)}  ${value}`);
 console.log("\nCtrl-C stops every service; data in .dev/ is kept.\n");
 
+/** Ctrl-C stops within a few seconds whatever state the stack is in; a second Ctrl-C, or 8 s, exits at once. */
 let stopping = false;
 async function shutdown(signal: string) {
-  if (stopping) return;
+  if (stopping) {
+    console.log(`${signal} again: exiting now.`);
+    process.exit(1);
+  }
   stopping = true;
   console.log(`\n${signal}: stopping the local stack...`);
+  setTimeout(() => {
+    console.error("the local stack did not stop within 8 s: exiting anyway.");
+    process.exit(1);
+  }, 8_000).unref();
   await stack.stop();
   rmSync(lockFile, { force: true });
-  rmSync(endpointsFile, { force: true });
+  rmSync(endpointsPath, { force: true });
   process.exit(0);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));

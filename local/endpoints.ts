@@ -1,8 +1,10 @@
 // The keys of `.dev/endpoints.json`: a contract with tools and tests outside the repo. Add keys, never rename them.
 export interface Endpoints {
-  /** Primary of the local replication group. */
+  /** The local primary endpoint: always reaches the current primary, the same URL across `make failover`. */
   redisUrl: string;
-  /** Replicas of the local replication group, each on its own loopback address. */
+  /** Every node of the local replication group, each on its own loopback address (for tests and tools). */
+  nodeUrls: string[];
+  /** The replicas at the last start or failover. */
   replicaUrls: string[];
   dynamodbEndpoint: string;
   s3Endpoint: string;

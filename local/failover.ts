@@ -39,12 +39,11 @@ export async function notifyKeeper(lambdaEndpoint: string, region: string): Prom
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const endpoints = JSON.parse(readFileSync(endpointsFile, "utf8")) as Endpoints;
-  const result = await failover([endpoints.redisUrl, ...endpoints.replicaUrls]);
-  // The primary endpoint follows a failover in ElastiCache; so does this file.
-  endpoints.redisUrl = result.newPrimary;
-  endpoints.replicaUrls = [result.oldPrimary, ...endpoints.replicaUrls.filter((u) => u !== result.newPrimary)];
+  const result = await failover(endpoints.nodeUrls);
+  // redisUrl (the primary endpoint) stays: it follows the new primary by itself and drops old connections.
+  endpoints.replicaUrls = endpoints.nodeUrls.filter((u) => u !== result.newPrimary);
   writeFileSync(endpointsFile, JSON.stringify(endpoints, null, 2) + "\n");
-  console.log(`failover: ${result.newPrimary} is the primary now (was ${result.oldPrimary})`);
+  console.log(`failover: ${result.newPrimary} is the primary now (was ${result.oldPrimary}); ${endpoints.redisUrl} follows it`);
   console.log("keeper:", JSON.stringify(await notifyKeeper(endpoints.lambdaEndpoint, endpoints.region)));
   console.log(`${endpoints.zoneFile}:\n${readFileSync(endpoints.zoneFile, "utf8")}`);
 }

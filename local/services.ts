@@ -108,7 +108,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisNode>
         // A persistent node gets SIGTERM so it writes its snapshot; a throwaway one is simply killed.
         const gone = new Promise((r) => child.once("exit", r));
         child.kill(options.dataDir ? "SIGTERM" : "SIGKILL");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+        const timer = setTimeout(() => child.kill("SIGKILL"), 2_000);
         await gone;
         clearTimeout(timer);
       }

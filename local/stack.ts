@@ -29,7 +29,9 @@ import { startFeatureServer } from "./feature-server.js";
 import { startLambdaEndpoint, type LocalFunction } from "./lambda-endpoint.js";
 import { keeperFunction, localReplicaDnsKeeper } from "./replica-dns.js";
 import { startRestServer } from "./rest-server.js";
-import { startDynamo, startReplicationGroup, startS3, type RedisNode, type S3Service, type Service } from "./services.js";
+import { sleep } from "../functions/shared/retry.js";
+import { startPrimaryEndpoint } from "./primary-endpoint.js";
+import { startDynamo, startReplicationGroup, startS3, type S3Service, type Service } from "./services.js";
 
 export interface LocalStackOptions {
   /** Folder for persistent state (Redis snapshots, dynalite and s3rver data). */
@@ -53,7 +55,8 @@ export interface LocalStack {
 /** What the data paths share: the stores, the Lambda functions map, and the list of things to stop. */
 interface Shared {
   options: LocalStackOptions;
-  primary: RedisNode;
+  /** The primary endpoint (local/primary-endpoint.ts): stable across failovers, as ElastiCache's. */
+  primaryUrl: string;
   nodeUrls: string[];
   dynamo: DynamoDBClient;
   s3: S3Service;
@@ -66,7 +69,7 @@ interface Shared {
  * A function's environment as the infrastructure would set it, pointed at the local primary; the
  * developer's own environment comes first, so `MAX_COMMANDS=10 make dev` works as in AWS.
  */
-const functionEnvironment = (shared: Shared, extra: Record<string, string> = {}) => ({ ...process.env, REDIS_URL: shared.primary.url, ...extra });
+const functionEnvironment = (shared: Shared, extra: Record<string, string> = {}) => ({ ...process.env, REDIS_URL: shared.primaryUrl, ...extra });
 
 /** Replica DNS keeper: roles from the nodes, records in a JSON zone file, and the schedule's local twin. */
 async function startReplicaDns(shared: Shared) {
@@ -119,7 +122,7 @@ function registerChangeWriter(shared: Shared, mappings: CompiledMapping[]) {
 
 async function startChangeFeed(shared: Shared, mappings: CompiledMapping[], lambdaEndpoint: string) {
   for (const table of new Set(mappings.map((m) => m.table))) await createTable(shared.dynamo, table, mappings.find((m) => m.table === table)!.partitionKey);
-  const client = await connectRedis({ url: shared.primary.url }, { enableAutoPipelining: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+  const client = await connectRedis({ url: shared.primaryUrl }, { enableAutoPipelining: true, maxRetriesPerRequest: null, commandTimeout: undefined });
   const lambda = new LambdaClient({ endpoint: lambdaEndpoint, region: shared.options.region, credentials: localCredentials });
   const listener = new ChangeFeedListener(
     client,
@@ -159,9 +162,14 @@ async function startCommandApis(shared: Shared) {
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const started: Service[] = [];
+  let stores = 0;
   const stop = async () => {
-    // Stop in reverse order of start: data paths before the stores they write to.
-    for (const service of started.reverse()) await service.stop().catch((e) => console.error(`stop failed: ${e}`));
+    // Data paths first, all at once, then the stores they write to; none may take more than 3 s, so a
+    // stack with a node down, a sink gone or a load in flight still stops within seconds.
+    const bounded = (service: Service) =>
+      Promise.race([service.stop().catch((e) => console.error(`stop failed: ${e}`)), sleep(3_000).then(() => console.error("a service did not stop within 3 s"))]);
+    await Promise.all(started.slice(stores).map(bounded));
+    await Promise.all(started.slice(0, stores).map(bounded));
   };
   try {
     const hosts = Array.from({ length: options.replicas + 1 }, (_, i) => `127.0.0.${i + 2}`);
@@ -175,12 +183,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       config: { "notify-keyspace-events": "KEA" },
     });
     started.push(group);
+    const nodeUrls = group.nodes.map((n) => n.url);
+    const primaryEndpoint = await startPrimaryEndpoint(nodeUrls, { port: options.redisPort });
+    started.push(primaryEndpoint);
     mkdirSync(join(options.stateDir, "dynamodb"), { recursive: true });
     const dynamoService = await startDynamo({ path: join(options.stateDir, "dynamodb") });
     started.push(dynamoService);
     mkdirSync(join(options.stateDir, "s3"), { recursive: true });
     const s3 = await startS3({ directory: join(options.stateDir, "s3") });
     started.push(s3);
+    stores = started.length;
     const dynamo = localDynamo(dynamoService.endpoint);
     const s3Client = localS3(s3.endpoint);
     started.push({
@@ -190,7 +202,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
     });
 
-    const shared: Shared = { options, primary: group.primary, nodeUrls: group.nodes.map((n) => n.url), dynamo, s3, s3Client, functions: {}, started };
+    const shared: Shared = { options, primaryUrl: primaryEndpoint.url, nodeUrls, dynamo, s3, s3Client, functions: {}, started };
     const replicaDns = await startReplicaDns(shared);
     const featureStore = await startFeatureStore(shared);
     const mappings = parseMappingFile(readFileSync(options.mappingFile, "utf8"));
@@ -201,7 +213,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const commandApis = await startCommandApis(shared);
 
     const endpoints: Endpoints = {
-      redisUrl: group.primary.url,
+      redisUrl: primaryEndpoint.url,
+      nodeUrls,
       replicaUrls: group.replicas.map((r) => r.url),
       dynamodbEndpoint: dynamoService.endpoint,
       s3Endpoint: s3.endpoint,
