@@ -7,7 +7,7 @@ import { SinkFailed } from "../functions/change-feed/errors.js";
 import { errorMessage } from "../functions/shared/errors.js";
 import type { Logger } from "../functions/shared/log.js";
 import { backoffDelay, sleep } from "../functions/shared/retry.js";
-import { changeOf, hashFields, partitionKeyOf, type CompiledMapping, type Snapshot } from "./mappings.js";
+import { changeOf, hashFields, partitionKeyOf, replacedByOtherType, type CompiledMapping, type Snapshot } from "./mappings.js";
 import type { ChangeSink } from "./sinks.js";
 
 export interface ListenerCounters {
@@ -80,6 +80,8 @@ export class Delivery {
     for (const snapshot of snapshots) {
       for (const mapping of mappings) {
         if (partitionKeyOf(mapping, snapshot.key) === undefined) continue;
+        const note = replacedByOtherType(snapshot);
+        if (note) rejected.push({ key: snapshot.key, mapping: mapping.name, reason: note });
         const change = changeOf(mapping, snapshot);
         if (typeof change === "string") rejected.push({ key: snapshot.key, mapping: mapping.name, reason: change });
         else if (byMapping.has(mapping)) byMapping.get(mapping)!.push(change);

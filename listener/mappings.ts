@@ -132,13 +132,17 @@ export function hashFields(flat: Buffer[]): Record<string, FieldValue> | string 
   return fields;
 }
 
+/** Why a snapshot is noted in the dead-letter stream although its change is delivered: a hash replaced by another type. */
+export const replacedByOtherType = (snapshot: Snapshot) =>
+  snapshot.type !== "hash" && snapshot.type !== "none" ? `key ${snapshot.key} is a ${snapshot.type}, not a hash` : undefined;
+
 /** The change a snapshot makes under a mapping, or the reason it cannot be mapped. */
 export function changeOf(mapping: CompiledMapping, snapshot: Snapshot): Change | string {
   const value = partitionKeyOf(mapping, snapshot.key);
   if (value === undefined) return `key ${snapshot.key} is not covered by mapping ${mapping.name}`;
   const partitionKey = { name: mapping.partitionKey, value };
-  if (snapshot.type === "none") return { key: snapshot.key, partitionKey, version: snapshot.version };
-  if (snapshot.type !== "hash") return `key ${snapshot.key} is a ${snapshot.type}, not a hash`;
+  // Gone, or overwritten by another type (SET on a mapped key): the hash is deleted, its item a tombstone.
+  if (snapshot.type !== "hash") return { key: snapshot.key, partitionKey, version: snapshot.version };
   const fields = snapshot.fields ?? {};
   if (typeof fields === "string") return `key ${snapshot.key}: ${fields}`;
   // The envelope's body is JSON text: a binary value appears in it as {"base64": "..."}.

@@ -167,7 +167,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // Data paths first, all at once, then the stores they write to; none may take more than 3 s, so a
     // stack with a node down, a sink gone or a load in flight still stops within seconds.
     const bounded = (service: Service) =>
-      Promise.race([service.stop().catch((e) => console.error(`stop failed: ${e}`)), sleep(3_000).then(() => console.error("a service did not stop within 3 s"))]);
+      Promise.race([
+        service.stop().catch((e) => console.error(`stop failed: ${e}`)),
+        sleep(3_000).then(() => console.error("a service did not stop within 3 s")),
+      ]);
     await Promise.all(started.slice(stores).map(bounded));
     await Promise.all(started.slice(0, stores).map(bounded));
   };

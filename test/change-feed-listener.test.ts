@@ -183,7 +183,15 @@ describe("change feed: the listener on a real redis-server, dynalite and a local
     expect(letters.some((l) => l.startsWith("person-big: item of") && l.includes("400 KB"))).to.equal(true);
     await redis.hset("person10", "ok", "1");
     await personWhen("person10", (i) => i !== undefined);
-    await redis.del("person-string", "person-big");
+    // A hash overwritten by another type is the hash's deletion (its item a tombstone), plus a note.
+    await redis.hset("person-was-hash", "a", "1");
+    await personWhen("person-was-hash", (i) => i !== undefined);
+    await redis.set("person-was-hash", "now a string");
+    await personWhen("person-was-hash", (i) => i === undefined);
+    expect((await redis.xrange("changefeed:dead-letter", "-", "+")).map(([, f]) => `${f[1]}: ${f[5]}`)).to.include(
+      "person-was-hash: key person-was-hash is a string, not a hash",
+    );
+    await redis.del("person-string", "person-big", "person-was-hash");
   });
 
   it("with the sink down for a while, nothing is lost: every key's final state arrives and reconcile is clean", async () => {
