@@ -28,6 +28,8 @@ export interface JournalEvents {
   retryDelay(what: string, error?: unknown): number;
   /** Something went wrong that the journal carries on from (an append, a claim round). */
   error(what: string, error: unknown): void;
+  /** The journal was gone (a flush or a restart without persistence) and has been recreated. */
+  lost(): void;
 }
 
 type Entry = [id: string, fields: string[]];
@@ -66,10 +68,14 @@ export class Journal {
 
   /** Creates the stream and the consumer group when missing. */
   async open(): Promise<void> {
+    await this.createGroup();
+    this.reader = this.openReader();
+  }
+
+  private async createGroup(): Promise<void> {
     await this.client.xgroup("CREATE", this.config.journalKey, this.config.group, "0", "MKSTREAM").catch((e: Error) => {
       if (!e.message.includes("BUSYGROUP")) throw e;
     });
-    this.reader = this.openReader();
   }
 
   /** Consumes and claims until stop(); the two loops. */
@@ -137,7 +143,14 @@ export class Journal {
         await Promise.all(inFlight);
         failure = undefined;
         if (!this.running) return;
-        await Promise.race([sleep(this.events.retryDelay("journal delivery failed", error)), this.stopping]);
+        if (String(error).includes("NOGROUP")) {
+          // The stream or its group is gone: a FLUSHDB, or a restart without persistence. Recreate
+          // them (hints journaled since are read from 0) and let the listener restore the rest.
+          await this.createGroup().then(
+            () => this.events.lost(),
+            (e) => this.events.error("recreating the journal failed", e),
+          );
+        } else await Promise.race([sleep(this.events.retryDelay("journal delivery failed", error)), this.stopping]);
         cursor = "0";
       }
     }

@@ -57,6 +57,8 @@ export const connectionsLike =
 export class ChangeFeedListener {
   readonly counters: ListenerCounters = newCounters();
   private mappings: CompiledMapping[] = [];
+  /** The mapping file's mappings, restored into the mappings hash when a flush wipes it. */
+  private fileMappings: CompiledMapping[] = [];
   private running = false;
   private loops: Promise<void>[] = [];
   private notificationsOk?: boolean;
@@ -88,6 +90,7 @@ export class ChangeFeedListener {
         coalesced: () => void this.counters.coalesced++,
         retryDelay: (what, error) => this.retryDelay(what, error),
         error: (what, error) => this.noteError(what, error),
+        lost: () => void this.restoreState(),
       },
     );
     this.rescanner = new Rescanner(
@@ -111,13 +114,8 @@ export class ChangeFeedListener {
 
   /** Loads the mapping file's mappings into the mappings hash (replacing same-named ones), then starts. */
   async start(fileMappings: CompiledMapping[]): Promise<void> {
-    if (fileMappings.length) {
-      const fields = fileMappings.flatMap((m) => [
-        m.name,
-        JSON.stringify({ name: m.name, pattern: m.pattern, table: m.table, lambda: m.lambda, partitionKey: m.partitionKey, format: m.format }),
-      ]);
-      await this.client.hset(this.config.mappingsKey, ...fields);
-    }
+    this.fileMappings = fileMappings;
+    await this.writeFileMappings();
     this.running = true;
     await this.reloadMappings();
     await this.journal.open();
@@ -161,6 +159,32 @@ export class ChangeFeedListener {
     if (!this.config.healthFile) return;
     writeFileSync(`${this.config.healthFile}.tmp`, JSON.stringify(this.health(status)) + "\n");
     renameSync(`${this.config.healthFile}.tmp`, this.config.healthFile);
+  }
+
+  private async writeFileMappings(): Promise<void> {
+    if (!this.fileMappings.length) return;
+    const fields = this.fileMappings.flatMap((m) => [
+      m.name,
+      JSON.stringify({ name: m.name, pattern: m.pattern, table: m.table, lambda: m.lambda, partitionKey: m.partitionKey, format: m.format }),
+    ]);
+    await this.client.hset(this.config.mappingsKey, ...fields);
+  }
+
+  /**
+   * The listener's own keys were wiped (FLUSHDB/FLUSHALL emit no per-key events; a node restarted
+   * without persistence, or a replica promoted before they replicated): the journal is back already;
+   * restore the mapping file's mappings if the hash is gone, then rescan with deletes so DynamoDB
+   * converges to what Redis holds now.
+   */
+  private async restoreState(): Promise<void> {
+    this.log.warn("the listener's state in Redis was gone (a flush or a restart): restoring it and rescanning");
+    try {
+      if (!(await this.client.exists(this.config.mappingsKey))) await this.writeFileMappings();
+      await this.reloadMappings();
+      this.scheduleRescan(this.mappings, true);
+    } catch (error) {
+      this.noteError("restoring the listener's state failed", error);
+    }
   }
 
   private async deliver(keys: Map<string, number>): Promise<{ failed: Set<string> }> {

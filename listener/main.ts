@@ -32,12 +32,15 @@ const sink = new RoutingSink(dynamo, lambda);
 
 if (command === "reconcile") {
   const name = process.argv[4];
+  // The mappings hash first (it holds run-time mappings too); the mapping file when a flush wiped the hash.
   const raw = await client.hget("changefeed:mappings", name ?? "");
-  if (!raw) {
-    console.error(`no mapping named "${name}" in changefeed:mappings`);
+  const fromFile = file.mappingFile ? parseMappingFile(readFileSync(file.mappingFile, "utf8")).find((m) => m.name === name) : undefined;
+  const mapping = raw ? parseMapping(JSON.parse(raw)) : fromFile;
+  if (!mapping) {
+    console.error(`no mapping named "${name}" in changefeed:mappings or the mapping file`);
     process.exit(2);
   }
-  const report = await reconcile(client, dynamo, parseMapping(JSON.parse(raw)), {
+  const report = await reconcile(client, dynamo, mapping, {
     repair: process.argv.includes("--repair")
       ? {
           sink,

@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DeleteTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Redis } from "ioredis";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeChanges, writeRequestOf } from "../functions/change-feed/writer.js";
@@ -12,7 +12,7 @@ import { createTable, localDynamo, localRegion } from "../local/aws-clients.js";
 import { failover } from "../local/failover.js";
 import { startLambdaEndpoint } from "../local/lambda-endpoint.js";
 import { startPrimaryEndpoint, type PrimaryEndpoint } from "../local/primary-endpoint.js";
-import { startDynamo, startReplicationGroup, type HttpService, type ReplicationGroup } from "../local/services.js";
+import { startDynamo, startRedis, startReplicationGroup, type HttpService, type RedisNode, type ReplicationGroup } from "../local/services.js";
 import { differences, notifications } from "./harness/change-feed.js";
 import { eventually, sleep } from "./harness/eventually.js";
 import { compare, operations, runWorkload, type Comparison } from "./harness/workload.js";
@@ -75,19 +75,55 @@ describe(`change feed under a seeded fault workload (seed ${seed}; FAULT_SEED=${
     if (this.currentTest?.state === "failed") console.log(`      fault workload seed: ${seed} (FAULT_SEED=${seed} npx mocha ... repeats it)`);
   });
 
+  /** Stops a node and starts an empty one in its place (no persistence); replicas resync from it. */
+  const restart = async (node: RedisNode): Promise<RedisNode> => {
+    await node.stop();
+    return startRedis({ host: node.host, port: node.port, config: notifications });
+  };
   const startListener = () =>
     spawn(process.execPath, ["--import", "tsx", "listener/main.ts", join(dir, "listener.json")], { stdio: ["ignore", "ignore", "inherit"] });
 
-  it("the listener SIGKILLed and restarted, the sink down and up, a failover: Redis and DynamoDB agree item by item, and reconcile agrees", async () => {
+  /** Runs the workload with `faults` beside it, then waits for Redis and DynamoDB to agree; reconcile must agree too. */
+  const scenario = async (ops: ReturnType<typeof operations>, faults: (redis: Redis) => Promise<void>) => {
     const redis = new Redis(endpoint.url, {
       maxRetriesPerRequest: 3,
       retryStrategy: () => 20,
       reconnectOnError: (e) => (e.message.startsWith("READONLY") ? 2 : false),
     });
     redis.on("error", () => {});
-    listener = startListener();
-    await sleep(2_500);
-    const faults = (async () => {
+    try {
+      await redis.flushall();
+      await dynamo.send(new DeleteTableCommand({ TableName: "people" }));
+      await createTable(dynamo, "people", "id");
+      listener ??= startListener();
+      await eventually(
+        "the listener to hear",
+        async () => health(),
+        (h) => h.notificationsOk === true,
+        15_000,
+        100,
+      );
+      const [ran] = await Promise.all([runWorkload(redis, seed, 10, ops), faults(redis)]);
+      const started = Date.now();
+      const result = await eventually("Redis and DynamoDB to agree", () => compare(redis, dynamo, "people"), clean, 45_000, 250);
+      console.log(`      ${ran} operations; ${result.redisKeys} hashes; converged ${((Date.now() - started) / 1000).toFixed(2)} s after the workload`);
+      const report = await reconcile(redis, dynamo, parseMapping({ name: "people", pattern: "person:{id}", table: "people" }));
+      expect(differences(report)).to.equal(0);
+      expect({ redisKeys: report.redisKeys, items: report.items }).to.deep.equal({ redisKeys: result.redisKeys, items: result.items });
+    } finally {
+      redis.disconnect();
+    }
+  };
+  const health = () => {
+    try {
+      return JSON.parse(readFileSync(join(dir, "health.json"), "utf8")) as { notificationsOk?: boolean };
+    } catch {
+      return {};
+    }
+  };
+
+  it("the listener SIGKILLed and restarted, the sink down and up, a failover: Redis and DynamoDB agree item by item, and reconcile agrees", async () => {
+    await scenario(operations(300), async () => {
       await sleep(2_000);
       listener!.kill("SIGKILL");
       await sleep(1_000);
@@ -98,18 +134,30 @@ describe(`change feed under a seeded fault workload (seed ${seed}; FAULT_SEED=${
       sinkDown = false;
       await sleep(1_000);
       await failover(group.nodes.map((n) => n.url));
-    })();
-    const ran = await runWorkload(redis, seed, 10, operations(300));
-    await faults;
-    const started = Date.now();
-    const result = await eventually("Redis and DynamoDB to agree", () => compare(redis, dynamo, "people"), clean, 45_000, 250);
-    const seconds = (Date.now() - started) / 1000;
-    console.log(`      ${ran} operations; ${result.redisKeys} hashes; converged ${seconds.toFixed(2)} s after the workload`);
-    const report = await reconcile(redis, dynamo, parseMapping({ name: "people", pattern: "person:{id}", table: "people" }));
-    expect(differences(report)).to.equal(0);
-    expect({ redisKeys: report.redisKeys, items: report.items }).to.deep.equal({ redisKeys: result.redisKeys, items: result.items });
-    expect(result.redisKeys).to.be.greaterThan(50);
-    listener!.kill("SIGTERM");
-    redis.disconnect();
+    });
+  });
+
+  it("every operation (SET on mapped keys, MOVE, HSETNX ...) with the sink down and up mid-workload: deletes made meanwhile arrive too", async () => {
+    await scenario(operations(300, true), async () => {
+      await sleep(3_000);
+      sinkDown = true;
+      await sleep(4_000);
+      sinkDown = false;
+    });
+  });
+  it("a Redis node restarted without persistence mid-workload: the listener recreates its journal and mappings and DynamoDB follows what Redis holds", async () => {
+    await scenario(operations(300, true), async () => {
+      await sleep(4_000);
+      const primary = group.nodes.find((n) => n.url === endpoint.primary())!;
+      const restarted = await restart(primary);
+      group.nodes[group.nodes.indexOf(primary)] = restarted;
+    });
+  });
+
+  it("FLUSHDB near the end: no per-key events, yet DynamoDB converges to the remaining keyspace", async () => {
+    await scenario(operations(300, true), async (redis) => {
+      await sleep(8_000);
+      await redis.flushdb();
+    });
   });
 });

@@ -273,4 +273,24 @@ describe("change feed: the listener on a real redis-server, dynalite and a local
     const after = await reconcile(redis, dynamo, mapping);
     expect(differences(after)).to.equal(0);
   });
+
+  it("reconcile works from the mapping file when a flush wiped the mappings hash", async () => {
+    await redis.del("changefeed:mappings");
+    // Not spawnSync: dynalite answers from this process, whose event loop must keep running.
+    const reconcileRun = (name: string) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ["--import", "tsx", "listener/main.ts", "reconcile", config(), name]);
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.once("exit", (status) => resolve({ status, stdout, stderr }));
+      });
+    const run = await reconcileRun("people");
+    expect(run.status, run.stderr).to.equal(0);
+    expect(JSON.parse(run.stdout)).to.deep.include({ mapping: "people", missing: [], stale: [], orphaned: [] });
+    const missingName = await reconcileRun("nope");
+    expect(missingName.status).to.equal(2);
+    expect(missingName.stderr).to.contain('no mapping named "nope" in changefeed:mappings or the mapping file');
+  });
 });
