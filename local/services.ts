@@ -146,11 +146,12 @@ export interface RedisCluster extends Service {
   startupNodes: { host: string; port: number }[];
 }
 
-/** A Redis Cluster of `primaries` primaries (no replicas), created with `redis-cli --cluster create`. */
-export async function startCluster(options: { primaries?: number; config?: Record<string, string> } = {}): Promise<RedisCluster> {
-  const count = options.primaries ?? 3;
+/** A Redis Cluster of `primaries` primaries (each with `replicasPerPrimary` replicas), created with `redis-cli --cluster create`. */
+export async function startCluster(options: { primaries?: number; replicasPerPrimary?: number; config?: Record<string, string> } = {}): Promise<RedisCluster> {
+  const replicas = options.replicasPerPrimary ?? 0;
+  const count = (options.primaries ?? 3) * (1 + replicas);
   const nodes = await Promise.all(Array.from({ length: count }, () => startRedis({ cluster: true, config: options.config })));
-  await run("redis-cli", ["--cluster", "create", ...nodes.map((n) => `${n.host}:${n.port}`), "--cluster-replicas", "0", "--cluster-yes"]);
+  await run("redis-cli", ["--cluster", "create", ...nodes.map((n) => `${n.host}:${n.port}`), "--cluster-replicas", String(replicas), "--cluster-yes"]);
   await waitFor("cluster_state:ok on every node", async () => {
     for (const node of nodes) {
       if (!String(await redisCommand(node.url, "CLUSTER", "INFO")).includes("cluster_state:ok")) return undefined;
