@@ -73,19 +73,24 @@ class NodeConnection {
 export class MassWriter {
   private readonly connections = new Map<string, NodeConnection>();
   private pending = new Map<string, { text: string[]; count: number }>();
+  private single?: string;
 
   constructor(private readonly client: Redis | Cluster) {}
 
-  private nodeOf(key: string): { id: string; endpoint: RedisEndpoint } {
+  /** `host:port` of the node that owns `key` (this runs per command: no allocation for a single node). */
+  private nodeOf(key: string): string {
     const cluster = this.client as Cluster;
-    if (cluster.isCluster) {
-      const id = cluster.slots[calculateSlot(key)]?.[0];
-      if (!id) throw new FeatureStoreError(`no node serves the slot of ${key}: is the cluster's slot map loaded?`);
-      const [host, port] = [id.slice(0, id.lastIndexOf(":")), Number(id.slice(id.lastIndexOf(":") + 1))];
-      return { id, endpoint: endpointOfClientOptions(cluster.options.redisOptions ?? {}, { host, port }) };
-    }
-    const { host = "127.0.0.1", port = 6379 } = (this.client as Redis).options;
-    return { id: `${host}:${port}`, endpoint: endpointOfClientOptions((this.client as Redis).options, { host, port }) };
+    if (!cluster.isCluster) return (this.single ??= `${(this.client as Redis).options.host ?? "127.0.0.1"}:${(this.client as Redis).options.port ?? 6379}`);
+    const id = cluster.slots[calculateSlot(key)]?.[0];
+    if (!id) throw new FeatureStoreError(`no node serves the slot of ${key}: is the cluster's slot map loaded?`);
+    return id;
+  }
+
+  /** The endpoint of node `id`, with the client's TLS, user, password and db; built once per connection. */
+  private endpointOf(id: string): RedisEndpoint {
+    const node = { host: id.slice(0, id.lastIndexOf(":")), port: Number(id.slice(id.lastIndexOf(":") + 1)) };
+    const cluster = this.client as Cluster;
+    return endpointOfClientOptions(cluster.isCluster ? (cluster.options.redisOptions ?? {}) : (this.client as Redis).options, node);
   }
 
   /** Queues one command for the node that owns `key`. */
@@ -107,8 +112,8 @@ export class MassWriter {
   }
 
   private queue(key: string, text: string): void {
-    const { id, endpoint } = this.nodeOf(key);
-    if (!this.connections.has(id)) this.connections.set(id, new NodeConnection(endpoint));
+    const id = this.nodeOf(key);
+    if (!this.connections.has(id)) this.connections.set(id, new NodeConnection(this.endpointOf(id)));
     let batch = this.pending.get(id);
     if (!batch) this.pending.set(id, (batch = { text: [], count: 0 }));
     batch.text.push(text);
