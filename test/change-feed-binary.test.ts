@@ -1,42 +1,28 @@
 import { expect } from "chai";
 import { GetItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { LambdaClient } from "@aws-sdk/client-lambda";
 import { writeChanges, writeRequestOf } from "../functions/change-feed/writer.js";
 import { parseMapping } from "../listener/mappings.js";
 import { reconcile } from "../listener/reconcile.js";
 import { RoutingSink } from "../listener/sinks.js";
-import { createTable, localCredentials, localDynamo, localRegion } from "../local/aws-clients.js";
-import { startLambdaEndpoint } from "../local/lambda-endpoint.js";
-import { startDynamo, type HttpService } from "../local/services.js";
 import { differences, withListener } from "./harness/change-feed.js";
 import { eventually } from "./harness/eventually.js";
+import { startSinks, type Sinks } from "./harness/sinks.js";
 
 describe("change feed: binary-safe capture (through the writer Lambda's JSON payload)", function () {
   this.timeout(60_000);
-  let dynamoService: HttpService;
-  let lambdaService: HttpService;
+  let sinks: Sinks;
   let dynamo: DynamoDBClient;
-  let lambda: LambdaClient;
-
   before(async () => {
-    dynamoService = await startDynamo();
-    dynamo = localDynamo(dynamoService.endpoint);
-    await createTable(dynamo, "people", "id");
-    lambdaService = await startLambdaEndpoint({ "change-writer": (event) => writeChanges(dynamo, writeRequestOf(event, new Set(["people"]))) });
-    lambda = new LambdaClient({ endpoint: lambdaService.endpoint, region: localRegion, credentials: localCredentials });
+    sinks = await startSinks(["people"], (d) => ({ "change-writer": (event) => writeChanges(d, writeRequestOf(event, new Set(["people"]))) }));
+    dynamo = sinks.dynamo;
   });
-  after(async () => {
-    lambda.destroy();
-    dynamo.destroy();
-    await lambdaService.stop();
-    await dynamoService.stop();
-  });
+  after(() => sinks.stop());
 
   const item = async (id: string) => (await dynamo.send(new GetItemCommand({ TableName: "people", Key: { id: { S: id } }, ConsistentRead: true }))).Item;
 
   it("values that are not UTF-8 arrive byte for byte as binary attributes; odd names stay exact; what cannot be carried is dead-lettered with the reason", async () => {
     const bytes = Buffer.from([0xff, 0x00, 0xfe, 0x80, 0x0a]);
-    const sink = new RoutingSink(dynamo, lambda);
+    const sink = new RoutingSink(dynamo, sinks.lambda);
     const mapping = parseMapping({ name: "people", pattern: "person:{id}", table: "people", lambda: "change-writer" });
     await withListener({ sink, dynamo, mappings: [mapping] }, async ({ client }) => {
       await client.hset("person:bin", "photo", bytes, "name", "Zoë", "constructor", "c", "hasOwnProperty", "h");

@@ -8,13 +8,14 @@ import { join } from "node:path";
 import { writeChanges, writeRequestOf } from "../functions/change-feed/writer.js";
 import { parseMapping } from "../listener/mappings.js";
 import { reconcile } from "../listener/reconcile.js";
-import { createTable, localDynamo, localRegion } from "../local/aws-clients.js";
+import { createTable, localRegion } from "../local/aws-clients.js";
 import { failover } from "../local/failover.js";
-import { startLambdaEndpoint } from "../local/lambda-endpoint.js";
-import { startPrimaryEndpoint, type PrimaryEndpoint } from "../local/primary-endpoint.js";
-import { startDynamo, startRedis, startReplicationGroup, type HttpService, type RedisNode, type ReplicationGroup } from "../local/services.js";
+import type { PrimaryEndpoint } from "../local/primary-endpoint.js";
+import { startRedis, type RedisNode, type ReplicationGroup } from "../local/services.js";
 import { differences, notifications } from "./harness/change-feed.js";
 import { eventually, sleep } from "./harness/eventually.js";
+import { startFailoverBed, type FailoverBed } from "./harness/failover.js";
+import { startSinks, type Sinks } from "./harness/sinks.js";
 import { compare, operations, runWorkload, type Comparison } from "./harness/workload.js";
 
 const seed = Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -22,30 +23,25 @@ const clean = (c: Comparison) => c.missing.length + c.stale.length + c.extra.len
 
 describe(`change feed under a seeded fault workload (seed ${seed}; FAULT_SEED=${seed} repeats it)`, function () {
   this.timeout(120_000);
+  let bed: FailoverBed;
   let group: ReplicationGroup;
   let endpoint: PrimaryEndpoint;
-  let dynamoService: HttpService;
-  let lambdaService: HttpService;
+  let sinks: Sinks;
   let dynamo: DynamoDBClient;
   let dir: string;
   let sinkDown = false;
   let listener: ChildProcess | undefined;
 
   before(async () => {
-    group = await startReplicationGroup({ replicas: 2, hosts: ["127.0.4.1", "127.0.4.2", "127.0.4.3"], config: notifications });
-    endpoint = await startPrimaryEndpoint(
-      group.nodes.map((n) => n.url),
-      { checkEveryMs: 100 },
-    );
-    dynamoService = await startDynamo();
-    dynamo = localDynamo(dynamoService.endpoint);
-    await createTable(dynamo, "people", "id");
-    lambdaService = await startLambdaEndpoint({
+    bed = await startFailoverBed(["127.0.4.1", "127.0.4.2", "127.0.4.3"]);
+    ({ group, endpoint } = bed);
+    sinks = await startSinks(["people"], (d) => ({
       "change-writer": async (event) => {
         if (sinkDown) throw new Error("the sink is down (test)");
-        return writeChanges(dynamo, writeRequestOf(event, new Set(["people"])));
+        return writeChanges(d, writeRequestOf(event, new Set(["people"])));
       },
-    });
+    }));
+    dynamo = sinks.dynamo;
     dir = mkdtempSync(join(tmpdir(), "ecp-faults-"));
     writeFileSync(
       join(dir, "mappings.json"),
@@ -56,8 +52,8 @@ describe(`change feed under a seeded fault workload (seed ${seed}; FAULT_SEED=${
       JSON.stringify({
         redisUrl: endpoint.url,
         region: localRegion,
-        dynamodbEndpoint: dynamoService.endpoint,
-        lambdaEndpoint: lambdaService.endpoint,
+        dynamodbEndpoint: sinks.dynamodbEndpoint,
+        lambdaEndpoint: sinks.lambdaEndpoint,
         mappingFile: join(dir, "mappings.json"),
         listener: { consumer: "faults", healthFile: join(dir, "health.json"), claimIdleMs: 2_000, probeIntervalMs: 1_000, probeTimeoutMs: 1_000 },
       }),
@@ -65,10 +61,8 @@ describe(`change feed under a seeded fault workload (seed ${seed}; FAULT_SEED=${
   });
   after(async () => {
     listener?.kill("SIGKILL");
-    dynamo.destroy();
-    await lambdaService.stop();
-    await endpoint.stop();
-    await Promise.all([group.stop(), dynamoService.stop()]);
+    await sinks.stop();
+    await bed.stop();
     rmSync(dir, { recursive: true, force: true });
   });
   afterEach(function () {

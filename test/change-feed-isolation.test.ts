@@ -1,24 +1,19 @@
 import { expect } from "chai";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { LambdaClient } from "@aws-sdk/client-lambda";
 import { writeChanges, writeRequestOf } from "../functions/change-feed/writer.js";
 import { parseMapping } from "../listener/mappings.js";
 import { RoutingSink } from "../listener/sinks.js";
-import { createTable, localCredentials, localDynamo, localRegion } from "../local/aws-clients.js";
-import { startLambdaEndpoint } from "../local/lambda-endpoint.js";
-import { startDynamo, type HttpService } from "../local/services.js";
 import { withListener } from "./harness/change-feed.js";
 import { liveItem } from "./harness/dynamo.js";
 import { eventually } from "./harness/eventually.js";
+import { startSinks, type Sinks } from "./harness/sinks.js";
 
 // Four mappings share one listener: people (healthy), orders (its table does not exist), audit (its writer
 // may only write elsewhere), and notes (its writer is down for a while). Only people's path is healthy.
 describe("change feed: one failing mapping never stalls the others", function () {
   this.timeout(60_000);
-  let dynamoService: HttpService;
-  let lambdaService: HttpService;
+  let sinks: Sinks;
   let dynamo: DynamoDBClient;
-  let lambda: LambdaClient;
   let notesDown = true;
   const mappings = [
     parseMapping({ name: "people", pattern: "person:{id}", table: "people", lambda: "change-writer" }),
@@ -28,27 +23,19 @@ describe("change feed: one failing mapping never stalls the others", function ()
   ];
 
   before(async () => {
-    dynamoService = await startDynamo();
-    dynamo = localDynamo(dynamoService.endpoint);
-    for (const table of ["people", "audit", "notes"]) await createTable(dynamo, table, "id");
-    lambdaService = await startLambdaEndpoint({
-      "change-writer": (event) => writeChanges(dynamo, writeRequestOf(event, new Set(["people"]))),
+    sinks = await startSinks(["people", "audit", "notes"], (d) => ({
+      "change-writer": (event) => writeChanges(d, writeRequestOf(event, new Set(["people"]))),
       "notes-writer": async (event) => {
         if (notesDown) throw new Error("notes writer is down (test)");
-        return writeChanges(dynamo, writeRequestOf(event, new Set(["notes"])));
+        return writeChanges(d, writeRequestOf(event, new Set(["notes"])));
       },
-    });
-    lambda = new LambdaClient({ endpoint: lambdaService.endpoint, region: localRegion, credentials: localCredentials });
+    }));
+    dynamo = sinks.dynamo;
   });
-  after(async () => {
-    lambda.destroy();
-    dynamo.destroy();
-    await lambdaService.stop();
-    await dynamoService.stop();
-  });
+  after(() => sinks.stop());
 
   it("refused mappings are dead-lettered per key with the reason, a down one catches up later, and the healthy one keeps flowing", async () => {
-    const sink = new RoutingSink(dynamo, lambda);
+    const sink = new RoutingSink(dynamo, sinks.lambda);
     await withListener({ sink, dynamo, mappings, config: { batchSize: 10 } }, async ({ client, listener }) => {
       for (let round = 0; round < 3; round++) {
         const pipeline = client.pipeline();
@@ -97,7 +84,7 @@ describe("change feed: one failing mapping never stalls the others", function ()
   });
 
   it("a change over the Lambda request limit (6 MB) is dead-lettered with the reason, not retried forever", async () => {
-    const sink = new RoutingSink(dynamo, lambda);
+    const sink = new RoutingSink(dynamo, sinks.lambda);
     await withListener({ sink, dynamo, mappings: [mappings[0]] }, async ({ client }) => {
       await client.hset("person:huge", "blob", "x".repeat(6 * 1024 * 1024));
       await client.hset("person:small", "ok", "1");

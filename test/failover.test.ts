@@ -13,11 +13,12 @@ import { ChangeFeedListener, connectionsLike, defaultListenerConfig } from "../l
 import { parseMapping } from "../listener/mappings.js";
 import { reconcile } from "../listener/reconcile.js";
 import { RoutingSink } from "../listener/sinks.js";
-import { createTable, localDynamo } from "../local/aws-clients.js";
 import { failover } from "../local/failover.js";
-import { startPrimaryEndpoint, type PrimaryEndpoint } from "../local/primary-endpoint.js";
-import { startDynamo, startReplicationGroup, type HttpService, type ReplicationGroup } from "../local/services.js";
-import { differences, notifications } from "./harness/change-feed.js";
+import type { PrimaryEndpoint } from "../local/primary-endpoint.js";
+import type { ReplicationGroup } from "../local/services.js";
+import { differences } from "./harness/change-feed.js";
+import { startFailoverBed, type FailoverBed } from "./harness/failover.js";
+import { startSinks, type Sinks } from "./harness/sinks.js";
 import { gatewayConfig } from "./harness/command-gateway.js";
 import { eventually, sleep } from "./harness/eventually.js";
 
@@ -26,25 +27,21 @@ const listenerConfig = { ...defaultListenerConfig, probeIntervalMs: 500, probeTi
 
 describe("failover drill: writes and deletes before, during and after a promotion, on the local primary endpoint", function () {
   this.timeout(90_000);
+  let bed: FailoverBed;
   let group: ReplicationGroup;
   let endpoint: PrimaryEndpoint;
-  let dynamoService: HttpService;
+  let sinks: Sinks;
   let dynamo: DynamoDBClient;
 
   before(async () => {
-    group = await startReplicationGroup({ replicas: 2, hosts: ["127.0.2.1", "127.0.2.2", "127.0.2.3"], config: notifications });
-    endpoint = await startPrimaryEndpoint(
-      group.nodes.map((n) => n.url),
-      { checkEveryMs: 100 },
-    );
-    dynamoService = await startDynamo();
-    dynamo = localDynamo(dynamoService.endpoint);
-    await createTable(dynamo, "people", "id");
+    bed = await startFailoverBed(["127.0.2.1", "127.0.2.2", "127.0.2.3"]);
+    ({ group, endpoint } = bed);
+    sinks = await startSinks(["people"]);
+    dynamo = sinks.dynamo;
   });
   after(async () => {
-    dynamo.destroy();
-    await endpoint.stop();
-    await Promise.all([group.stop(), dynamoService.stop()]);
+    await sinks.stop();
+    await bed.stop();
   });
 
   it("every key converges in DynamoDB, the command API and the feature reader answer again within seconds, and everything stops", async () => {

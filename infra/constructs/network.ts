@@ -18,6 +18,7 @@ import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { flowLogActions } from "../policy/deploy-rules.js";
 import type { Encryption } from "./encryption.js";
 import { assumeRolePolicy, policyDocument } from "./policy.js";
 
@@ -150,7 +151,7 @@ export class Network extends Construct {
       policy: policyDocument([
         {
           sid: "PublishFlowLogs",
-          actions: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"],
+          actions: flowLogActions,
           resources: [flowLogs.arn, `${flowLogs.arn}:*`],
         },
       ]),

@@ -8,6 +8,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { resolve } from "node:path";
+import { lambdaVpcActions } from "../policy/deploy-rules.js";
 import type { Encryption } from "./encryption.js";
 import { assumeRolePolicy, policyDocument, type Statement } from "./policy.js";
 
@@ -78,14 +79,8 @@ export class NodejsFunction extends Construct {
         ? [
             {
               sid: "VpcNetworkInterfaces",
-              actions: [
-                "ec2:CreateNetworkInterface",
-                "ec2:DescribeNetworkInterfaces",
-                "ec2:DescribeSubnets",
-                "ec2:DeleteNetworkInterface",
-                "ec2:AssignPrivateIpAddresses",
-                "ec2:UnassignPrivateIpAddresses",
-              ],
+              // Those of AWSLambdaVPCAccessExecutionRole (its logs actions are in OwnLogGroup above).
+              actions: lambdaVpcActions.filter((a) => a.startsWith("ec2:")),
               resources: ["*"],
             },
           ]
