@@ -11,7 +11,7 @@ import type { Logger } from "../functions/shared/log.js";
 import { backoffDelay, sleep } from "../functions/shared/retry.js";
 import { Delivery, newCounters, type ListenerCounters } from "./delivery.js";
 import { Journal, type JournalConfig } from "./journal.js";
-import { internalPrefix, MappingError, parseMapping, partitionKeyOf, type CompiledMapping } from "./mappings.js";
+import { internalPrefix, MappingError, maxMappings, parseMapping, partitionKeyOf, type CompiledMapping } from "./mappings.js";
 import { Rescanner } from "./rescan.js";
 import { Subscriptions, type SubscriptionsConfig } from "./subscriptions.js";
 import type { ChangeSink } from "./sinks.js";
@@ -199,6 +199,7 @@ export class ChangeFeedListener {
     const mappings: CompiledMapping[] = [];
     for (const [name, text] of Object.entries(raw)) {
       try {
+        if (mappings.length >= maxMappings) throw new MappingError(`mapping "${name}": more than ${maxMappings} mappings; this one is ignored`);
         const mapping = parseMapping(JSON.parse(text), `mapping "${name}"`);
         if (mapping.name !== name) throw new MappingError(`mapping "${name}": field "name" is "${mapping.name}", not the hash field's name`);
         mappings.push(mapping);

@@ -1,6 +1,6 @@
 // Mappings: which keys the listener follows, and how a hash becomes a DynamoDB item.
 import { MappingError } from "../functions/change-feed/errors.js";
-import type { Change, FieldValue } from "../functions/change-feed/writer.js";
+import { reservedAttributes, type Change, type FieldValue } from "../functions/change-feed/writer.js";
 
 export { MappingError };
 
@@ -16,10 +16,16 @@ export interface Mapping {
 export interface CompiledMapping extends Mapping {
   /** The placeholder's name, when the pattern has one. */
   placeholder?: string;
-  regex: RegExp;
+  /** With a placeholder: the literal text before and after it. Without: the whole pattern is a glob. */
+  before: string;
+  after: string;
   /** SCAN MATCH pattern for every key the mapping covers. */
   scanPattern: string;
 }
+
+/** Bounds on what a mapping may ask of the listener (a mapping can be added by anyone who writes to Redis). */
+export const maxPatternLength = 256;
+export const maxMappings = 100;
 
 /** Keys of the listener's own bookkeeping; never mapped, whatever the patterns say. */
 export const internalPrefix = "changefeed:";
@@ -48,23 +54,31 @@ export function parseMapping(raw: unknown, where = "mapping"): CompiledMapping {
     throw fail("partitionKey", "must be an attribute name");
   }
   const placeholder = placeholders[0];
-  const escape = (s: string) =>
-    s
-      .replace(/[.+^$()|[\]\\]/g, "\\$&")
-      .replace(/\*/g, ".*")
-      .replace(/\?/g, ".");
   const [before, after] = placeholder === undefined ? [m.pattern, ""] : m.pattern.split(`{${placeholder}}`);
-  const regex = new RegExp(`^${escape(before)}${placeholder === undefined ? "" : `(.+?)${escape(after)}`}$`, "s");
+  // Anyone who can write to Redis can add a mapping: every key is matched against every pattern, so
+  // matching must stay linear. Around a placeholder the text is literal; elsewhere * and ? are globs.
+  if (m.pattern.length > maxPatternLength) throw fail("pattern", `is ${m.pattern.length} characters long; at most ${maxPatternLength}`);
+  if (placeholder !== undefined && /[*?]/.test(before + after))
+    throw fail("pattern", `may not use * or ? beside a placeholder (literal text only, as in person:{id})`);
+  const keyAttribute = (m.partitionKey as string | undefined) ?? placeholder ?? "id";
+  const taken = [...reservedAttributes, ...(m.format === "envelope" ? ["obj_name", "body"] : [])];
+  if (taken.includes(keyAttribute)) {
+    throw fail(
+      m.partitionKey === undefined ? "pattern" : "partitionKey",
+      `names the partition key "${keyAttribute}", an attribute the change feed writes itself (${taken.join(", ")})`,
+    );
+  }
   const globEscape = (s: string) => s.replace(/[[\]\\]/g, "\\$&");
   return {
     name: m.name,
     pattern: m.pattern,
     table: m.table,
     lambda: m.lambda as string | undefined,
-    partitionKey: (m.partitionKey as string | undefined) ?? placeholder ?? "id",
+    partitionKey: keyAttribute,
     format: (m.format as Mapping["format"] | undefined) ?? "attributes",
     placeholder,
-    regex,
+    before,
+    after,
     scanPattern: placeholder === undefined ? globEscape(m.pattern) : `${globEscape(before)}*${globEscape(after)}`,
   };
 }
@@ -79,6 +93,7 @@ export function parseMappingFile(text: string): CompiledMapping[] {
   }
   const list = (parsed as { mappings?: unknown })?.mappings;
   if (!Array.isArray(list)) throw new MappingError('mapping file must be an object with a "mappings" list');
+  if (list.length > maxMappings) throw new MappingError(`mapping file has ${list.length} mappings; at most ${maxMappings}`);
   const mappings = list.map((m, i) => parseMapping(m, `mappings[${i}]`));
   const names = new Set<string>();
   for (const m of mappings) {
@@ -91,9 +106,35 @@ export function parseMappingFile(text: string): CompiledMapping[] {
 /** The partition key value a key gets under a mapping, or undefined when the key is not covered. */
 export function partitionKeyOf(mapping: CompiledMapping, key: string): string | undefined {
   if (key.startsWith(internalPrefix)) return undefined;
-  const match = mapping.regex.exec(key);
-  if (!match) return undefined;
-  return mapping.placeholder === undefined ? key : match[1];
+  if (mapping.placeholder === undefined) return globMatches(mapping.before, key) ? key : undefined;
+  const { before, after } = mapping;
+  if (key.length <= before.length + after.length || !key.startsWith(before) || !key.endsWith(after)) return undefined;
+  return key.slice(before.length, key.length - after.length);
+}
+
+/**
+ * `*` (any run) and `?` (one character) against `text`, without backtracking beyond the last star:
+ * O(pattern x text) in the worst case, never exponential (a regular expression of many `.*` is).
+ */
+export function globMatches(pattern: string, text: string): boolean {
+  let p = 0;
+  let t = 0;
+  let star = -1;
+  let resume = 0;
+  while (t < text.length) {
+    if (p < pattern.length && (pattern[p] === "?" || pattern[p] === text[t])) {
+      p++;
+      t++;
+    } else if (p < pattern.length && pattern[p] === "*") {
+      star = p++;
+      resume = t;
+    } else if (star >= 0) {
+      p = star + 1;
+      t = ++resume;
+    } else return false;
+  }
+  while (p < pattern.length && pattern[p] === "*") p++;
+  return p === pattern.length;
 }
 
 /** The Redis key an item came from (used by reconcile to find orphans). */

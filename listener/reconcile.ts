@@ -91,7 +91,8 @@ export async function reconcile(
       if (typeof change !== "string") changes.push(change);
     }
     if (changes.length) {
-      const result = await options.repair.sink.write(mapping, changes);
+      // Overwrite: an item whose content differs is repaired whatever `_v` it carries (a forged one included).
+      const result = await options.repair.sink.write(mapping, changes, { overwrite: true });
       report.repaired = result.written;
     }
   }

@@ -9,7 +9,7 @@ import type { CompiledMapping } from "./mappings.js";
 
 export interface ChangeSink {
   /** Resolves once the sink has confirmed every change (written, skipped as older, or rejected); throws SinkFailed otherwise. */
-  write(mapping: CompiledMapping, changes: Change[]): Promise<WriteResult>;
+  write(mapping: CompiledMapping, changes: Change[], options?: { overwrite?: boolean }): Promise<WriteResult>;
 }
 
 /** Lambda's synchronous request payload limit is 6 MB; deliveries are split well under it. */
@@ -60,9 +60,9 @@ export class RoutingSink implements ChangeSink {
     private readonly lambda?: LambdaClient,
   ) {}
 
-  async write(mapping: CompiledMapping, changes: Change[]): Promise<WriteResult> {
+  async write(mapping: CompiledMapping, changes: Change[], options: { overwrite?: boolean } = {}): Promise<WriteResult> {
     if (!mapping.lambda) {
-      return writeChanges(this.dynamo, { table: mapping.table, changes }).catch((error: Error) => {
+      return writeChanges(this.dynamo, { table: mapping.table, changes, ...options }).catch((error: Error) => {
         throw sinkFailure(`writing to ${mapping.table}`, error.name, error.message, error);
       });
     }
@@ -70,7 +70,7 @@ export class RoutingSink implements ChangeSink {
     const total: WriteResult = { written: 0, skipped: 0, retried: 0, rejected: [] };
     for (const part of payloads(changes, total.rejected)) {
       const invoked = await this.lambda
-        .send(new InvokeCommand({ FunctionName: mapping.lambda, Payload: Buffer.from(JSON.stringify({ table: mapping.table, changes: part })) }))
+        .send(new InvokeCommand({ FunctionName: mapping.lambda, Payload: Buffer.from(JSON.stringify({ table: mapping.table, changes: part, ...options })) }))
         .catch((error: Error) => {
           throw sinkFailure(`invoking ${mapping.lambda}`, error.name, errorMessage(error), error);
         });

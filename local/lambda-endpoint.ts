@@ -1,9 +1,12 @@
 // A local endpoint that speaks the Lambda Invoke API, so callers use the real @aws-sdk/client-lambda code path.
 import type { ServerResponse } from "node:http";
-import { readBody, sendJson as send, serve } from "./http.js";
+import { BodyTooLarge, readBody, sendJson as send, serve } from "./http.js";
 import type { HttpService } from "./services.js";
 
 export type LocalFunction = (event: unknown) => Promise<unknown>;
+
+/** Lambda's synchronous request payload limit (6 MB). */
+export const maxRequestBytes = 6 * 1024 * 1024;
 
 /** 202 (Event) and 204 (DryRun) carry no body. */
 function accepted(response: ServerResponse, status: 202 | 204) {
@@ -19,11 +22,19 @@ export async function startLambdaEndpoint(functions: Record<string, LocalFunctio
       return send(response, 404, { message: `no such route: ${request.method} ${request.url}` }, { "x-amzn-errortype": "ResourceNotFoundException" });
     }
     const name = decodeURIComponent(match[1]).split(":function:").pop()!.split(":")[0];
-    const fn = functions[name];
+    // Own names only: `toString` or `__proto__` are not functions of ours.
+    const fn = Object.hasOwn(functions, name) ? functions[name] : undefined;
     if (!fn) {
       return send(response, 404, { Type: "User", message: `Function not found: ${name}` }, { "x-amzn-errortype": "ResourceNotFoundException" });
     }
-    const raw = (await readBody(request)).toString("utf8");
+    let raw: string;
+    try {
+      raw = (await readBody(request, maxRequestBytes)).toString("utf8");
+    } catch (error) {
+      if (!(error instanceof BodyTooLarge)) throw error;
+      const message = `Request must be smaller than ${maxRequestBytes} bytes for the InvokeFunction operation`;
+      return send(response, 413, { Type: "User", message }, { "x-amzn-errortype": "RequestTooLargeException" });
+    }
     let event: unknown;
     try {
       event = raw ? JSON.parse(raw) : {};

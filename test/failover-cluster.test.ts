@@ -30,9 +30,10 @@ describe("cluster mode: when a shard's primary changes, the listener subscribes 
           (i) => i?.n === "before",
           10_000,
         );
-      // Promote one replica (CLUSTER FAILOVER, as ElastiCache's TestFailover on a shard).
+      // Promote one replica, as ElastiCache's TestFailover does to a shard. TAKEOVER: a cluster this
+      // fresh may not grant the votes a plain CLUSTER FAILOVER waits for.
       const replica = await replicaUrl(cluster.nodes.map((n) => n.url));
-      await redisCommand(replica, "CLUSTER", "FAILOVER");
+      await redisCommand(replica, "CLUSTER", "FAILOVER", "TAKEOVER");
       await eventually(
         "the replica to be a primary",
         async () => ((await redisCommand(replica, "ROLE")) as string[])[0],

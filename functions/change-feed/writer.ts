@@ -35,6 +35,11 @@ export interface WriteRequest {
   changes: Change[];
   /** How long a tombstone stays before DynamoDB TTL removes it. */
   tombstoneSeconds?: number;
+  /**
+   * Write whatever version the item holds (reconcile --repair): a forged far-future `_v` must not pin
+   * an item forever. The listener never sets it.
+   */
+  overwrite?: boolean;
 }
 
 export interface WriteResult {
@@ -64,6 +69,8 @@ export function writeRequestOf(event: unknown, allowedTables: ReadonlySet<string
 export const writerClientConfig = { cacheMiddleware: true } as const;
 
 export const maxItemBytes = 400 * 1024;
+/** A version (Redis server time, µs) further ahead of the writer's clock than this is refused. */
+export const maxVersionAheadMicros = 5 * 60 * 1_000_000;
 const maxKeyBytes = 2048;
 const retryable = new Set([
   "ProvisionedThroughputExceededException",
@@ -135,17 +142,24 @@ export async function writeChanges(
   result.skipped += request.changes.length - newest.size;
   await bounded([...newest.values()], options.concurrency ?? 16, async (change) => {
     const item = itemOf(change, request.tombstoneSeconds ?? 86_400);
-    if (typeof item === "string") {
-      result.rejected.push({ key: change.key, reason: item });
+    const ahead = change.version - Date.now() * 1_000;
+    if (typeof item === "string" || ahead > maxVersionAheadMicros) {
+      const reason =
+        typeof item === "string"
+          ? item
+          : `version ${change.version} is ${Math.round(ahead / 1e6)} s ahead of the writer's clock (a forged or skewed _v would pin the item)`;
+      result.rejected.push({ key: change.key, reason });
       return;
     }
-    const command = new PutItemCommand({
-      TableName: request.table,
-      Item: item,
-      ConditionExpression: "attribute_not_exists(#pk) OR #v < :v",
-      ExpressionAttributeNames: { "#pk": change.partitionKey.name, "#v": versionAttribute },
-      ExpressionAttributeValues: { ":v": { N: String(change.version) } },
-    });
+    // On the version attribute, not the key: it guards the item whatever the table's key is named.
+    const condition = request.overwrite
+      ? {}
+      : {
+          ConditionExpression: "attribute_not_exists(#v) OR #v < :v",
+          ExpressionAttributeNames: { "#v": versionAttribute },
+          ExpressionAttributeValues: { ":v": { N: String(change.version) } },
+        };
+    const command = new PutItemCommand({ TableName: request.table, Item: item, ...condition });
     try {
       await withRetry(
         async (attempt) => {

@@ -1,0 +1,145 @@
+import { expect } from "chai";
+import { PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { writeChanges } from "../functions/change-feed/writer.js";
+import { globMatches, maxMappings, MappingError, parseMapping, partitionKeyOf } from "../listener/mappings.js";
+import { reconcile } from "../listener/reconcile.js";
+import { RoutingSink } from "../listener/sinks.js";
+import { maxRequestBytes } from "../local/lambda-endpoint.js";
+import { differences, withListener } from "./harness/change-feed.js";
+import { liveItem } from "./harness/dynamo.js";
+import { eventually } from "./harness/eventually.js";
+import { startSinks, type Sinks } from "./harness/sinks.js";
+
+describe("change feed: bounded and scoped against hostile mappings and versions", function () {
+  this.timeout(60_000);
+  let sinks: Sinks;
+  before(async () => {
+    sinks = await startSinks(["people"], (dynamo) => ({ "change-writer": (event) => writeChanges(dynamo, event as never) }));
+  });
+  after(() => sinks.stop());
+
+  describe("mapping patterns match in linear time, and mappings are bounded", () => {
+    const evil = `${"a*".repeat(60)}b`;
+
+    it("a pattern of many wildcards against a long key answers at once (a regular expression would backtrack for ever)", () => {
+      const started = process.hrtime.bigint();
+      expect(globMatches(evil, "a".repeat(20_000))).to.equal(false);
+      expect(globMatches(evil, `${"a".repeat(20_000)}b`)).to.equal(true);
+      expect(Number(process.hrtime.bigint() - started) / 1e6).to.be.below(1_000);
+      expect(globMatches("person*", "person:1")).to.equal(true);
+      expect(globMatches("p?rson:*:x", "person:1:x")).to.equal(true);
+      expect(globMatches("p?rson:*:x", "person:1:y")).to.equal(false);
+    });
+
+    it("refuses patterns that are too long, wildcards beside a placeholder, and a mapping past the bound", () => {
+      expect(() => parseMapping({ name: "x", pattern: "a".repeat(300), table: "ttt" })).to.throw(MappingError, /is 300 characters long; at most 256/);
+      expect(() => parseMapping({ name: "x", pattern: "*:{id}", table: "ttt" })).to.throw(MappingError, /may not use \* or \? beside a placeholder/);
+      expect(partitionKeyOf(parseMapping({ name: "x", pattern: "order:{id}:v", table: "ttt" }), "order:42:v")).to.equal("42");
+    });
+
+    it(`keeps at most ${maxMappings} mappings, however many are written to the hash`, async () => {
+      await withListener({ sink: new RoutingSink(sinks.dynamo) }, async ({ client, listener }) => {
+        const fields = Array.from({ length: maxMappings + 5 }, (_, i) => [
+          `m${i}`,
+          JSON.stringify({ name: `m${i}`, pattern: `m${i}:*`, table: "people" }),
+        ]).flat();
+        await client.hset("changefeed:mappings", ...fields);
+        const health = await eventually(
+          "the mappings to load",
+          async () => listener.health(),
+          (h) => h.mappings.length >= maxMappings,
+          5_000,
+          50,
+        );
+        expect(health.mappings).to.have.length(maxMappings);
+      });
+    });
+
+    it("through the mappings hash: the listener keeps its event loop free and other mappings keep flowing", async () => {
+      await withListener({ sink: new RoutingSink(sinks.dynamo), dynamo: sinks.dynamo }, async ({ client, listener }) => {
+        const delay = monitorEventLoopDelay({ resolution: 10 });
+        delay.enable();
+        const heapBefore = process.memoryUsage().heapUsed;
+        await client.hset("changefeed:mappings", "evil", JSON.stringify({ name: "evil", pattern: evil, table: "people" }));
+        for (let i = 0; i < 20; i++) await client.hset(`${"a".repeat(10_000)}${i}`, "x", "1");
+        await client.hset("person:still-fine", "n", "1");
+        await eventually(
+          "person:still-fine",
+          () => liveItem(sinks.dynamo, "people", { id: "still-fine" }),
+          (i) => i !== undefined,
+          10_000,
+        );
+        delay.disable();
+        expect(delay.max / 1e6, "event-loop delay, ms").to.be.below(500);
+        expect((process.memoryUsage().heapUsed - heapBefore) / 2 ** 20, "heap growth, MiB").to.be.below(100);
+        expect(listener.health().status).to.equal("running");
+      });
+    });
+  });
+
+  describe("reserved attributes cannot be keys", () => {
+    for (const [raw, why] of [
+      [{ name: "x", pattern: "a:{_v}", table: "ttt" }, /field "pattern" names the partition key "_v", an attribute the change feed writes itself/],
+      [{ name: "x", pattern: "a*", table: "ttt", partitionKey: "_deleted" }, /field "partitionKey" names the partition key "_deleted"/],
+      [{ name: "x", pattern: "a*", table: "ttt", partitionKey: "_expiresAt" }, /"_expiresAt"/],
+      [
+        { name: "x", pattern: "a*", table: "ttt", partitionKey: "body", format: "envelope" },
+        /"body", an attribute the change feed writes itself \(_v, _deleted, _expiresAt, obj_name, body\)/,
+      ],
+    ] as [unknown, RegExp][]) {
+      it(`refuses ${JSON.stringify(raw)}`, () => expect(() => parseMapping(raw)).to.throw(MappingError, why));
+    }
+  });
+
+  describe("the writer trusts no version from outside its own listener", () => {
+    const change = (id: string, version: number, name: string) => ({
+      key: `person:${id}`,
+      partitionKey: { name: "id", value: id },
+      version,
+      attributes: { name },
+    });
+
+    it("a far-future version is refused with the reason; a current one is written", async () => {
+      const now = Date.now() * 1_000;
+      const result = await writeChanges(sinks.dynamo, { table: "people", changes: [change("forged", now + 3_600e6, "x"), change("honest", now, "y")] });
+      expect(result.written).to.equal(1);
+      expect(result.rejected).to.have.length(1);
+      expect(result.rejected[0].reason).to.match(/^version \d+ is 3600 s ahead of the writer's clock/);
+    });
+
+    it("reconcile --repair overwrites an item whose content differs, whatever _v it carries", async () => {
+      const people = parseMapping({ name: "people", pattern: "person:{id}", table: "people" });
+      await sinks.dynamo.send(
+        new PutItemCommand({ TableName: "people", Item: { id: { S: "pinned" }, name: { S: "forged" }, _v: { N: "9000000000000000000" } } }),
+      );
+      await withListener({ sink: new RoutingSink(sinks.dynamo), dynamo: sinks.dynamo, config: { rescanDeletes: false } }, async ({ client }) => {
+        await client.hset("person:pinned", "name", "real");
+        expect((await reconcile(client, sinks.dynamo, people)).stale).to.include("person:pinned");
+        const [s, us] = await client.time();
+        await reconcile(client, sinks.dynamo, people, { repair: { sink: new RoutingSink(sinks.dynamo), version: async () => Number(s) * 1e6 + Number(us) } });
+        expect(await liveItem(sinks.dynamo, "people", { id: "pinned" })).to.deep.equal({ id: "pinned", name: "real" });
+        expect(differences(await reconcile(client, sinks.dynamo, people))).to.equal(0);
+      });
+    });
+  });
+
+  describe("the local Lambda endpoint", () => {
+    const invoke = (name: string, body: string) => fetch(`${sinks.lambdaEndpoint}/2015-03-31/functions/${name}/invocations`, { method: "POST", body });
+
+    it("knows only its own function names (no Object.prototype lookups)", async () => {
+      for (const name of ["toString", "constructor", "__proto__", "hasOwnProperty"]) {
+        const response = await invoke(name, "{}");
+        expect(response.status, name).to.equal(404);
+        expect(response.headers.get("x-amzn-errortype")).to.equal("ResourceNotFoundException");
+      }
+    });
+
+    it("refuses a body over Lambda's 6 MB like Lambda, and keeps serving", async () => {
+      const response = await invoke("change-writer", "x".repeat(maxRequestBytes + 1));
+      expect(response.status).to.equal(413);
+      expect(response.headers.get("x-amzn-errortype")).to.equal("RequestTooLargeException");
+      expect((await invoke("change-writer", JSON.stringify({ table: "people", changes: [] }))).status).to.equal(200);
+    });
+  });
+});
