@@ -85,7 +85,20 @@ describe("command classifier (Redis's own flags)", () => {
     expect(classifyCommand(["MSET", "tenant-a:x", "1", "tenant-a:y", "2"], table, scoped).keys).to.deep.equal(["tenant-a:x", "tenant-a:y"]);
     expect(refusal(["MSET", "tenant-a:x", "1", "tenant-b:y", "2"], scoped)).to.match(/key 'tenant-b:y' is outside your key prefix 'tenant-a:'/);
     expect(refusal(["SCAN", "0"], scoped)).to.match(/beyond your key prefix/);
-    expect(classifyCommand(["EVAL", "return 1", "1", "k"], table, { ...scoped, allowScripts: true }).keys).to.equal(undefined);
+    // A script reaches keys it never declares: with a prefix, scripts stay off even where enabled.
+    expect(refusal(["EVAL", "return 1", "1", "tenant-a:k"], { ...scoped, allowScripts: true })).to.match(
+      /'eval' is not allowed: scripts cannot be confined to a key prefix/,
+    );
+    expect(refusal(["EVAL_RO", "return 1", "1", "tenant-a:k"], { ...scoped, access: "read", allowScripts: true })).to.match(/scripts cannot be confined/);
+  });
+
+  it("refuses every command that reaches another logical database, like SELECT", () => {
+    expect(refusal(["MOVE", "k", "1"], write)).to.equal("ERR command 'move' is not allowed: it reaches another logical database");
+    expect(refusal(["COPY", "a", "b", "DB", "1"], write)).to.equal("ERR command 'copy' is not allowed: it reaches another logical database");
+    expect(refusal(["COPY", "a", "b", "REPLACE", "db", "0"], write)).to.match(/another logical database/);
+    expect(refusal(["COPY", "a", "b", "REPLACE"], write)).to.equal(undefined);
+    expect(refusal(["SWAPDB", "0", "1"], write)).to.match(/administrative/);
+    expect(refusal(["SELECT", "1"], write)).to.match(/shared connection/);
   });
 
   it("the generated fallback table matches the live server's COMMAND", async () => {

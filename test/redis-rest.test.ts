@@ -143,6 +143,12 @@ describe("REST endpoint (Upstash Redis REST protocol) with the unmodified @upsta
       expect(await (await call("/", { body: '["PING"]' })).json()).to.deep.equal({ result: "PONG" });
     });
 
+    it("a malformed URL path answers 400 with the reason, not 500", async () => {
+      const response = await call("/get/%E0%A4%A");
+      expect(response.status).to.equal(400);
+      expect(((await response.json()) as { error: string }).error).to.match(/path segment "%E0%A4%A" is not valid percent-encoding/);
+    });
+
     it("answers CORS preflight with the headers the client sends", async () => {
       const response = await fetch(server.endpoint, { method: "OPTIONS" });
       expect(response.status).to.equal(204);

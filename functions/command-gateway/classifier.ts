@@ -60,6 +60,8 @@ const denied = new Map<string, string>([
     (c) => [c, "changes the state of a shared connection"] as [string, string],
   ),
   ...["multi", "exec", "discard", "watch", "unwatch"].map((c) => [c, "a raw transaction command (use the transaction option)"] as [string, string]),
+  // The API serves one logical database, like SELECT's refusal says.
+  ["move", "it reaches another logical database"],
 ]);
 
 const scripting = new Set(["eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro", "script|load", "script|exists"]);
@@ -112,6 +114,9 @@ export function classifyCommand(args: string[], table: CommandTable, policy: Com
   const deniedWhy = denied.get(base);
   if (deniedWhy) throw refuse(name, deniedWhy);
   if (isScript && !policy.allowScripts) throw refuse(name, "scripts are disabled for this API");
+  // A script reads and writes keys it never declares: no prefix confines it.
+  if (isScript && policy.keyPrefix !== undefined) throw refuse(name, "scripts cannot be confined to a key prefix");
+  if (base === "copy" && args.slice(3).some((a) => a.toLowerCase() === "db")) throw refuse(name, "it reaches another logical database");
   if (!isScript && base === "script") throw refuse(name, "administrative");
   if (base === "function") throw refuse(name, "administrative");
 

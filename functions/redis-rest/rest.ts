@@ -63,7 +63,13 @@ function commandOfRequest(request: HttpRequest): unknown {
   const segments = request.path
     .split("/")
     .filter(Boolean)
-    .map((s) => decodeURIComponent(s));
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        throw new BadRequest(`path segment "${segment.slice(0, 100)}" is not valid percent-encoding`);
+      }
+    });
   if (segments.length === 0) {
     let parsed: unknown;
     try {
