@@ -43,12 +43,15 @@ function checkApiKey(request: IncomingMessage, keys: ApiKey[], now = Date.now() 
 }
 
 const html = "text/html; charset=utf-8";
+/** The compiled-document cache keeps at most this many documents, of at most this many characters in all. */
+const maxDocuments = 1_000;
+const maxDocumentBytes = 4 << 20;
 
 export async function startCommandApiServer(
   gateway: CommandGateway,
   keys: ApiKey[],
   options: { host?: string; port?: number } = {},
-): Promise<HttpService & { graphqlUrl: string; consoleUrl: string }> {
+): Promise<HttpService & { graphqlUrl: string; consoleUrl: string; cachedDocumentBytes: () => number }> {
   const schema = loadCommandApiSchema();
   // Root fields go to the Lambda resolver with a Direct Lambda Resolver event, as in AppSync.
   for (const root of [schema.getQueryType(), schema.getMutationType()] as GraphQLObjectType[]) {
@@ -66,6 +69,7 @@ export async function startCommandApiServer(
   // Parsing, validating and planning dominate a small request's cost, and clients send the same few
   // documents: each is compiled once (graphql-jit) and kept, errors included.
   const documents = new Map<string, CompiledQuery | ExecutionResult>();
+  let cachedBytes = 0;
   const documentOf = (query: string, operationName: string | undefined) => {
     const cacheKey = `${operationName ?? ""}\n${query}`;
     let document = documents.get(cacheKey);
@@ -77,8 +81,14 @@ export async function startCommandApiServer(
       } catch (error) {
         document = { errors: [error as GraphQLError] };
       }
-      if (documents.size >= 1_000) documents.delete(documents.keys().next().value!);
+      // Bounded in count and in bytes: a caller sending ever new large documents cannot grow it.
       documents.set(cacheKey, document);
+      cachedBytes += cacheKey.length;
+      while (documents.size > maxDocuments || cachedBytes > maxDocumentBytes) {
+        const oldest = documents.keys().next().value!;
+        documents.delete(oldest);
+        cachedBytes -= oldest.length;
+      }
     }
     return document;
   };
@@ -125,5 +135,5 @@ export async function startCommandApiServer(
         : {}),
     });
   }, options);
-  return { ...service, graphqlUrl: `${service.endpoint}/graphql`, consoleUrl: `${service.endpoint}/console` };
+  return { ...service, graphqlUrl: `${service.endpoint}/graphql`, consoleUrl: `${service.endpoint}/console`, cachedDocumentBytes: () => cachedBytes };
 }

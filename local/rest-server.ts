@@ -1,11 +1,16 @@
 // The Upstash-compatible REST API locally: the same core the Lambda runs, on a plain HTTP server.
-import { handleRestRequest, type RestTokens } from "../functions/redis-rest/rest.js";
+import { accessOf, handleRestRequest, presentedToken, type RestTokens } from "../functions/redis-rest/rest.js";
 import type { CommandGateway } from "../functions/command-gateway/gateway.js";
 import { BodyTooLarge, hasBody, readBody, requestOf, send, sendJson, serve } from "./http.js";
 import type { HttpService } from "./services.js";
 
 export async function startRestServer(gateway: CommandGateway, tokens: RestTokens, options: { host?: string; port?: number } = {}): Promise<HttpService> {
   return serve(async (request, response) => {
+    // The token first: an unknown caller's body is never read (the connection is closed instead).
+    if (request.method !== "OPTIONS" && !accessOf(tokens, presentedToken(requestOf(request, "")))) {
+      response.setHeader("connection", "close");
+      return send(response, await handleRestRequest(gateway, tokens, requestOf(request, "")));
+    }
     let body = "";
     try {
       // API Gateway refuses payloads over 10 MB before the Lambda sees them; so does this server.

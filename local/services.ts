@@ -135,7 +135,13 @@ export async function startReplicationGroup(
   const replicas = await Promise.all(Array.from({ length: count }, (_, i) => node(i + 1, primary)));
   await waitFor("replicas to sync", async () => {
     const info = String(await redisCommand(primary.url, "INFO", "replication"));
-    return info.includes(`connected_slaves:${count}`) && !info.includes("state=wait_bgsave") ? true : undefined;
+    if (!info.includes(`connected_slaves:${count}`) || info.includes("state=wait_bgsave") || info.includes("state=send_bulk")) return undefined;
+    // Every replica done with its first full sync, so a failover right away finds the data there.
+    for (const replica of replicas) {
+      const own = String(await redisCommand(replica.url, "INFO", "replication"));
+      if (!own.includes("master_link_status:up") || !own.includes("master_sync_in_progress:0")) return undefined;
+    }
+    return true;
   });
   const nodes = [primary, ...replicas];
   return { primary, replicas, nodes, stop: async () => void (await Promise.all(nodes.map((n) => n.stop()))) };

@@ -36,7 +36,7 @@ describe("change feed: one failing mapping never stalls the others", function ()
 
   it("refused mappings are dead-lettered per key with the reason, a down one catches up later, and the healthy one keeps flowing", async () => {
     const sink = new RoutingSink(dynamo, sinks.lambda);
-    await withListener({ sink, dynamo, mappings, config: { batchSize: 10 } }, async ({ client, listener }) => {
+    await withListener({ sink, dynamo, mappings, config: { batchSize: 40 } }, async ({ client, listener }) => {
       for (let round = 0; round < 3; round++) {
         const pipeline = client.pipeline();
         for (let i = 0; i < 20; i++) {

@@ -12,7 +12,7 @@ const post = (url: string, body: unknown, headers: Record<string, string> = {}) 
 describe("command API over HTTP (local AppSync stand-in) and the console page", function () {
   this.timeout(60_000);
   let node: RedisNode;
-  let server: HttpService & { graphqlUrl: string; consoleUrl: string };
+  let server: HttpService & { graphqlUrl: string; consoleUrl: string; cachedDocumentBytes: () => number };
   let disconnect: () => void;
   const now = Math.floor(Date.now() / 1000);
   const keys = [
@@ -62,6 +62,14 @@ describe("command API over HTTP (local AppSync stand-in) and the console page", 
     const body = (await response.json()) as { errors: { errorType: string; message: string }[] };
     expect(body.errors[0].errorType).to.equal("CommandRefused");
     expect(body.errors[0].message).to.match(/'set' is not allowed/);
+  });
+
+  it("keeps its compiled-document cache bounded in bytes against ever new large documents", async () => {
+    const padding = " ".repeat(100_000);
+    for (let i = 0; i < 60; i++)
+      await post(server.graphqlUrl, { query: `query Q${i} { read(commands: [["GET","a"]]) { type } }${padding}` }, { "x-api-key": "da2-valid" });
+    expect(server.cachedDocumentBytes()).to.be.at.most(4 << 20);
+    expect(server.cachedDocumentBytes()).to.be.above(3 << 20);
   });
 
   it("answers malformed requests with 400 and keeps serving", async () => {

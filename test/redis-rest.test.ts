@@ -127,6 +127,13 @@ describe("REST endpoint (Upstash Redis REST protocol) with the unmodified @upsta
       ["a non-array body", '{"cmd":"GET"}', 400, /must be a JSON array/],
       ["non-string arguments", '["SET", "k", {"v": 1}]', 400, /commands\[0\]\[2\] is object, not a string/],
       ["an oversized body", JSON.stringify(["SET", "big", "x".repeat(70_000)]), 400, /exceeds the limit of 65536/],
+      ["a body padded past the limit", `["PING"${" ".repeat(70_000)}]`, 400, /request body of 70008 bytes exceeds the limit of 65536/],
+      [
+        "twelve thousand empty arguments (a small body, a large request)",
+        JSON.stringify(["EXISTS", ...Array.from({ length: 12_000 }, () => "")]),
+        400,
+        /exceeds the limit of 65536 bytes \(as sent to Redis/,
+      ],
       ["an empty command", "[]", 400, /non-empty/],
     ] as [string, string, number, RegExp][]) {
       it(`${what} gets the protocol's error response`, async () => {
@@ -140,6 +147,21 @@ describe("REST endpoint (Upstash Redis REST protocol) with the unmodified @upsta
       expect((await call("/pipeline", { body: '[["GET","a"], "GET"]' })).status).to.equal(400);
       expect((await call("/", { method: "DELETE" })).status).to.equal(405);
       expect((await call("/", { body: '["GET","a"]' }, "wrong")).status).to.equal(401);
+      expect(await (await call("/", { body: '["PING"]' })).json()).to.deep.equal({ result: "PONG" });
+    });
+
+    it("an unknown token is refused before the body is read: the server answers while the body is still coming", async () => {
+      const { request } = await import("node:http");
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        const url = new URL(server.endpoint);
+        const sending = request(
+          { host: url.hostname, port: url.port, method: "POST", path: "/", headers: { authorization: "Bearer wrong", "content-length": String(50 << 20) } },
+          (response) => resolve(response.statusCode),
+        );
+        sending.on("error", (error) => (String(error).includes("EPIPE") || String(error).includes("ECONNRESET") ? undefined : reject(error)));
+        sending.write("x".repeat(1 << 16)); // 64 KiB of a declared 50 MiB, never finished
+      });
+      expect(status).to.equal(401);
       expect(await (await call("/", { body: '["PING"]' })).json()).to.deep.equal({ result: "PONG" });
     });
 

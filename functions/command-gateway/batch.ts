@@ -18,23 +18,32 @@ export const defaultLimits: BatchLimits = { maxCommands: 1_000, maxRequestBytes:
 
 export type RawReply = { ok: true; value: unknown } | { ok: false; error: string };
 
-/** Checks shape and limits: `commands` must be a non-empty list of non-empty lists of strings. */
+/**
+ * Checks shape and limits: `commands` must be a non-empty list of non-empty lists of strings. The byte
+ * limit counts the request as Redis receives it (each argument with its RESP framing, so a million empty
+ * arguments count too), and stops at the first byte over it: a huge request costs no more than the limit.
+ */
 export function parseCommandList(input: unknown, limits: BatchLimits, options: { scalarsAsStrings?: boolean } = {}): string[][] {
   if (!Array.isArray(input) || input.length === 0) throw new BadRequest("commands must be a non-empty list of commands");
   if (input.length > limits.maxCommands) throw new BadRequest(`${input.length} commands exceed the limit of ${limits.maxCommands} per request`);
   let bytes = 0;
-  const commands = input.map((command, i) => {
+  const charge = (n: number) => {
+    bytes += n;
+    if (bytes > limits.maxRequestBytes) throw new BadRequest(`request exceeds the limit of ${limits.maxRequestBytes} bytes (as sent to Redis, arguments and their framing)`);
+  };
+  return input.map((command, i) => {
     if (!Array.isArray(command) || command.length === 0) throw new BadRequest(`commands[${i}] must be a non-empty list of strings`);
+    charge(String(command.length).length + 3);
     return command.map((arg, j) => {
       const scalar = options.scalarsAsStrings && (typeof arg === "number" || typeof arg === "boolean");
       if (typeof arg !== "string" && !scalar) throw new BadRequest(`commands[${i}][${j}] is ${arg === null ? "null" : typeof arg}, not a string`);
       const text = String(arg);
-      bytes += Buffer.byteLength(text);
+      const length = Buffer.byteLength(text);
+      // `$<length>\r\n<bytes>\r\n`
+      charge(length + String(length).length + 5);
       return text;
     });
   });
-  if (bytes > limits.maxRequestBytes) throw new BadRequest(`request of ${bytes} bytes exceeds the limit of ${limits.maxRequestBytes}`);
-  return commands;
 }
 
 /** Classifies every command before anything runs; the first refusal names its command's position. */

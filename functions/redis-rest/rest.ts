@@ -48,6 +48,10 @@ const matches = (presented: Buffer, digests: Buffer[]) => digests.some((d) => ti
 // The configured tokens' digests, computed once per token set rather than on every request.
 const digestsOf = new WeakMap<RestTokens, { readWrite: Buffer[]; readOnly: Buffer[] }>();
 
+/** The token a request presents: `Authorization: Bearer <token>`, or `?_token=`. */
+export const presentedToken = (request: Pick<HttpRequest, "headers" | "query">) =>
+  /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? "")?.[1] ?? request.query.get("_token") ?? undefined;
+
 /** What a presented token may do, and its digest (the caller's id); undefined when it is none of ours (compared in constant time). */
 export function accessOf(tokens: RestTokens, presented: string | undefined): { access: "read" | "write"; digest: Buffer } | undefined {
   if (!presented) return undefined;
@@ -101,9 +105,13 @@ export async function handleRestRequest(gateway: CommandGateway, tokens: RestTok
   if (request.method === "OPTIONS") return { status: 204, headers: corsPreflight, body: "" };
   if (request.method !== "GET" && request.method !== "POST") return json(405, { error: `method ${request.method} is not allowed` });
 
-  const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? "")?.[1] ?? request.query.get("_token") ?? undefined;
-  const token = accessOf(tokens, bearer);
+  const token = accessOf(tokens, presentedToken(request));
   if (!token) return json(401, { error: "Unauthorized" });
+  // What was received counts, not only the arguments that survive parsing (padding, nesting, numbers).
+  const received = Buffer.byteLength(request.body);
+  if (received > gateway.config.limits.maxRequestBytes) {
+    return json(400, { error: `request body of ${received} bytes exceeds the limit of ${gateway.config.limits.maxRequestBytes}` });
+  }
 
   const base64 = request.headers["upstash-encoding"]?.toLowerCase() === "base64";
   const route = request.path.replace(/\/+$/, "");
