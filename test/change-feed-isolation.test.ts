@@ -48,17 +48,19 @@ describe("change feed: one failing mapping never stalls the others", function ()
           `people of round ${round}`,
           () => liveItem(dynamo, "people", { id: `${round}-19` }),
           (i) => i?.round === String(round),
-          10_000,
+          20_000,
         );
       }
-      const letters = await eventually(
-        "orders and audit dead-lettered",
-        () => client.xrange("changefeed:dead-letter", "-", "+"),
-        (l) => l.length >= 120,
-        20_000,
-      );
       // At least once: a key may be dead-lettered twice (a delivery retried), never missed.
-      const keysOf = (name: string) => new Set(letters.filter(([, f]) => f[3] === name).map(([, f]) => f[1]));
+      type Letters = Awaited<ReturnType<typeof client.xrange>>;
+      const keysIn = (l: Letters, name: string) => new Set(l.filter(([, f]) => f[3] === name).map(([, f]) => f[1]));
+      const letters = await eventually(
+        "every orders and audit key dead-lettered",
+        () => client.xrange("changefeed:dead-letter", "-", "+"),
+        (l) => keysIn(l, "orders").size >= 60 && keysIn(l, "audit").size >= 60,
+        45_000,
+      );
+      const keysOf = (name: string) => keysIn(letters, name);
       const byMapping = (name: string) => letters.filter(([, f]) => f[3] === name).map(([, f]) => f[5]);
       expect(keysOf("orders").size).to.equal(60);
       expect(byMapping("orders")[0]).to.match(/^the sink refused it: writing to orders-missing: ResourceNotFoundException: /);
