@@ -29,7 +29,8 @@ export function parseCommandList(input: unknown, limits: BatchLimits, options: {
   let bytes = 0;
   const charge = (n: number) => {
     bytes += n;
-    if (bytes > limits.maxRequestBytes) throw new BadRequest(`request exceeds the limit of ${limits.maxRequestBytes} bytes (as sent to Redis, arguments and their framing)`);
+    if (bytes > limits.maxRequestBytes)
+      throw new BadRequest(`request exceeds the limit of ${limits.maxRequestBytes} bytes (as sent to Redis, arguments and their framing)`);
   };
   return input.map((command, i) => {
     if (!Array.isArray(command) || command.length === 0) throw new BadRequest(`commands[${i}] must be a non-empty list of strings`);
