@@ -1,10 +1,7 @@
 // The whole system's configuration, typed in one place, with defaults a first-time user can deploy.
 // Overrides come from the environment (see README "Configuration").
-
-/** A setting `make synth` refuses before anything is planned; the message names the setting. */
-export class InvalidConfig extends Error {
-  override name = "InvalidConfig";
-}
+import { ConfigError } from "../functions/shared/errors.js";
+import { readEnvironment } from "../functions/shared/env.js";
 
 export interface SystemConfig {
   /** Prefix of every resource name; one deployment per name and region. */
@@ -109,51 +106,45 @@ export const defaultConfig: SystemConfig = {
   alarms: { newConnectionsThreshold: 1_000, currentConnectionsThreshold: 5_000, cpuPercent: 80, replicationLagSeconds: 5 },
 };
 
-const flag = (value: string | undefined, fallback: boolean) => (value === undefined ? fallback : value === "true");
-const whole = (name: string, value: string | undefined, fallback: number) => {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidConfig(`${name} must be a whole number, got "${value}"`);
-  return n;
-};
-
 /** Whether `make destroy` empties the feature store's bucket: the setting, else on for names without `prod`. */
 export const forceDestroyFeatureBucket = (config: SystemConfig) => config.featureStore.forceDestroyBucket ?? !/prod/.test(config.name);
 
 /** Reads overrides from the environment (the only inputs `make plan` takes), on top of the defaults. */
-export function configFromEnvironment(env: NodeJS.ProcessEnv = process.env): SystemConfig {
+export function configFromEnvironment(environment: NodeJS.ProcessEnv = process.env): SystemConfig {
   const d = defaultConfig;
+  // The same typed reader the functions use: a setting that is not a valid value names its variable.
+  const env = readEnvironment(environment);
+  const organization = env.optionalString("TFC_ORGANIZATION");
   const config: SystemConfig = {
     ...d,
-    name: env.ECP_NAME ?? d.name,
-    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? d.region,
+    name: env.optionalString("ECP_NAME") ?? d.name,
+    region: env.optionalString("AWS_REGION") ?? env.optionalString("AWS_DEFAULT_REGION") ?? d.region,
     patterns: {
-      changeFeed: flag(env.ECP_CHANGE_FEED, d.patterns.changeFeed),
-      commandApi: flag(env.ECP_COMMAND_API, d.patterns.commandApi),
-      featureStore: flag(env.ECP_FEATURE_STORE, d.patterns.featureStore),
-      replicaDns: flag(env.ECP_REPLICA_DNS, d.patterns.replicaDns),
+      changeFeed: env.flag("ECP_CHANGE_FEED", d.patterns.changeFeed),
+      commandApi: env.flag("ECP_COMMAND_API", d.patterns.commandApi),
+      featureStore: env.flag("ECP_FEATURE_STORE", d.patterns.featureStore),
+      replicaDns: env.flag("ECP_REPLICA_DNS", d.patterns.replicaDns),
     },
     cache: {
       ...d.cache,
-      nodeType: env.ECP_CACHE_NODE_TYPE ?? d.cache.nodeType,
-      replicas: whole("ECP_CACHE_REPLICAS", env.ECP_CACHE_REPLICAS, d.cache.replicas),
+      nodeType: env.optionalString("ECP_CACHE_NODE_TYPE") ?? d.cache.nodeType,
+      replicas: env.positiveInteger("ECP_CACHE_REPLICAS", d.cache.replicas, { zero: true }),
     },
-    changeFeed: { ...d.changeFeed, deletionProtection: flag(env.ECP_DELETION_PROTECTION, d.changeFeed.deletionProtection) },
+    changeFeed: { ...d.changeFeed, deletionProtection: env.flag("ECP_DELETION_PROTECTION", d.changeFeed.deletionProtection) },
     featureStore: {
       ...d.featureStore,
-      dedicatedCluster: flag(env.ECP_FEATURE_STORE_CLUSTER, d.featureStore.dedicatedCluster),
-      forceDestroyBucket: env.ECP_FORCE_DESTROY_BUCKET === undefined ? d.featureStore.forceDestroyBucket : flag(env.ECP_FORCE_DESTROY_BUCKET, false),
+      dedicatedCluster: env.flag("ECP_FEATURE_STORE_CLUSTER", d.featureStore.dedicatedCluster),
+      forceDestroyBucket:
+        env.optionalString("ECP_FORCE_DESTROY_BUCKET") === undefined ? d.featureStore.forceDestroyBucket : env.flag("ECP_FORCE_DESTROY_BUCKET", false),
     },
     replicaDns: {
       ...d.replicaDns,
       reservedConcurrency:
-        env.ECP_KEEPER_RESERVED_CONCURRENCY === undefined ? undefined : whole("ECP_KEEPER_RESERVED_CONCURRENCY", env.ECP_KEEPER_RESERVED_CONCURRENCY, 1),
+        env.optionalString("ECP_KEEPER_RESERVED_CONCURRENCY") === undefined ? undefined : env.positiveInteger("ECP_KEEPER_RESERVED_CONCURRENCY", 1),
     },
-    secretRecoveryWindowDays: whole("ECP_SECRET_RECOVERY_DAYS", env.ECP_SECRET_RECOVERY_DAYS, d.secretRecoveryWindowDays),
-    alarms: { ...d.alarms, email: env.ECP_ALARM_EMAIL || undefined },
-    terraformCloud: env.TFC_ORGANIZATION
-      ? { organization: env.TFC_ORGANIZATION, workspacePrefix: env.TFC_WORKSPACE_PREFIX ?? "elasticache-patterns" }
-      : undefined,
+    secretRecoveryWindowDays: env.positiveInteger("ECP_SECRET_RECOVERY_DAYS", d.secretRecoveryWindowDays, { zero: true }),
+    alarms: { ...d.alarms, email: env.optionalString("ECP_ALARM_EMAIL") },
+    terraformCloud: organization ? { organization, workspacePrefix: env.optionalString("TFC_WORKSPACE_PREFIX") ?? "elasticache-patterns" } : undefined,
   };
   validateConfig(config);
   return config;
@@ -162,14 +153,14 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv = process.env): Sys
 /** Refuses, before synthesis, a configuration AWS would refuse halfway through an apply. */
 export function validateConfig(config: SystemConfig): void {
   if (!/^[a-z][a-z0-9-]{1,15}$/.test(config.name))
-    throw new InvalidConfig(`name "${config.name}" must be 2-16 lower-case letters, digits or '-', starting with a letter`);
+    throw new ConfigError(`name "${config.name}" must be 2-16 lower-case letters, digits or '-', starting with a letter`);
   if (config.cache.replicas < 1 || config.cache.replicas > 5)
-    throw new InvalidConfig(`cache.replicas is ${config.cache.replicas}: Multi-AZ failover needs 1 to 5 replicas`);
+    throw new ConfigError(`cache.replicas is ${config.cache.replicas}: Multi-AZ failover needs 1 to 5 replicas`);
   const window = config.secretRecoveryWindowDays;
   if (window !== 0 && (window < 7 || window > 30))
-    throw new InvalidConfig(`secretRecoveryWindowDays is ${window}: Secrets Manager takes 0 (delete at once) or 7 to 30`);
-  if (config.network.availabilityZones < 2) throw new InvalidConfig("network.availabilityZones must be at least 2 (Multi-AZ)");
+    throw new ConfigError(`secretRecoveryWindowDays is ${window}: Secrets Manager takes 0 (delete at once) or 7 to 30`);
+  if (config.network.availabilityZones < 2) throw new ConfigError("network.availabilityZones must be at least 2 (Multi-AZ)");
   const zone = config.replicaDns.zoneName.endsWith(".") ? config.replicaDns.zoneName : `${config.replicaDns.zoneName}.`;
   if (!config.replicaDns.cnameTemplate.endsWith(`.${zone}`))
-    throw new InvalidConfig(`replicaDns.cnameTemplate "${config.replicaDns.cnameTemplate}" is not inside the zone "${zone}"`);
+    throw new ConfigError(`replicaDns.cnameTemplate "${config.replicaDns.cnameTemplate}" is not inside the zone "${zone}"`);
 }

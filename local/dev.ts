@@ -1,13 +1,10 @@
 // `make dev`: runs the local stack in the foreground, writes .dev/endpoints.json, stops everything on Ctrl-C.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { endpointsFile } from "./endpoints.js";
+import { endpointsFile, stateDir } from "./endpoints.js";
 import { startLocalStack } from "./stack.js";
 
-// DEV_STATE_DIR moves everything make dev keeps (tests run a second stack beside a developer's).
-const stateDir = process.env.DEV_STATE_DIR ?? ".dev";
 const lockFile = join(stateDir, "dev.pid");
-const endpointsPath = process.env.DEV_STATE_DIR ? join(stateDir, "endpoints.json") : endpointsFile;
 
 function isRunning(pid: number): boolean {
   try {
@@ -42,10 +39,10 @@ const stack = await startLocalStack({
   process.exit(1);
 });
 
-writeFileSync(endpointsPath, JSON.stringify(stack.endpoints, null, 2) + "\n");
+writeFileSync(endpointsFile, JSON.stringify(stack.endpoints, null, 2) + "\n");
 const rows = Object.entries(stack.endpoints).map(([key, value]) => [key, Array.isArray(value) ? value.join(", ") : String(value)]);
 const width = Math.max(...rows.map(([key]) => key.length));
-console.log(`\nelasticache-patterns local stack (endpoints in ${endpointsPath})\n`);
+console.log(`\nelasticache-patterns local stack (endpoints in ${endpointsFile})\n`);
 for (const [key, value] of rows) console.log(`  ${key.padEnd(width)}  ${value}`);
 console.log("\nCtrl-C stops every service; data in .dev/ is kept.\n");
 
@@ -64,7 +61,7 @@ async function shutdown(signal: string) {
   }, 8_000).unref();
   await stack.stop();
   rmSync(lockFile, { force: true });
-  rmSync(endpointsPath, { force: true });
+  rmSync(endpointsFile, { force: true });
   process.exit(0);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));

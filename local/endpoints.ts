@@ -1,3 +1,5 @@
+import { join } from "node:path";
+
 // The keys of `.dev/endpoints.json`: a contract with tools and tests outside the repo. Add keys, never rename them.
 export interface Endpoints {
   /** The local primary endpoint: always reaches the current primary, the same URL across `make failover`. */
@@ -33,4 +35,6 @@ export interface Endpoints {
   [key: string]: unknown;
 }
 
-export const endpointsFile = ".dev/endpoints.json";
+/** Everything `make dev` keeps; DEV_STATE_DIR moves it (tests run a second stack beside a developer's). */
+export const stateDir = process.env.DEV_STATE_DIR ?? ".dev";
+export const endpointsFile = join(stateDir, "endpoints.json");

@@ -220,5 +220,7 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
     expect(() => configFromEnvironment({ ECP_CACHE_REPLICAS: "0" })).to.throw(/Multi-AZ failover needs 1 to 5 replicas/);
     expect(() => configFromEnvironment({ ECP_NAME: "Bad_Name" })).to.throw(/name "Bad_Name"/);
     expect(() => configFromEnvironment({ ECP_CACHE_REPLICAS: "two" })).to.throw(/ECP_CACHE_REPLICAS must be a whole number/);
+    expect(() => configFromEnvironment({ ECP_CHANGE_FEED: "flase" })).to.throw(/ECP_CHANGE_FEED must be true or false, got "flase"/);
+    expect(() => configFromEnvironment({ ECP_KEEPER_RESERVED_CONCURRENCY: "0" })).to.throw(/ECP_KEEPER_RESERVED_CONCURRENCY must be a whole number > 0/);
   });
 });
