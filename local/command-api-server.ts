@@ -1,12 +1,26 @@
 // The command API locally: the same schema file and the same resolver as AppSync runs, behind
 // AppSync's x-api-key check, plus the redis-cli console page.
-import { buildSchema, GraphQLError, GraphQLObjectType, GraphQLScalarType, parse, validate, type ExecutionResult, type GraphQLSchema } from "graphql";
+import {
+  buildSchema,
+  getOperationAST,
+  GraphQLError,
+  GraphQLObjectType,
+  GraphQLScalarType,
+  Kind,
+  parse,
+  validate,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLSchema,
+  type SelectionSetNode,
+} from "graphql";
 import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { resolveCommandField } from "../functions/command-api/resolver.js";
 import type { CommandGateway } from "../functions/command-gateway/gateway.js";
+import { RequestBudget } from "../functions/command-gateway/batch.js";
 import { bundleConsoleScript } from "../tools/build.js";
 import { BodyTooLarge, readBody, sendJson, serve } from "./http.js";
 import type { HttpService } from "./services.js";
@@ -42,6 +56,22 @@ function checkApiKey(request: IncomingMessage, keys: ApiKey[], now = Date.now() 
   return undefined;
 }
 
+/** Root fields the operation resolves, through fragments and aliases (`__typename` costs nothing). */
+export function rootFieldCount(document: DocumentNode, operationName?: string): number {
+  const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
+  const count = (set: SelectionSetNode, seen: Set<string>): number =>
+    set.selections.reduce((n, selection) => {
+      if (selection.kind === Kind.FIELD) return n + (selection.name.value === "__typename" ? 0 : 1);
+      if (selection.kind === Kind.INLINE_FRAGMENT) return n + count(selection.selectionSet, seen);
+      const fragment = fragments.get(selection.name.value);
+      // Validation refuses fragment cycles; `seen` keeps this count finite before it runs.
+      if (!fragment || seen.has(fragment.name.value)) return n;
+      return n + count(fragment.selectionSet, new Set([...seen, fragment.name.value]));
+    }, 0);
+  const operation = getOperationAST(document, operationName);
+  return operation ? count(operation.selectionSet, new Set()) : 0;
+}
+
 const html = "text/html; charset=utf-8";
 /** The compiled-document cache keeps at most this many documents, of at most this many characters in all. */
 const maxDocuments = 1_000;
@@ -56,13 +86,12 @@ export async function startCommandApiServer(
   // Root fields go to the Lambda resolver with a Direct Lambda Resolver event, as in AppSync.
   for (const root of [schema.getQueryType(), schema.getMutationType()] as GraphQLObjectType[]) {
     for (const field of Object.values(root.getFields())) {
-      field.resolve = (_source, args, context: { headers: Record<string, string | undefined> }) =>
-        resolveCommandField(gateway, {
-          arguments: args,
-          identity: null,
-          request: { headers: context.headers },
-          info: { fieldName: field.name, parentTypeName: root.name },
-        });
+      field.resolve = (_source, args, context: { headers: Record<string, string | undefined>; budget: RequestBudget }) =>
+        resolveCommandField(
+          gateway,
+          { arguments: args, identity: null, request: { headers: context.headers }, info: { fieldName: field.name, parentTypeName: root.name } },
+          context.budget,
+        );
     }
   }
   let consoleScript: Promise<string> | undefined;
@@ -75,8 +104,14 @@ export async function startCommandApiServer(
     let document = documents.get(cacheKey);
     if (!document) {
       try {
-        const parsed = parse(query);
-        const errors = validate(schema, parsed);
+        const parsed = parse(query, { maxTokens: 100_000 });
+        const errors = [...validate(schema, parsed)];
+        const fields = errors.length ? 0 : rootFieldCount(parsed, operationName);
+        const { maxFieldsPerRequest } = gateway.config;
+        // AppSync's resolver count limit, set from the same setting, refuses such a document in AWS.
+        if (fields > maxFieldsPerRequest) {
+          errors.push(new GraphQLError(`the operation has ${fields} root fields; the limit is ${maxFieldsPerRequest} per request (MAX_FIELDS_PER_REQUEST)`));
+        }
         document = errors.length ? { errors } : compileQuery(schema, parsed, operationName);
       } catch (error) {
         document = { errors: [error as GraphQLError] };
@@ -119,7 +154,12 @@ export async function startCommandApiServer(
 
     const document = documentOf(body.query, typeof body.operationName === "string" ? body.operationName : undefined);
     const result: ExecutionResult = isCompiledQuery(document)
-      ? await document.query(undefined, { headers: request.headers }, (body.variables ?? undefined) as Record<string, unknown> | undefined)
+      ? await document.query(
+          undefined,
+          // One budget for the whole document: its fields share the per-request limits.
+          { headers: request.headers, budget: new RequestBudget(gateway.config.limits) },
+          (body.variables ?? undefined) as Record<string, unknown> | undefined,
+        )
       : document;
     sendJson(response, 200, {
       data: result.data ?? null,

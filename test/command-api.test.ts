@@ -1,3 +1,4 @@
+import { defaultLimits } from "../functions/command-gateway/batch.js";
 import { expect } from "chai";
 import fc from "fast-check";
 import { resolveCommandField, type AppSyncResolverEvent } from "../functions/command-api/resolver.js";
@@ -157,7 +158,7 @@ describe("command API resolver (Direct Lambda Resolver events, real redis-server
   });
 
   it("enforces limits with errors that name them", async () => {
-    const limited = await gatewayOn(node.url, { limits: { maxCommands: 2, maxRequestBytes: 30, maxReplyBytes: 5, maxKeysScanSize: 1 } });
+    const limited = await gatewayOn(node.url, { limits: { ...defaultLimits, maxCommands: 2, maxRequestBytes: 30, maxReplyBytes: 5, maxKeysScanSize: 1 } });
     try {
       const attempt = async (commands: unknown) => resolveCommandField(limited.gateway, run(commands)).catch((e: Error) => e.message);
       expect(
@@ -166,7 +167,7 @@ describe("command API resolver (Direct Lambda Resolver events, real redis-server
           ["GET", "a"],
           ["GET", "a"],
         ]),
-      ).to.equal("3 commands exceed the limit of 2 per request");
+      ).to.equal("3 commands exceed the limit of 2 commands per request");
       // 56 bytes as Redis receives them: *3, $3 SET, $1 k, $28 and the value, each with CRLFs.
       expect(await attempt([["SET", "k", "0123456789012345678901234567"]])).to.equal(
         "request exceeds the limit of 30 bytes (as sent to Redis, arguments and their framing)",
@@ -174,7 +175,7 @@ describe("command API resolver (Direct Lambda Resolver events, real redis-server
       expect(await attempt([["KEYS", "*"]])).to.match(/'keys' is not allowed on a keyspace of \d+ keys \(limit 1\): use SCAN/);
       await resolveCommandField(gateway, run([["SET", "long", "0123456789"]]));
       expect(values(await resolveCommandField(limited.gateway, run([["GET", "long"]])))).to.deep.equal([
-        "error:ERR reply dropped: replies exceed the limit of 5 bytes per request",
+        "error:ERR reply dropped: replies exceed the limit of 5 bytes per request (as received from Redis); the command ran",
       ]);
     } finally {
       limited.connection.close();

@@ -51,7 +51,9 @@ describe("command classifier (Redis's own flags)", () => {
         [["BLPOP", "l", "0"], /blocking/],
         [["XREAD", "BLOCK", "0", "STREAMS", "s", "$"], /blocking/],
         [["SUBSCRIBE", "c"], /pub\/sub/],
-        [["PUBLISH", "c", "m"], /pub\/sub/],
+        [["PSUBSCRIBE", "c*"], /pub\/sub/],
+        [["MEMORY", "DOCTOR"], /administrative/],
+        [["COMMAND", "GETKEYS"], /wrong number of arguments/],
         [["EVAL", "return 1", "0"], /scripts are disabled/],
         [["SCRIPT", "FLUSH"], /administrative/],
         [["SELECT", "1"], /shared connection/],
@@ -66,7 +68,9 @@ describe("command classifier (Redis's own flags)", () => {
 
   it("allows scripts only when enabled, and only EVAL_RO in a query", () => {
     expect(refusal(["EVAL", "return 1", "0"], { ...write, allowScripts: true })).to.equal(undefined);
-    expect(refusal(["EVAL", "return 1", "0"], { ...read, allowScripts: true })).to.match(/not a read-only command/);
+    expect(refusal(["EVAL", "return 1", "0"], { ...read, allowScripts: true })).to.match(/may only read: use EVAL_RO, EVALSHA_RO or FCALL_RO/);
+    expect(refusal(["FCALL", "f", "0"], { ...read, allowScripts: true })).to.match(/may only read/);
+    expect(refusal(["FCALL_RO", "f", "0"], { ...read, allowScripts: true })).to.equal(undefined);
     expect(refusal(["EVAL_RO", "return 1", "0"], { ...read, allowScripts: true })).to.equal(undefined);
   });
 
@@ -84,12 +88,48 @@ describe("command classifier (Redis's own flags)", () => {
     const scoped = { ...write, keyPrefix: "tenant-a:" };
     expect(classifyCommand(["MSET", "tenant-a:x", "1", "tenant-a:y", "2"], table, scoped).keys).to.deep.equal(["tenant-a:x", "tenant-a:y"]);
     expect(refusal(["MSET", "tenant-a:x", "1", "tenant-b:y", "2"], scoped)).to.match(/key 'tenant-b:y' is outside your key prefix 'tenant-a:'/);
-    expect(refusal(["SCAN", "0"], scoped)).to.match(/beyond your key prefix/);
+    // KEYS and SCAN walk the keyspace: under a prefix their pattern must start with it.
+    expect(refusal(["SCAN", "0"], scoped)).to.equal("ERR command 'scan' is not allowed: under a key prefix its pattern must start with 'tenant-a:'");
+    expect(refusal(["SCAN", "0", "MATCH", "*"], scoped)).to.match(/must start with 'tenant-a:'/);
+    expect(refusal(["SCAN", "0", "MATCH", "tenant-a:*", "COUNT", "100"], scoped)).to.equal(undefined);
+    expect(refusal(["KEYS", "tenant-b:*"], scoped)).to.match(/must start with 'tenant-a:'/);
+    expect(refusal(["KEYS", "tenant-a:*"], scoped)).to.equal(undefined);
+    expect(refusal(["KEYS", "t*"], { ...scoped, keyPrefix: "t*:" })).to.match(/must start with/);
+    expect(refusal(["RANDOMKEY"], scoped)).to.match(/beyond your key prefix/);
+    expect(refusal(["DBSIZE"], scoped)).to.match(/beyond your key prefix/);
+    expect(refusal(["PUBLISH", "tenant-b:news", "m"], scoped)).to.match(/key 'tenant-b:news' is outside your key prefix/);
+    expect(refusal(["PUBLISH", "tenant-a:news", "m"], scoped)).to.equal(undefined);
+    expect(refusal(["PUBSUB", "CHANNELS"], { ...scoped, access: "read" })).to.match(/must start with/);
+    expect(refusal(["TIME"], scoped)).to.equal(undefined);
     // A script reaches keys it never declares: with a prefix, scripts stay off even where enabled.
     expect(refusal(["EVAL", "return 1", "1", "tenant-a:k"], { ...scoped, allowScripts: true })).to.match(
       /'eval' is not allowed: scripts cannot be confined to a key prefix/,
     );
     expect(refusal(["EVAL_RO", "return 1", "1", "tenant-a:k"], { ...scoped, access: "read", allowScripts: true })).to.match(/scripts cannot be confined/);
+  });
+
+  it("classifies by what a command can do: harmless commands pass, the deny list stays absolute", () => {
+    // What @upstash/redis's own tests send: no key, no write, no admin.
+    for (const args of [
+      ["TIME"],
+      ["ECHO", "hi"],
+      ["PING"],
+      ["LOLWUT"],
+      ["MEMORY", "USAGE", "k"],
+      ["COMMAND", "DOCS", "get"],
+      ["COMMAND", "COUNT"],
+      ["PUBSUB", "NUMSUB", "c"],
+    ]) {
+      expect(refusal(args, read), args.join(" ")).to.equal(undefined);
+      expect(refusal(args, write), args.join(" ")).to.equal(undefined);
+    }
+    // PUBLISH delivers a message (a write, subscribes to nothing); SUBSCRIBE stays out.
+    expect(refusal(["PUBLISH", "c", "m"], write)).to.equal(undefined);
+    expect(refusal(["PUBLISH", "c", "m"], read)).to.match(/not a read-only command/);
+    expect(refusal(["SUBSCRIBE", "c"], write)).to.match(/pub\/sub/);
+    for (const args of [["MEMORY", "PURGE"], ["COMMAND", "NOPE"], ["CLIENT", "KILL", "ID", "1"], ["CONFIG", "SET", "x", "y"], ["INFO"], ["ROLE"]]) {
+      expect(refusal(args, write), args.join(" ")).to.be.a("string");
+    }
   });
 
   it("refuses every command that reaches another logical database, like SELECT", () => {

@@ -1,3 +1,4 @@
+import { defaultLimits } from "../functions/command-gateway/batch.js";
 import { expect } from "chai";
 import { Redis as Upstash } from "@upstash/redis";
 import { startRestServer } from "../local/rest-server.js";
@@ -23,7 +24,7 @@ describe("REST endpoint (Upstash Redis REST protocol) with the unmodified @upsta
   before(async () => {
     node = await startRedis();
     const { gateway, connection } = await gatewayOn(node.url, {
-      limits: { maxCommands: 1000, maxRequestBytes: 64 * 1024, maxReplyBytes: 4 << 20, maxKeysScanSize: 1000 },
+      limits: { ...defaultLimits, maxRequestBytes: 64 * 1024 },
     });
     disconnect = () => connection.close();
     server = await startRestServer(gateway, tokens);

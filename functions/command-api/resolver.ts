@@ -1,6 +1,7 @@
 // The GraphQL resolver's core: an AppSync Direct Lambda Resolver event in, the field's value out.
 import { callerId, type CommandGateway, type CommandResult } from "../command-gateway/gateway.js";
 import { BadRequest } from "../command-gateway/errors.js";
+import type { RequestBudget } from "../command-gateway/batch.js";
 import { RedisReplyError } from "../shared/redis/connector.js";
 import { isStatusReply, toTypedReply, type TypedReply } from "../command-gateway/replies.js";
 
@@ -52,18 +53,22 @@ export function callerOf(event: AppSyncResolverEvent): string | undefined {
 
 const apiKeyIds = new Map<string, string>();
 
-export async function resolveCommandField(gateway: CommandGateway, event: AppSyncResolverEvent): Promise<unknown> {
+/**
+ * One root field. AppSync invokes the resolver once per field (its resolver count limit caps the
+ * fields of a document); a server that sees the whole document passes one `budget` to every field.
+ */
+export async function resolveCommandField(gateway: CommandGateway, event: AppSyncResolverEvent, budget?: RequestBudget): Promise<unknown> {
   const caller = callerOf(event);
   const args = event.arguments ?? {};
   switch (`${event.info?.parentTypeName}.${event.info?.fieldName}`) {
     case "Query.read":
-      return typedReplies(await gateway.run(args.commands, { access: "read", transaction: false, caller })).map(asGraphQL);
+      return typedReplies(await gateway.run(args.commands, { access: "read", transaction: false, caller, budget })).map(asGraphQL);
     case "Mutation.run":
-      return typedReplies(await gateway.run(args.commands, { access: "write", transaction: args.transaction === true, caller })).map(asGraphQL);
+      return typedReplies(await gateway.run(args.commands, { access: "write", transaction: args.transaction === true, caller, budget })).map(asGraphQL);
     case "Query.getRedis":
-      return flatStrings(typedReplies(await gateway.run([args.Command], { access: "read", transaction: false, caller }))[0]);
+      return flatStrings(typedReplies(await gateway.run([args.Command], { access: "read", transaction: false, caller, budget }))[0]);
     case "Mutation.putRedis": {
-      const replies = typedReplies(await gateway.run(args.Command, { access: "write", transaction: true, caller }));
+      const replies = typedReplies(await gateway.run(args.Command, { access: "write", transaction: true, caller, budget }));
       return JSON.stringify(replies.map((r) => (r.type === "ERROR" ? { error: r.error } : r.value)));
     }
     default:

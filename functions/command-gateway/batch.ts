@@ -1,20 +1,45 @@
 // A request's commands: validated against the limits, classified, then run as one round trip.
-import { RedisConnectionError, RedisReplyError, type RespConnection, type RespReply } from "../shared/redis/resp-connection.js";
+import { RedisConnectionError, RedisReplyError, ReplyTooLarge, respSize, type RespConnection, type RespReply } from "../shared/redis/resp-connection.js";
 import { classifyCommand, type ClassifiedCommand, type CommandPolicy } from "./classifier.js";
 import { BadRequest, CommandRefused, RedisUnavailable, TransactionAborted } from "./errors.js";
 import type { CommandTable } from "./command-table.js";
+import type { BoundLimits } from "./argument-bounds.js";
 
-export interface BatchLimits {
+/** Per HTTP request (every GraphQL field of one document together). */
+export interface BatchLimits extends BoundLimits {
   maxCommands: number;
-  /** Sum of every argument's UTF-8 length. */
+  /** The request as Redis receives it: arguments with their RESP framing. */
   maxRequestBytes: number;
-  /** Replies past this many bytes, counted in order, become errors (their commands still ran). */
+  /** Replies (RESP, as received) past this many bytes become errors (their commands still ran); reading stops there. */
   maxReplyBytes: number;
-  /** KEYS is refused on a keyspace larger than this. */
-  maxKeysScanSize: number;
 }
 
-export const defaultLimits: BatchLimits = { maxCommands: 1_000, maxRequestBytes: 1 << 20, maxReplyBytes: 4 << 20, maxKeysScanSize: 1_000 };
+export const defaultLimits: BatchLimits = {
+  maxCommands: 1_000,
+  maxRequestBytes: 1 << 20,
+  maxReplyBytes: 4 << 20,
+  maxKeysScanSize: 1_000,
+  maxReplyElements: 10_000,
+  maxOffsetBytes: 1 << 20,
+};
+
+/** What one HTTP request has left to spend. A GraphQL document's fields share one, so aliases multiply nothing. */
+export class RequestBudget {
+  commands: number;
+  requestBytes: number;
+  replyBytes: number;
+
+  constructor(readonly limits: BatchLimits) {
+    this.commands = limits.maxCommands;
+    this.requestBytes = limits.maxRequestBytes;
+    this.replyBytes = limits.maxReplyBytes;
+  }
+
+  /** "of the limit" or, once part is spent, "of what is left of the limit". */
+  describe(left: number, limit: number, unit: string): string {
+    return left === limit ? `the limit of ${limit} ${unit}` : `the ${left} left of the limit of ${limit} ${unit}`;
+  }
+}
 
 export type RawReply = { ok: true; value: unknown } | { ok: false; error: string };
 
@@ -23,16 +48,20 @@ export type RawReply = { ok: true; value: unknown } | { ok: false; error: string
  * limit counts the request as Redis receives it (each argument with its RESP framing, so a million empty
  * arguments count too), and stops at the first byte over it: a huge request costs no more than the limit.
  */
-export function parseCommandList(input: unknown, limits: BatchLimits, options: { scalarsAsStrings?: boolean } = {}): string[][] {
+export function parseCommandList(input: unknown, budget: RequestBudget, options: { scalarsAsStrings?: boolean } = {}): string[][] {
+  const { limits } = budget;
   if (!Array.isArray(input) || input.length === 0) throw new BadRequest("commands must be a non-empty list of commands");
-  if (input.length > limits.maxCommands) throw new BadRequest(`${input.length} commands exceed the limit of ${limits.maxCommands} per request`);
+  if (input.length > budget.commands)
+    throw new BadRequest(`${input.length} commands exceed ${budget.describe(budget.commands, limits.maxCommands, "commands")} per request`);
   let bytes = 0;
   const charge = (n: number) => {
     bytes += n;
-    if (bytes > limits.maxRequestBytes)
-      throw new BadRequest(`request exceeds the limit of ${limits.maxRequestBytes} bytes (as sent to Redis, arguments and their framing)`);
+    if (bytes > budget.requestBytes)
+      throw new BadRequest(
+        `request exceeds ${budget.describe(budget.requestBytes, limits.maxRequestBytes, "bytes")} (as sent to Redis, arguments and their framing)`,
+      );
   };
-  return input.map((command, i) => {
+  const commands = input.map((command, i) => {
     if (!Array.isArray(command) || command.length === 0) throw new BadRequest(`commands[${i}] must be a non-empty list of strings`);
     charge(String(command.length).length + 3);
     return command.map((arg, j) => {
@@ -45,6 +74,9 @@ export function parseCommandList(input: unknown, limits: BatchLimits, options: {
       return text;
     });
   });
+  budget.commands -= commands.length;
+  budget.requestBytes -= bytes;
+  return commands;
 }
 
 /** Classifies every command before anything runs; the first refusal names its command's position. */
@@ -89,31 +121,28 @@ async function checkWithServer(connection: RespConnection, batch: ClassifiedComm
   });
 }
 
-const replySize = (value: RespReply): number =>
-  Buffer.isBuffer(value) ? value.length : Array.isArray(value) ? value.reduce((n: number, v) => n + replySize(v), 0) : 8;
-
-/** Runs a classified batch as one pipeline (or one MULTI/EXEC) and returns one reply per command, in order. */
+/**
+ * Runs a classified batch as one pipeline (or one MULTI/EXEC) and returns one reply per command, in
+ * order. The connection stops reading once the replies pass what the budget has left.
+ */
 export async function runBatch(
   connection: RespConnection,
   batch: ClassifiedCommand[],
-  options: { transaction: boolean; policy: CommandPolicy; limits: BatchLimits },
+  options: { transaction: boolean; policy: CommandPolicy; budget: RequestBudget },
 ): Promise<RawReply[]> {
+  const { budget } = options;
   return unavailableOnConnectionError(async () => {
-    await checkWithServer(connection, batch, options.policy, options.limits);
+    await checkWithServer(connection, batch, options.policy, budget.limits);
     const commands = batch.map((c) => c.args);
+    const send = { maxReplyBytes: budget.replyBytes, idempotent: batch.every((c) => c.spec.flags.includes("readonly")) };
     let replies: RespReply[];
     try {
-      replies = options.transaction ? await connection.transaction(commands) : await connection.send(commands);
+      replies = options.transaction ? await connection.transaction(commands, send) : await connection.send(commands, send);
     } catch (error) {
       if (error instanceof RedisReplyError) throw new TransactionAborted(error.message, { cause: error });
       throw error;
     }
-    let budget = options.limits.maxReplyBytes;
-    return replies.map((value): RawReply => {
-      if (value instanceof RedisReplyError) return { ok: false, error: value.message };
-      budget -= replySize(value);
-      if (budget < 0) return { ok: false, error: `ERR reply dropped: replies exceed the limit of ${options.limits.maxReplyBytes} bytes per request` };
-      return { ok: true, value };
-    });
+    budget.replyBytes = Math.max(0, budget.replyBytes - replies.reduce((n: number, r) => n + (r instanceof ReplyTooLarge ? 0 : respSize(r)), 0));
+    return replies.map((value): RawReply => (value instanceof RedisReplyError ? { ok: false, error: value.message } : { ok: true, value }));
   });
 }

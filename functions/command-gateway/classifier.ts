@@ -2,6 +2,7 @@
 // what a caller may run, and a deny list no caller can lift keeps admin, blocking and pub/sub out.
 import type { CommandSpec, CommandTable } from "./command-table.js";
 import { CommandRefused } from "./errors.js";
+import { checkArgumentBounds, type BoundLimits } from "./argument-bounds.js";
 
 /** `read`: read-only commands only (GraphQL query, read-only REST token). `write`: reads and writes. */
 export type Access = "read" | "write";
@@ -12,6 +13,8 @@ export interface CommandPolicy {
   allowScripts: boolean;
   /** Every key a command touches must start with this prefix (per API key or identity). */
   keyPrefix?: string;
+  /** Bounds on count and offset arguments (the gateway's limits); none when absent. */
+  bounds?: BoundLimits;
 }
 
 export interface ClassifiedCommand {
@@ -65,8 +68,35 @@ const denied = new Map<string, string>([
 ]);
 
 const scripting = new Set(["eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro", "script|load", "script|exists"]);
-/** Connection-category commands that touch no state: allowed everywhere. */
-const harmless = new Set(["ping", "echo"]);
+/** Scripts a read-only caller may run: the server refuses writes inside them. */
+const readOnlyScripts = new Set(["eval_ro", "evalsha_ro", "fcall_ro", "script|exists"]);
+/** Commands in a denied category (connection, pub/sub, admin) that change nothing and reach no key but a declared one. */
+const harmless = new Set([
+  "ping",
+  "echo",
+  "command|docs",
+  "command|info",
+  "command|count",
+  "command|list",
+  "command|getkeys",
+  "command|getkeysandflags",
+  "memory|usage",
+  "pubsub|channels",
+  "pubsub|numsub",
+  "pubsub|numpat",
+  "pubsub|shardchannels",
+  "pubsub|shardnumsub",
+]);
+/** Deliver a message to a channel (named by the caller) and subscribe to nothing: a write. */
+const publishing = new Set(["publish", "spublish"]);
+/** Commands that walk the keyspace by a pattern: under a key prefix the pattern must start with it. */
+const patternOf: Record<string, (args: string[]) => string | undefined> = {
+  keys: (args) => args[1],
+  scan: (args) => args[args.findIndex((a, i) => i > 1 && a.toLowerCase() === "match") + 1],
+  "pubsub|channels": (args) => args[2],
+  "pubsub|shardchannels": (args) => args[2],
+};
+const globCharacters = /[*?[\\]/;
 /** Blocking only with the BLOCK option. */
 const blockingWithOption = new Set(["xread", "xreadgroup"]);
 
@@ -111,9 +141,10 @@ export function classifyCommand(args: string[], table: CommandTable, policy: Com
   const base = name.split("|")[0];
   const isScript = scripting.has(name) || scripting.has(base);
 
-  const deniedWhy = denied.get(base);
+  const deniedWhy = harmless.has(name) ? undefined : denied.get(base);
   if (deniedWhy) throw refuse(name, deniedWhy);
   if (isScript && !policy.allowScripts) throw refuse(name, "scripts are disabled for this API");
+  if (isScript && policy.access === "read" && !readOnlyScripts.has(name)) throw refuse(name, "this request may only read: use EVAL_RO, EVALSHA_RO or FCALL_RO");
   // A script reads and writes keys it never declares: no prefix confines it.
   if (isScript && policy.keyPrefix !== undefined) throw refuse(name, "scripts cannot be confined to a key prefix");
   if (base === "copy" && args.slice(3).some((a) => a.toLowerCase() === "db")) throw refuse(name, "it reaches another logical database");
@@ -122,7 +153,7 @@ export function classifyCommand(args: string[], table: CommandTable, policy: Com
 
   const blocking = blockingWithOption.has(base) ? args.some((a) => a.toLowerCase() === "block") : false;
   if (blocking) throw refuse(name, "blocking commands do not belong in a request/response API");
-  if (!harmless.has(name) && base !== "keys" && !blockingWithOption.has(base)) {
+  if (!harmless.has(name) && !publishing.has(name) && base !== "keys" && !blockingWithOption.has(base)) {
     const flag = spec.flags.find((f) => deniedFlags.includes(f));
     const category = spec.categories.find((c) => deniedCategories.includes(c));
     if (flag === "blocking" || category === "blocking") throw refuse(name, "blocking commands do not belong in a request/response API");
@@ -130,19 +161,38 @@ export function classifyCommand(args: string[], table: CommandTable, policy: Com
     if (flag || category) throw refuse(name, `flagged @${flag ?? category}`);
   }
 
-  const readOnly = spec.flags.includes("readonly") || harmless.has(name);
+  // What a command can do decides: no write flag, no key and no view of the keyspace (TIME, LOLWUT) changes
+  // and reveals nothing, like a read.
+  const touchesNothing =
+    spec.firstKey === 0 &&
+    !spec.flags.includes("movablekeys") &&
+    !spec.flags.includes("write") &&
+    !spec.categories.includes("keyspace") &&
+    !publishing.has(name);
+  const readOnly = spec.flags.includes("readonly") || harmless.has(name) || touchesNothing;
   if (policy.access === "read" && !readOnly) throw refuse(name, "not a read-only command, and this request may only read");
-  if (policy.access === "write" && !readOnly && !spec.flags.includes("write") && !isScript) throw refuse(name, "neither a read nor a write command");
+  if (policy.access === "write" && !readOnly && !spec.flags.includes("write") && !isScript && !publishing.has(name)) {
+    throw refuse(name, "neither a read nor a write command");
+  }
 
   if (spec.arity > 0 ? args.length !== spec.arity : args.length < -spec.arity) {
     throw new CommandRefused(`ERR wrong number of arguments for '${name}' command`);
   }
 
-  const keys = keysOf(args, spec);
+  if (policy.bounds) checkArgumentBounds(name, args, spec.counts, policy.bounds);
+
+  // A channel is confined to the prefix like a key.
+  const keys = publishing.has(name) ? [args[1]] : keysOf(args, spec);
   if (policy.keyPrefix !== undefined) {
-    if (keys?.length === 0 && !harmless.has(name)) throw refuse(name, "it reaches beyond your key prefix");
-    const outside = keys?.find((k) => !k.startsWith(policy.keyPrefix!));
-    if (outside !== undefined) throw refuse(name, `key '${outside}' is outside your key prefix '${policy.keyPrefix}'`);
+    const prefix = policy.keyPrefix;
+    const pattern = patternOf[name]?.(args);
+    if (patternOf[name] && !(pattern?.startsWith(prefix) && !globCharacters.test(prefix))) {
+      throw refuse(name, `under a key prefix its pattern must start with '${prefix}'`);
+    }
+    const confined = (harmless.has(name) || touchesNothing) && !name.startsWith("pubsub|");
+    if (keys?.length === 0 && !pattern && !confined) throw refuse(name, "it reaches beyond your key prefix");
+    const outside = keys?.find((k) => !k.startsWith(prefix));
+    if (outside !== undefined) throw refuse(name, `key '${outside}' is outside your key prefix '${prefix}'`);
   }
   return { name, args, spec, keys, needsSmallKeyspace: base === "keys" };
 }

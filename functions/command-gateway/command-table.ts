@@ -1,4 +1,7 @@
-// Redis's own command table (COMMAND INFO): arity, flags, ACL categories, key positions, per subcommand.
+// The server's own command table (COMMAND INFO): arity, flags, ACL categories, key positions, per
+// subcommand; plus the count arguments its COMMAND DOCS describe.
+import type { CountArgument } from "./argument-bounds.js";
+
 export interface CommandSpec {
   arity: number;
   flags: string[];
@@ -6,6 +9,8 @@ export interface CommandSpec {
   firstKey: number;
   lastKey: number;
   step: number;
+  /** Count-like arguments, from COMMAND DOCS (absent when the server has no docs). */
+  counts?: CountArgument[];
 }
 
 /** `get` -> spec; container commands by `config|get`. */
@@ -36,11 +41,39 @@ export function parseCommandReply(reply: unknown[]): CommandTable {
   return table;
 }
 
+/** Adds COMMAND DOCS's count arguments to the table's specs. */
+export function withCountArguments(table: CommandTable, counts: Record<string, CountArgument[]>): CommandTable {
+  for (const [name, found] of Object.entries(counts)) {
+    const spec = table.get(name);
+    if (spec) spec.counts = found;
+  }
+  return table;
+}
+
 /** Compact JSON form, for the generated fallback shipped with the bundle. */
-export type SerializedTable = Record<string, [number, string[], string[], number, number, number]>;
+export type SerializedTable = Record<string, [number, string[], string[], number, number, number, CountArgument[]?]>;
+
+/** The shipped fallback: which server it was read from, and its table. */
+export interface ShippedTable {
+  engine: string;
+  version: string;
+  commands: SerializedTable;
+}
 
 export const serializeTable = (table: CommandTable): SerializedTable =>
-  Object.fromEntries([...table].sort(([a], [b]) => a.localeCompare(b)).map(([n, s]) => [n, [s.arity, s.flags, s.categories, s.firstKey, s.lastKey, s.step]]));
+  Object.fromEntries(
+    [...table]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([n, s]): [string, SerializedTable[string]] => [
+        n,
+        s.counts ? [s.arity, s.flags, s.categories, s.firstKey, s.lastKey, s.step, s.counts] : [s.arity, s.flags, s.categories, s.firstKey, s.lastKey, s.step],
+      ]),
+  );
 
 export const deserializeTable = (json: SerializedTable): CommandTable =>
-  new Map(Object.entries(json).map(([n, [arity, flags, categories, firstKey, lastKey, step]]) => [n, { arity, flags, categories, firstKey, lastKey, step }]));
+  new Map(
+    Object.entries(json).map(([n, [arity, flags, categories, firstKey, lastKey, step, counts]]) => [
+      n,
+      { arity, flags, categories, firstKey, lastKey, step, ...(counts ? { counts } : {}) },
+    ]),
+  );

@@ -1,7 +1,7 @@
 // The command gateway's settings, from the environment the infrastructure (or `make dev`) sets.
 import type { EnvironmentReader } from "../shared/env.js";
 import { defaultLimits } from "./batch.js";
-import type { GatewayConfig } from "./gateway.js";
+import { defaultMaxFieldsPerRequest, defaultScriptTimeoutMs, type GatewayConfig } from "./gateway.js";
 import { redisSettings, type RedisConnectionSettings } from "../shared/redis/clients.js";
 
 const keyPrefixExample = '{"sha256:<first 32 hex of the key\'s SHA-256>": "tenant-a:"}';
@@ -17,12 +17,16 @@ function keyPrefixesOf(value: unknown): Record<string, string> {
 export function gatewayConfig(env: EnvironmentReader): GatewayConfig {
   return {
     allowScripts: env.flag("ALLOW_SCRIPTS", false),
+    scriptTimeoutMs: env.positiveInteger("SCRIPT_TIMEOUT_MS", defaultScriptTimeoutMs),
+    maxFieldsPerRequest: env.positiveInteger("MAX_FIELDS_PER_REQUEST", defaultMaxFieldsPerRequest),
     keyPrefixes: env.json("KEY_PREFIXES", {}, keyPrefixesOf, keyPrefixExample),
     limits: {
       maxCommands: env.positiveInteger("MAX_COMMANDS", defaultLimits.maxCommands),
       maxRequestBytes: env.positiveInteger("MAX_REQUEST_BYTES", defaultLimits.maxRequestBytes),
       maxReplyBytes: env.positiveInteger("MAX_REPLY_BYTES", defaultLimits.maxReplyBytes),
       maxKeysScanSize: env.positiveInteger("MAX_KEYS_SCAN_SIZE", defaultLimits.maxKeysScanSize),
+      maxReplyElements: env.positiveInteger("MAX_REPLY_ELEMENTS", defaultLimits.maxReplyElements),
+      maxOffsetBytes: env.positiveInteger("MAX_OFFSET_BYTES", defaultLimits.maxOffsetBytes),
     },
   };
 }

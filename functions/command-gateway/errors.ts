@@ -28,3 +28,9 @@ export class RedisUnavailable extends CommandGatewayError {
   override readonly status = 503;
   override readonly retryable = true;
 }
+
+/** A script ran past the gateway's time limit and could not be stopped in time (an unkillable script wrote). */
+export class ScriptKilled extends CommandGatewayError {
+  override name = "ScriptKilled";
+  override readonly status = 408;
+}

@@ -1,5 +1,5 @@
 // A CommandGateway on a real redis-server, with a counter of round trips (batches sent).
-import { CommandGateway, type GatewayConfig } from "../../functions/command-gateway/gateway.js";
+import { CommandGateway, defaultMaxFieldsPerRequest, defaultScriptTimeoutMs, type GatewayConfig } from "../../functions/command-gateway/gateway.js";
 import { defaultLimits } from "../../functions/command-gateway/batch.js";
 import { endpointFromUrl } from "../../functions/shared/redis/connector.js";
 import { RespConnection } from "../../functions/shared/redis/resp-connection.js";
@@ -7,6 +7,8 @@ import { RespConnection } from "../../functions/shared/redis/resp-connection.js"
 export const gatewayConfig = (overrides: Partial<GatewayConfig> = {}): GatewayConfig => ({
   limits: defaultLimits,
   allowScripts: false,
+  scriptTimeoutMs: defaultScriptTimeoutMs,
+  maxFieldsPerRequest: defaultMaxFieldsPerRequest,
   keyPrefixes: {},
   ...overrides,
 });
@@ -18,9 +20,9 @@ export async function gatewayOn(
   const connection = new RespConnection({ ...endpointFromUrl(url), connectTimeoutMs: 500 });
   let roundTrips = 0;
   const send = connection.send.bind(connection);
-  connection.send = (commands) => {
+  connection.send = (commands, options) => {
     roundTrips++;
-    return send(commands);
+    return send(commands, options);
   };
   const gateway = new CommandGateway(connection, gatewayConfig(overrides));
   await gateway.commandTable();

@@ -8,6 +8,28 @@ import { encodeCommand, openRedisSocket, RedisConnectionError, RedisReplyError, 
 
 export { RedisConnectionError, RedisReplyError };
 
+/** A reply dropped because the batch's replies passed their byte limit (the command itself ran). */
+export class ReplyTooLarge extends RedisReplyError {
+  override name = "ReplyTooLarge";
+}
+
+/** The batch was not answered in time; the connection stays open for the others. */
+export class RedisTimeout extends RedisConnectionError {
+  override name = "RedisTimeout";
+}
+
+/** The connection was dropped because of another batch (its reply passed its limit): nothing is wrong with this one. */
+class ConnectionReplaced extends RedisConnectionError {
+  override name = "ConnectionReplaced";
+}
+
+export interface SendOptions {
+  /** Replies past this many bytes (RESP, as received) become ReplyTooLarge; the reader stops soon after. */
+  maxReplyBytes?: number;
+  /** Every command only reads: if another batch forces a new connection, this one is sent again. */
+  idempotent?: boolean;
+}
+
 /** A reply: bulk and status strings as Buffers, integers as strings (no precision lost), errors as values. */
 export type RespReply = Buffer | string | null | RespReply[] | RedisReplyError;
 
@@ -20,6 +42,11 @@ interface Batch {
   expected: number;
   replies: RespReply[];
   sentAt: number;
+  maxReplyBytes: number;
+  /** RESP bytes of the replies delivered so far. */
+  replyBytes: number;
+  /** Timed out: its replies are read and dropped when they come. */
+  abandoned: boolean;
   resolve: (replies: RespReply[]) => void;
   reject: (error: Error) => void;
 }
@@ -28,6 +55,9 @@ interface Wire {
   socket: Socket;
   batches: Batch[];
   outbox: string[];
+  /** Bytes read since the last complete reply: what the parser holds of the reply in progress. */
+  partial: number;
+  lastDataAt: number;
 }
 
 export class RespConnection {
@@ -40,22 +70,27 @@ export class RespConnection {
   constructor(readonly options: RespConnectionOptions) {}
 
   /** Runs `commands` in order in one round trip; one reply per command (errors included, as values). */
-  async send(commands: readonly (readonly string[])[]): Promise<RespReply[]> {
-    const replies = await this.sendOnce(commands);
+  async send(commands: readonly (readonly string[])[], options: SendOptions = {}): Promise<RespReply[]> {
+    const replies = await this.sendOnce(commands, options).catch((error) => {
+      if (error instanceof ConnectionReplaced && options.idempotent) return this.sendOnce(commands, options);
+      throw error;
+    });
     // A failover demoted the node we talk to: reconnect (DNS now names the new primary) and resend.
     // Safe: a replica refused every write, so only reads ran, and reads may run twice.
     if (!replies.some(isReadOnlyError)) return replies;
     this.close();
-    const again = await this.sendOnce(commands);
+    const again = await this.sendOnce(commands, options);
     // Still a replica (DNS not updated yet): the next request tries a fresh connection too.
     if (again.some(isReadOnlyError)) this.close();
     return again;
   }
 
   /** Runs `commands` as one MULTI/EXEC; their replies, or throws the reply error that discarded it. */
-  async transaction(commands: readonly (readonly string[])[]): Promise<RespReply[]> {
-    const replies = await this.send([["MULTI"], ...commands, ["EXEC"]]);
+  async transaction(commands: readonly (readonly string[])[], options: SendOptions = {}): Promise<RespReply[]> {
+    const replies = await this.send([["MULTI"], ...commands, ["EXEC"]], { maxReplyBytes: options.maxReplyBytes });
     const exec = replies[replies.length - 1];
+    // It ran; only its replies were too large to bring back.
+    if (exec instanceof ReplyTooLarge) return commands.map(() => exec);
     if (exec instanceof RedisReplyError) {
       // EXECABORT: say which queued command was refused.
       const refused = replies.slice(1, -1).findIndex((r) => r instanceof RedisReplyError);
@@ -75,15 +110,16 @@ export class RespConnection {
     );
   }
 
-  private async sendOnce(commands: readonly (readonly string[])[]): Promise<RespReply[]> {
+  private async sendOnce(commands: readonly (readonly string[])[], options: SendOptions): Promise<RespReply[]> {
     // Once connected, queue at once: an await here would cost every request another turn.
-    return this.queue(this.ready ?? (await this.connect()), commands);
+    return this.queue(this.ready ?? (await this.connect()), commands, options);
   }
 
   /** Queues a batch on `wire` for this turn's write; resolves with its replies. */
-  private queue(wire: Wire, commands: readonly (readonly string[])[]): Promise<RespReply[]> {
+  private queue(wire: Wire, commands: readonly (readonly string[])[], options: SendOptions): Promise<RespReply[]> {
     return new Promise((resolve, reject) => {
-      wire.batches.push({ expected: commands.length, replies: [], sentAt: Date.now(), resolve, reject });
+      const maxReplyBytes = options.maxReplyBytes ?? Infinity;
+      wire.batches.push({ expected: commands.length, replies: [], sentAt: Date.now(), maxReplyBytes, replyBytes: 0, abandoned: false, resolve, reject });
       for (const command of commands) wire.outbox.push(encodeCommand(command));
       if (this.unsent.size === 0) setImmediate(() => this.flush());
       this.unsent.add(wire);
@@ -102,21 +138,36 @@ export class RespConnection {
     if (this.wire) return this.wire;
     const { host, port } = this.options;
     const opening = openRedisSocket(this.options, this.options).then((socket) => {
-      const wire: Wire = { socket, batches: [], outbox: [] };
+      const wire: Wire = { socket, batches: [], outbox: [], partial: 0, lastDataAt: Date.now() };
       const fail = (error: Error) => {
         if (this.wire === opening) this.wire = undefined;
         if (this.ready === wire) this.ready = undefined;
         socket.destroy();
         for (const batch of wire.batches.splice(0)) batch.reject(error);
       };
+      const tooLarge = (batch: Batch) =>
+        new ReplyTooLarge(`ERR reply dropped: replies exceed the limit of ${batch.maxReplyBytes} bytes per request (as received from Redis); the command ran`);
       const deliver = (reply: RespReply) => {
+        wire.partial = 0;
         const batch = wire.batches[0];
         if (!batch) return fail(new RedisConnectionError(`unexpected reply from ${host}:${port}`));
-        batch.replies.push(reply);
+        if (!batch.abandoned) {
+          batch.replyBytes += respSize(reply);
+          batch.replies.push(batch.replyBytes > batch.maxReplyBytes ? tooLarge(batch) : reply);
+        } else batch.replies.push(null);
         if (batch.replies.length === batch.expected) {
           wire.batches.shift();
-          batch.resolve(batch.replies);
+          if (!batch.abandoned) batch.resolve(batch.replies);
         }
+      };
+      /** A reply in progress already past its batch's limit: answer the batch now and stop reading this connection. */
+      const stopReadingPastLimit = () => {
+        const batch = wire.batches[0];
+        if (!batch || batch.abandoned || batch.replyBytes + wire.partial <= batch.maxReplyBytes) return;
+        wire.batches.shift();
+        while (batch.replies.length < batch.expected) batch.replies.push(tooLarge(batch));
+        batch.resolve(batch.replies);
+        fail(new ConnectionReplaced(`connection to ${host}:${port} replaced: another request's reply passed its limit`));
       };
       const parser = new RedisParser({
         returnBuffers: true,
@@ -125,7 +176,12 @@ export class RespConnection {
         returnError: (error: Error) => deliver(new RedisReplyError(error.message)),
         returnFatalError: (error: Error) => fail(new RedisConnectionError(`unreadable reply from ${host}:${port}: ${error.message}`, { cause: error })),
       });
-      socket.on("data", (chunk: Buffer) => parser.execute(chunk));
+      socket.on("data", (chunk: Buffer) => {
+        wire.lastDataAt = Date.now();
+        wire.partial += chunk.length;
+        parser.execute(chunk);
+        stopReadingPastLimit();
+      });
       socket.on("error", (error) => fail(new RedisConnectionError(`${host}:${port}: ${error.message}`, { cause: error })));
       socket.on("close", () => fail(new RedisConnectionError(`connection to ${host}:${port} closed`)));
       socket.resume();
@@ -140,7 +196,11 @@ export class RespConnection {
     return opening;
   }
 
-  /** One timer per connection, not one per batch: the oldest unanswered batch decides. */
+  /**
+   * One timer per connection. A batch unanswered in time fails alone: the others keep their place (a
+   * slow request must not fail its neighbours). Only a connection silent for three timeouts while
+   * batches wait is taken for dead and replaced.
+   */
   private watchTimeouts() {
     const limit = this.options.commandTimeoutMs ?? 5_000;
     clearInterval(this.timer);
@@ -150,16 +210,33 @@ export class RespConnection {
         if (!wire) return clearInterval(this.timer);
         void wire.then(
           (w) => {
-            const oldest = w.batches[0];
-            if (oldest && Date.now() - oldest.sentAt > limit) w.socket.destroy(new Error(`command timed out after ${limit} ms`));
+            const now = Date.now();
+            for (const batch of w.batches) {
+              if (batch.abandoned || now - batch.sentAt <= limit) continue;
+              batch.abandoned = true;
+              batch.replies = [];
+              batch.reject(new RedisTimeout(`no reply from ${this.options.host}:${this.options.port} in ${limit} ms`));
+            }
+            if (w.batches.length > 0 && now - w.lastDataAt > 3 * limit) w.socket.destroy(new Error(`silent for ${3 * limit} ms`));
           },
           () => undefined,
         );
       },
-      Math.min(limit, 1_000),
+      Math.min(limit, 1_000) / 4,
     );
     this.timer.unref();
   }
+}
+
+const digits = (n: number) => String(n).length;
+
+/** A parsed reply's size as RESP on the wire (a status counted like a bulk string, a few bytes over). */
+export function respSize(reply: RespReply): number {
+  if (Buffer.isBuffer(reply)) return reply.length + digits(reply.length) + 5;
+  if (Array.isArray(reply)) return reply.reduce((n: number, r) => n + respSize(r), digits(reply.length) + 3);
+  if (reply === null) return 5;
+  if (reply instanceof Error) return reply.message.length + 3;
+  return reply.length + 3;
 }
 
 const isReadOnlyError = (reply: RespReply) => reply instanceof RedisReplyError && reply.message.startsWith("READONLY");

@@ -1,0 +1,250 @@
+import { expect } from "chai";
+import fc from "fast-check";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { defaultLimits, type BatchLimits } from "../functions/command-gateway/batch.js";
+import { RespConnection, respSize } from "../functions/shared/redis/resp-connection.js";
+import { encodeCommand, endpointFromUrl } from "../functions/shared/redis/connector.js";
+import { startCommandApiServer } from "../local/command-api-server.js";
+import { startRestServer } from "../local/rest-server.js";
+import { redisCommand, startRedis, type HttpService, type RedisNode } from "../local/services.js";
+import { gatewayOn } from "./harness/command-gateway.js";
+import { sleep } from "./harness/eventually.js";
+
+const limits: BatchLimits = {
+  ...defaultLimits,
+  maxCommands: 50,
+  maxRequestBytes: 4_096,
+  maxReplyBytes: 64 * 1024,
+  maxReplyElements: 100,
+  maxOffsetBytes: 4_096,
+};
+const apiKey = "da2-security";
+const token = "rw-token";
+
+/** What reached Redis and came back, per HTTP request (requests run one at a time). */
+export interface Traffic {
+  commands: number;
+  bytes: number;
+  replyBytes: number;
+}
+
+describe("command gateway: bounded and scoped against hostile callers (REST and GraphQL)", function () {
+  this.timeout(60_000);
+  let node: RedisNode;
+  let rest: HttpService;
+  let graphql: HttpService & { graphqlUrl: string };
+  let close: () => void;
+  let traffic: Traffic;
+
+  before(async () => {
+    node = await startRedis({ config: { "busy-reply-threshold": "100", "enable-debug-command": "yes" } });
+    const { gateway, connection } = await gatewayOn(node.url, { limits, maxFieldsPerRequest: 3, allowScripts: true, scriptTimeoutMs: 300 });
+    // Count what the callers' commands cost on the wire; the gateway's own checks (DBSIZE, COMMAND GETKEYS) and MULTI/EXEC are not theirs.
+    const send = connection.send.bind(connection);
+    connection.send = async (commands, options) => {
+      const own = commands.filter((c) => !["DBSIZE", "COMMAND", "MULTI", "EXEC"].includes(c[0]));
+      traffic.commands += own.length;
+      traffic.bytes += own.reduce((n, c) => n + Buffer.byteLength(encodeCommand(c)), 0);
+      const replies = await send(commands, options);
+      traffic.replyBytes += replies.reduce((n: number, r) => n + (r instanceof Error ? 0 : respSize(r)), 0);
+      return replies;
+    };
+    close = () => connection.close();
+    rest = await startRestServer(gateway, { readWrite: [token], readOnly: [] });
+    graphql = await startCommandApiServer(gateway, [{ key: apiKey, expires: Date.now() / 1000 + 3600 }]);
+  });
+  beforeEach(() => (traffic = { commands: 0, bytes: 0, replyBytes: 0 }));
+  after(async () => {
+    await rest.stop();
+    await graphql.stop();
+    close();
+    await node.stop();
+  });
+
+  const restCall = async (body: unknown, path = "/pipeline") => {
+    const response = await fetch(rest.endpoint + path, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    return { status: response.status, body: (await response.json()) as unknown };
+  };
+  const graphqlCall = async (query: string, variables?: unknown) => {
+    const response = await fetch(graphql.graphqlUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": apiKey },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as {
+      data?: Record<string, { type: string; value: string | null; error: string | null }[] | null>;
+      errors?: { message: string }[];
+    };
+  };
+  /** Runs `attack`, then checks the process stayed healthy: the event loop never stalled, the heap did not balloon, others are served. */
+  async function healthyAfter(attack: () => Promise<void>, maxGrowthMb = 32) {
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const before = process.memoryUsage();
+    await attack();
+    const after = process.memoryUsage();
+    delay.disable();
+    expect(delay.max / 1e6, "event-loop delay (ms)").to.be.below(500);
+    const growth = (after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers) / 2 ** 20;
+    expect(growth, "heap + buffers growth (MB)").to.be.below(maxGrowthMb);
+    const { body } = await restCall([["PING"]]);
+    expect(body).to.deep.equal([{ result: "PONG" }]);
+  }
+
+  it("a GraphQL document's aliased fields share one request's limits, and their number is capped", async () => {
+    const commands = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => ["SET", `alias:${i}`, "v"]));
+    await healthyAfter(async () => {
+      const shared = await graphqlCall(`mutation { a: run(commands: ${commands(30)}) { type } b: run(commands: ${commands(30)}) { type } }`);
+      // `run` is non-null, so the refused second field nulls the whole answer; the first field ran.
+      expect(shared.data).to.equal(null);
+      expect(await redisCommand(node.url, "EXISTS", "alias:29")).to.equal(1);
+      expect(shared.errors?.[0].message).to.equal("30 commands exceed the 20 left of the limit of 50 commands per request");
+      expect(traffic.commands).to.equal(30);
+
+      const many = await graphqlCall(`query { ${Array.from({ length: 4 }, (_, i) => `f${i}: read(commands: [["GET","k"]]) { type }`).join(" ")} }`);
+      expect(many.errors?.[0].message).to.equal("the operation has 4 root fields; the limit is 3 per request (MAX_FIELDS_PER_REQUEST)");
+      // Fragments count too.
+      const fragments = await graphqlCall(
+        `query { ...F ...F2 } fragment F on Query { a: read(commands: [["GET","k"]]) { type } b: read(commands: [["GET","k"]]) { type } } fragment F2 on Query { c: read(commands: [["GET","k"]]) { type } d: read(commands: [["GET","k"]]) { type } }`,
+      );
+      expect(fragments.errors?.[0].message).to.match(/4 root fields; the limit is 3/);
+    });
+  });
+
+  it("a reply past the limit fails cleanly while it streams in: the reader stops, the value is never buffered, neighbours are served", async () => {
+    await redisCommand(node.url, "SET", "huge", "x".repeat(48 << 20));
+    await healthyAfter(async () => {
+      const neighbour = restCall([["GET", "small"], ["PING"]]);
+      const { status, body } = await restCall([["GET", "huge"]]);
+      expect(status).to.equal(200);
+      expect(body).to.deep.equal([
+        { error: `ERR reply dropped: replies exceed the limit of ${limits.maxReplyBytes} bytes per request (as received from Redis); the command ran` },
+      ]);
+      expect((await neighbour).body).to.deep.equal([{ result: null }, { result: "PONG" }]);
+    }, 24);
+    await redisCommand(node.url, "DEL", "huge");
+  });
+
+  it("arguments that set a reply's size or an allocation are bounded before anything is sent", async () => {
+    await redisCommand(node.url, "SADD", "small-set", "a", "b", "c");
+    for (const [command, message] of [
+      [["SRANDMEMBER", "small-set", "-100000000"], "ERR command 'srandmember' is not allowed: count -100000000 is outside -100 to 100"],
+      [["SPOP", "small-set", "1000"], "ERR command 'spop' is not allowed: count 1000 is outside -100 to 100"],
+      [["ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", "0", "-1"], "ERR command 'zrangebyscore' is not allowed: LIMIT count -1 is outside 0 to 100"],
+      [["LPOS", "l", "x", "COUNT", "0"], "ERR command 'lpos' is not allowed: COUNT num-matches 0 is outside 1 to 100"],
+      [["SCAN", "0", "COUNT", "100000"], "ERR command 'scan' is not allowed: COUNT count 100000 is outside -1000 to 1000"],
+      [["XRANGE", "s", "-", "+", "COUNT", "500"], "ERR command 'xrange' is not allowed: COUNT count 500 is outside -100 to 100"],
+      [["SETRANGE", "k", "536870000", "x"], "ERR command 'setrange' is not allowed: the offset reaches past 4096 bytes (the limit a write may allocate)"],
+      [["SETBIT", "k", "4294967295", "1"], "ERR command 'setbit' is not allowed: the bit offset reaches past 4096 bytes (the limit a write may allocate)"],
+      [
+        ["BITFIELD", "k", "SET", "u8", "#100000000", "1"],
+        "ERR command 'bitfield' is not allowed: the bit offset reaches past 4096 bytes (the limit a write may allocate)",
+      ],
+    ] as [string[], string][]) {
+      const { status, body } = await restCall(command, "/");
+      expect(status, command.join(" ")).to.equal(400);
+      expect(body, command.join(" ")).to.deep.equal({ error: message });
+    }
+    expect(traffic.commands).to.equal(0);
+    expect((await restCall(["SRANDMEMBER", "small-set", "-100"], "/")).status).to.equal(200);
+    expect(await redisCommand(node.url, "SCARD", "small-set")).to.equal(3);
+  });
+
+  it("a script that loops forever is killed at the time limit; callers behind it are answered", async () => {
+    await healthyAfter(async () => {
+      const started = Date.now();
+      const looping = restCall(["EVAL", "while true do end", "0"], "/");
+      await sleep(50);
+      const behind = restCall([["SET", "after-script", "1"]]);
+      const { body } = await looping;
+      expect((body as { error: string }).error).to.match(/Script killed by user with SCRIPT KILL/);
+      expect((await behind).body).to.deep.equal([{ result: "OK" }]);
+      expect(Date.now() - started).to.be.below(3_000);
+    });
+  });
+
+  it("a batch that times out fails alone: a later batch on the same connection is still answered", async () => {
+    const connection = new RespConnection({ ...endpointFromUrl(node.url), commandTimeoutMs: 800 });
+    try {
+      const slow = connection.send([["DEBUG", "SLEEP", "1.2"]]).then(
+        () => "answered",
+        (e: Error) => e.name,
+      );
+      await sleep(700);
+      const later = await connection.send([["PING"]]);
+      expect(await slow).to.equal("RedisTimeout");
+      expect(String(later[0])).to.equal("PONG");
+    } finally {
+      connection.close();
+    }
+  });
+
+  describe("property: hostile documents and bodies never take more than one request's limits", () => {
+    const keys = fc.constantFrom("a", "b", "big:1", "big:2", "big:3", "list", "set", "tenant:x");
+    const arg = fc.oneof(keys, fc.string({ maxLength: 40 }), fc.string({ unit: "binary", maxLength: 300 }), fc.integer().map(String));
+    const command = fc.oneof(
+      fc.tuple(fc.constantFrom("GET", "STRLEN", "TYPE", "EXISTS"), keys),
+      fc.tuple(fc.constant("MGET"), keys, keys, keys, keys),
+      fc.tuple(fc.constantFrom("SET", "APPEND"), keys, arg),
+      fc.tuple(fc.constantFrom("LPUSH", "SADD"), fc.constantFrom("list", "set"), arg, arg),
+      fc.tuple(fc.constant("LRANGE"), fc.constant("list"), fc.integer({ min: -5, max: 5 }).map(String), fc.integer({ min: -1, max: 500 }).map(String)),
+      fc.tuple(fc.constant("SRANDMEMBER"), fc.constant("set"), fc.integer({ min: -300, max: 300 }).map(String)),
+      fc.array(arg, { minLength: 1, maxLength: 6 }),
+    );
+    const commands = fc.array(command, { minLength: 1, maxLength: 80 });
+    const withinLimits = () => {
+      expect(traffic.commands, "commands").to.be.at.most(limits.maxCommands);
+      expect(traffic.bytes, "request bytes").to.be.at.most(limits.maxRequestBytes);
+      expect(traffic.replyBytes, "reply bytes").to.be.at.most(limits.maxReplyBytes);
+    };
+
+    before(async () => {
+      for (const i of [1, 2, 3]) await redisCommand(node.url, "SET", `big:${i}`, "v".repeat(20_000));
+    });
+
+    it("REST: pipelines, transactions and hostile JSON bodies", async () => {
+      const body = fc.oneof(
+        { weight: 8, arbitrary: commands },
+        { weight: 1, arbitrary: fc.anything() },
+        {
+          weight: 1,
+          arbitrary: fc.array(fc.array(fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.object()), { maxLength: 5 }), { maxLength: 60 }),
+        },
+      );
+      await fc.assert(
+        fc.asyncProperty(body, fc.constantFrom("/pipeline", "/multi-exec"), async (payload, path) => {
+          traffic = { commands: 0, bytes: 0, replyBytes: 0 };
+          const { status } = await restCall(payload, path);
+          expect([200, 400]).to.include(status);
+          withinLimits();
+        }),
+        { numRuns: 150 },
+      );
+    });
+
+    it("GraphQL: aliased fields, fragments and variables", async () => {
+      const field = fc.record({ kind: fc.constantFrom("read", "run"), commands, inline: fc.boolean() });
+      const document = fc.record({ fields: fc.array(field, { minLength: 1, maxLength: 5 }), fragment: fc.boolean() });
+      await fc.assert(
+        fc.asyncProperty(document, async ({ fields, fragment }) => {
+          traffic = { commands: 0, bytes: 0, replyBytes: 0 };
+          // One operation type per document, like a client would send.
+          const kind = fields[0].kind;
+          const variables: Record<string, unknown> = {};
+          const selections = fields.map((f, i) => {
+            if (!f.inline) variables[`c${i}`] = f.commands;
+            return `f${i}: ${kind}(commands: ${f.inline ? JSON.stringify(f.commands) : `$c${i}`}) { type error }`;
+          });
+          const declared = Object.keys(variables).map((v) => `$${v}: [[String!]!]!`);
+          const head = `${kind === "read" ? "query" : "mutation"}${declared.length ? `(${declared.join(", ")})` : ""}`;
+          const type = kind === "read" ? "Query" : "Mutation";
+          const query = fragment ? `${head} { ...F } fragment F on ${type} { ${selections.join(" ")} }` : `${head} { ${selections.join(" ")} }`;
+          const answer = await graphqlCall(query, variables);
+          expect(answer.data !== undefined || answer.errors !== undefined).to.equal(true);
+          withinLimits();
+        }),
+        { numRuns: 150 },
+      );
+    });
+  });
+});
