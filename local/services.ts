@@ -1,7 +1,7 @@
-// Real local services on loopback: redis-server (standalone, replicated, cluster), dynalite, s3rver.
+// Real local services on loopback: valkey-server or redis-server (standalone, replicated, cluster), dynalite, s3rver.
 // Used by both the test harness and `make dev`, so tests run against exactly what developers run.
 import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -72,6 +72,16 @@ export interface RedisOptions {
   dataDir?: string;
 }
 
+const onPath = (name: string) => (process.env.PATH ?? "").split(":").some((dir) => dir && existsSync(join(dir, name)));
+
+/**
+ * The server binary: `REDIS_SERVER` when set (the compatibility run sets `redis-server`), else
+ * valkey-server (ElastiCache's default engine here) when installed, else redis-server.
+ */
+export function redisServerBinary(): string {
+  return process.env.REDIS_SERVER || (onPath("valkey-server") ? "valkey-server" : "redis-server");
+}
+
 export async function startRedis(options: RedisOptions = {}): Promise<RedisNode> {
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? (await freePort(host));
@@ -90,12 +100,13 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisNode>
     ...options.config,
   };
   const args = Object.entries(directives).flatMap(([k, v]) => [`--${k}`, ...v.split(" ")]);
-  const child = spawn("redis-server", args, { stdio: ["ignore", "ignore", "pipe"] });
+  const binary = redisServerBinary();
+  const child = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] });
   let exited = false;
   child.once("exit", () => (exited = true));
   const url = `redis://${host}:${port}`;
-  await waitFor(`redis-server on ${host}:${port}`, async () => {
-    if (exited) throw new Error(`redis-server on ${host}:${port} exited at start (is the port in use?)`);
+  await waitFor(`${binary} on ${host}:${port}`, async () => {
+    if (exited) throw new Error(`${binary} on ${host}:${port} exited at start (is the port in use?)`);
     return (await redisCommand(url, "PING")) === "PONG" ? true : undefined;
   });
   return {

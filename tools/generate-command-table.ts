@@ -1,15 +1,20 @@
-// Regenerates the static fallback command table from a real redis-server:
+// Regenerates the static fallback command table from a real server (valkey-server when installed):
 //   npx tsx tools/generate-command-table.ts   (writes functions/command-gateway/redis-commands.json)
+// The gateway reads the live server's COMMAND and COMMAND DOCS first; this file is used only when the
+// server will not say, and it names the engine and version it came from.
 import { writeFileSync } from "node:fs";
-import { parseCommandReply, serializeTable } from "../functions/command-gateway/command-table.js";
+import { parseCountArguments } from "../functions/command-gateway/argument-bounds.js";
+import { engineOfInfo, parseCommandReply, serializeTable, withCountArguments, type ShippedTable } from "../functions/command-gateway/command-table.js";
 import { redisCommand, startRedis } from "../local/services.js";
 
 const node = await startRedis();
 try {
-  const version = /redis_version:(\S+)/.exec(String(await redisCommand(node.url, "INFO", "server")))?.[1];
-  const table = parseCommandReply((await redisCommand(node.url, "COMMAND")) as unknown[]);
-  writeFileSync("functions/command-gateway/redis-commands.json", JSON.stringify({ version, commands: serializeTable(table) }) + "\n");
-  console.log(`${table.size} commands and subcommands from redis-server ${version}`);
+  const { engine, version } = engineOfInfo(String(await redisCommand(node.url, "INFO", "server")));
+  const counts = parseCountArguments((await redisCommand(node.url, "COMMAND", "DOCS")) as unknown[]);
+  const table = withCountArguments(parseCommandReply((await redisCommand(node.url, "COMMAND")) as unknown[]), counts);
+  const shipped: ShippedTable = { engine, version, commands: serializeTable(table) };
+  writeFileSync("functions/command-gateway/redis-commands.json", JSON.stringify(shipped) + "\n");
+  console.log(`${table.size} commands and subcommands (${Object.keys(counts).length} with count arguments) from ${engine} ${version}`);
 } finally {
   await node.stop();
 }

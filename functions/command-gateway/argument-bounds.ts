@@ -53,6 +53,8 @@ function argumentOf(raw: unknown): DocArgument {
 }
 
 const countNames = new Set(["count", "num-matches"]);
+/** Counts that size neither a reply nor the work (how many to remove, retry counters, trimming effort). */
+const notReplySizes = new Set(["lrem", "xclaim", "xadd", "xtrim"]);
 
 /** The count arguments of one command's documented arguments. `first` is the index of the first argument. */
 function countArgumentsOf(args: DocArgument[], first: number): CountArgument[] {
@@ -63,6 +65,11 @@ function countArgumentsOf(args: DocArgument[], first: number): CountArgument[] {
     const isCount = countNames.has(arg.name) && arg.type === "integer";
     if (isCount && arg.token) found.push({ name: arg.name, token: arg.token, kind: arg.name === "num-matches" ? "limit" : "count" });
     else if (isCount && position !== undefined) found.push({ name: arg.name, position, kind: "count" });
+    // HRANDFIELD key [count [WITHVALUES]]: an untokened optional block starting with the count.
+    const [head] = arg.arguments;
+    if (arg.type === "block" && !arg.token && position !== undefined && countNames.has(head?.name) && head.type === "integer") {
+      found.push({ name: head.name, position, kind: "count" });
+    }
     if (arg.type === "block" && arg.token) {
       arg.arguments.forEach((inner, skip) => {
         if (countNames.has(inner.name) && inner.type === "integer") found.push({ name: inner.name, token: arg.token, skip, kind: "limit" });
@@ -84,7 +91,7 @@ export function parseCountArguments(reply: unknown[]): Record<string, CountArgum
     const map = mapOf(doc);
     const args = Array.isArray(map.get("arguments")) ? (map.get("arguments") as unknown[]).map(argumentOf) : [];
     const found = countArgumentsOf(args, first);
-    if (found.length) rules[name] = found;
+    if (found.length && !notReplySizes.has(name)) rules[name] = found;
     const subcommands = mapOf(map.get("subcommands"));
     for (const [sub, subDoc] of subcommands) add(sub.toLowerCase(), subDoc, 2);
   };

@@ -77,3 +77,10 @@ export const deserializeTable = (json: SerializedTable): CommandTable =>
       { arity, flags, categories, firstKey, lastKey, step, ...(counts ? { counts } : {}) },
     ]),
   );
+
+/** Which engine and version an `INFO server` reply names (Valkey says `server_name:valkey`; Redis says nothing). */
+export function engineOfInfo(info: string): { engine: string; version: string } {
+  const field = (name: string) => new RegExp(`^${name}:(\\S+)`, "m").exec(info)?.[1];
+  const engine = field("server_name") ?? "redis";
+  return { engine, version: field(`${engine}_version`) ?? field("redis_version") ?? "unknown" };
+}
