@@ -2,6 +2,22 @@
 // Overrides come from the environment (see README "Configuration").
 import { ConfigError } from "../functions/shared/errors.js";
 import { readEnvironment } from "../functions/shared/env.js";
+import { defaultGatewaySettings, readGatewaySettings, type GatewaySettings } from "../functions/shared/gateway-settings.js";
+
+/** Valkey is ElastiCache's recommended engine (same protocol, lower node-hour price); Redis OSS stays available. */
+export type CacheEngine = "valkey" | "redis";
+
+/** Each engine's default version: the newest of the major this code is tested against that ElastiCache offers. */
+export const engineDefaults: Record<CacheEngine, { version: string; versions: RegExp }> = {
+  valkey: { version: "8.2", versions: /^(7\.2|8\.[0-2]|9\.[01])$/ },
+  redis: { version: "7.1", versions: /^(6\.2|7\.[01])$/ },
+};
+
+/** The parameter group family of an engine version: `valkey8`, `redis7`, `redis6.x`. */
+export function parameterGroupFamily(engine: CacheEngine, version: string): string {
+  const major = Number(version.split(".")[0]);
+  return engine === "valkey" ? `valkey${major}` : major >= 7 ? `redis${major}` : `redis${major}.x`;
+}
 
 export interface SystemConfig {
   /** Prefix of every resource name; one deployment per name and region. */
@@ -12,6 +28,7 @@ export interface SystemConfig {
   patterns: { changeFeed: boolean; commandApi: boolean; featureStore: boolean; replicaDns: boolean };
   network: { cidr: string; availabilityZones: number };
   cache: {
+    engine: CacheEngine;
     engineVersion: string;
     nodeType: string;
     /** Replicas besides the primary (Multi-AZ failover needs at least one). */
@@ -31,8 +48,8 @@ export interface SystemConfig {
     mappings: { name: string; pattern: string; lambda?: boolean; partitionKey?: string; format?: "attributes" | "envelope" }[];
   };
   commandApi: {
-    allowScripts: boolean;
-    maxCommands: number;
+    /** Limits, scripts and key-prefix scoping: the README's "Command gateway settings" table. */
+    gateway: GatewaySettings;
     /** Requests per second and burst for the REST endpoint's stage. */
     throttle: { rate: number; burst: number };
   };
@@ -82,7 +99,14 @@ export const defaultConfig: SystemConfig = {
   tags: { project: "elasticache-patterns", managedBy: "cdktf" },
   patterns: { changeFeed: true, commandApi: true, featureStore: true, replicaDns: true },
   network: { cidr: "10.40.0.0/16", availabilityZones: 2 },
-  cache: { engineVersion: "7.1", nodeType: "cache.t4g.small", replicas: 2, snapshotRetentionDays: 7, keyspaceEvents: "KEA" },
+  cache: {
+    engine: "valkey",
+    engineVersion: engineDefaults.valkey.version,
+    nodeType: "cache.t4g.small",
+    replicas: 2,
+    snapshotRetentionDays: 7,
+    keyspaceEvents: "KEA",
+  },
   changeFeed: {
     tableName: "changes",
     listenerInstanceType: "t4g.small",
@@ -90,7 +114,7 @@ export const defaultConfig: SystemConfig = {
     deletionProtection: false,
     mappings: [{ name: "people", pattern: "person*", lambda: true }],
   },
-  commandApi: { allowScripts: false, maxCommands: 1_000, throttle: { rate: 100, burst: 200 } },
+  commandApi: { gateway: defaultGatewaySettings, throttle: { rate: 100, burst: 200 } },
   featureStore: { dedicatedCluster: false, shards: 3, previousVersionTtlSeconds: 3_600, throttle: { rate: 500, burst: 1_000 } },
   replicaDns: {
     zoneName: "cache.internal.",
@@ -127,9 +151,12 @@ export function configFromEnvironment(environment: NodeJS.ProcessEnv = process.e
     },
     cache: {
       ...d.cache,
+      engine: engineOf(env.optionalString("ECP_ENGINE") ?? d.cache.engine),
+      engineVersion: env.optionalString("ECP_ENGINE_VERSION") ?? engineDefaults[engineOf(env.optionalString("ECP_ENGINE") ?? d.cache.engine)].version,
       nodeType: env.optionalString("ECP_CACHE_NODE_TYPE") ?? d.cache.nodeType,
       replicas: env.positiveInteger("ECP_CACHE_REPLICAS", d.cache.replicas, { zero: true }),
     },
+    commandApi: { ...d.commandApi, gateway: readGatewaySettings(env, "ECP_") },
     changeFeed: { ...d.changeFeed, deletionProtection: env.flag("ECP_DELETION_PROTECTION", d.changeFeed.deletionProtection) },
     featureStore: {
       ...d.featureStore,
@@ -150,8 +177,19 @@ export function configFromEnvironment(environment: NodeJS.ProcessEnv = process.e
   return config;
 }
 
+function engineOf(value: string): CacheEngine {
+  if (value !== "valkey" && value !== "redis") throw new ConfigError(`ECP_ENGINE is "${value}": use valkey (the default) or redis`);
+  return value;
+}
+
 /** Refuses, before synthesis, a configuration AWS would refuse halfway through an apply. */
 export function validateConfig(config: SystemConfig): void {
+  const { engine, engineVersion } = config.cache;
+  if (!engineDefaults[engine]?.versions.test(engineVersion)) {
+    throw new ConfigError(
+      `cache.engineVersion "${engineVersion}" is not a ${engine} version ElastiCache offers here (default ${engineDefaults[engine]?.version})`,
+    );
+  }
   if (!/^[a-z][a-z0-9-]{1,15}$/.test(config.name))
     throw new ConfigError(`name "${config.name}" must be 2-16 lower-case letters, digits or '-', starting with a letter`);
   if (config.cache.replicas < 1 || config.cache.replicas > 5)

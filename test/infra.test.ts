@@ -200,7 +200,7 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
     expect(groups.find((g) => g.num_node_groups)).to.deep.include({
       num_node_groups: 3,
       replicas_per_node_group: 1,
-      parameter_group_name: "default.redis7.cluster.on",
+      parameter_group_name: "default.valkey8.cluster.on",
     });
     const loader = one(dedicated, "aws_lambda_function", (f) => String(f.function_name).endsWith("feature-loader"));
     expect(((loader.config.environment as ResourceConfig).variables as Record<string, string>).REDIS_CLUSTER).to.equal("true");

@@ -4,6 +4,7 @@ import { classifyCommand, type ClassifiedCommand, type CommandPolicy } from "./c
 import { BadRequest, CommandRefused, RedisUnavailable, TransactionAborted } from "./errors.js";
 import type { CommandTable } from "./command-table.js";
 import type { BoundLimits } from "./argument-bounds.js";
+import { defaultGatewaySettings } from "../shared/gateway-settings.js";
 
 /** Per HTTP request (every GraphQL field of one document together). */
 export interface BatchLimits extends BoundLimits {
@@ -14,14 +15,8 @@ export interface BatchLimits extends BoundLimits {
   maxReplyBytes: number;
 }
 
-export const defaultLimits: BatchLimits = {
-  maxCommands: 1_000,
-  maxRequestBytes: 1 << 20,
-  maxReplyBytes: 4 << 20,
-  maxKeysScanSize: 1_000,
-  maxReplyElements: 10_000,
-  maxOffsetBytes: 1 << 20,
-};
+const { maxCommands, maxRequestBytes, maxReplyBytes, maxKeysScanSize, maxReplyElements, maxOffsetBytes } = defaultGatewaySettings;
+export const defaultLimits: BatchLimits = { maxCommands, maxRequestBytes, maxReplyBytes, maxKeysScanSize, maxReplyElements, maxOffsetBytes };
 
 /** What one HTTP request has left to spend. A GraphQL document's fields share one, so aliases multiply nothing. */
 export class RequestBudget {

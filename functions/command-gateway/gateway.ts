@@ -8,9 +8,6 @@ import { parseCountArguments } from "./argument-bounds.js";
 import { RedisUnavailable, ScriptKilled } from "./errors.js";
 import fallback from "./redis-commands.json" with { type: "json" };
 
-export const defaultScriptTimeoutMs = 1_000;
-export const defaultMaxFieldsPerRequest = 1;
-
 export interface GatewayConfig {
   /** Per HTTP request: a GraphQL document's fields share them. */
   limits: BatchLimits;

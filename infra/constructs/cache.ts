@@ -10,7 +10,7 @@ import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmana
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { Password } from "@cdktf/provider-random/lib/password";
-import type { SystemConfig } from "../config.js";
+import { parameterGroupFamily, type SystemConfig } from "../config.js";
 import type { Encryption } from "./encryption.js";
 import type { Network } from "./network.js";
 import type { RedisAccess } from "./nodejs-function.js";
@@ -54,9 +54,12 @@ export class Cache extends Construct {
     this.network = network;
     this.groupId = `${props.name}-cache`;
     const subnets = new ElasticacheSubnetGroup(this, "subnets", { name: `${props.name}-cache`, subnetIds: network.privateSubnetIds });
+    const family = parameterGroupFamily(config.engine, config.engineVersion);
     const parameters = new ElasticacheParameterGroup(this, "parameters", {
-      name: `${props.name}-redis7`,
-      family: "redis7",
+      name: `${props.name}-${family.replace(".", "-")}`,
+      family,
+      // A new engine or major gets a new group before the old one (still in use) goes.
+      lifecycle: { createBeforeDestroy: true },
       description: "Keyspace notifications for the change feed (CONFIG SET is refused on ElastiCache)",
       parameter: [{ name: "notify-keyspace-events", value: config.keyspaceEvents }],
     });
@@ -88,7 +91,7 @@ export class Cache extends Construct {
     });
 
     const common = {
-      engine: "redis",
+      engine: config.engine,
       engineVersion: config.engineVersion,
       nodeType: config.nodeType,
       port: cachePort,
@@ -122,7 +125,7 @@ export class Cache extends Construct {
         description: `${props.name}: feature store (cluster mode enabled)`,
         numNodeGroups: props.featureStoreCluster.shards,
         replicasPerNodeGroup: 1,
-        parameterGroupName: "default.redis7.cluster.on",
+        parameterGroupName: `default.${family}.cluster.on`,
       });
       this.featureUrl = tlsUrl(this.featureGroup.configurationEndpointAddress);
     }

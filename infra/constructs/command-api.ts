@@ -1,5 +1,6 @@
 // Command API: AppSync (API key) with a Direct Lambda Resolver for each field, field-level
 // logs and X-Ray; and the Upstash-compatible REST endpoint on an HTTP API, both over the same core.
+import { gatewayEnvironment } from "../../functions/shared/gateway-settings.js";
 import { Construct } from "constructs";
 import { AppsyncApiKey } from "@cdktf/provider-aws/lib/appsync-api-key";
 import { AppsyncDatasource } from "@cdktf/provider-aws/lib/appsync-datasource";
@@ -41,12 +42,9 @@ export class CommandApi extends Construct {
     const { config, encryption, cache } = props;
     const defaults = functionDefaults(props);
     const redis = cache.clientAccess();
-    const gatewayEnvironment = {
-      ALLOW_SCRIPTS: String(config.commandApi.allowScripts),
-      MAX_COMMANDS: String(config.commandApi.maxCommands),
-    };
+    const environment = gatewayEnvironment(config.commandApi.gateway);
 
-    this.resolver = new NodejsFunction(this, "resolver", { defaults, bundle: "command-api", redis, environment: gatewayEnvironment });
+    this.resolver = new NodejsFunction(this, "resolver", { defaults, bundle: "command-api", redis, environment });
 
     const logRole = new IamRole(this, "appsync-logs-role", { name: `${props.name}-appsync-logs`, assumeRolePolicy: assumeRolePolicy("appsync.amazonaws.com") });
     this.graphql = new AppsyncGraphqlApi(this, "graphql", {
@@ -54,6 +52,9 @@ export class CommandApi extends Construct {
       authenticationType: "API_KEY",
       schema: appSyncSchema(readFileSync(resolve("schema", "command-api.graphql"), "utf8")),
       xrayEnabled: true,
+      // AppSync runs the resolver once per root field: this caps a document's fields, so the
+      // gateway's per-request limits hold per HTTP request (the local server shares one budget).
+      resolverCountLimit: config.commandApi.gateway.maxFieldsPerRequest,
       logConfig: { cloudwatchLogsRoleArn: logRole.arn, fieldLogLevel: "ERROR", excludeVerboseContent: true },
     });
     const logs = new CloudwatchLogGroup(this, "appsync-logs", {
@@ -103,7 +104,7 @@ export class CommandApi extends Construct {
       defaults,
       bundle: "redis-rest",
       redis,
-      environment: { ...gatewayEnvironment, REST_TOKENS_SECRET_ARN: this.restTokens.arn },
+      environment: { ...environment, REST_TOKENS_SECRET_ARN: this.restTokens.arn },
       statements: [{ sid: "RestTokens", actions: ["secretsmanager:GetSecretValue"], resources: [this.restTokens.arn] }],
     });
     this.rest = new HttpApi(this, "rest-api", {

@@ -1,5 +1,6 @@
 // A CommandGateway on a real redis-server, with a counter of round trips (batches sent).
-import { CommandGateway, defaultMaxFieldsPerRequest, defaultScriptTimeoutMs, type GatewayConfig } from "../../functions/command-gateway/gateway.js";
+import { CommandGateway, type GatewayConfig } from "../../functions/command-gateway/gateway.js";
+import { defaultGatewaySettings } from "../../functions/shared/gateway-settings.js";
 import { defaultLimits } from "../../functions/command-gateway/batch.js";
 import { endpointFromUrl } from "../../functions/shared/redis/connector.js";
 import { RespConnection } from "../../functions/shared/redis/resp-connection.js";
@@ -7,8 +8,8 @@ import { RespConnection } from "../../functions/shared/redis/resp-connection.js"
 export const gatewayConfig = (overrides: Partial<GatewayConfig> = {}): GatewayConfig => ({
   limits: defaultLimits,
   allowScripts: false,
-  scriptTimeoutMs: defaultScriptTimeoutMs,
-  maxFieldsPerRequest: defaultMaxFieldsPerRequest,
+  scriptTimeoutMs: defaultGatewaySettings.scriptTimeoutMs,
+  maxFieldsPerRequest: defaultGatewaySettings.maxFieldsPerRequest,
   keyPrefixes: {},
   ...overrides,
 });

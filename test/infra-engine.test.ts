@@ -1,0 +1,82 @@
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import { configFromEnvironment, defaultConfig, type SystemConfig } from "../infra/config.js";
+import { defaultGatewaySettings, gatewayEnvironmentNames, type GatewaySettings } from "../functions/shared/gateway-settings.js";
+import type { ResourceConfig } from "../infra/policy/rules.js";
+import { of, one, synth } from "./harness/synth.js";
+
+const variables = (f: ResourceConfig) => (f.environment as ResourceConfig).variables as Record<string, string>;
+
+describe("infrastructure: the engine (Valkey by default, Redis OSS by choice) and every gateway setting", function () {
+  this.timeout(60_000);
+
+  for (const [engine, version, family] of [
+    ["valkey", "8.2", "valkey8"],
+    ["redis", "7.1", "redis7"],
+  ] as const) {
+    it(`${engine}: engine, version, parameter group family and keyspace events follow the choice`, () => {
+      const config = configFromEnvironment({ ECP_ENGINE: engine === "valkey" ? undefined : engine, ECP_FEATURE_STORE_CLUSTER: "true" });
+      expect(config.cache.engine).to.equal(engine);
+      const json = synth(config);
+      const groups = of(json, "aws_elasticache_replication_group").map(([, g]) => g);
+      expect(groups.map((g) => [g.engine, g.engine_version])).to.deep.equal([
+        [engine, version],
+        [engine, version],
+      ]);
+      const parameters = one(json, "aws_elasticache_parameter_group");
+      expect(parameters.config).to.deep.include({ family, name: `ecp-${family}` });
+      expect(parameters.config.parameter).to.deep.equal([{ name: "notify-keyspace-events", value: "KEA" }]);
+      // Switching engines replaces the group while the cache still uses the old one.
+      expect((parameters.config.lifecycle as ResourceConfig).create_before_destroy).to.equal(true);
+      const main = groups.find((g) => g.num_cache_clusters);
+      expect(main?.parameter_group_name).to.equal(parameters.ref("name"));
+      expect(groups.find((g) => g.num_node_groups)?.parameter_group_name).to.equal(`default.${family}.cluster.on`);
+    });
+  }
+
+  it("refuses an engine or version ElastiCache does not offer, naming the setting", () => {
+    expect(() => configFromEnvironment({ ECP_ENGINE: "memcached" })).to.throw('ECP_ENGINE is "memcached": use valkey (the default) or redis');
+    expect(() => configFromEnvironment({ ECP_ENGINE_VERSION: "7.1" })).to.throw(/"7\.1" is not a valkey version/);
+    expect(configFromEnvironment({ ECP_ENGINE: "redis" }).cache.engineVersion).to.equal("7.1");
+    expect(configFromEnvironment({ ECP_ENGINE_VERSION: "7.2" }).cache.engineVersion).to.equal("7.2");
+  });
+
+  it("every gateway setting is typed in infra/config.ts, reaches both gateway Lambdas, and is documented in one README table", () => {
+    const settings: GatewaySettings = {
+      maxCommands: 20,
+      maxRequestBytes: 2048,
+      maxReplyBytes: 4096,
+      maxKeysScanSize: 10,
+      maxReplyElements: 30,
+      maxOffsetBytes: 512,
+      maxFieldsPerRequest: 2,
+      allowScripts: true,
+      scriptTimeoutMs: 250,
+      keyPrefixes: { "sha256:0123": "tenant-a:" },
+    };
+    const environment = Object.fromEntries(
+      Object.entries(gatewayEnvironmentNames).map(([field, name]) => {
+        const value = settings[field as keyof GatewaySettings];
+        return [`ECP_${name}`, typeof value === "object" ? JSON.stringify(value) : String(value)];
+      }),
+    );
+    const config: SystemConfig = configFromEnvironment(environment);
+    expect(config.commandApi.gateway).to.deep.equal(settings);
+    expect(configFromEnvironment({}).commandApi.gateway).to.deep.equal(defaultGatewaySettings);
+    const json = synth(config);
+    for (const suffix of ["command-api", "redis-rest"]) {
+      const fn = one(json, "aws_lambda_function", (f) => String(f.function_name).endsWith(suffix));
+      for (const [field, name] of Object.entries(gatewayEnvironmentNames)) {
+        const value = settings[field as keyof GatewaySettings];
+        expect(variables(fn.config)[name], `${suffix} ${name}`).to.equal(typeof value === "object" ? JSON.stringify(value) : String(value));
+      }
+    }
+    expect(one(json, "aws_appsync_graphql_api").config.resolver_count_limit).to.equal(2);
+    expect(one(synth(defaultConfig), "aws_appsync_graphql_api").config.resolver_count_limit).to.equal(1);
+
+    const readme = readFileSync("README.md", "utf8");
+    const table = readme.slice(readme.indexOf("### Command gateway settings"));
+    for (const name of Object.values(gatewayEnvironmentNames)) expect(table, name).to.include(`\`${name}\``);
+    expect(() => configFromEnvironment({ ECP_KEY_PREFIXES: '{"a": 1}' })).to.throw(/ECP_KEY_PREFIXES/);
+  });
+});
