@@ -5,14 +5,15 @@ export CHECKPOINT_DISABLE := 1
 export DISABLE_VERSION_CHECK := 1
 export CDKTF_DISABLE_PLUGIN_CACHE_ENV := 1
 export NODE_OPTIONS := --no-warnings=ExperimentalWarning
-# Locally Node 20 by design (Lambda runs nodejs22.x); the SDK would warn on every process.
-export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
+# Node 22, the Lambdas' runtime major, from the `node` package in devDependencies: every tool below
+# (npx, tsx, mocha) finds it first, whatever Node the machine has (npm ci itself runs on that one).
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 APT_INSTALL = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 # apt-get update once per machine, only when something is actually missing.
 APT_UPDATE = { ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 || apt-get update -qq; }
 
-.PHONY: help deps redis chromium checkers webdis dev test build synth plan apply destroy bench failover format clean
+.PHONY: help deps redis valkey chromium checkers webdis dev test build synth plan apply destroy bench failover format clean
 
 help: ## List every target
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -23,9 +24,12 @@ node_modules/.package-lock.json: package-lock.json
 
 deps: node_modules/.package-lock.json
 
-redis:
+redis: valkey ## valkey-server 8 (every suite and make dev) and redis-server 7.0 (the compatibility run), redis-cli
 	@command -v redis-server >/dev/null && command -v redis-cli >/dev/null || { $(APT_UPDATE); $(APT_INSTALL) redis-server redis-tools; }
-	@# The Debian package may start a system instance; the project starts its own on other ports.
+	@# The Debian packages may start system instances; the project starts its own on other ports.
+
+valkey:
+	@command -v valkey-server >/dev/null || bash tools/install-valkey.sh
 
 chromium:
 	@command -v chromium >/dev/null || { $(APT_UPDATE); $(APT_INSTALL) chromium; }
@@ -44,6 +48,8 @@ test: deps redis chromium checkers build ## Type-check, lint and run every mocha
 	npx eslint .
 	npx prettier --check --log-level warn .
 	npx mocha
+	@echo "Compatibility run on $$(redis-server --version | cut -d' ' -f1-3): protocol, command table, classifier, listener notifications"
+	REDIS_SERVER=redis-server npx mocha --config test/compatibility.mocharc.json
 
 build: deps ## Bundle every Lambda and the listener with esbuild into dist/
 	npx tsx tools/build.ts

@@ -4,6 +4,9 @@ import { ConfigError } from "../functions/shared/errors.js";
 import { readEnvironment } from "../functions/shared/env.js";
 import { defaultGatewaySettings, readGatewaySettings, type GatewaySettings } from "../functions/shared/gateway-settings.js";
 
+/** The Node.js major of the Lambdas' runtime (`nodejs22.x`), the listener host and local runs (the `node` devDependency). */
+export const nodeMajor = 22;
+
 /** Valkey is ElastiCache's recommended engine (same protocol, lower node-hour price); Redis OSS stays available. */
 export type CacheEngine = "valkey" | "redis";
 
@@ -110,7 +113,7 @@ export const defaultConfig: SystemConfig = {
   changeFeed: {
     tableName: "changes",
     listenerInstanceType: "t4g.small",
-    listenerNodeMajor: 22,
+    listenerNodeMajor: nodeMajor,
     deletionProtection: false,
     mappings: [{ name: "people", pattern: "person*", lambda: true }],
   },

@@ -2,12 +2,30 @@ import { expect } from "chai";
 import { CreateTableCommand, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { Cluster } from "ioredis";
-import { redisCommand, startCluster, startDynamo, startRedis, startReplicationGroup, startS3 } from "../local/services.js";
+import { readFileSync } from "node:fs";
+import { engineOfInfo } from "../functions/command-gateway/command-table.js";
+import { nodeMajor } from "../infra/config.js";
+import { redisCommand, redisServerBinary, startCluster, startDynamo, startRedis, startReplicationGroup, startS3 } from "../local/services.js";
 import { localDynamo, localS3 } from "../local/aws-clients.js";
 import { eventually } from "./harness/eventually.js";
 
 describe("test harness: real local services", function () {
   this.timeout(30_000);
+
+  it("runs what production runs: valkey-server 8 (REDIS_SERVER picks another) and Node.js of the Lambdas' major", async () => {
+    const node = await startRedis();
+    try {
+      const { engine, version } = engineOfInfo(String(await redisCommand(node.url, "INFO", "server")));
+      if (!process.env.REDIS_SERVER && redisServerBinary() === "valkey-server") {
+        expect(engine).to.equal("valkey");
+        expect(version).to.match(/^8\./);
+      } else expect(engine).to.equal(process.env.REDIS_SERVER === "valkey-server" ? "valkey" : "redis");
+    } finally {
+      await node.stop();
+    }
+    expect(Number(process.versions.node.split(".")[0])).to.equal(nodeMajor);
+    expect(JSON.parse(readFileSync("package.json", "utf8")).devDependencies.node).to.match(new RegExp(`^${nodeMajor}\\.`));
+  });
 
   it("redis-server standalone answers a write and a read", async () => {
     const node = await startRedis();

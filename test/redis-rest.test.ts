@@ -105,6 +105,21 @@ describe("REST endpoint (Upstash Redis REST protocol) with the unmodified @upsta
     expect(await failure(pipeline.exec())).to.match(/WRONGTYPE/);
   });
 
+  it("harmless commands the client's own tests send pass (TIME, ECHO, MEMORY USAGE, PUBLISH), read-only ones with a read-only token", async () => {
+    const [seconds, micros] = await redis.time();
+    expect(Math.abs(seconds - Date.now() / 1000)).to.be.below(60);
+    expect(micros).to.be.a("number");
+    expect(await redis.echo("hello")).to.equal("hello");
+    await redis.set("sized", "x".repeat(100));
+    expect(await redis.exec(["MEMORY", "USAGE", "sized"])).to.be.greaterThan(100);
+    expect(await redis.publish("news", "hi")).to.equal(0);
+    const readOnly = client("ro-token");
+    expect(await readOnly.echo("ro")).to.equal("ro");
+    expect(await readOnly.exec(["MEMORY", "USAGE", "sized"])).to.be.greaterThan(100);
+    expect(await failure(readOnly.publish("news", "hi"))).to.match(/'publish' is not allowed: not a read-only command/);
+    expect(await failure(redis.exec(["SUBSCRIBE", "news"]))).to.match(/pub\/sub does not belong/);
+  });
+
   it("a bad token is refused; a read-only token reads but cannot write", async () => {
     expect(await failure(client("nope").get("greeting"))).to.match(/Unauthorized/);
     const readOnly = client("ro-token");

@@ -38,7 +38,7 @@ async function main() {
       minify: true,
       sourcemap: true,
       platform: "node",
-      target: "node20",
+      target: "node22",
       format: "esm",
       legalComments: "none",
       // CommonJS dependencies (ioredis, the AWS SDK) call require(); give ESM output one.

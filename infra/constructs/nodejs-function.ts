@@ -10,6 +10,7 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { resolve } from "node:path";
 import { lambdaVpcActions } from "../policy/deploy-rules.js";
 import type { Encryption } from "./encryption.js";
+import { nodeMajor } from "../config.js";
 import { assumeRolePolicy, policyDocument, type Statement } from "./policy.js";
 
 /** What every function of one deployment shares: the name prefix, the key, the log retention. */
@@ -92,7 +93,7 @@ export class NodejsFunction extends Construct {
     this.function = new LambdaFunction(this, "function", {
       functionName: name,
       role: this.role.arn,
-      runtime: "nodejs22.x",
+      runtime: `nodejs${nodeMajor}.x`,
       architectures: ["arm64"],
       handler: "index.handler",
       filename: asset.path,
