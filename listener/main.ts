@@ -33,14 +33,22 @@ const sink = new RoutingSink(dynamo, lambda);
 if (command === "reconcile") {
   const name = process.argv[4];
   // The mappings hash first (it holds run-time mappings too); the mapping file when a flush wiped the hash.
-  const raw = await client.hget("changefeed:mappings", name ?? "");
-  const fromFile = file.mappingFile ? parseMappingFile(readFileSync(file.mappingFile, "utf8")).find((m) => m.name === name) : undefined;
-  const mapping = raw ? parseMapping(JSON.parse(raw)) : fromFile;
+  const fileMappings = file.mappingFile ? parseMappingFile(readFileSync(file.mappingFile, "utf8")) : [];
+  const hashMappings = Object.values(await client.hgetall("changefeed:mappings")).flatMap((raw) => {
+    try {
+      return [parseMapping(JSON.parse(raw))];
+    } catch {
+      return []; // the listener reports a bad entry; reconcile judges the good ones
+    }
+  });
+  const mappings = [...hashMappings, ...fileMappings.filter((f) => !hashMappings.some((h) => h.name === f.name))];
+  const mapping = mappings.find((m) => m.name === name);
   if (!mapping) {
     console.error(`no mapping named "${name}" in changefeed:mappings or the mapping file`);
     process.exit(2);
   }
   const report = await reconcile(client, dynamo, mapping, {
+    mappings,
     repair: process.argv.includes("--repair")
       ? {
           sink,
@@ -53,7 +61,9 @@ if (command === "reconcile") {
   });
   console.log(JSON.stringify(report, null, 2));
   client.disconnect();
-  process.exit(report.missing.length + report.stale.length + report.orphaned.length > 0 && !process.argv.includes("--repair") ? 1 : 0);
+  const differences = report.missing.length + report.stale.length + report.orphaned.length;
+  // Collisions stay after a repair: two mappings write one item, and only the mappings can change that.
+  process.exit(report.collisions.length > 0 || (differences > 0 && !process.argv.includes("--repair")) ? 1 : 0);
 }
 
 const mappings = file.mappingFile ? parseMappingFile(readFileSync(file.mappingFile, "utf8")) : [];

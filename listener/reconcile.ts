@@ -14,8 +14,10 @@ export interface ReconcileReport {
   missing: string[];
   /** In both, with different attributes. */
   stale: string[];
-  /** Live in the table, gone from Redis. */
+  /** Live in the table, gone from Redis (and written by no other mapping that shares the table and key). */
   orphaned: string[];
+  /** One item claimed by keys of this and another mapping on the same table and key (`person:1 = user:1 -> id 1`): never converges, never repaired. */
+  collisions: string[];
   repaired: number;
 }
 
@@ -64,21 +66,54 @@ function sameAttributes(expected: Record<string, FieldValue>, item: Record<strin
   );
 }
 
+/** Item key value -> the live Redis keys of the other mappings writing the same table and key attribute. */
+async function neighbourClaims(client: Redis | Cluster, mapping: CompiledMapping, mappings: CompiledMapping[]): Promise<Map<string, string[]>> {
+  const claims = new Map<string, string[]>();
+  const sharing = mappings.filter((m) => m.name !== mapping.name && m.table === mapping.table && m.partitionKey === mapping.partitionKey);
+  for (const other of sharing) {
+    for (const key of (await redisState(client, other)).keys()) {
+      const value = partitionKeyOf(other, key)!;
+      claims.set(value, [...(claims.get(value) ?? []), key]);
+    }
+  }
+  return claims;
+}
+
+/**
+ * `mappings`: every mapping (the hash's and the file's). Items of the same table written by another
+ * mapping are theirs, not orphans, and one item claimed by both is reported as a collision.
+ */
 export async function reconcile(
   client: Redis | Cluster,
   dynamo: DynamoDBClient,
   mapping: CompiledMapping,
-  options: { repair?: { sink: ChangeSink; version: () => Promise<number> } } = {},
+  options: { repair?: { sink: ChangeSink; version: () => Promise<number> }; mappings?: CompiledMapping[] } = {},
 ): Promise<ReconcileReport> {
-  const [redis, table] = await Promise.all([redisState(client, mapping), tableState(dynamo, mapping)]);
-  const report: ReconcileReport = { mapping: mapping.name, redisKeys: redis.size, items: table.size, missing: [], stale: [], orphaned: [], repaired: 0 };
+  const [redis, table, claims] = await Promise.all([
+    redisState(client, mapping),
+    tableState(dynamo, mapping),
+    neighbourClaims(client, mapping, options.mappings ?? []),
+  ]);
+  const report: ReconcileReport = {
+    mapping: mapping.name,
+    redisKeys: redis.size,
+    items: table.size,
+    missing: [],
+    stale: [],
+    orphaned: [],
+    collisions: [],
+    repaired: 0,
+  };
   for (const [key, fields] of redis) {
+    const value = partitionKeyOf(mapping, key)!;
+    const rivals = claims.get(value);
     const item = table.get(key);
-    if (!item) report.missing.push(key);
+    if (rivals) report.collisions.push(`${[key, ...rivals].join(" = ")} -> ${mapping.partitionKey} ${value}`);
+    else if (!item) report.missing.push(key);
     else if (!sameAttributes(expectedAttributes(mapping, key, fields), item, mapping)) report.stale.push(key);
   }
-  for (const key of table.keys()) if (!redis.has(key)) report.orphaned.push(key);
-  for (const list of [report.missing, report.stale, report.orphaned]) list.sort();
+  for (const key of table.keys()) if (!redis.has(key) && !claims.has(partitionKeyOf(mapping, key)!)) report.orphaned.push(key);
+  for (const list of [report.missing, report.stale, report.orphaned, report.collisions]) list.sort();
 
   if (options.repair) {
     // Repairs carry the server's current time as their version, so they win over what is there now

@@ -15,7 +15,7 @@ describe("change feed: bounded and scoped against hostile mappings and versions"
   this.timeout(60_000);
   let sinks: Sinks;
   before(async () => {
-    sinks = await startSinks(["people"], (dynamo) => ({ "change-writer": (event) => writeChanges(dynamo, event as never) }));
+    sinks = await startSinks(["people", "accounts"], (dynamo) => ({ "change-writer": (event) => writeChanges(dynamo, event as never) }));
   });
   after(() => sinks.stop());
 
@@ -121,6 +121,25 @@ describe("change feed: bounded and scoped against hostile mappings and versions"
         expect(await liveItem(sinks.dynamo, "people", { id: "pinned" })).to.deep.equal({ id: "pinned", name: "real" });
         expect(differences(await reconcile(client, sinks.dynamo, people))).to.equal(0);
       });
+    });
+  });
+
+  it("reconcile sees every difference when two mappings write one table: another mapping's items are not orphans, a shared item is a collision", async () => {
+    const owners = parseMapping({ name: "owners", pattern: "owner:{id}", table: "accounts" });
+    const members = parseMapping({ name: "members", pattern: "member:{id}", table: "accounts" });
+    const item = (key: string, id: string) => ({ key, partitionKey: { name: "id", value: id }, version: Date.now() * 1_000, attributes: { name: key } });
+    await writeChanges(sinks.dynamo, { table: "accounts", changes: [item("owner:1", "1"), item("member:2", "2"), item("owner:3", "3")] });
+    await withListener({ sink: new RoutingSink(sinks.dynamo), dynamo: sinks.dynamo, config: { rescanDeletes: false } }, async ({ client }) => {
+      for (const key of ["owner:1", "member:2", "owner:3", "member:3"]) await client.hset(key, "name", key);
+      // Alone, owners would call member 2's item an orphan (and --repair would delete it).
+      expect((await reconcile(client, sinks.dynamo, owners)).orphaned).to.deep.equal(["owner:2"]);
+      const report = await reconcile(client, sinks.dynamo, owners, { mappings: [owners, members] });
+      expect(report).to.deep.include({ missing: [], stale: [], orphaned: [], collisions: ["owner:3 = member:3 -> id 3"] });
+      expect(differences(report)).to.equal(1);
+      const [s, us] = await client.time();
+      const repair = { sink: new RoutingSink(sinks.dynamo), version: async () => Number(s) * 1e6 + Number(us) };
+      expect((await reconcile(client, sinks.dynamo, owners, { mappings: [owners, members], repair })).repaired).to.equal(0);
+      expect(await liveItem(sinks.dynamo, "accounts", { id: "2" })).to.deep.equal({ id: "2", name: "member:2" });
     });
   });
 

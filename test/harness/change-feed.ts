@@ -57,4 +57,4 @@ export const confirmingSink = (onWrite: (changes: Change[]) => Promise<void> | v
 });
 
 /** How many keys a reconcile found different: missing, stale and orphaned together. */
-export const differences = (report: ReconcileReport) => report.missing.length + report.stale.length + report.orphaned.length;
+export const differences = (report: ReconcileReport) => report.missing.length + report.stale.length + report.orphaned.length + report.collisions.length;
