@@ -80,7 +80,8 @@ const maxDocumentBytes = 4 << 20;
 export async function startCommandApiServer(
   gateway: CommandGateway,
   keys: ApiKey[],
-  options: { host?: string; port?: number } = {},
+  /** `consoleKey`: the API key the console page is served with (the local stack's own), so it connects on load. */
+  options: { host?: string; port?: number; consoleKey?: string } = {},
 ): Promise<HttpService & { graphqlUrl: string; consoleUrl: string; cachedDocumentBytes: () => number }> {
   const schema = loadCommandApiSchema();
   // Root fields go to the Lambda resolver with a Direct Lambda Resolver event, as in AppSync.
@@ -131,7 +132,9 @@ export async function startCommandApiServer(
     const path = (request.url ?? "/").split("?")[0];
     if (request.method === "GET" && (path === "/console" || path === "/console.html")) {
       response.writeHead(200, { "content-type": html, "cache-control": "no-store" });
-      return response.end(readFileSync(join("web", "console.html")));
+      const page = readFileSync(join("web", "console.html"), "utf8");
+      const key = (options.consoleKey ?? "").replace(/[^\w-]/g, "");
+      return response.end(page.replace('<meta name="ecp-api-key" content="" />', `<meta name="ecp-api-key" content="${key}" />`));
     }
     if (request.method === "GET" && path === "/redis-cli.js") {
       consoleScript ??= bundleConsoleScript();

@@ -1,5 +1,6 @@
 // The browser console: redis-cli's argument parsing and reply formatting, over the GraphQL command API.
 // Bundled by esbuild for the page; the pure functions are exported for the tests.
+import { completeCommand, helpText, hintFor, parseDocs, type CommandDoc } from "./command-help.js";
 
 export interface Reply {
   type: "STATUS" | "STRING" | "INTEGER" | "NIL" | "ARRAY" | "ERROR";
@@ -95,18 +96,59 @@ export function formatReply(reply: Reply, indent = ""): string {
 }
 
 const runMutation = `mutation Run($commands: [[String!]!]!) { run(commands: $commands) { type value error } }`;
+const readQuery = `query Read($commands: [[String!]!]!) { read(commands: $commands) { type value error } }`;
 
-/** Sends commands as one mutation; replies come back with `value` parsed from AWSJSON. */
-export async function sendCommands(url: string, apiKey: string, commands: string[][]): Promise<Reply[]> {
+/** Sends commands as one mutation (or, `read`, one query); replies come back with `value` parsed from AWSJSON. */
+export async function sendCommands(url: string, apiKey: string, commands: string[][], read = false): Promise<Reply[]> {
   const response = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", "x-api-key": apiKey },
-    body: JSON.stringify({ query: runMutation, variables: { commands } }),
+    body: JSON.stringify({ query: read ? readQuery : runMutation, variables: { commands } }),
   });
-  const body = (await response.json().catch(() => ({}))) as { data?: { run?: Reply[] }; errors?: { message: string }[] };
+  const body = (await response.json().catch(() => ({}))) as { data?: Record<string, Reply[] | undefined>; errors?: { message: string }[] };
+  const replies = body.data?.[read ? "read" : "run"];
   if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join("; "));
-  if (!response.ok || !body.data?.run) throw new Error(`HTTP ${response.status}`);
-  return body.data.run.map((r) => ({ ...r, value: typeof r.value === "string" ? JSON.parse(r.value) : r.value }));
+  if (!response.ok || !replies) throw new Error(`HTTP ${response.status}`);
+  return replies.map((r) => ({ ...r, value: typeof r.value === "string" ? JSON.parse(r.value) : r.value }));
+}
+
+/** A typed reply as plain values (strings, numbers, nested lists), as COMMAND DOCS is parsed from. */
+const plain = (reply: Reply): unknown => (reply.type === "ARRAY" ? (reply.value as Reply[]).map(plain) : reply.value);
+
+/** What the console knows of the server's commands: names for Tab, docs fetched once per command for hints and HELP. */
+class CommandDocs {
+  names: string[] = [];
+  private docs = new Map<string, Promise<CommandDoc | undefined>>();
+
+  constructor(private readonly send: (commands: string[][]) => Promise<Reply[]>) {}
+
+  async load(): Promise<void> {
+    const [list] = await this.send([["COMMAND", "LIST"]]);
+    if (list.type === "ARRAY") this.names = (plain(list) as string[]).map((n) => n.toLowerCase());
+  }
+
+  /** The doc of `name` (`config|get` for a subcommand), or undefined when the server has none. */
+  get(name: string): Promise<CommandDoc | undefined> {
+    const [base, sub] = name.toLowerCase().split("|");
+    let doc = this.docs.get(base);
+    if (!doc) {
+      doc = this.send([["COMMAND", "DOCS", base]]).then(
+        ([reply]) => (reply.type === "ARRAY" ? parseDocs(plain(reply))[base] : undefined),
+        () => undefined,
+      );
+      this.docs.set(base, doc);
+    }
+    return sub ? doc.then((d) => d?.subcommands[`${base}|${sub}`]) : doc;
+  }
+
+  /** The doc for a typed line and how many of its arguments are given: `CONFIG GET x` -> (config|get, 1). */
+  async ofLine(words: string[]): Promise<{ name: string; doc: CommandDoc; given: number } | undefined> {
+    const doc = await this.get(words[0]);
+    if (!doc) return undefined;
+    const sub = words.length > 1 ? doc.subcommands[`${words[0]}|${words[1]}`.toLowerCase()] : undefined;
+    if (sub) return { name: `${words[0]}|${words[1]}`, doc: sub, given: words.length - 2 };
+    return { name: words[0], doc, given: words.length - 1 };
+  }
 }
 
 function startConsole(): void {
@@ -116,13 +158,17 @@ function startConsole(): void {
   const screen = $<HTMLPreElement>("screen");
   const input = $<HTMLInputElement>("command");
   const prompt = $<HTMLSpanElement>("prompt");
+  const hint = $<HTMLSpanElement>("hint");
   const history: string[] = JSON.parse(localStorage.getItem("redis-cli-history") ?? "[]");
   let cursor = history.length;
+  const docs = new CommandDocs((commands) => sendCommands(urlInput.value, keyInput.value, commands, true));
 
-  // Served by the local stack, the API is next door; opened as a file, the user pastes AppSync's URL.
+  // Served by the local stack, the API is next door and the page carries the local key; opened as a
+  // file, the user pastes AppSync's URL and key.
   const sameOrigin = window.location.protocol.startsWith("http") ? new URL("/graphql", window.location.href).href : "";
-  urlInput.value = localStorage.getItem("redis-cli-url") ?? sameOrigin;
-  keyInput.value = new URLSearchParams(window.location.hash.slice(1)).get("key") ?? localStorage.getItem("redis-cli-key") ?? "";
+  const servedKey = document.querySelector<HTMLMetaElement>('meta[name="ecp-api-key"]')?.content ?? "";
+  urlInput.value = localStorage.getItem("redis-cli-url") || sameOrigin;
+  keyInput.value = new URLSearchParams(window.location.hash.slice(1)).get("key") || servedKey || localStorage.getItem("redis-cli-key") || "";
 
   const print = (text: string, className = "") => {
     const line = document.createElement("div");
@@ -132,12 +178,20 @@ function startConsole(): void {
     screen.scrollTop = screen.scrollHeight;
   };
 
+  /** redis-cli answers HELP itself, from the server's COMMAND DOCS. */
+  const help = async (args: string[]) => {
+    if (args.length === 0) return print('To get help about a command: "HELP <command>". Tab completes command names.', "info");
+    const found = await docs.ofLine(args);
+    print(found ? helpText(found.name, found.doc) : `No help for ${args.join(" ")}`, "info");
+  };
+
   const run = async (lines: string[]) => {
     const commands: string[][] = [];
     for (const line of lines) {
       print(`${prompt.textContent}${line}`, "echo");
       const args = parseCommandLine(line);
       if (args === undefined) print("Invalid argument(s)", "error");
+      else if (args[0]?.toLowerCase() === "help") await help(args.slice(1));
       else if (args.length) commands.push(args);
       history.push(line);
     }
@@ -151,35 +205,69 @@ function startConsole(): void {
     }
   };
 
-  $<HTMLFormElement>("connect").addEventListener("submit", async (event) => {
-    event.preventDefault();
+  /** The argument hint after what is typed, as redis-cli shows it once the command name is followed by a space. */
+  let hintRequest = 0;
+  const showHint = async () => {
+    const line = input.value;
+    input.style.width = `${Math.max(1, line.length + 1)}ch`;
+    const words = parseCommandLine(line);
+    const request = ++hintRequest;
+    const found = words && words.length > 0 && /\s$/.test(line) ? await docs.ofLine(words) : undefined;
+    if (request !== hintRequest) return; // a newer keystroke answered first
+    hint.textContent = found ? hintFor(found.doc, found.given) : "";
+  };
+
+  const connect = async () => {
     localStorage.setItem("redis-cli-url", urlInput.value);
     localStorage.setItem("redis-cli-key", keyInput.value);
     try {
-      await sendCommands(urlInput.value, keyInput.value, [["PING"]]);
+      await sendCommands(urlInput.value, keyInput.value, [["PING"]], true);
       prompt.textContent = `${new URL(urlInput.value).host}> `;
       print(`Connected to ${urlInput.value}`, "info");
       document.body.classList.add("connected");
       input.focus();
+      await docs.load().catch(() => undefined);
     } catch (error) {
       print(`Could not connect: ${(error as Error).message}`, "error");
     }
+  };
+  $<HTMLFormElement>("connect").addEventListener("submit", (event) => {
+    event.preventDefault();
+    void connect();
   });
+  // Connected on load when the page knows where and with which key.
+  if (urlInput.value && keyInput.value) void connect();
 
+  let completing: { prefix: string; current?: string } | undefined;
   input.addEventListener("keydown", (event) => {
+    if (event.key === "Tab") {
+      event.preventDefault();
+      const [first, ...rest] = input.value.split(" ");
+      if (rest.length > 0) return; // only the command name completes
+      completing ??= { prefix: first };
+      completing.current = completeCommand(completing.prefix, docs.names, completing.current);
+      if (completing.current) input.value = completing.current;
+      void showHint();
+      return;
+    }
+    completing = undefined;
     if (event.key === "Enter") {
       const line = input.value;
       input.value = "";
+      void showHint();
       void run([line]);
     } else if (event.key === "ArrowUp" && cursor > 0) {
       input.value = history[--cursor];
       event.preventDefault();
+      void showHint();
     } else if (event.key === "ArrowDown") {
       cursor = Math.min(history.length, cursor + 1);
       input.value = history[cursor] ?? "";
       event.preventDefault();
+      void showHint();
     }
   });
+  input.addEventListener("input", () => void showHint());
   // A pasted block of several lines goes as one mutation: one round trip, replies in order.
   input.addEventListener("paste", (event) => {
     const text = event.clipboardData?.getData("text") ?? "";

@@ -1,0 +1,126 @@
+import { expect } from "chai";
+import { execFileSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { completeCommand, helpText, hintFor, parseDocs } from "../web/command-help.js";
+import { startCommandApiServer } from "../local/command-api-server.js";
+import { redisCommand, startRedis, type HttpService, type RedisNode } from "../local/services.js";
+import { gatewayOn } from "./harness/command-gateway.js";
+
+describe("console: redis-cli's help, hints and completion from COMMAND DOCS", function () {
+  this.timeout(60_000);
+  let node: RedisNode;
+  let server: HttpService & { consoleUrl: string };
+  let close: () => void;
+  const key = "da2-console";
+
+  before(async () => {
+    node = await startRedis();
+    const { gateway, connection } = await gatewayOn(node.url);
+    close = () => connection.close();
+    server = await startCommandApiServer(gateway, [{ key, expires: Date.now() / 1000 + 3600 }], { consoleKey: key });
+  });
+  after(async () => {
+    await server.stop();
+    close();
+    await node.stop();
+  });
+
+  it("HELP prints what redis-cli prints, byte for byte, for the server it talks to", async () => {
+    const commands = [
+      "set",
+      "mset",
+      "zadd",
+      "config|get",
+      "xread",
+      "georadius",
+      "sort",
+      "lpos",
+      "bitfield",
+      "client|kill",
+      "xadd",
+      "zrange",
+      "migrate",
+      "hrandfield",
+    ];
+    for (const name of commands) {
+      const [base, sub] = name.split("|");
+      const docs = parseDocs(await redisCommand(node.url, "COMMAND", "DOCS", base));
+      const doc = sub ? docs[base].subcommands[name] : docs[base];
+      const cli = execFileSync("redis-cli", ["-u", node.url], { input: `help ${name.replace("|", " ")}\n` })
+        .toString()
+        .replace(/\x1b\[[0-9;]*m/g, "")
+        .replace(/\r\n/g, "\n");
+      expect(`${helpText(name, doc)}\n`, name).to.equal(cli);
+    }
+  });
+
+  it("hints the arguments not yet typed, and completes command names in upper case, cycling", async () => {
+    const docs = parseDocs(await redisCommand(node.url, "COMMAND", "DOCS", "set", "config"));
+    expect(hintFor(docs.set, 1)).to.equal("value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]");
+    expect(hintFor(docs.config.subcommands["config|get"], 0)).to.equal("parameter [parameter ...]");
+    const names = ["hget", "hgetall", "hgetdel", "get", "config|get"];
+    expect(completeCommand("hge", names)).to.equal("HGET");
+    expect(completeCommand("hge", names, "HGET")).to.equal("HGETALL");
+    expect(completeCommand("hge", names, "HGETDEL")).to.equal("HGET");
+    expect(completeCommand("zz", names)).to.equal(undefined);
+  });
+
+  describe("in headless Chromium", () => {
+    let browser: Browser;
+    before(async () => {
+      browser = await chromium.launch({
+        executablePath: "/usr/bin/chromium",
+        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+      });
+      mkdirSync("test-output", { recursive: true });
+    });
+    after(async () => browser?.close());
+
+    const lines = (page: Page) => page.$$eval("#screen div", (divs) => divs.map((d) => d.textContent ?? ""));
+    const type = async (page: Page, command: string) => {
+      const before = (await lines(page)).length;
+      await page.fill("#command", command);
+      await page.press("#command", "Enter");
+      await page.waitForFunction((n) => document.querySelectorAll("#screen div").length >= n + 2, before);
+    };
+
+    it("is connected on load with the local key, keeps its history across reloads, and answers HELP, hints and Tab", async () => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(server.consoleUrl);
+      await page.waitForSelector("body.connected");
+      expect(await page.inputValue("#key")).to.equal(key);
+      await type(page, "SET greeting hello");
+      await type(page, "HELP SET");
+      expect((await lines(page)).join("\n"))
+        .to.contain("  SET key value [NX|XX] [GET]")
+        .and.contain("  summary: Sets the string value of a key");
+      await page.screenshot({ path: "test-output/console-help.png" });
+
+      // The hint follows what is typed, as redis-cli's does.
+      await page.fill("#command", "");
+      await page.type("#command", "SET k ");
+      await page.waitForFunction(() => document.getElementById("hint")!.textContent!.startsWith("value [NX|XX]"));
+      await page.screenshot({ path: "test-output/console-hint.png" });
+
+      // Tab completes the command name (the server's COMMAND LIST), cycling on a second Tab.
+      await page.fill("#command", "hgeta");
+      await page.press("#command", "Tab");
+      expect(await page.inputValue("#command")).to.equal("HGETALL");
+
+      // A reload keeps the history and connects again by itself.
+      await page.reload();
+      await page.waitForSelector("body.connected");
+      await page.press("#command", "ArrowUp");
+      expect(await page.inputValue("#command")).to.equal("HELP SET");
+      await page.press("#command", "ArrowUp");
+      expect(await page.inputValue("#command")).to.equal("SET greeting hello");
+      await page.fill("#command", "GET greeting");
+      await page.press("#command", "Enter");
+      await page.waitForFunction(() => document.getElementById("screen")!.textContent!.includes('"hello"'));
+      await page.screenshot({ path: "test-output/console-reload.png" });
+      await context.close();
+    });
+  });
+});
