@@ -49,7 +49,7 @@ describe("console: redis-cli's help, hints and completion from COMMAND DOCS", fu
       const doc = sub ? docs[base].subcommands[name] : docs[base];
       const cli = execFileSync("redis-cli", ["-u", node.url], { input: `help ${name.replace("|", " ")}\n` })
         .toString()
-        .replace(/\x1b\[[0-9;]*m/g, "")
+        .replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), "") // redis-cli's colours
         .replace(/\r\n/g, "\n");
       expect(`${helpText(name, doc)}\n`, name).to.equal(cli);
     }
