@@ -1,7 +1,9 @@
 // `make dev`: runs the local stack in the foreground, writes .dev/endpoints.json, stops everything on Ctrl-C.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { endpointsFile, stateDir } from "./endpoints.js";
+import { devPorts, endpointsFile, stateDir } from "./endpoints.js";
+import { examples } from "./examples.js";
+import { parseMappingFile } from "../listener/mappings.js";
 import { startLocalStack } from "./stack.js";
 
 const lockFile = join(stateDir, "dev.pid");
@@ -25,13 +27,15 @@ if (existsSync(lockFile)) {
 }
 writeFileSync(lockFile, String(process.pid));
 
+const mappingFile = process.env.DEV_MAPPING_FILE ?? "local/mappings.json";
 const stack = await startLocalStack({
   stateDir,
-  redisPort: Number(process.env.DEV_REDIS_PORT ?? 7000),
+  // Stable ports, so bookmarks, .env files and the console survive a restart; DEV_PORT_BASE moves them all.
+  ports: devPorts(Number(process.env.DEV_PORT_BASE ?? 7000)),
   replicas: Number(process.env.DEV_REPLICAS ?? 2),
   region: process.env.AWS_REGION ?? "us-east-1",
   keeperScheduleMs: 5_000,
-  mappingFile: process.env.DEV_MAPPING_FILE ?? "local/mappings.json",
+  mappingFile,
   sampleUsers: Number(process.env.DEV_SAMPLE_USERS ?? 1_000),
 }).catch((error) => {
   rmSync(lockFile, { force: true });
@@ -44,6 +48,11 @@ const rows = Object.entries(stack.endpoints).map(([key, value]) => [key, Array.i
 const width = Math.max(...rows.map(([key]) => key.length));
 console.log(`\nelasticache-patterns local stack (endpoints in ${endpointsFile})\n`);
 for (const [key, value] of rows) console.log(`  ${key.padEnd(width)}  ${value}`);
+console.log("\nTry each data path:\n");
+const partitionKey = parseMappingFile(readFileSync(mappingFile, "utf8"))[0]?.partitionKey ?? "pk";
+const examplesOf = examples(stack.endpoints, partitionKey);
+const pathWidth = Math.max(...examplesOf.map((e) => e.path.length));
+for (const { path, command } of examplesOf) console.log(`  ${path.padEnd(pathWidth)}  ${command}`);
 console.log("\nCtrl-C stops every service; data in .dev/ is kept.\n");
 
 /** Ctrl-C stops within a few seconds whatever state the stack is in; a second Ctrl-C, or 8 s, exits at once. */

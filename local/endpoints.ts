@@ -17,7 +17,7 @@ export interface Endpoints {
   zoneFile: string;
   /** The command API's GraphQL endpoint (same schema and resolver as AppSync). */
   graphqlUrl: string;
-  /** An API key for it (`x-api-key`), valid for 7 days from `make dev`'s start. */
+  /** An API key for it (`x-api-key`), kept across restarts (in the state folder), valid for 7 days from `make dev`'s start. */
   apiKey: string;
   /** The redis-cli console page. */
   consoleUrl: string;
@@ -26,6 +26,10 @@ export interface Endpoints {
   restToken: string;
   /** A token that may only run read-only commands. */
   restReadOnlyToken: string;
+  /** Fixed examples of key-prefix scoping: this API key and REST token may touch only keys under `tenantKeyPrefix`. */
+  tenantApiKey: string;
+  tenantRestToken: string;
+  tenantKeyPrefix: string;
   /** The feature store's reader: append `/recommendations?userId=1&rank=1`. */
   featureUrl: string;
   /** The s3rver bucket whose new objects are loaded, as S3 notifications would trigger the loader. */
@@ -38,3 +42,18 @@ export interface Endpoints {
 /** Everything `make dev` keeps; DEV_STATE_DIR moves it (tests run a second stack beside a developer's). */
 export const stateDir = process.env.DEV_STATE_DIR ?? ".dev";
 export const endpointsFile = join(stateDir, "endpoints.json");
+
+/** The local stack's stable ports: the base (Redis, `DEV_PORT_BASE`, default 7000) and the next six. */
+export interface DevPorts {
+  redis: number;
+  dynamodb: number;
+  s3: number;
+  lambda: number;
+  graphql: number;
+  rest: number;
+  feature: number;
+}
+
+export function devPorts(base: number): DevPorts {
+  return { redis: base, dynamodb: base + 1, s3: base + 2, lambda: base + 3, graphql: base + 4, rest: base + 5, feature: base + 6 };
+}

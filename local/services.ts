@@ -34,6 +34,24 @@ export async function freePort(host = "127.0.0.1"): Promise<number> {
   });
 }
 
+const isFree = (port: number, host: string) =>
+  new Promise<boolean>((resolve) => {
+    const server: Server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+
+/** The first of `count` consecutive free ports on `host`, for a stack laid out from a base port. */
+export async function freePortRange(count: number, host = "127.0.0.1"): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = await freePort(host);
+    if (base + count > 65_535) continue;
+    const free = await Promise.all(Array.from({ length: count - 1 }, (_, i) => isFree(base + i + 1, host)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports on ${host}`);
+}
+
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;

@@ -4,7 +4,6 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { CreateBucketCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -24,7 +23,8 @@ import { parseMappingFile, type CompiledMapping } from "../listener/mappings.js"
 import { RoutingSink } from "../listener/sinks.js";
 import { createTable, localCredentials, localDynamo, localS3 } from "./aws-clients.js";
 import { startCommandApiServer } from "./command-api-server.js";
-import type { Endpoints } from "./endpoints.js";
+import type { DevPorts, Endpoints } from "./endpoints.js";
+import { keptCredentials, localKeyPrefixes } from "./credentials.js";
 import { startFeatureServer } from "./feature-server.js";
 import { startLambdaEndpoint, type LocalFunction } from "./lambda-endpoint.js";
 import { keeperFunction, localReplicaDnsKeeper } from "./replica-dns.js";
@@ -36,8 +36,8 @@ import { startDynamo, startReplicationGroup, startS3, type S3Service, type Servi
 export interface LocalStackOptions {
   /** Folder for persistent state (Redis snapshots, dynalite and s3rver data). */
   stateDir: string;
-  /** Redis port shared by every node; each node has its own loopback address, as in a VPC. */
-  redisPort: number;
+  /** Stable ports (local/endpoints.ts `devPorts`); Redis's is shared by every node, each on its own loopback address, as in a VPC. */
+  ports: DevPorts;
   replicas: number;
   region: string;
   keeperScheduleMs: number;
@@ -108,7 +108,7 @@ async function startFeatureStore(shared: Shared) {
     const body = Readable.from(generateRecommendations({ users: shared.options.sampleUsers, ranks: 10, format: "table" }));
     await new Upload({ client: shared.s3Client, params: { Bucket: featureBucket, Key: sampleKey, Body: body } }).done();
   }
-  const reader = await startFeatureServer(client);
+  const reader = await startFeatureServer(client, { port: shared.options.ports.feature });
   shared.started.push(reader);
   return { featureUrl: reader.endpoint, featureBucket };
 }
@@ -145,19 +145,20 @@ async function startChangeFeed(shared: Shared, mappings: CompiledMapping[], lamb
 
 /** Command API (GraphQL, same schema and resolver as AppSync) and the Upstash-compatible REST API, on one core. */
 async function startCommandApis(shared: Shared) {
-  const config = commandApiConfig(functionEnvironment(shared));
+  const credentials = keptCredentials(shared.options.stateDir);
+  const config = commandApiConfig(functionEnvironment(shared, { KEY_PREFIXES: localKeyPrefixes(credentials, process.env.KEY_PREFIXES) }));
   const connection = await openRespConnection(config.redis);
   shared.started.push({ stop: async () => connection.close() });
   const gateway = new CommandGateway(connection, config.gateway);
-  // A fresh API key, valid 7 days (AppSync's default), and a read-write and a read-only REST token.
-  const apiKey = `da2-${randomBytes(13).toString("hex")}`;
-  const graphql = await startCommandApiServer(gateway, [{ key: apiKey, expires: Math.floor(Date.now() / 1000) + 7 * 86_400 }]);
+  // API keys valid 7 days from this start (AppSync's default); the console page is served with the first.
+  const expires = Math.floor(Date.now() / 1000) + 7 * 86_400;
+  const keys = [credentials.apiKey, credentials.tenantApiKey].map((key) => ({ key, expires }));
+  const graphql = await startCommandApiServer(gateway, keys, { port: shared.options.ports.graphql, consoleKey: credentials.apiKey });
   shared.started.push(graphql);
-  const restToken = randomBytes(24).toString("base64url");
-  const restReadOnlyToken = randomBytes(24).toString("base64url");
-  const rest = await startRestServer(gateway, { readWrite: [restToken], readOnly: [restReadOnlyToken] });
+  const tokens = { readWrite: [credentials.restToken, credentials.tenantRestToken], readOnly: [credentials.restReadOnlyToken] };
+  const rest = await startRestServer(gateway, tokens, { port: shared.options.ports.rest });
   shared.started.push(rest);
-  return { graphqlUrl: graphql.graphqlUrl, apiKey, consoleUrl: graphql.consoleUrl, restUrl: rest.endpoint, restToken, restReadOnlyToken };
+  return { graphqlUrl: graphql.graphqlUrl, consoleUrl: graphql.consoleUrl, restUrl: rest.endpoint, ...credentials };
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
@@ -181,19 +182,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const group = await startReplicationGroup({
       replicas: options.replicas,
       hosts,
-      port: options.redisPort,
+      port: options.ports.redis,
       dataDirs,
       config: { "notify-keyspace-events": "KEA" },
     });
     started.push(group);
     const nodeUrls = group.nodes.map((n) => n.url);
-    const primaryEndpoint = await startPrimaryEndpoint(nodeUrls, { port: options.redisPort });
+    const primaryEndpoint = await startPrimaryEndpoint(nodeUrls, { port: options.ports.redis });
     started.push(primaryEndpoint);
     mkdirSync(join(options.stateDir, "dynamodb"), { recursive: true });
-    const dynamoService = await startDynamo({ path: join(options.stateDir, "dynamodb") });
+    const dynamoService = await startDynamo({ path: join(options.stateDir, "dynamodb"), port: options.ports.dynamodb });
     started.push(dynamoService);
     mkdirSync(join(options.stateDir, "s3"), { recursive: true });
-    const s3 = await startS3({ directory: join(options.stateDir, "s3") });
+    const s3 = await startS3({ directory: join(options.stateDir, "s3"), port: options.ports.s3 });
     started.push(s3);
     stores = started.length;
     const dynamo = localDynamo(dynamoService.endpoint);
@@ -210,7 +211,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const featureStore = await startFeatureStore(shared);
     const mappings = parseMappingFile(readFileSync(options.mappingFile, "utf8"));
     registerChangeWriter(shared, mappings);
-    const lambda = await startLambdaEndpoint(shared.functions);
+    const lambda = await startLambdaEndpoint(shared.functions, { port: options.ports.lambda });
     started.push(lambda);
     const changeFeed = await startChangeFeed(shared, mappings, lambda.endpoint);
     const commandApis = await startCommandApis(shared);

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import type { Endpoints } from "../local/endpoints.js";
 import { failover } from "../local/failover.js";
-import { freePort, redisCommand } from "../local/services.js";
+import { freePortRange, redisCommand } from "../local/services.js";
 import { eventually, sleep } from "./harness/eventually.js";
 
 describe("make dev stops within seconds on Ctrl-C, after a failover, with a node down and a load in flight", function () {
@@ -14,9 +14,9 @@ describe("make dev stops within seconds on Ctrl-C, after a failover, with a node
 
   it("exits 0 within 10 s and removes its endpoints file", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ecp-dev-"));
-    const port = await freePort();
+    const port = await freePortRange(7);
     const dev = spawn(process.execPath, ["--import", "tsx", "local/dev.ts"], {
-      env: { ...process.env, DEV_STATE_DIR: dir, DEV_REDIS_PORT: String(port), DEV_SAMPLE_USERS: "100" },
+      env: { ...process.env, DEV_STATE_DIR: dir, DEV_PORT_BASE: String(port), DEV_SAMPLE_USERS: "100" },
       stdio: ["ignore", "ignore", "inherit"],
     });
     const exited = new Promise<number | null>((resolve) => dev.once("exit", resolve));

@@ -1,0 +1,109 @@
+import { expect } from "chai";
+import { exec, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { Endpoints } from "../local/endpoints.js";
+import { freePortRange } from "../local/services.js";
+import { eventually } from "./harness/eventually.js";
+
+const sh = promisify(exec);
+
+describe("make dev: stable ports and keys across restarts, and the examples it prints work as pasted", function () {
+  this.timeout(180_000);
+  const dir = mkdtempSync(join(tmpdir(), "ecp-dev-"));
+  let base: number;
+  before(async () => (base = await freePortRange(7)));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Starts local/dev.ts and returns its endpoints, its printed output and a stop. */
+  async function startDev(): Promise<{ endpoints: Endpoints; output: () => string; stop: () => Promise<void> }> {
+    const dev: ChildProcess = spawn(process.execPath, ["--import", "tsx", "local/dev.ts"], {
+      env: { ...process.env, DEV_STATE_DIR: dir, DEV_PORT_BASE: String(base), DEV_SAMPLE_USERS: "100" },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let output = "";
+    dev.stdout!.on("data", (d) => (output += d));
+    const exited = new Promise((resolve) => dev.once("exit", resolve));
+    await eventually(
+      "make dev to print its examples",
+      async () => output.includes("Ctrl-C stops every service"),
+      (ready) => ready,
+      90_000,
+      200,
+    );
+    const endpoints = JSON.parse(readFileSync(join(dir, "endpoints.json"), "utf8")) as Endpoints;
+    return {
+      endpoints,
+      output: () => output,
+      stop: async () => {
+        dev.kill("SIGINT");
+        await exited;
+      },
+    };
+  }
+
+  it("prints one example per data path under the endpoint table, each works as pasted, and a restart keeps ports and keys", async () => {
+    const first = await startDev();
+    let endpoints: Endpoints;
+    try {
+      endpoints = first.endpoints;
+      expect(endpoints.redisUrl).to.equal(`redis://127.0.0.1:${base}`);
+      expect(endpoints.graphqlUrl).to.equal(`http://127.0.0.1:${base + 4}/graphql`);
+      expect(endpoints.restUrl).to.equal(`http://127.0.0.1:${base + 5}`);
+      const printed = first.output().slice(first.output().indexOf("Try each data path:"));
+      const example = (path: string) => {
+        const line = printed.split("\n").find((l) => l.trimStart().startsWith(`${path}  `));
+        expect(line, path).to.be.a("string");
+        return line!.trim().slice(path.length).trim();
+      };
+      const run = async (path: string) => (await sh(example(path), { cwd: process.cwd() })).stdout;
+
+      // redis-cli prints HSET's count, then curl the item.
+      const item = JSON.parse((await run("change feed")).trim().split("\n").pop()!) as { Item?: Record<string, { S?: string }> };
+      expect(item.Item?.firstName?.S).to.equal("Ada");
+      expect(JSON.parse(await run("command API"))).to.deep.equal({
+        data: {
+          run: [
+            { type: "STATUS", value: '"OK"' },
+            { type: "STRING", value: '"hello"' },
+          ],
+        },
+      });
+      expect(JSON.parse(await run("REST (Upstash)"))).to.deep.equal({ result: "hello" });
+      expect(JSON.parse(await run("key prefix"))).to.deep.equal({ result: "OK" });
+      // The tenant token reaches nothing outside its prefix.
+      const outside = await sh(`curl -s ${endpoints.restUrl}/get/greeting -H 'Authorization: Bearer ${endpoints.tenantRestToken}'`);
+      expect(JSON.parse(outside.stdout).error).to.equal("ERR command 'get' is not allowed: key 'greeting' is outside your key prefix 'tenant-a:'");
+      expect(await run("feature store")).to.match(/^The number 1 recommended movie for user 1 is /);
+      expect(example("console")).to.equal(`open ${endpoints.consoleUrl} in a browser`);
+      expect(example("replica DNS")).to.equal(`make failover && cat ${endpoints.zoneFile}`);
+    } finally {
+      await first.stop();
+    }
+
+    const second = await startDev();
+    try {
+      for (const key of [
+        "redisUrl",
+        "graphqlUrl",
+        "consoleUrl",
+        "restUrl",
+        "featureUrl",
+        "dynamodbEndpoint",
+        "s3Endpoint",
+        "lambdaEndpoint",
+        "apiKey",
+        "restToken",
+        "restReadOnlyToken",
+        "tenantApiKey",
+        "tenantRestToken",
+      ]) {
+        expect(second.endpoints[key], key).to.equal(endpoints[key]);
+      }
+    } finally {
+      await second.stop();
+    }
+  });
+});
