@@ -1,11 +1,12 @@
 // The change-feed listener process: `node dist/listener/index.mjs <config.json>` (systemd on EC2, `make dev` locally),
-// or `... reconcile <config.json> <mapping> [--repair]`.
+// or `... reconcile <config.json> <mapping> [--repair]`, or `... script-kill <config.json>` (the operator's way to stop
+// a runaway script: the cache is private, and this host reaches it).
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { readFileSync } from "node:fs";
 import { writerClientConfig } from "../functions/change-feed/writer.js";
 import { createLogger } from "../functions/shared/log.js";
-import { connectRedisOrCluster } from "../functions/shared/redis/clients.js";
+import { connectRedisOrCluster, openRespConnection } from "../functions/shared/redis/clients.js";
 import { listenerConfigOf, type ListenerFileConfig } from "./config.js";
 import { ChangeFeedListener, connectionsLike } from "./listener.js";
 import { parseMapping, parseMappingFile } from "./mappings.js";
@@ -13,14 +14,28 @@ import { reconcile } from "./reconcile.js";
 import { RoutingSink } from "./sinks.js";
 
 const log = createLogger("change-feed-listener");
-const [command, configPath] = process.argv[2] === "reconcile" ? ["reconcile", process.argv[3]] : ["listen", process.argv[2] ?? process.env.LISTENER_CONFIG];
+const subcommand = ["reconcile", "script-kill"].includes(process.argv[2]);
+const [command, configPath] = subcommand ? [process.argv[2], process.argv[3]] : ["listen", process.argv[2] ?? process.env.LISTENER_CONFIG];
 if (!configPath) {
-  console.error("usage: listener <config.json> | listener reconcile <config.json> <mapping> [--repair]");
+  console.error("usage: listener <config.json> | listener reconcile <config.json> <mapping> [--repair] | listener script-kill <config.json>");
   process.exit(2);
 }
 const file = JSON.parse(readFileSync(configPath, "utf8")) as ListenerFileConfig;
 // Locally the stand-ins take any credentials; in AWS the instance role provides them.
 const local = file.dynamodbEndpoint ? { credentials: { accessKeyId: "local", secretAccessKey: "local" } } : {};
+if (command === "script-kill") {
+  // While a script runs the server answers BUSY to everyone; SCRIPT KILL and FUNCTION KILL are what it still takes.
+  const connection = await openRespConnection({ url: file.redisUrl, authSecretArn: file.redisAuthSecretArn, cluster: false });
+  const replies = await connection.send([
+    ["SCRIPT", "KILL"],
+    ["FUNCTION", "KILL"],
+  ]);
+  connection.close();
+  const answers = replies.map((r) => String(r instanceof Error ? r.message : r));
+  console.log(`SCRIPT KILL: ${answers[0]}\nFUNCTION KILL: ${answers[1]}`);
+  // OK from either: something was stopped. NOTBUSY from both: nothing was running.
+  process.exit(answers.includes("OK") ? 0 : answers.every((a) => a.startsWith("NOTBUSY")) ? 0 : 1);
+}
 const dynamo = new DynamoDBClient({ ...writerClientConfig, region: file.region, endpoint: file.dynamodbEndpoint, ...local });
 const lambda = new LambdaClient({ region: file.region, endpoint: file.lambdaEndpoint, ...local });
 // The listener never gives up on Redis: it reconnects for as long as it runs, and rescans after.

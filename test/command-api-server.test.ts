@@ -107,7 +107,7 @@ describe("command API over HTTP (local AppSync stand-in) and the console page", 
         ],
       };
       expect(formatReply(nested).split("\n").slice(0, 4)).to.deep.equal([' 1) 1) "1-1"', '    2) 1) "f"', '       2) "v"', " 2) (integer) 0"]);
-      expect(quote("\x01é")).to.equal('"\\x01é"');
+      expect(quote("\x01é")).to.equal('"\\x01\\xc3\\xa9"');
     });
     it("splits arguments as redis-cli does", () => {
       expect(parseCommandLine('SET "a b" \'c \\\' d\' e\\x41 "\\x41\\n"')).to.deep.equal(["SET", "a b", "c ' d", "e\\x41", "A\n"]);

@@ -1,5 +1,9 @@
 import { expect } from "chai";
 import fc from "fast-check";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { defaultLimits, type BatchLimits } from "../functions/command-gateway/batch.js";
 import { RespConnection, respSize } from "../functions/shared/redis/resp-connection.js";
@@ -161,6 +165,28 @@ describe("command gateway: bounded and scoped against hostile callers (REST and 
       expect((await behind).body).to.deep.equal([{ result: "OK" }]);
       expect(Date.now() - started).to.be.below(3_000);
     });
+  });
+
+  it("the operator stops a runaway script from the listener host: listener script-kill", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ecp-kill-"));
+    const config = join(dir, "listener.json");
+    writeFileSync(config, JSON.stringify({ redisUrl: node.url, region: "us-east-1" }));
+    const runaway = new RespConnection({ ...endpointFromUrl(node.url), commandTimeoutMs: 20_000 });
+    try {
+      const looping = runaway.send([["EVAL", "while true do end", "0"]]);
+      await sleep(300);
+      const kill = spawnSync(process.execPath, ["--import", "tsx", "listener/main.ts", "script-kill", config], { encoding: "utf8" });
+      expect(kill.status, kill.stderr).to.equal(0);
+      expect(kill.stdout).to.contain("SCRIPT KILL: OK");
+      const [reply] = await looping;
+      expect(String(reply)).to.match(/Script killed by user with SCRIPT KILL/);
+      const idle = spawnSync(process.execPath, ["--import", "tsx", "listener/main.ts", "script-kill", config], { encoding: "utf8" });
+      expect(idle.status).to.equal(0);
+      expect(idle.stdout).to.match(/SCRIPT KILL: NOTBUSY/);
+    } finally {
+      runaway.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("a batch that times out fails alone: a later batch on the same connection is still answered", async () => {

@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { completeCommand, helpText, hintFor, parseDocs } from "../web/command-help.js";
+import { formatReply, sendCommands } from "../web/redis-cli.js";
 import { startCommandApiServer } from "../local/command-api-server.js";
 import { redisCommand, startRedis, type HttpService, type RedisNode } from "../local/services.js";
 import { gatewayOn } from "./harness/command-gateway.js";
@@ -52,6 +53,36 @@ describe("console: redis-cli's help, hints and completion from COMMAND DOCS", fu
         .replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), "") // redis-cli's colours
         .replace(/\r\n/g, "\n");
       expect(`${helpText(name, doc)}\n`, name).to.equal(cli);
+    }
+  });
+
+  it("replies are byte for byte what redis-cli prints on a terminal", async () => {
+    const commands = [
+      ["SET", "q", 'say "hi" é\t\x01'],
+      ["GET", "q"],
+      ["SET", "n", "1"],
+      ["LPUSH", "n", "x"],
+      ["DEL", "s", "z", "h"],
+      ["XADD", "s", "1-1", "f", "v"],
+      ["XRANGE", "s", "-", "+"],
+      ["ZADD", "z", "1.5", "a", "2", "b"],
+      ["ZRANGE", "z", "0", "-1", "WITHSCORES"],
+      ["HSET", "h", "k", "v"],
+      ["HGETALL", "h"],
+      ["GET", "missing"],
+      ["LRANGE", "missing", "0", "-1"],
+      ["INCR", "counter"],
+      ["TYPE", "h"],
+      ["PING"],
+    ];
+    const replies = await sendCommands(`${server.endpoint}/graphql`, key, commands);
+    for (const [i, command] of commands.entries()) {
+      // Run after the batch, redis-cli sees the same state for the reads (the writes are idempotent or checked by value).
+      const cli = execFileSync("redis-cli", ["--no-raw", "-u", node.url, ...command])
+        .toString()
+        .replace(/\n$/, "");
+      if (["SET", "DEL", "XADD", "ZADD", "HSET", "INCR"].includes(command[0])) continue;
+      expect(formatReply(replies[i]), command.join(" ")).to.equal(cli);
     }
   });
 

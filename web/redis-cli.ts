@@ -51,19 +51,14 @@ export function parseCommandLine(line: string): string[] | undefined {
   }
 }
 
-/** Quotes a bulk string as redis-cli does (sdscatrepr). */
+/** Quotes a bulk string as redis-cli does (sdscatrepr): byte by byte, so UTF-8 beyond ASCII shows as `\xNN`. */
 export function quote(value: string): string {
+  const escapes: Record<number, string> = { 0x5c: "\\\\", 0x22: '\\"', 0x0a: "\\n", 0x0d: "\\r", 0x09: "\\t", 0x07: "\\a", 0x08: "\\b" };
   let out = '"';
-  for (const ch of value) {
-    const code = ch.charCodeAt(0);
-    if (ch === "\\" || ch === '"') out += `\\${ch}`;
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\t") out += "\\t";
-    else if (ch === "\x07") out += "\\a";
-    else if (ch === "\b") out += "\\b";
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, "0")}`;
-    else out += ch;
+  for (const byte of new TextEncoder().encode(value)) {
+    if (escapes[byte]) out += escapes[byte];
+    else if (byte < 0x20 || byte >= 0x7f) out += `\\x${byte.toString(16).padStart(2, "0")}`;
+    else out += String.fromCharCode(byte);
   }
   return `${out}"`;
 }
