@@ -158,6 +158,7 @@ describe("command classifier (Redis's own flags)", () => {
       // Whichever engine runs, the gateway reads its own table, count arguments included.
       const { gateway, connection } = await gatewayOn(node.url);
       const used = await gateway.commandTable();
+      await gateway.docs;
       connection.close();
       expect(used.size).to.equal(live.size);
       expect(used.get("srandmember")?.counts).to.deep.equal([{ name: "count", position: 2, kind: "count" }]);

@@ -45,6 +45,7 @@ export const callerIdOfDigest = (digest: Buffer) => `sha256:${digest.toString("h
 /** The table generated from a real server and shipped with the bundle; `engine` and `version` name that server. */
 export const shippedTable = fallback as unknown as ShippedTable;
 const fallbackTable = () => deserializeTable(shippedTable.commands);
+const shippedCounts = () => Object.fromEntries([...fallbackTable()].flatMap(([name, spec]) => (spec.counts ? [[name, spec.counts]] : [])));
 
 const scriptKill: Record<string, string[]> = { eval: ["SCRIPT", "KILL"], evalsha: ["SCRIPT", "KILL"], fcall: ["FUNCTION", "KILL"] };
 
@@ -57,13 +58,28 @@ export class CommandGateway {
     readonly config: GatewayConfig,
   ) {}
 
+  /** COMMAND DOCS, read after the table: until it arrives the shipped count arguments stand in. */
+  docs?: Promise<void>;
+
   /** The server's own command table, read once; the generated table when the server will not say. */
   commandTable(): Promise<CommandTable> {
     this.table ??= this.connection
-      .send([["COMMAND"], ["COMMAND", "DOCS"]])
+      .send([["COMMAND"]])
       .then(
-        ([info, docs]) =>
-          Array.isArray(info) ? withCountArguments(parseCommandReply(info), Array.isArray(docs) ? parseCountArguments(docs) : {}) : fallbackTable(),
+        ([info]) => {
+          if (!Array.isArray(info)) return fallbackTable();
+          const table = withCountArguments(parseCommandReply(info), shippedCounts());
+          // Off the cold start's path: the docs are a large reply, and the shipped arguments cover the same commands meanwhile.
+          this.docs = this.connection.send([["COMMAND", "DOCS"]]).then(
+            ([docs]) => {
+              if (!Array.isArray(docs)) return;
+              const live = parseCountArguments(docs);
+              for (const [name, spec] of table) spec.counts = live[name];
+            },
+            () => undefined,
+          );
+          return table;
+        },
         () => fallbackTable(),
       )
       .then((table) => (this.tableRead = table));

@@ -27,5 +27,6 @@ export async function gatewayOn(
   };
   const gateway = new CommandGateway(connection, gatewayConfig(overrides));
   await gateway.commandTable();
+  await gateway.docs;
   return { gateway, connection, roundTrips: () => roundTrips };
 }
