@@ -1,10 +1,11 @@
 import { expect } from "chai";
 import { mkdirSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { formatReply, parseCommandLine, quote, type Reply } from "../web/redis-cli.js";
 import { startCommandApiServer } from "../local/command-api-server.js";
 import { redisCommand, startRedis, type HttpService, type RedisNode } from "../local/services.js";
 import { gatewayOn } from "./harness/command-gateway.js";
+import { launchChromium } from "./harness/browser.js";
 
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
@@ -121,10 +122,7 @@ describe("command API over HTTP (local AppSync stand-in) and the console page", 
   describe("console page in headless Chromium", () => {
     let browser: Browser;
     before(async () => {
-      browser = await chromium.launch({
-        executablePath: "/usr/bin/chromium",
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-      });
+      browser = await launchChromium();
     });
     after(async () => browser?.close());
 

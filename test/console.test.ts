@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { completeCommand, helpText, hintFor, parseDocs } from "../web/command-help.js";
 import { formatReply, sendCommands } from "../web/redis-cli.js";
 import { startCommandApiServer } from "../local/command-api-server.js";
 import { redisCommand, startRedis, type HttpService, type RedisNode } from "../local/services.js";
 import { gatewayOn } from "./harness/command-gateway.js";
+import { launchChromium } from "./harness/browser.js";
 
 describe("console: redis-cli's help, hints and completion from COMMAND DOCS", function () {
   this.timeout(60_000);
@@ -100,11 +100,7 @@ describe("console: redis-cli's help, hints and completion from COMMAND DOCS", fu
   describe("in headless Chromium", () => {
     let browser: Browser;
     before(async () => {
-      browser = await chromium.launch({
-        executablePath: "/usr/bin/chromium",
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-      });
-      mkdirSync("test-output", { recursive: true });
+      browser = await launchChromium();
     });
     after(async () => browser?.close());
 

@@ -1,6 +1,7 @@
 // Arguments that set how much work or reply a command makes (COUNT options, positional counts, LIMIT
 // blocks, offsets that allocate), found in the server's own `COMMAND DOCS` and bounded before sending.
 import { CommandRefused } from "./errors.js";
+import { parseDocs, type ArgumentDoc, type CommandDoc } from "../shared/redis/command-docs.js";
 
 /** Where a count-like integer sits: at a fixed position, or after a token (`COUNT n`, `LIMIT offset n`). */
 export interface CountArgument {
@@ -23,41 +24,12 @@ export interface BoundLimits {
   maxOffsetBytes: number;
 }
 
-interface DocArgument {
-  name: string;
-  type: string;
-  token?: string;
-  flags: string[];
-  arguments: DocArgument[];
-}
-
-const text = (v: unknown) => (Buffer.isBuffer(v) ? v.toString("utf8") : String(v));
-
-/** RESP2 sends maps as flat [key, value, ...] lists. */
-function mapOf(list: unknown): Map<string, unknown> {
-  const map = new Map<string, unknown>();
-  if (Array.isArray(list)) for (let i = 0; i + 1 < list.length; i += 2) map.set(text(list[i]), list[i + 1]);
-  return map;
-}
-
-function argumentOf(raw: unknown): DocArgument {
-  const map = mapOf(raw);
-  const nested = map.get("arguments");
-  return {
-    name: text(map.get("name") ?? ""),
-    type: text(map.get("type") ?? ""),
-    token: map.has("token") ? text(map.get("token")) : undefined,
-    flags: Array.isArray(map.get("flags")) ? (map.get("flags") as unknown[]).map(text) : [],
-    arguments: Array.isArray(nested) ? nested.map(argumentOf) : [],
-  };
-}
-
 const countNames = new Set(["count", "num-matches"]);
 /** Counts that size neither a reply nor the work (how many to remove, retry counters, trimming effort). */
 const notReplySizes = new Set(["lrem", "xclaim", "xadd", "xtrim"]);
 
 /** The count arguments of one command's documented arguments. `first` is the index of the first argument. */
-function countArgumentsOf(args: DocArgument[], first: number): CountArgument[] {
+function countArgumentsOf(args: ArgumentDoc[], first: number): CountArgument[] {
   const found: CountArgument[] = [];
   // A position is known only while every argument before it is one required value.
   let position: number | undefined = first;
@@ -87,15 +59,12 @@ function countArgumentsOf(args: DocArgument[], first: number): CountArgument[] {
 /** `COMMAND DOCS` reply -> command name (`xinfo|stream` for subcommands) -> its count arguments. */
 export function parseCountArguments(reply: unknown[]): Record<string, CountArgument[]> {
   const rules: Record<string, CountArgument[]> = {};
-  const add = (name: string, doc: unknown, first: number) => {
-    const map = mapOf(doc);
-    const args = Array.isArray(map.get("arguments")) ? (map.get("arguments") as unknown[]).map(argumentOf) : [];
-    const found = countArgumentsOf(args, first);
+  const add = (name: string, doc: CommandDoc, first: number) => {
+    const found = countArgumentsOf(doc.arguments, first);
     if (found.length && !notReplySizes.has(name)) rules[name] = found;
-    const subcommands = mapOf(map.get("subcommands"));
-    for (const [sub, subDoc] of subcommands) add(sub.toLowerCase(), subDoc, 2);
+    for (const [sub, subDoc] of Object.entries(doc.subcommands)) add(sub, subDoc, 2);
   };
-  for (const [name, doc] of mapOf(reply)) add(name.toLowerCase(), doc, 1);
+  for (const [name, doc] of Object.entries(parseDocs(reply))) add(name, doc, 1);
   return rules;
 }
 
