@@ -7,6 +7,7 @@ export CDKTF_DISABLE_PLUGIN_CACHE_ENV := 1
 export NODE_OPTIONS := --no-warnings=ExperimentalWarning
 # Node 22, the Lambdas' runtime major, from the `node` package in devDependencies: every tool below
 # (npx, tsx, mocha) finds it first, whatever Node the machine has (npm ci itself runs on that one).
+SYSTEM_PATH := $(PATH)
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 APT_INSTALL = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
@@ -19,7 +20,8 @@ help: ## List every target
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
 node_modules/.package-lock.json: package-lock.json
-	npm ci --no-audit --no-fund
+	@# npm ci replaces node_modules, Node 22 included: it runs on the machine's own Node.
+	PATH="$(SYSTEM_PATH)" npm ci --no-audit --no-fund
 	@touch $@
 
 deps: node_modules/.package-lock.json

@@ -32,6 +32,7 @@ describe("infrastructure policy suite (named rules over the synthesized Terrafor
     "ECP-LAMBDA-ENV-ENCRYPTED": { resource: { aws_lambda_function: { f: { runtime: "nodejs22.x" } } } },
     "ECP-LAMBDA-NO-SECRETS-IN-ENV": { resource: { aws_lambda_function: { f: { environment: { variables: { REDIS_PASSWORD: "hunter2" } } } } } },
     "ECP-LAMBDA-REDIS-IN-VPC": { resource: { aws_lambda_function: { f: { environment: { variables: { REDIS_URL: "rediss://x" } } } } } },
+    "ECP-APPSYNC-BOUNDED": { resource: { aws_appsync_graphql_api: { a: { resolver_count_limit: 1 } } } },
     "ECP-APPSYNC-LOGGING": { resource: { aws_appsync_graphql_api: { a: { log_config: { cloudwatch_logs_role_arn: "r", field_log_level: "NONE" } } } } },
     "ECP-API-STAGE-ACCESS-LOGS": { resource: { aws_apigatewayv2_stage: { s: { name: "$default" } } } },
     "ECP-API-STAGE-THROTTLING": { resource: { aws_apigatewayv2_stage: { s: { default_route_settings: { detailed_metrics_enabled: true } } } } },

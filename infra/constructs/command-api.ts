@@ -55,6 +55,8 @@ export class CommandApi extends Construct {
       // AppSync runs the resolver once per root field: this caps a document's fields, so the
       // gateway's per-request limits hold per HTTP request (the local server shares one budget).
       resolverCountLimit: config.commandApi.gateway.maxFieldsPerRequest,
+      // The schema nests two levels (a field and its reply's scalars); nothing deeper is needed.
+      queryDepthLimit: 4,
       logConfig: { cloudwatchLogsRoleArn: logRole.arn, fieldLogLevel: "ERROR", excludeVerboseContent: true },
     });
     const logs = new CloudwatchLogGroup(this, "appsync-logs", {

@@ -71,6 +71,17 @@ export const computeRules: PolicyRule[] = [
     },
   },
   {
+    id: "ECP-APPSYNC-BOUNDED",
+    title: "AppSync APIs cap the resolvers one request may invoke and the query depth (a document's aliases cannot multiply the per-request limits)",
+    types: ["aws_appsync_graphql_api"],
+    check: (r) => {
+      const resolvers = Number(r.resolver_count_limit ?? 0);
+      if (!(resolvers >= 1 && resolvers <= 100)) return `resolver_count_limit is ${r.resolver_count_limit ?? "unset"} (AppSync's default: 10,000)`;
+      const depth = Number(r.query_depth_limit ?? 0);
+      return depth >= 1 && depth <= 20 ? undefined : `query_depth_limit is ${r.query_depth_limit ?? "unset"} (unlimited)`;
+    },
+  },
+  {
     id: "ECP-API-STAGE-ACCESS-LOGS",
     checkov: "CKV_AWS_76",
     title: "API Gateway stages write access logs",
