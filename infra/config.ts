@@ -142,6 +142,7 @@ export function configFromEnvironment(environment: NodeJS.ProcessEnv = process.e
   // The same typed reader the functions use: a setting that is not a valid value names its variable.
   const env = readEnvironment(environment);
   const organization = env.optionalString("TFC_ORGANIZATION");
+  const engine = engineOf(env.optionalString("ECP_ENGINE") ?? d.cache.engine);
   const config: SystemConfig = {
     ...d,
     name: env.optionalString("ECP_NAME") ?? d.name,
@@ -154,8 +155,8 @@ export function configFromEnvironment(environment: NodeJS.ProcessEnv = process.e
     },
     cache: {
       ...d.cache,
-      engine: engineOf(env.optionalString("ECP_ENGINE") ?? d.cache.engine),
-      engineVersion: env.optionalString("ECP_ENGINE_VERSION") ?? engineDefaults[engineOf(env.optionalString("ECP_ENGINE") ?? d.cache.engine)].version,
+      engine,
+      engineVersion: env.optionalString("ECP_ENGINE_VERSION") ?? engineDefaults[engine].version,
       nodeType: env.optionalString("ECP_CACHE_NODE_TYPE") ?? d.cache.nodeType,
       replicas: env.positiveInteger("ECP_CACHE_REPLICAS", d.cache.replicas, { zero: true }),
     },

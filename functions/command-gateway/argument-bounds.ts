@@ -84,6 +84,7 @@ function valuesOf(args: string[], rule: CountArgument): string[] {
 /** Bit offsets: `n` or `#n` (n times the type's width, at most 64 bits). */
 const bitOffset = (value: string) => (value.startsWith("#") ? (integerOf(value.slice(1)) ?? 0) * 64 : integerOf(value));
 
+/** Offsets that allocate, named by hand: the docs call them all `offset` but not their unit (bytes for SETRANGE, bits for SETBIT and BITFIELD). */
 function offsetsOf(name: string, args: string[]): { bits: number | undefined; what: string }[] {
   if (name === "setrange") {
     const bytes = integerOf(args[2] ?? "0");

@@ -45,7 +45,7 @@ export const callerIdOfDigest = (digest: Buffer) => `sha256:${digest.toString("h
 /** The table generated from a real server and shipped with the bundle; `engine` and `version` name that server. */
 export const shippedTable = fallback as unknown as ShippedTable;
 const fallbackTable = () => deserializeTable(shippedTable.commands);
-const shippedCounts = () => Object.fromEntries([...fallbackTable()].flatMap(([name, spec]) => (spec.counts ? [[name, spec.counts]] : [])));
+const shippedCounts = () => Object.fromEntries(Object.entries(shippedTable.commands).flatMap(([name, entry]) => (entry[6] ? [[name, entry[6]]] : [])));
 
 const scriptKill: Record<string, string[]> = { eval: ["SCRIPT", "KILL"], evalsha: ["SCRIPT", "KILL"], fcall: ["FUNCTION", "KILL"] };
 
@@ -98,8 +98,8 @@ export class CommandGateway {
     };
     const batch = classifyBatch(commands, this.tableRead ?? (await this.commandTable()), policy);
     const running = runBatch(this.connection, batch, { transaction: request.transaction, policy, budget });
-    const script = batch.find((c) => scriptKill[c.name.replace(/_ro$/, "")]);
-    const replies = script ? await this.killIfSlow(running, script.name.replace(/_ro$/, "")) : await running;
+    const kill = batch.map((c) => scriptKill[c.name.replace(/_ro$/, "")]).find(Boolean);
+    const replies = kill ? await this.killIfSlow(running, kill) : await running;
     return batch.map((command, i) => ({ command, reply: replies[i] }));
   }
 
@@ -107,12 +107,12 @@ export class CommandGateway {
    * Redis runs one script at a time and answers BUSY to everyone else while it runs: a script past
    * the time limit is killed from a connection of its own (the shared one waits behind the script).
    */
-  private async killIfSlow(running: Promise<RawReply[]>, name: string): Promise<RawReply[]> {
+  private async killIfSlow(running: Promise<RawReply[]>, kill: string[]): Promise<RawReply[]> {
     let killed: Promise<string> | undefined;
     const timer = setTimeout(() => {
       const killer = new RespConnection({ ...this.connection.options, commandTimeoutMs: 10_000 });
       killed = killer
-        .send([scriptKill[name]])
+        .send([kill])
         .then(([reply]) => String(reply instanceof Error ? reply.message : reply))
         .catch((error: Error) => error.message)
         .finally(() => killer.close());
@@ -122,7 +122,9 @@ export class CommandGateway {
       return await running;
     } catch (error) {
       if (killed && error instanceof RedisUnavailable) {
-        throw new ScriptKilled(`ERR script ran past the limit of ${this.config.scriptTimeoutMs} ms; SCRIPT KILL answered: ${await killed}`, { cause: error });
+        throw new ScriptKilled(`ERR script ran past the limit of ${this.config.scriptTimeoutMs} ms; ${kill.join(" ")} answered: ${await killed}`, {
+          cause: error,
+        });
       }
       throw error;
     } finally {
