@@ -90,6 +90,7 @@ describe("command gateway: bounded and scoped against hostile callers (REST and 
     delay.disable();
     expect(delay.max / 1e6, "event-loop delay (ms)").to.be.below(500);
     const growth = (after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers) / 2 ** 20;
+    console.log(`      event-loop delay max ${(delay.max / 1e6).toFixed(0)} ms; heap + buffers ${growth >= 0 ? "+" : ""}${growth.toFixed(1)} MB`);
     expect(growth, "heap + buffers growth (MB)").to.be.below(maxGrowthMb);
     const { body } = await restCall([["PING"]]);
     expect(body).to.deep.equal([{ result: "PONG" }]);
