@@ -7,6 +7,9 @@ import { defaultGatewaySettings, readGatewaySettings, type GatewaySettings } fro
 /** The Node.js major of the Lambdas' runtime (`nodejs22.x`), the listener host and local runs (the `node` devDependency). */
 export const nodeMajor = 22;
 
+/** The longest an AppSync API key may live (CreateApiKey's `expires`). */
+export const maxApiKeyExpiryDays = 365;
+
 /** Valkey is ElastiCache's recommended engine (same protocol, lower node-hour price); Redis OSS stays available. */
 export type CacheEngine = "valkey" | "redis";
 
@@ -53,6 +56,8 @@ export interface SystemConfig {
   commandApi: {
     /** Limits, scripts and key-prefix scoping: the README's "Command gateway settings" table. */
     gateway: GatewaySettings;
+    /** Days the AppSync API key is valid after it is created (AppSync: 1 to 365; without a value it would expire after 7). */
+    apiKeyExpiryDays: number;
     /** Requests per second and burst for the REST endpoint's stage. */
     throttle: { rate: number; burst: number };
   };
@@ -94,6 +99,17 @@ export interface SystemConfig {
   };
   /** Terraform Cloud: each stack gets a workspace `<prefix>-<stack>` when an organization is set. */
   terraformCloud?: { organization: string; workspacePrefix: string };
+  /**
+   * What Terraform otherwise looks up through an AWS API while it plans: set to pin a value (an AMI that
+   * changes only when you say so) or to plan where those APIs cannot be called. Unset: looked up.
+   */
+  lookups: {
+    /** Availability zone names, at least `network.availabilityZones` of them. */
+    availabilityZones?: string[];
+    accountId?: string;
+    /** The listener's AMI (default: the latest Amazon Linux 2023 arm64 from its public SSM parameter). */
+    listenerAmiId?: string;
+  };
 }
 
 export const defaultConfig: SystemConfig = {
@@ -117,7 +133,7 @@ export const defaultConfig: SystemConfig = {
     deletionProtection: false,
     mappings: [{ name: "people", pattern: "person*", lambda: true }],
   },
-  commandApi: { gateway: defaultGatewaySettings, throttle: { rate: 100, burst: 200 } },
+  commandApi: { gateway: defaultGatewaySettings, apiKeyExpiryDays: maxApiKeyExpiryDays, throttle: { rate: 100, burst: 200 } },
   featureStore: { dedicatedCluster: false, shards: 3, previousVersionTtlSeconds: 3_600, throttle: { rate: 500, burst: 1_000 } },
   replicaDns: {
     zoneName: "cache.internal.",
@@ -131,6 +147,7 @@ export const defaultConfig: SystemConfig = {
   secretRecoveryWindowDays: 0,
   stateDirectory: ".state",
   alarms: { newConnectionsThreshold: 1_000, currentConnectionsThreshold: 5_000, cpuPercent: 80, replicationLagSeconds: 5 },
+  lookups: {},
 };
 
 /** Whether `make destroy` empties the feature store's bucket: the setting, else on for names without `prod`. */
@@ -160,7 +177,11 @@ export function configFromEnvironment(environment: NodeJS.ProcessEnv = process.e
       nodeType: env.optionalString("ECP_CACHE_NODE_TYPE") ?? d.cache.nodeType,
       replicas: env.positiveInteger("ECP_CACHE_REPLICAS", d.cache.replicas, { zero: true }),
     },
-    commandApi: { ...d.commandApi, gateway: readGatewaySettings(env, "ECP_") },
+    commandApi: {
+      ...d.commandApi,
+      gateway: readGatewaySettings(env, "ECP_"),
+      apiKeyExpiryDays: env.positiveInteger("ECP_API_KEY_EXPIRY_DAYS", d.commandApi.apiKeyExpiryDays),
+    },
     changeFeed: { ...d.changeFeed, deletionProtection: env.flag("ECP_DELETION_PROTECTION", d.changeFeed.deletionProtection) },
     featureStore: {
       ...d.featureStore,
@@ -176,6 +197,14 @@ export function configFromEnvironment(environment: NodeJS.ProcessEnv = process.e
     secretRecoveryWindowDays: env.positiveInteger("ECP_SECRET_RECOVERY_DAYS", d.secretRecoveryWindowDays, { zero: true }),
     alarms: { ...d.alarms, email: env.optionalString("ECP_ALARM_EMAIL") },
     terraformCloud: organization ? { organization, workspacePrefix: env.optionalString("TFC_WORKSPACE_PREFIX") ?? "elasticache-patterns" } : undefined,
+    lookups: {
+      availabilityZones: env
+        .optionalString("ECP_AVAILABILITY_ZONES")
+        ?.split(",")
+        .map((zone) => zone.trim()),
+      accountId: env.optionalString("ECP_ACCOUNT_ID"),
+      listenerAmiId: env.optionalString("ECP_LISTENER_AMI_ID"),
+    },
   };
   validateConfig(config);
   return config;
@@ -202,6 +231,15 @@ export function validateConfig(config: SystemConfig): void {
   if (window !== 0 && (window < 7 || window > 30))
     throw new ConfigError(`secretRecoveryWindowDays is ${window}: Secrets Manager takes 0 (delete at once) or 7 to 30`);
   if (config.network.availabilityZones < 2) throw new ConfigError("network.availabilityZones must be at least 2 (Multi-AZ)");
+  const days = config.commandApi.apiKeyExpiryDays;
+  if (days < 1 || days > maxApiKeyExpiryDays) throw new ConfigError(`commandApi.apiKeyExpiryDays is ${days}: AppSync takes 1 to ${maxApiKeyExpiryDays} days`);
+  const { availabilityZones, accountId, listenerAmiId } = config.lookups;
+  if (availabilityZones && availabilityZones.length < config.network.availabilityZones) {
+    throw new ConfigError(`lookups.availabilityZones names ${availabilityZones.length} zones; the network spans ${config.network.availabilityZones}`);
+  }
+  if (accountId !== undefined && !/^\d{12}$/.test(accountId)) throw new ConfigError(`lookups.accountId "${accountId}" is not a 12-digit AWS account id`);
+  if (listenerAmiId !== undefined && !/^ami-[0-9a-f]{8,17}$/.test(listenerAmiId))
+    throw new ConfigError(`lookups.listenerAmiId "${listenerAmiId}" is not an AMI id`);
   const zone = config.replicaDns.zoneName.endsWith(".") ? config.replicaDns.zoneName : `${config.replicaDns.zoneName}.`;
   if (!config.replicaDns.cnameTemplate.endsWith(`.${zone}`))
     throw new ConfigError(`replicaDns.cnameTemplate "${config.replicaDns.cnameTemplate}" is not inside the zone "${zone}"`);

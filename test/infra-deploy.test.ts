@@ -6,6 +6,7 @@ import { appSyncSchema } from "../infra/appsync-schema.js";
 import { flowLogActions, lambdaVpcActions, retainTag } from "../infra/policy/deploy-rules.js";
 import type { ResourceConfig } from "../infra/policy/rules.js";
 import { terraformSteps } from "../infra/terraform.js";
+import { replaceableName } from "../infra/naming.js";
 import { of, one, synth, type Json } from "./harness/synth.js";
 
 const statements = (policy: unknown) => JSON.parse(String(policy)).Statement as { Sid?: string; Action: string[]; Principal?: unknown; Condition?: unknown }[];
@@ -35,6 +36,72 @@ describe("deployable as documented: apply, first boot, updates and destroy (synt
       expect(dependsOn).to.include(`aws_vpc_endpoint.${s3Gateway[0]}`);
       expect(group.config).to.deep.include({ min_size: 1, max_size: 1 });
       expect(group.config.vpc_zone_identifier).to.have.length(2);
+    });
+
+    it("every artifact waits for its bucket's versioning and encryption (else: no version id for the user data, S3's own key)", () => {
+      const configuration = ["aws_s3_bucket_versioning", "aws_s3_bucket_server_side_encryption_configuration"].map((type) => {
+        const [name] = of(json, type).find(([, c]) => String(c.bucket).includes("listener_artifacts"))!;
+        return `${type}.${name}`;
+      });
+      for (const [name, object] of of(json, "aws_s3_object")) expect(object.depends_on, name).to.include.members(configuration);
+    });
+
+    it("the listener's group waits for its network path (its security-group rules, the route-table associations) and the AUTH secret's value", () => {
+      const dependsOn = one(json, "aws_autoscaling_group").config.depends_on as string[];
+      const listenerRules = [...of(json, "aws_vpc_security_group_ingress_rule"), ...of(json, "aws_vpc_security_group_egress_rule")]
+        .filter(([name]) => name.includes("listener"))
+        .map(([name, r]) => `${name.includes("ingress") || "referenced_security_group_id" in r ? "" : ""}${name}`);
+      expect(listenerRules).to.have.length(4);
+      for (const rule of listenerRules)
+        expect(
+          dependsOn.some((d) => d.endsWith(`.${rule}`)),
+          rule,
+        ).to.equal(true);
+      const associations = of(json, "aws_route_table_association").map(([name]) => `aws_route_table_association.${name}`);
+      expect(associations).to.have.length(2);
+      expect(dependsOn).to.include.members(associations);
+      expect(dependsOn).to.include(
+        `aws_secretsmanager_secret_version.${one(json, "aws_secretsmanager_secret_version", (v) => String(v.secret_id).includes("auth-secret")).name}`,
+      );
+    });
+
+    it("the AppSync API key lives a year by default (a setting, 1-365 days), and later plans leave its expiry", () => {
+      const key = one(json, "aws_appsync_api_key").config;
+      expect(key).to.deep.include({ expires: '${timeadd(timestamp(), "8760h")}', lifecycle: { ignore_changes: ["expires"] } });
+      const month = one(synth(configFromEnvironment({ ECP_API_KEY_EXPIRY_DAYS: "30" })), "aws_appsync_api_key").config;
+      expect(month.expires).to.equal('${timeadd(timestamp(), "720h")}');
+      expect(() => configFromEnvironment({ ECP_API_KEY_EXPIRY_DAYS: "366" })).to.throw("commandApi.apiKeyExpiryDays is 366: AppSync takes 1 to 365 days");
+      expect(json.output?.api_key_expires.value).to.equal(`\${${one(json, "aws_appsync_api_key").ref("expires").slice(2, -1)}}`);
+    });
+
+    it("a parameter-group replacement gets a new name, so create-before-destroy never collides", () => {
+      const name = (config = defaultConfig) => String(one(synth(config), "aws_elasticache_parameter_group").config.name);
+      expect(name()).to.match(/^ecp-valkey8-[0-9a-f]{8}$/);
+      expect(name(configFromEnvironment({ ECP_ENGINE: "redis" }))).to.match(/^ecp-redis7-[0-9a-f]{8}$/);
+      // Same family, another description (it forces a replacement too): another name.
+      expect(replaceableName("ecp-valkey8", { family: "valkey8", description: "a" })).to.not.equal(
+        replaceableName("ecp-valkey8", { family: "valkey8", description: "b" }),
+      );
+    });
+
+    it("what Terraform would look up through an API while planning can be pinned: zones, account, the listener's AMI", () => {
+      const pinned = synth(
+        configFromEnvironment({
+          ECP_AVAILABILITY_ZONES: "eu-west-1a, eu-west-1b",
+          ECP_ACCOUNT_ID: "123456789012",
+          ECP_LISTENER_AMI_ID: "ami-0123456789abcdef0",
+        }),
+      );
+      expect(Object.keys(pinned.data ?? {}).sort()).to.deep.equal(["aws_region"]);
+      expect(of(pinned, "aws_subnet").map(([, s]) => s.availability_zone)).to.deep.equal([
+        '${element(["eu-west-1a", "eu-west-1b"], 0)}',
+        '${element(["eu-west-1a", "eu-west-1b"], 1)}',
+      ]);
+      expect(one(pinned, "aws_launch_template").config.image_id).to.equal("ami-0123456789abcdef0");
+      expect(String(one(pinned, "aws_kms_key").config.policy)).to.contain("arn:aws:iam::123456789012:root");
+      expect(Object.keys(json.data ?? {}).sort()).to.deep.equal(["aws_availability_zones", "aws_caller_identity", "aws_region", "aws_ssm_parameter"]);
+      expect(() => configFromEnvironment({ ECP_ACCOUNT_ID: "1234" })).to.throw(/not a 12-digit AWS account id/);
+      expect(() => configFromEnvironment({ ECP_AVAILABILITY_ZONES: "eu-west-1a" })).to.throw(/names 1 zones; the network spans 2/);
     });
 
     it("new artifacts roll the instance (user data names their S3 versions; refresh on a new template version); a new AMI does not", () => {

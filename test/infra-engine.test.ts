@@ -24,7 +24,8 @@ describe("infrastructure: the engine (Valkey by default, Redis OSS by choice) an
         [engine, version],
       ]);
       const parameters = one(json, "aws_elasticache_parameter_group");
-      expect(parameters.config).to.deep.include({ family, name: `ecp-${family}` });
+      expect(parameters.config).to.deep.include({ family });
+      expect(parameters.config.name).to.match(new RegExp(`^ecp-${family}-[0-9a-f]{8}$`));
       expect(parameters.config.parameter).to.deep.equal([{ name: "notify-keyspace-events", value: "KEA" }]);
       // Switching engines replaces the group while the cache still uses the old one.
       expect((parameters.config.lifecycle as ResourceConfig).create_before_destroy).to.equal(true);

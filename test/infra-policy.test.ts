@@ -83,6 +83,29 @@ describe("infrastructure policy suite (named rules over the synthesized Terrafor
         aws_instance: { listener: { user_data: "aws s3 cp ..." } },
       },
     },
+    "ECP-HOST-WAITS-FOR-NETWORK": {
+      resource: {
+        aws_security_group: { listener: {} },
+        aws_vpc_security_group_egress_rule: { out: { security_group_id: "${aws_security_group.listener.id}", cidr_ipv4: "0.0.0.0/0" } },
+        aws_subnet: { a: {} },
+        aws_route_table_association: { a: { subnet_id: "${aws_subnet.a.id}", route_table_id: "${aws_route_table.r.id}" } },
+        aws_launch_template: { t: { network_interfaces: [{ security_groups: ["${aws_security_group.listener.id}"] }] } },
+        aws_autoscaling_group: { g: { launch_template: { id: "${aws_launch_template.t.id}" }, vpc_zone_identifier: ["${aws_subnet.a.id}"] } },
+      },
+    },
+    // The shapes before the fix: the bundle uploaded first, and a key left to AppSync's 7-day default.
+    "ECP-OBJECT-AFTER-BUCKET-CONFIG": {
+      resource: {
+        aws_s3_bucket: { b: {} },
+        aws_s3_bucket_versioning: { v: { bucket: "${aws_s3_bucket.b.id}", versioning_configuration: { status: "Enabled" } } },
+        aws_s3_bucket_server_side_encryption_configuration: { e: { bucket: "${aws_s3_bucket.b.id}" } },
+        aws_s3_object: { o: { bucket: "${aws_s3_bucket.b.id}", key: "listener/listener.zip" } },
+      },
+    },
+    "ECP-API-KEY-OUTLIVES-A-WEEK": { resource: { aws_appsync_api_key: { k: { api_id: "${aws_appsync_graphql_api.a.id}" } } } },
+    "ECP-REPLACEABLE-NAMES": {
+      resource: { aws_elasticache_parameter_group: { p: { name: "ecp-valkey8", family: "valkey8", lifecycle: { create_before_destroy: true } } } },
+    },
     "ECP-LISTENER-UPDATES-ROLL": { resource: { aws_launch_template: { t: { user_data: "#!/bin/bash", image_id: "${data.aws_ssm_parameter.al2023.value}" } } } },
     "ECP-ASG-ROLLS-ON-NEW-TEMPLATE": {
       resource: { aws_autoscaling_group: { g: { launch_template: { id: "${aws_launch_template.t.id}", version: "$Default" } } } },
@@ -170,6 +193,35 @@ describe("infrastructure policy suite (named rules over the synthesized Terrafor
       expect(findings[0].message).to.be.a("string").and.not.equal("");
     });
   }
+  it("ECP-BOOT-AFTER-ARTIFACTS also catches a secret the host reads whose value does not exist yet", () => {
+    const policy = JSON.stringify({
+      Statement: [{ Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: "${aws_secretsmanager_secret.auth.arn}" }],
+    });
+    const host = {
+      resource: {
+        aws_secretsmanager_secret: { auth: {} },
+        aws_secretsmanager_secret_version: { auth: { secret_id: "${aws_secretsmanager_secret.auth.id}" } },
+        aws_iam_role: { r: {} },
+        aws_iam_role_policy: { p: { role: "${aws_iam_role.r.id}", policy } },
+        aws_iam_instance_profile: { i: { role: "${aws_iam_role.r.name}" } },
+        aws_launch_template: { t: { iam_instance_profile: { name: "${aws_iam_instance_profile.i.name}" } } },
+        aws_autoscaling_group: { g: { launch_template: { id: "${aws_launch_template.t.id}" }, depends_on: ["aws_iam_role_policy.p"] } },
+      },
+    };
+    const rule = rules.filter((r) => r.id === "ECP-BOOT-AFTER-ARTIFACTS");
+    expect(runPolicy(host, rule).findings.map((f) => f.message)).to.deep.equal(["depends_on lacks aws_secretsmanager_secret_version.auth"]);
+    host.resource.aws_autoscaling_group.g.depends_on.push("aws_secretsmanager_secret_version.auth");
+    expect(runPolicy(host, rule).findings).to.deep.equal([]);
+  });
+  it("ECP-API-KEY-OUTLIVES-A-WEEK: a week or less is caught, a year kept by later plans passes", () => {
+    const key = (expires: string, ignore: string[] = ["expires"]) => ({
+      resource: { aws_appsync_api_key: { k: { expires: `\${timeadd(timestamp(), "${expires}")}`, lifecycle: { ignore_changes: ignore } } } },
+    });
+    const rule = rules.filter((r) => r.id === "ECP-API-KEY-OUTLIVES-A-WEEK");
+    expect(runPolicy(key("168h"), rule).findings[0].message).to.equal("expires 168 h after creation: not more than a week");
+    expect(runPolicy(key("8760h", []), rule).findings[0].message).to.match(/moves on every plan/);
+    expect(runPolicy(key("8760h"), rule).findings).to.deep.equal([]);
+  });
   it("the destroy rules accept a resource a setting deliberately keeps (the retain tag)", () => {
     const kept = { resource: { aws_dynamodb_table: { t: { deletion_protection_enabled: true, tags: { "ecp:retain-on-destroy": "true" } } } } };
     expect(

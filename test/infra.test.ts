@@ -167,6 +167,7 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
   it("outputs what a user needs, the API key marked sensitive", () => {
     expect(Object.keys(json.output ?? {}).sort()).to.deep.equal([
       "api_key",
+      "api_key_expires",
       "change_table",
       "feature_bucket",
       "feature_url",

@@ -16,6 +16,7 @@ import type { Network } from "./network.js";
 import type { RedisAccess } from "./nodejs-function.js";
 import { retainTags } from "../policy/deploy-rules.js";
 import { policyDocument } from "./policy.js";
+import { replaceableName } from "../naming.js";
 
 export interface CacheProps {
   name: string;
@@ -36,6 +37,8 @@ const tlsUrl = (address: string) => `rediss://${address}:${cachePort}`;
 export class Cache extends Construct {
   readonly group: ElasticacheReplicationGroup;
   readonly authSecret: SecretsmanagerSecret;
+  /** The secret's value: a client that boots reads it, so it waits for this. */
+  readonly authSecretVersion: SecretsmanagerSecretVersion;
   /** ElastiCache events (failover, node replaced, ...) go here. Not KMS-encrypted: ElastiCache cannot publish to an encrypted topic. */
   readonly eventsTopic: SnsTopic;
   readonly primaryUrl: string;
@@ -55,12 +58,14 @@ export class Cache extends Construct {
     this.groupId = `${props.name}-cache`;
     const subnets = new ElasticacheSubnetGroup(this, "subnets", { name: `${props.name}-cache`, subnetIds: network.privateSubnetIds });
     const family = parameterGroupFamily(config.engine, config.engineVersion);
+    const description = "Keyspace notifications for the change feed (CONFIG SET is refused on ElastiCache)";
     const parameters = new ElasticacheParameterGroup(this, "parameters", {
-      name: `${props.name}-${family.replace(".", "-")}`,
+      // A new engine or major gets a new group before the old one (still in use) goes; the name carries a
+      // digest of what forces a replacement, so the new group never collides with the old one's name.
+      name: replaceableName(`${props.name}-${family.replace(".", "-")}`, { family, description }),
       family,
-      // A new engine or major gets a new group before the old one (still in use) goes.
       lifecycle: { createBeforeDestroy: true },
-      description: "Keyspace notifications for the change feed (CONFIG SET is refused on ElastiCache)",
+      description,
       parameter: [{ name: "notify-keyspace-events", value: config.keyspaceEvents }],
     });
 
@@ -72,7 +77,7 @@ export class Cache extends Construct {
       recoveryWindowInDays: props.secretRecoveryWindowDays,
       tags: retainTags(props.secretRecoveryWindowDays > 0),
     });
-    new SecretsmanagerSecretVersion(this, "auth-secret-value", { secretId: this.authSecret.id, secretString: token.result });
+    this.authSecretVersion = new SecretsmanagerSecretVersion(this, "auth-secret-value", { secretId: this.authSecret.id, secretString: token.result });
 
     this.eventsTopic = new SnsTopic(this, "events", { name: `${props.name}-cache-events` });
     // The policy ElastiCache's documentation prescribes: any principal of this account may publish,

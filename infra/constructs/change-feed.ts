@@ -57,8 +57,10 @@ export class ChangeFeed extends Construct {
       network,
       instanceType: config.changeFeed.listenerInstanceType,
       nodeMajor: config.changeFeed.listenerNodeMajor,
+      amiId: config.lookups.listenerAmiId,
       configuration: JSON.stringify(configuration, null, 2),
       mappings: JSON.stringify({ mappings }, null, 2),
+      bootNeeds: [cache.authSecretVersion],
       statements: [
         { sid: "RedisAuthToken", actions: ["secretsmanager:GetSecretValue"], resources: [cache.authSecret.arn] },
         { sid: "DeliverToTheWriter", actions: ["lambda:InvokeFunction"], resources: [this.writer.function.arn] },

@@ -2,6 +2,7 @@
 // logs and X-Ray; and the Upstash-compatible REST endpoint on an HTTP API, both over the same core.
 import { gatewayEnvironment } from "../../functions/shared/gateway-settings.js";
 import { Construct } from "constructs";
+import { Fn } from "cdktf";
 import { AppsyncApiKey } from "@cdktf/provider-aws/lib/appsync-api-key";
 import { AppsyncDatasource } from "@cdktf/provider-aws/lib/appsync-datasource";
 import { AppsyncGraphqlApi } from "@cdktf/provider-aws/lib/appsync-graphql-api";
@@ -68,8 +69,14 @@ export class CommandApi extends Construct {
       role: logRole.id,
       policy: policyDocument([{ actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${logs.arn}:*`] }]),
     });
-    // AppSync's default: the key expires after 7 days; rotate it with `terraform apply -replace`.
-    this.apiKey = new AppsyncApiKey(this, "api-key", { apiId: this.graphql.id, description: "command API console and scripts" });
+    // Without `expires` AppSync ends the key after 7 days. It lives the configured days from its
+    // creation; `timestamp()` would move it on every plan, so later plans leave it (README: rotation).
+    this.apiKey = new AppsyncApiKey(this, "api-key", {
+      apiId: this.graphql.id,
+      description: "command API console and scripts",
+      expires: Fn.timeadd(Fn.timestamp(), `${config.commandApi.apiKeyExpiryDays * 24}h`),
+      lifecycle: { ignoreChanges: ["expires"] },
+    });
 
     const invokeRole = new IamRole(this, "datasource-role", {
       name: `${props.name}-appsync-lambda`,

@@ -12,13 +12,14 @@ export class Encryption extends Construct {
   readonly region: string;
   readonly partition = "aws";
 
-  constructor(scope: Construct, id: string, props: { name: string }) {
+  /** `accountId`: the account, when known; otherwise looked up (STS GetCallerIdentity) while planning. */
+  constructor(scope: Construct, id: string, props: { name: string; accountId?: string }) {
     super(scope, id);
-    const caller = new DataAwsCallerIdentity(this, "caller");
+    const accountId = props.accountId ?? new DataAwsCallerIdentity(this, "caller").accountId;
     const region = new DataAwsRegion(this, "region");
-    this.accountId = caller.accountId;
+    this.accountId = accountId;
     this.region = region.region;
-    const root = `arn:aws:iam::${caller.accountId}:root`;
+    const root = `arn:aws:iam::${accountId}:root`;
     this.key = new KmsKey(this, "key", {
       description: `${props.name}: logs, tables, buckets, secrets, topics and the cache`,
       enableKeyRotation: true,
@@ -55,7 +56,7 @@ export class Encryption extends Construct {
           principals: { Service: `logs.${region.region}.amazonaws.com` },
           actions: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
           resources: ["*"],
-          conditions: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${region.region}:${caller.accountId}:*` } },
+          conditions: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${region.region}:${accountId}:*` } },
         },
         {
           sid: "CloudWatchAlarmsPublishToTheEncryptedAlarmTopic",

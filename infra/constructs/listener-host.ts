@@ -39,11 +39,15 @@ export interface ListenerHostProps {
   network: Network;
   instanceType: string;
   nodeMajor: number;
+  /** A pinned AMI; otherwise the latest Amazon Linux 2023 (arm64), read from its public SSM parameter while planning. */
+  amiId?: string;
   /** The listener's configuration file and mapping file, as JSON text (may hold Terraform references). */
   configuration: string;
   mappings: string;
   /** What the listener may do besides reading its artifacts and Session Manager. */
   statements: Statement[];
+  /** What must exist before the instance boots besides its artifacts, role and endpoints (the secrets it reads). */
+  bootNeeds: ITerraformDependable[];
 }
 
 export class ListenerHost extends Construct {
@@ -63,6 +67,7 @@ export class ListenerHost extends Construct {
         key: `listener/${key}`,
         ...body,
         ...("source" in body ? { sourceHash: Fn.filemd5(body.source) } : {}),
+        dependsOn: this.artifacts.configured,
       });
     const objects = [
       put("listener.zip", { source: bundle.path }),
@@ -93,7 +98,8 @@ export class ListenerHost extends Construct {
       ]),
     });
     const profile = new IamInstanceProfile(this, "profile", { name: `${props.name}-listener`, role: role.name });
-    const ami = new DataAwsSsmParameter(this, "al2023", { name: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64" });
+    const imageId =
+      props.amiId ?? new DataAwsSsmParameter(this, "al2023", { name: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64" }).value;
     // The bucket is versioned: any change to the bundle, the configuration or the mappings gives its
     // object a new version id, so the user data changes and the template gets a new version.
     const artifactVersions = Fn.join(
@@ -102,7 +108,7 @@ export class ListenerHost extends Construct {
     );
     this.template = new LaunchTemplate(this, "template", {
       name: `${props.name}-listener`,
-      imageId: ami.value,
+      imageId,
       instanceType: props.instanceType,
       iamInstanceProfile: { name: profile.name },
       ebsOptimized: "true",
@@ -118,7 +124,9 @@ export class ListenerHost extends Construct {
       tagSpecifications: [{ resourceType: "instance", tags: { Name: `${props.name}-change-feed-listener` } }],
       lifecycle: { ignoreChanges: ["image_id"] },
     });
-    const bootNeeds: ITerraformDependable[] = [...objects, policy, ...network.endpoints];
+    // A new group has no egress until its rules exist, and no route to S3 or DynamoDB before the
+    // subnets' route-table associations: boot after the whole network path, or first boot fails.
+    const bootNeeds: ITerraformDependable[] = [...objects, policy, ...network.pathOf(network.listenerGroup), ...props.bootNeeds];
     this.group = new AutoscalingGroup(this, "group", {
       name: `${props.name}-listener`,
       minSize: 1,

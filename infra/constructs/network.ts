@@ -3,7 +3,7 @@
 // private functions and the listener call. The DNS keeper talks to no Redis, so it runs outside the
 // VPC and reaches Route 53 (which has no VPC endpoint) without a NAT gateway.
 import { Construct } from "constructs";
-import { Fn } from "cdktf";
+import { Fn, type ITerraformDependable } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
 import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
@@ -26,6 +26,8 @@ export interface NetworkProps {
   name: string;
   cidr: string;
   availabilityZones: number;
+  /** Zone names, when known; otherwise the region's available zones are looked up while planning. */
+  availabilityZoneNames?: string[];
   encryption: Encryption;
   logRetentionDays: number;
   /** Interface endpoints to create (service suffixes: `secretsmanager`, `lambda`, `ssm`, ...). */
@@ -43,10 +45,14 @@ export class Network extends Construct {
   readonly cacheGroup: SecurityGroup;
   /** Gateway and interface endpoints: what the private parts reach AWS through (the listener boots after them). */
   readonly endpoints: VpcEndpoint[] = [];
+  /** The private subnets' routes (the gateway endpoints' routes live in their table). */
+  private readonly routeAssociations: RouteTableAssociation[] = [];
+  /** Each group's security-group rules, on either side (a new group has no egress until they exist). */
+  private readonly rules = new Map<SecurityGroup, ITerraformDependable[]>();
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
-    const zones = new DataAwsAvailabilityZones(this, "zones", { state: "available" });
+    const zoneNames = props.availabilityZoneNames ?? new DataAwsAvailabilityZones(this, "zones", { state: "available" }).names;
     this.vpc = new Vpc(this, "vpc", { cidrBlock: props.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: props.name } });
     // The default group admits nothing: every resource gets a group of its own.
     new DefaultSecurityGroup(this, "default", { vpcId: this.vpc.id });
@@ -56,11 +62,11 @@ export class Network extends Construct {
       const subnet = new Subnet(this, `private-${i}`, {
         vpcId: this.vpc.id,
         cidrBlock: Fn.cidrsubnet(props.cidr, 4, i),
-        availabilityZone: Fn.element(zones.names, i),
+        availabilityZone: Fn.element(zoneNames, i),
         mapPublicIpOnLaunch: false,
         tags: { Name: `${props.name}-private-${i}` },
       });
-      new RouteTableAssociation(this, `private-${i}-routes`, { subnetId: subnet.id, routeTableId: routes.id });
+      this.routeAssociations.push(new RouteTableAssociation(this, `private-${i}-routes`, { subnetId: subnet.id, routeTableId: routes.id }));
       return subnet.id;
     });
 
@@ -75,39 +81,49 @@ export class Network extends Construct {
       ["functions", this.functionsGroup],
       ["listener", this.listenerGroup],
     ] as const) {
-      new VpcSecurityGroupIngressRule(this, `cache-from-${name}`, {
-        securityGroupId: this.cacheGroup.id,
-        referencedSecurityGroupId: client.id,
-        ipProtocol: "tcp",
-        fromPort: 6379,
-        toPort: 6379,
-        description: `Redis from ${name}`,
-      });
-      new VpcSecurityGroupIngressRule(this, `endpoints-from-${name}`, {
-        securityGroupId: endpointsGroup.id,
-        referencedSecurityGroupId: client.id,
-        ipProtocol: "tcp",
-        fromPort: 443,
-        toPort: 443,
-        description: `HTTPS from ${name}`,
-      });
-      new VpcSecurityGroupEgressRule(this, `${name}-to-cache`, {
-        securityGroupId: client.id,
-        referencedSecurityGroupId: this.cacheGroup.id,
-        ipProtocol: "tcp",
-        fromPort: 6379,
-        toPort: 6379,
-        description: "Redis",
-      });
+      const rules = [];
+      rules.push(
+        new VpcSecurityGroupIngressRule(this, `cache-from-${name}`, {
+          securityGroupId: this.cacheGroup.id,
+          referencedSecurityGroupId: client.id,
+          ipProtocol: "tcp",
+          fromPort: 6379,
+          toPort: 6379,
+          description: `Redis from ${name}`,
+        }),
+      );
+      rules.push(
+        new VpcSecurityGroupIngressRule(this, `endpoints-from-${name}`, {
+          securityGroupId: endpointsGroup.id,
+          referencedSecurityGroupId: client.id,
+          ipProtocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          description: `HTTPS from ${name}`,
+        }),
+      );
+      rules.push(
+        new VpcSecurityGroupEgressRule(this, `${name}-to-cache`, {
+          securityGroupId: client.id,
+          referencedSecurityGroupId: this.cacheGroup.id,
+          ipProtocol: "tcp",
+          fromPort: 6379,
+          toPort: 6379,
+          description: "Redis",
+        }),
+      );
       // AWS APIs over HTTPS: interface endpoints in the VPC and the S3 / DynamoDB gateway endpoints (no route goes further).
-      new VpcSecurityGroupEgressRule(this, `${name}-to-aws-apis`, {
-        securityGroupId: client.id,
-        cidrIpv4: "0.0.0.0/0",
-        ipProtocol: "tcp",
-        fromPort: 443,
-        toPort: 443,
-        description: "AWS APIs through VPC endpoints",
-      });
+      rules.push(
+        new VpcSecurityGroupEgressRule(this, `${name}-to-aws-apis`, {
+          securityGroupId: client.id,
+          cidrIpv4: "0.0.0.0/0",
+          ipProtocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          description: "AWS APIs through VPC endpoints",
+        }),
+      );
+      this.rules.set(client, rules);
     }
 
     for (const service of ["s3", "dynamodb"]) {
@@ -157,5 +173,10 @@ export class Network extends Construct {
       ]),
     });
     new FlowLog(this, "flow-log", { vpcId: this.vpc.id, trafficType: "REJECT", logDestination: flowLogs.arn, iamRoleArn: flowRole.arn });
+  }
+
+  /** Everything a member of `group` needs before it can reach the cache and AWS: its rules, the routes, the endpoints. */
+  pathOf(group: SecurityGroup): ITerraformDependable[] {
+    return [...(this.rules.get(group) ?? []), ...this.routeAssociations, ...this.endpoints];
   }
 }

@@ -1,6 +1,7 @@
 // An S3 bucket with the secure defaults: public access blocked, ACLs disabled, SSE-KMS, versioning,
 // TLS-only access, and old versions expired.
 import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
@@ -13,6 +14,11 @@ import type { Encryption } from "./encryption.js";
 
 export class SecureBucket extends Construct {
   readonly bucket: S3Bucket;
+  /**
+   * What an object must wait for: S3 applies versioning and default encryption only to objects written
+   * after them (an object put first gets no version id and S3's own key).
+   */
+  readonly configured: ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: { name: string; encryption: Encryption; noncurrentDays?: number; forceDestroy: boolean }) {
     super(scope, id);
@@ -26,11 +32,12 @@ export class SecureBucket extends Construct {
       restrictPublicBuckets: true,
     });
     new S3BucketOwnershipControls(this, "ownership", { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
-    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
+    const encryption = new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
       bucket: this.bucket.id,
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.encryption.key.arn }, bucketKeyEnabled: true }],
     });
-    new S3BucketVersioningA(this, "versioning", { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } });
+    const versioning = new S3BucketVersioningA(this, "versioning", { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } });
+    this.configured = [versioning, encryption];
     new S3BucketLifecycleConfiguration(this, "lifecycle", {
       bucket: this.bucket.id,
       rule: [

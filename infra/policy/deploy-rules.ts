@@ -1,5 +1,6 @@
 // Rules for applying and destroying as AWS would: ordering, first boot, updates, services that publish
 // to us, permissions the services need, and `make destroy` in one run. No checkov ids: these are ours.
+import { replaceableName } from "../naming.js";
 import { list, referencedBy, resources, truthy, type PolicyRule, type ResourceConfig, type TerraformJson } from "./terraform-json.js";
 
 /** Resources a user deliberately keeps on destroy carry this tag (set by the constructs from a setting). */
@@ -39,6 +40,40 @@ export const flowLogActions = ["logs:CreateLogGroup", "logs:CreateLogStream", "l
 
 const missing = (granted: string[], needed: string[]) => needed.filter((a) => !granted.includes(a));
 
+/** The names of the resources of `type` that `value` references (`${type.NAME.attr}`), anywhere in it. */
+const referencesTo = (value: unknown, type: string): string[] =>
+  [...JSON.stringify(value ?? null).matchAll(new RegExp(`\\b${type}\\.([\\w-]+)\\.`, "g"))].map((m) => m[1]);
+
+/** The addresses of the resources of `type` that reference a resource named in `targets` through `attributes`. */
+const dependents = (all: TerraformJson, type: string, attributes: string[], targetType: string, targets: string[]): string[] =>
+  resources(all, type)
+    .filter(([, r]) => attributes.some((a) => referencesTo(r[a], targetType).some((t) => targets.includes(t))))
+    .map(([n]) => address(type, n));
+
+/** The launch template of an Auto Scaling group (or the instance itself), where its network and role are set. */
+function hostSettings(r: ResourceConfig, all: TerraformJson): ResourceConfig {
+  const template = referencesTo(r.launch_template, "aws_launch_template")[0];
+  return template ? (all.resource?.aws_launch_template?.[template] ?? {}) : r;
+}
+
+/** The secrets a host's instance role may read (GetSecretValue), through its instance profile. */
+function secretsReadBy(host: ResourceConfig, all: TerraformJson): string[] {
+  const profile = referencesTo(host.iam_instance_profile, "aws_iam_instance_profile")[0];
+  const role = profile ? referencesTo(all.resource?.aws_iam_instance_profile?.[profile]?.role, "aws_iam_role")[0] : undefined;
+  if (!role) return [];
+  return referencedBy(all, "aws_iam_role_policy", "role", `aws_iam_role.${role}.`).flatMap(([, p]) =>
+    list<{ Effect?: string; Action?: unknown; Resource?: unknown }>(JSON.parse(String(p.policy)).Statement)
+      .filter((s) => s.Effect === "Allow" && list<string>(s.Action).includes("secretsmanager:GetSecretValue"))
+      .flatMap((s) => referencesTo(s.Resource, "aws_secretsmanager_secret")),
+  );
+}
+
+/** Hours in an `expires` of the form `timeadd(timestamp(), "<n>h")`; undefined for anything else. */
+const hoursAfterCreation = (expires: unknown) => {
+  const hours = /^\$\{timeadd\(timestamp\(\), "(\d+)h"\)\}$/.exec(String(expires ?? ""))?.[1];
+  return hours === undefined ? undefined : Number(hours);
+};
+
 /** "Destroyable by default": `make destroy` removes the resource in one run, unless it carries the retain tag. */
 function destroyable(what: string, type: string, blocks: (r: ResourceConfig) => string | undefined): PolicyRule[] {
   return [
@@ -54,7 +89,7 @@ function destroyable(what: string, type: string, blocks: (r: ResourceConfig) => 
 export const deployRules: PolicyRule[] = [
   {
     id: "ECP-BOOT-AFTER-ARTIFACTS",
-    title: "The listener instance boots after its artifacts, its role policy and the S3 gateway endpoint exist",
+    title: "The listener instance boots after its artifacts, its role policy, the secrets it reads and the S3 gateway endpoint exist",
     types: ["aws_autoscaling_group", "aws_instance"],
     check: (r, _name, all) => {
       const dependsOn = list<string>(r.depends_on);
@@ -63,10 +98,68 @@ export const deployRules: PolicyRule[] = [
         ...resources(all, "aws_vpc_endpoint")
           .filter(([, e]) => String(e.service_name).endsWith(".s3"))
           .map(([n]) => address("aws_vpc_endpoint", n)),
+        // A secret without its version has no value yet: the first boot would read nothing.
+        ...dependents(all, "aws_secretsmanager_secret_version", ["secret_id"], "aws_secretsmanager_secret", secretsReadBy(hostSettings(r, all), all)),
       ];
       const absent = needed.filter((n) => !dependsOn.includes(n));
       if (absent.length) return `depends_on lacks ${absent.join(", ")}`;
       return dependsOn.some((d) => d.startsWith("aws_iam_role_policy.")) ? undefined : "depends_on lacks the instance role's policy";
+    },
+  },
+  {
+    id: "ECP-HOST-WAITS-FOR-NETWORK",
+    title: "An instance boots after its network path: its security groups' rules and its subnets' route-table associations",
+    types: ["aws_autoscaling_group", "aws_instance"],
+    check: (r, _name, all) => {
+      const dependsOn = list<string>(r.depends_on);
+      const host = hostSettings(r, all);
+      // A new group has no egress until its rules exist; a subnet has no route to a gateway endpoint before its association.
+      const groups = referencesTo([host.network_interfaces, host.vpc_security_group_ids, host.security_groups], "aws_security_group");
+      const subnets = referencesTo([r.vpc_zone_identifier, r.subnet_id], "aws_subnet");
+      const needed = [
+        ...["aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule", "aws_security_group_rule"].flatMap((type) =>
+          dependents(all, type, ["security_group_id", "referenced_security_group_id", "source_security_group_id"], "aws_security_group", groups),
+        ),
+        ...dependents(all, "aws_route_table_association", ["subnet_id"], "aws_subnet", subnets),
+      ];
+      const absent = needed.filter((n) => !dependsOn.includes(n));
+      return absent.length ? `depends_on lacks ${absent.join(", ")}` : undefined;
+    },
+  },
+  {
+    id: "ECP-OBJECT-AFTER-BUCKET-CONFIG",
+    title: "Every S3 object waits for its bucket's versioning and default encryption (else: no version id, S3's own key)",
+    types: ["aws_s3_object"],
+    check: (r, _name, all) => {
+      const buckets = referencesTo(r.bucket, "aws_s3_bucket");
+      const needed = ["aws_s3_bucket_versioning", "aws_s3_bucket_server_side_encryption_configuration"].flatMap((type) =>
+        dependents(all, type, ["bucket"], "aws_s3_bucket", buckets),
+      );
+      const absent = needed.filter((n) => !list<string>(r.depends_on).includes(n));
+      return absent.length ? `depends_on lacks ${absent.join(", ")}` : undefined;
+    },
+  },
+  {
+    id: "ECP-API-KEY-OUTLIVES-A-WEEK",
+    title: "AppSync API keys name their expiry, more than the default 7 days after creation, kept by later plans",
+    types: ["aws_appsync_api_key"],
+    check: (r) => {
+      if (r.expires === undefined) return "no expires: AppSync ends the key 7 days after it is created";
+      const hours = hoursAfterCreation(r.expires);
+      if (hours !== undefined && hours <= 7 * 24) return `expires ${hours} h after creation: not more than a week`;
+      const ignored = list<string>((r.lifecycle as ResourceConfig | undefined)?.ignore_changes);
+      return hours === undefined || ignored.includes("expires") ? undefined : "expires moves on every plan: lifecycle.ignore_changes lacks expires";
+    },
+  },
+  {
+    id: "ECP-REPLACEABLE-NAMES",
+    title: "A parameter group replaced create-before-destroy has a name that changes with what forces the replacement",
+    types: ["aws_elasticache_parameter_group"],
+    check: (r) => {
+      if (!truthy((r.lifecycle as ResourceConfig | undefined)?.create_before_destroy)) return undefined;
+      const name = String(r.name ?? "");
+      const expected = replaceableName(name.replace(/-[0-9a-f]{8}$/, ""), { family: String(r.family ?? ""), description: String(r.description ?? "") });
+      return name === expected ? undefined : `name "${name}" is fixed: the new group of a replacement would collide with the old one (expected ${expected})`;
     },
   },
   {

@@ -38,11 +38,12 @@ export class ElastiCachePatternsStack extends TerraformStack {
     new RandomProvider(this, "random");
 
     const { name } = config;
-    const encryption = new Encryption(this, "encryption", { name });
+    const encryption = new Encryption(this, "encryption", { name, accountId: config.lookups.accountId });
     const network = new Network(this, "network", {
       name,
       cidr: config.network.cidr,
       availabilityZones: config.network.availabilityZones,
+      availabilityZoneNames: config.lookups.availabilityZones,
       encryption,
       logRetentionDays: config.logRetentionDays,
       interfaceEndpoints: interfaceEndpointsFor(config),
@@ -81,6 +82,7 @@ export class ElastiCachePatternsStack extends TerraformStack {
       functions.push(commandApi.resolver, commandApi.restFunction);
       output("graphql_url", commandApi.graphql.uris.lookup("GRAPHQL"), "AppSync GraphQL endpoint of the command API");
       output("api_key", commandApi.apiKey.key, "AppSync API key (sensitive: terraform output -raw api_key)", true);
+      output("api_key_expires", commandApi.apiKey.expires, "When the AppSync API key stops working: rotate it before (README: Secrets)");
       output("rest_url", commandApi.rest.url, "Upstash-compatible REST endpoint");
       output("rest_tokens_secret_arn", commandApi.restTokens.arn, "Secrets Manager secret with the REST tokens (readWrite, readOnly)");
     }

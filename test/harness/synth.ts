@@ -5,7 +5,11 @@ import { defaultConfig, type SystemConfig } from "../../infra/config.js";
 import type { ResourceConfig, TerraformJson } from "../../infra/policy/rules.js";
 import { ElastiCachePatternsStack } from "../../infra/stacks/system-stack.js";
 
-export type Json = TerraformJson & { output?: Record<string, { value: unknown; sensitive?: boolean }>; terraform?: Record<string, unknown> };
+export type Json = TerraformJson & {
+  output?: Record<string, { value: unknown; sensitive?: boolean }>;
+  terraform?: Record<string, unknown>;
+  data?: Record<string, Record<string, ResourceConfig>>;
+};
 
 export const synth = (config: SystemConfig = defaultConfig): Json => JSON.parse(Testing.synth(new ElastiCachePatternsStack(Testing.app(), "test", config)));
 export const of = (json: Json, type: string) => Object.entries(json.resource?.[type] ?? {});
