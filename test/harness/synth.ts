@@ -8,6 +8,7 @@ import { ElastiCachePatternsStack } from "../../infra/stacks/system-stack.js";
 export type Json = TerraformJson & {
   output?: Record<string, { value: unknown; sensitive?: boolean }>;
   terraform?: Record<string, unknown>;
+  provider?: Record<string, unknown>;
   data?: Record<string, Record<string, ResourceConfig>>;
 };
 

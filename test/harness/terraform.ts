@@ -1,0 +1,158 @@
+// The real Terraform binary over a synthesized stack, offline: a copy of the stack's JSON made plannable
+// with the AWS provider this machine mirrors. Every change to the copy is one named rewrite below.
+import { Testing } from "cdktf";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { configFromEnvironment } from "../../infra/config.js";
+import { ElastiCachePatternsStack } from "../../infra/stacks/system-stack.js";
+import type { Json } from "./synth.js";
+
+/** What an offline plan cannot look up (no API is called): fixed values, through the stack's own lookup settings. */
+export const offlineLookups = {
+  ECP_AVAILABILITY_ZONES: "us-east-1a,us-east-1b",
+  ECP_ACCOUNT_ID: "123456789012",
+  ECP_LISTENER_AMI_ID: "ami-0123456789abcdef0",
+};
+
+export interface Rewrite {
+  name: string;
+  why: string;
+  apply(json: Json, mirror: Mirror): Json;
+}
+
+export interface Mirror {
+  root: string;
+  version: string;
+}
+
+const replaceInText = (json: Json, pattern: RegExp, replacement: string): Json => JSON.parse(JSON.stringify(json).replace(pattern, replacement));
+
+/** The only differences between what we synthesize (provider 6) and what this machine can run (the mirror). */
+export const rewrites: Rewrite[] = [
+  {
+    name: "pin the mirrored AWS provider",
+    why: "there is no registry here: only the mirror's version (5.100) can be installed, while the bindings generate for 6.x",
+    apply: (json, mirror) => ({
+      ...json,
+      terraform: { ...json.terraform, required_providers: { aws: { source: "hashicorp/aws", version: mirror.version } } },
+    }),
+  },
+  {
+    name: "data.aws_region.*.region -> .name",
+    why: "provider 6 renamed the attribute (terraform-provider-aws #42131); 5.x knows only .name",
+    apply: (json) => replaceInText(json, /(data\.aws_region\.[\w-]+)\.region\b/g, "$1.name"),
+  },
+  {
+    name: "random_password -> terraform_data",
+    why: "the mirror has no hashicorp/random; a built-in resource with a fixed value keeps every reference and the resource count",
+    apply: (json) => {
+      const { random_password: passwords = {}, ...others } = json.resource ?? {};
+      const fixed = Object.fromEntries(Object.keys(passwords).map((name) => [name, { input: `offline-${name}` }]));
+      const withoutRandom = { ...json, provider: { aws: (json.provider as { aws: unknown }).aws }, resource: { ...others, terraform_data: fixed } };
+      return replaceInText(withoutRandom, /random_password\.([\w-]+)\.result/g, "terraform_data.$1.output");
+    },
+  },
+  {
+    name: "an offline provider",
+    why: "fake credentials and no STS, metadata or region check: the plan calls no AWS API (the lookups it would make are pinned)",
+    apply: (json) => {
+      const [aws] = (json.provider as { aws: Record<string, unknown>[] }).aws;
+      const offline = {
+        access_key: "offline",
+        secret_key: "offline",
+        skip_credentials_validation: true,
+        skip_requesting_account_id: true,
+        skip_metadata_api_check: true,
+        skip_region_validation: true,
+      };
+      return { ...json, provider: { aws: [{ ...aws, ...offline }] } };
+    },
+  },
+  {
+    name: "no backend",
+    why: "a plan needs no state to keep; the stack's local state path lies outside the copy",
+    apply: (json) => {
+      const { backend: _backend, ...terraform } = json.terraform ?? {};
+      void _backend;
+      return { ...json, terraform };
+    },
+  },
+];
+
+const binary = () => process.env.TERRAFORM_BINARY_NAME ?? "terraform";
+
+/** The mirror `TF_PROVIDER_MIRROR` names (the Makefile finds it), with the one AWS provider version it holds. */
+export function providerMirror(): Mirror | string {
+  const root = process.env.TF_PROVIDER_MIRROR;
+  if (!root) return "TF_PROVIDER_MIRROR is not set (make test finds the mirror of the AWS provider)";
+  const versionsDir = join(root, "registry.terraform.io", "hashicorp", "aws");
+  if (!existsSync(versionsDir)) return `TF_PROVIDER_MIRROR ${root} holds no registry.terraform.io/hashicorp/aws`;
+  const [version] = readdirSync(versionsDir).sort().reverse();
+  return version ? { root, version } : `TF_PROVIDER_MIRROR ${root} holds no AWS provider version`;
+}
+
+/** Why the real Terraform cannot run here, or undefined when it can. */
+export function terraformMissing(): string | undefined {
+  if (spawnSync(binary(), ["version"], { stdio: "ignore" }).status !== 0) return `${binary()} is not installed`;
+  const mirror = providerMirror();
+  return typeof mirror === "string" ? mirror : undefined;
+}
+
+export interface TerraformRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface OfflineStack {
+  dir: string;
+  json: Json;
+  terraform(...args: string[]): TerraformRun;
+}
+
+/** Synthesizes the stack for `environment` (plus the offline lookups) with its assets, rewrites the copy, and inits it. */
+export function offlineStack(environment: NodeJS.ProcessEnv, mirror: Mirror): OfflineStack {
+  const config = configFromEnvironment({ ...offlineLookups, ...environment });
+  const outdir = Testing.fullSynth(new ElastiCachePatternsStack(Testing.app(), "offline", config));
+  const dir = join(outdir, "stacks", "offline");
+  const file = join(dir, "cdk.tf.json");
+  const json = rewrites.reduce((j, rewrite) => rewrite.apply(j, mirror), JSON.parse(readFileSync(file, "utf8")) as Json);
+  writeFileSync(file, JSON.stringify(json, null, 2));
+  const cliConfig = join(mkdtempSync(join(tmpdir(), "ecp-terraform-")), "cli.tfrc");
+  writeFileSync(
+    cliConfig,
+    `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror.root)}\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`,
+  );
+  const env = { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
+  const terraform = (...args: string[]): TerraformRun => {
+    const run = spawnSync(binary(), [`-chdir=${dir}`, ...args], { env, encoding: "utf8", maxBuffer: 256 << 20 });
+    return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+  };
+  const init = terraform("init", "-input=false", "-backend=false", "-no-color");
+  if (init.status !== 0) throw new Error(`terraform init failed:\n${init.stdout}\n${init.stderr}`);
+  return { dir, json, terraform };
+}
+
+/** `terraform plan -json` lines, parsed. */
+export const jsonLines = (text: string) =>
+  text
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as { "@level": string; "@message": string; type: string; changes?: { add: number; change: number; remove: number } });
+
+/**
+ * What each resource waits for in `terraform graph`: every address it reaches. The graph Terraform
+ * prints is transitively reduced (an edge implied by a path is left out), so reachability is the claim.
+ */
+export function waitsFor(dot: string): (address: string) => Set<string> {
+  const next = new Map<string, string[]>();
+  for (const [, from, to] of dot.matchAll(/"([^"]+)" -> "([^"]+)"/g)) next.set(from, [...(next.get(from) ?? []), to]);
+  return (address) => {
+    const reached = new Set<string>();
+    const queue = [address];
+    while (queue.length) for (const to of next.get(queue.pop()!) ?? []) if (!reached.has(to)) queue.push(reached.add(to) && to);
+    return reached;
+  };
+}
