@@ -65,7 +65,8 @@ export class ChangeFeedListener {
   private lastError?: string;
   private failures = 0;
   private healthTimer?: ReturnType<typeof setInterval>;
-  private rescanning?: Promise<void>;
+  private signalStopped = () => {};
+  private readonly stopped = new Promise<void>((resolve) => (this.signalStopped = resolve));
   private readonly journal: Journal;
   private readonly delivery: Delivery;
   private readonly rescanner: Rescanner;
@@ -98,6 +99,14 @@ export class ChangeFeedListener {
       dynamo,
       (keys) => this.journal.append(keys),
       () => this.running,
+      () => this.stopped,
+      {
+        done: (mapping, keys, deletes) => {
+          this.counters.rescanned += keys;
+          this.log.info("rescan queued keys", { mapping, keys, deletes });
+        },
+        failed: (mapping, error) => this.noteError(`rescan of ${mapping} failed (pending: tried again)`, error),
+      },
     );
     this.subscriptions = new Subscriptions(client, (node) => connect(node) as Redis, config, {
       notification: (channel, key) => this.onNotification(channel, key),
@@ -132,12 +141,13 @@ export class ChangeFeedListener {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.signalStopped();
     this.journal.stop();
     if (this.healthTimer) clearInterval(this.healthTimer);
     await this.subscriptions.stop();
     // A delivery or rescan may wait on a node that is down or a sink that is gone: give them 2 s. What
     // they leave undone stays in the journal and is delivered by the next run.
-    await Promise.race([Promise.allSettled([...this.loops, this.rescanning]), sleep(2_000)]);
+    await Promise.race([Promise.allSettled([...this.loops, this.rescanner.idle()]), sleep(2_000)]);
     this.writeHealth("stopped");
   }
 
@@ -149,6 +159,8 @@ export class ChangeFeedListener {
       notificationsOk: this.notificationsOk ?? null,
       subscribers: this.subscriptions.status(),
       mappings: this.mappings.map((m) => m.name),
+      // A rescan stays pending until it completes (the table may be unreachable for a while).
+      rescan: this.rescanner.status(),
       counters: { ...this.counters },
       lastError: this.lastError ?? null,
       at: new Date().toISOString(),
@@ -227,16 +239,9 @@ export class ChangeFeedListener {
     this.journal.append([key]);
   }
 
-  /** Queues every key of the mappings (and, optionally, every item whose key is gone). One rescan at a time. */
+  /** Queues every key of the mappings (and, optionally, every item whose key is gone), retried until done. */
   private scheduleRescan(mappings: CompiledMapping[], deletes: boolean): void {
-    const previous = this.rescanning ?? Promise.resolve();
-    this.rescanning = previous
-      .then(async () => {
-        const queued = await this.rescanner.rescan(mappings, deletes);
-        this.counters.rescanned += queued;
-        this.log.info("rescan queued keys", { mappings: mappings.map((m) => m.name), keys: queued, deletes });
-      })
-      .catch((e) => this.noteError("rescan failed", e));
+    this.rescanner.request(mappings, deletes);
   }
 
   private noteError(what: string, error: unknown) {

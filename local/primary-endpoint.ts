@@ -2,10 +2,10 @@
 // current primary. It asks every node its ROLE a few times a second; new connections go to the node
 // that says `master`, and when that changes (a failover) every open connection is closed, as the DNS
 // flip plus connection drop does in AWS. Clients reconnect through it and land on the new primary.
-import { createServer, connect, type Server, type Socket } from "node:net";
 import { endpointFromUrl } from "../functions/shared/redis/connector.js";
 import { RespConnection } from "../functions/shared/redis/resp-connection.js";
 import type { HttpService } from "./services.js";
+import { startTcpForwarder } from "./tcp-forwarder.js";
 
 export interface PrimaryEndpoint extends Omit<HttpService, "endpoint"> {
   url: string;
@@ -20,7 +20,6 @@ export async function startPrimaryEndpoint(
   options: { host?: string; port?: number; checkEveryMs?: number } = {},
 ): Promise<PrimaryEndpoint> {
   const nodes = nodeUrls.map((url) => ({ url, connection: new RespConnection({ ...endpointFromUrl(url), connectTimeoutMs: 200, commandTimeoutMs: 500 }) }));
-  const open = new Set<Socket>();
   let current: string | undefined;
   let switches = 0;
 
@@ -45,43 +44,15 @@ export async function startPrimaryEndpoint(
     if (previous === undefined) return;
     // A failover: drop every connection, so clients reconnect and reach the new primary.
     switches++;
-    for (const socket of open) socket.destroy();
+    forwarder.dropAll();
   };
   await follow();
   if (!current) throw new Error(`no primary among ${nodeUrls.join(", ")}`);
-
-  const server: Server = createServer((client) => {
-    const target = current && endpointFromUrl(current);
-    if (!target) {
-      client.destroy();
-      return;
-    }
-    const upstream = connect({ host: target.host, port: target.port });
-    for (const [a, b] of [
-      [client, upstream],
-      [upstream, client],
-    ]) {
-      open.add(a);
-      a.pipe(b);
-      a.on("error", () => b.destroy());
-      a.on("close", () => {
-        open.delete(a);
-        b.destroy();
-      });
-    }
-    client.setNoDelay(true);
-    upstream.setNoDelay(true);
-  });
-  const host = options.host ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const port = (server.address() as { port: number }).port;
+  const forwarder = await startTcpForwarder(() => (current ? endpointFromUrl(current) : undefined), options);
   let checking = Promise.resolve();
   const timer = setInterval(() => (checking = checking.then(follow, follow)), options.checkEveryMs ?? 200);
   return {
-    url: `redis://${host}:${port}`,
+    url: `redis://${forwarder.host}:${forwarder.port}`,
     primary: () => current,
     get switches() {
       return switches;
@@ -89,9 +60,8 @@ export async function startPrimaryEndpoint(
     stop: async () => {
       clearInterval(timer);
       await checking.catch(() => undefined);
-      for (const socket of open) socket.destroy();
       nodes.forEach(({ connection }) => connection.close());
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await forwarder.stop();
     },
   };
 }

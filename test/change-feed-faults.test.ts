@@ -9,13 +9,14 @@ import { writeChanges, writeRequestOf } from "../functions/change-feed/writer.js
 import { parseMapping } from "../listener/mappings.js";
 import { reconcile } from "../listener/reconcile.js";
 import { localRegion } from "../local/aws-clients.js";
-import { recreateTable } from "./harness/dynamo.js";
+import { liveItem, recreateTable } from "./harness/dynamo.js";
 import { failover } from "../local/failover.js";
 import type { PrimaryEndpoint } from "../local/primary-endpoint.js";
 import { startRedis, type RedisNode, type ReplicationGroup } from "../local/services.js";
 import { differences, notifications } from "./harness/change-feed.js";
 import { eventually, sleep } from "./harness/eventually.js";
 import { startFailoverBed, type FailoverBed } from "./harness/failover.js";
+import { startOutage, type Outage } from "./harness/outage.js";
 import { startSinks, type Sinks } from "./harness/sinks.js";
 import { compare, operations, runWorkload, type Comparison } from "./harness/workload.js";
 
@@ -31,6 +32,8 @@ describe(`change feed under a seeded fault workload (seed ${seed}; FAULT_SEED=${
   let dynamo: DynamoDBClient;
   let dir: string;
   let sinkDown = false;
+  /** The listener's own way to DynamoDB (rescans scan tables): unreachable during a sink outage. */
+  let dynamoPath: Outage;
   let listener: ChildProcess | undefined;
 
   before(async () => {
@@ -43,6 +46,7 @@ describe(`change feed under a seeded fault workload (seed ${seed}; FAULT_SEED=${
       },
     }));
     dynamo = sinks.dynamo;
+    dynamoPath = await startOutage(sinks.dynamodbEndpoint);
     dir = mkdtempSync(join(tmpdir(), "ecp-faults-"));
     writeFileSync(
       join(dir, "mappings.json"),
@@ -53,7 +57,7 @@ describe(`change feed under a seeded fault workload (seed ${seed}; FAULT_SEED=${
       JSON.stringify({
         redisUrl: endpoint.url,
         region: localRegion,
-        dynamodbEndpoint: sinks.dynamodbEndpoint,
+        dynamodbEndpoint: dynamoPath.endpoint,
         lambdaEndpoint: sinks.lambdaEndpoint,
         mappingFile: join(dir, "mappings.json"),
         listener: { consumer: "faults", healthFile: join(dir, "health.json"), claimIdleMs: 2_000, probeIntervalMs: 1_000, probeTimeoutMs: 1_000 },
@@ -62,6 +66,7 @@ describe(`change feed under a seeded fault workload (seed ${seed}; FAULT_SEED=${
   });
   after(async () => {
     listener?.kill("SIGKILL");
+    await dynamoPath.stop();
     await sinks.stop();
     await bed.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -74,6 +79,17 @@ describe(`change feed under a seeded fault workload (seed ${seed}; FAULT_SEED=${
   const restart = async (node: RedisNode): Promise<RedisNode> => {
     await node.stop();
     return startRedis({ host: node.host, port: node.port, config: notifications });
+  };
+  /** The sink goes away whole: the writer Lambda fails and DynamoDB is unreachable from the listener. */
+  const sink = (reachable: boolean) => {
+    sinkDown = !reachable;
+    if (reachable) dynamoPath.up();
+    else dynamoPath.down();
+  };
+  const kill = async (child: ChildProcess) => {
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGKILL");
+    await exited;
   };
   const startListener = () =>
     spawn(process.execPath, ["--import", "tsx", "listener/main.ts", join(dir, "listener.json")], { stdio: ["ignore", "ignore", "inherit"] });
@@ -118,7 +134,12 @@ describe(`change feed under a seeded fault workload (seed ${seed}; FAULT_SEED=${
   };
   const health = () => {
     try {
-      return JSON.parse(readFileSync(join(dir, "health.json"), "utf8")) as { notificationsOk?: boolean };
+      return JSON.parse(readFileSync(join(dir, "health.json"), "utf8")) as {
+        notificationsOk?: boolean;
+        consumer?: string;
+        at?: string;
+        rescan?: { pending: string[]; failures: number };
+      };
     } catch {
       return {};
     }
@@ -131,9 +152,9 @@ describe(`change feed under a seeded fault workload (seed ${seed}; FAULT_SEED=${
       await sleep(1_000);
       listener = startListener();
       await sleep(1_500);
-      sinkDown = true;
+      sink(false);
       await sleep(2_000);
-      sinkDown = false;
+      sink(true);
       await sleep(1_000);
       await failover(group.nodes.map((n) => n.url));
     });
@@ -142,10 +163,43 @@ describe(`change feed under a seeded fault workload (seed ${seed}; FAULT_SEED=${
   it("every operation (SET on mapped keys, MOVE, HSETNX ...) with the sink down and up mid-workload: deletes made meanwhile arrive too", async () => {
     await scenario(operations(300, true), async () => {
       await sleep(3_000);
-      sinkDown = true;
+      sink(false);
       await sleep(4_000);
-      sinkDown = false;
+      sink(true);
     });
+  });
+
+  it("the listener restarted while the sink is down, keys deleted meanwhile: its start-up rescan (deletes included) completes once the sink is back", async () => {
+    await scenario(operations(300, true), async (redis) => {
+      // Keys the workload never touches: once deleted while nobody listens, only the start-up
+      // rescan's look at the table can find them.
+      const deleted = Array.from({ length: 60 }, (_, i) => `person:outage-${i}`);
+      for (const key of deleted) await redis.hset(key, "n", "1");
+      await eventually(
+        "their items in DynamoDB",
+        () => Promise.all(deleted.map((key) => liveItem(dynamo, "people", { id: key.slice("person:".length) }))),
+        (items) => items.every((item) => item !== undefined),
+        20_000,
+        100,
+      );
+      sink(false);
+      await kill(listener!);
+      await redis.del(...deleted);
+      const startedAt = new Date().toISOString();
+      listener = startListener();
+      const pending = await eventually(
+        "the restarted listener to report its rescan pending while the sink is down",
+        async () => health(),
+        (h) => (h.at ?? "") > startedAt && (h.rescan?.pending.length ?? 0) > 0 && (h.rescan?.failures ?? 0) > 0,
+        20_000,
+        100,
+      );
+      console.log(
+        `      ${deleted.length} keys deleted during the outage; rescan pending for ${pending.rescan?.pending.join(", ")} after ${pending.rescan?.failures} failures`,
+      );
+      sink(true);
+    });
+    expect(health().rescan?.pending).to.deep.equal([]);
   });
   it("a Redis node restarted without persistence mid-workload: the listener recreates its journal and mappings and DynamoDB follows what Redis holds", async () => {
     await scenario(operations(300, true), async () => {
