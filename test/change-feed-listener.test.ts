@@ -17,7 +17,7 @@ import { startLambdaEndpoint } from "../local/lambda-endpoint.js";
 import { startDynamo, startRedis, type HttpService, type RedisNode } from "../local/services.js";
 import { differences, notifications } from "./harness/change-feed.js";
 import { liveItem } from "./harness/dynamo.js";
-import { eventually, sleep } from "./harness/eventually.js";
+import { eventually } from "./harness/eventually.js";
 
 describe("change feed: the listener on a real redis-server, dynalite and a local Lambda endpoint", function () {
   this.timeout(90_000);
@@ -198,8 +198,12 @@ describe("change feed: the listener on a real redis-server, dynalite and a local
     writerDown = true;
     for (let i = 0; i < 200; i++) await redis.hset(`person:down:${i}`, "n", String(i));
     for (let i = 0; i < 50; i++) await redis.del(`person:down:${i}`);
-    await sleep(800);
-    expect(listener!.counters.retried).to.be.greaterThan(0);
+    await eventually(
+      "the listener to retry the down sink",
+      async () => listener!.counters.retried,
+      (n) => n > 0,
+      20_000,
+    );
     writerDown = false;
     const report = await cleanReconcile(20_000);
     expect(report.redisKeys).to.be.greaterThan(150);

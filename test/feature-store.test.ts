@@ -12,7 +12,7 @@ import { generateRecommendations } from "../tools/generate-recommendations.js";
 import { startFeatureServer } from "../local/feature-server.js";
 import { startCluster, startRedis, startS3, type HttpService, type RedisNode, type S3Service } from "../local/services.js";
 import { localS3 } from "../local/aws-clients.js";
-import { eventually, sleep } from "./harness/eventually.js";
+import { eventually } from "./harness/eventually.js";
 
 const original = readFileSync("test/fixtures/batchpredictions.json", "utf8");
 async function* chunked(text: string, size: number) {
@@ -218,7 +218,14 @@ describe("feature store", function () {
       };
       const readers = [hammer(), hammer(), hammer()];
       const [report] = await load("v2.jsonl");
-      await sleep(700);
+      // Readers refresh their view within 500 ms: hammer until every reader path has served v2.
+      await eventually(
+        "readers to serve v2",
+        async () => seen.has("222"),
+        (served) => served,
+        10_000,
+        50,
+      );
       loading = false;
       await Promise.all(readers);
       expect(report.status).to.equal("loaded");

@@ -28,6 +28,8 @@ export interface SendOptions {
   maxReplyBytes?: number;
   /** Every command only reads: if another batch forces a new connection, this one is sent again. */
   idempotent?: boolean;
+  /** This batch's own timeout (default: the connection's `commandTimeoutMs`). */
+  timeoutMs?: number;
 }
 
 /** A reply: bulk and status strings as Buffers, integers as strings (no precision lost), errors as values. */
@@ -42,6 +44,7 @@ interface Batch {
   expected: number;
   replies: RespReply[];
   sentAt: number;
+  timeoutMs: number;
   maxReplyBytes: number;
   /** RESP bytes of the replies delivered so far. */
   replyBytes: number;
@@ -119,7 +122,18 @@ export class RespConnection {
   private queue(wire: Wire, commands: readonly (readonly string[])[], options: SendOptions): Promise<RespReply[]> {
     return new Promise((resolve, reject) => {
       const maxReplyBytes = options.maxReplyBytes ?? Infinity;
-      wire.batches.push({ expected: commands.length, replies: [], sentAt: Date.now(), maxReplyBytes, replyBytes: 0, abandoned: false, resolve, reject });
+      const timeoutMs = options.timeoutMs ?? this.options.commandTimeoutMs ?? 5_000;
+      wire.batches.push({
+        expected: commands.length,
+        replies: [],
+        sentAt: Date.now(),
+        timeoutMs,
+        maxReplyBytes,
+        replyBytes: 0,
+        abandoned: false,
+        resolve,
+        reject,
+      });
       for (const command of commands) wire.outbox.push(encodeCommand(command));
       if (this.unsent.size === 0) setImmediate(() => this.flush());
       this.unsent.add(wire);
@@ -199,31 +213,30 @@ export class RespConnection {
   /**
    * One timer per connection. A batch unanswered in time fails alone: the others keep their place (a
    * slow request must not fail its neighbours). Only a connection silent for three timeouts while
-   * batches wait is taken for dead and replaced.
+   * batches wait is taken for dead and replaced; silence counts from the oldest batch still waiting
+   * (an idle connection is not silent, it has nothing to say).
    */
   private watchTimeouts() {
     const limit = this.options.commandTimeoutMs ?? 5_000;
     clearInterval(this.timer);
-    this.timer = setInterval(
-      () => {
-        const wire = this.wire;
-        if (!wire) return clearInterval(this.timer);
-        void wire.then(
-          (w) => {
-            const now = Date.now();
-            for (const batch of w.batches) {
-              if (batch.abandoned || now - batch.sentAt <= limit) continue;
-              batch.abandoned = true;
-              batch.replies = [];
-              batch.reject(new RedisTimeout(`no reply from ${this.options.host}:${this.options.port} in ${limit} ms`));
-            }
-            if (w.batches.length > 0 && now - w.lastDataAt > 3 * limit) w.socket.destroy(new Error(`silent for ${3 * limit} ms`));
-          },
-          () => undefined,
-        );
-      },
-      Math.min(limit, 1_000) / 4,
-    );
+    this.timer = setInterval(() => {
+      const wire = this.wire;
+      if (!wire) return clearInterval(this.timer);
+      void wire.then(
+        (w) => {
+          const now = Date.now();
+          for (const batch of w.batches) {
+            if (batch.abandoned || now - batch.sentAt <= batch.timeoutMs) continue;
+            batch.abandoned = true;
+            batch.replies = [];
+            batch.reject(new RedisTimeout(`no reply from ${this.options.host}:${this.options.port} in ${batch.timeoutMs} ms`));
+          }
+          const oldest = w.batches[0];
+          if (oldest && now - Math.max(w.lastDataAt, oldest.sentAt) > 3 * limit) w.socket.destroy(new Error(`silent for ${3 * limit} ms`));
+        },
+        () => undefined,
+      );
+    }, 50);
     this.timer.unref();
   }
 }
