@@ -48,15 +48,9 @@ describe("change feed: the listener on a real redis-server, dynalite and a local
     });
     redis = new Redis(redisNode.url);
     dir = mkdtempSync(join(tmpdir(), "ecp-listener-"));
-    writeFileSync(
-      mappingFile(),
-      JSON.stringify({
-        mappings: [
-          { name: "people", pattern: "person*", table: "people", lambda: "change-writer" },
-          { name: "envelopes", pattern: "legacy:*", table: "envelopes", lambda: "change-writer", format: "envelope" },
-        ],
-      }),
-    );
+    const people = { name: "people", pattern: "person*", table: "people", lambda: "change-writer" };
+    const envelopes = { name: "envelopes", pattern: "legacy:*", table: "envelopes", lambda: "change-writer", format: "envelope" };
+    writeFileSync(mappingFile(), JSON.stringify({ mappings: [people, envelopes] }));
     writeFileSync(
       config(),
       JSON.stringify({
