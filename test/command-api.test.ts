@@ -172,7 +172,7 @@ describe("command API resolver (Direct Lambda Resolver events, real redis-server
       expect(await attempt([["SET", "k", "0123456789012345678901234567"]])).to.equal(
         "request exceeds the limit of 30 bytes (as sent to Redis, arguments and their framing)",
       );
-      expect(await attempt([["KEYS", "*"]])).to.match(/'keys' is not allowed on a keyspace of \d+ keys \(limit 1\): use SCAN/);
+      expect(await attempt([["KEYS", "*"]])).to.match(/'keys' is not allowed: it walks a keyspace of \d+ keys \(limit 1\): use SCAN/);
       await resolveCommandField(gateway, run([["SET", "long", "0123456789"]]));
       expect(values(await resolveCommandField(limited.gateway, run([["GET", "long"]])))).to.deep.equal([
         "error:ERR reply dropped: replies exceed the limit of 5 bytes per request (as received from Redis); the command ran",

@@ -1,16 +1,15 @@
 import { expect } from "chai";
 import { classifyCommand, type CommandPolicy } from "../functions/command-gateway/classifier.js";
 import { CommandRefused } from "../functions/command-gateway/errors.js";
-import { deserializeTable, engineOfInfo, parseCommandReply, serializeTable, withCountArguments } from "../functions/command-gateway/command-table.js";
-import { parseCountArguments } from "../functions/command-gateway/argument-bounds.js";
+import { deserializeTable, docsByName, engineOfInfo, parseCommandReply, serializeTable, withDocs } from "../functions/command-gateway/command-table.js";
 import { shippedTable } from "../functions/command-gateway/gateway.js";
-import { defaultLimits } from "../functions/command-gateway/batch.js";
+import { defaultLimits, RequestBudget } from "../functions/command-gateway/batch.js";
 import { gatewayOn } from "./harness/command-gateway.js";
 import { redisCommand, startRedis } from "../local/services.js";
 
 const table = deserializeTable(shippedTable.commands);
-const read: CommandPolicy = { access: "read", allowScripts: false };
-const write: CommandPolicy = { access: "write", allowScripts: false };
+const read: CommandPolicy = { access: "read", allowScripts: false, limits: defaultLimits, allowance: new RequestBudget(defaultLimits) };
+const write: CommandPolicy = { ...read, access: "write" };
 const refusal = (args: string[], policy: CommandPolicy) => {
   try {
     classifyCommand(args, table, policy);
@@ -21,7 +20,7 @@ const refusal = (args: string[], policy: CommandPolicy) => {
   }
 };
 
-describe("command classifier (Redis's own flags)", () => {
+describe("command classifier (the exposure list, each command parsed against its documented grammar)", () => {
   it("allows read-only commands in a query", () => {
     for (const args of [
       ["GET", "a"],
@@ -39,7 +38,8 @@ describe("command classifier (Redis's own flags)", () => {
 
   it("refuses writes in a query, naming the command", () => {
     expect(refusal(["SET", "a", "1"], read)).to.equal("ERR command 'set' is not allowed: not a read-only command, and this request may only read");
-    expect(refusal(["SORT", "l"], write)).to.match(/'sort' is not allowed: flagged @dangerous/);
+    expect(refusal(["SORT", "l"], read)).to.match(/'sort' is not allowed: not a read-only command/);
+    expect(refusal(["SORT_RO", "l"], read)).to.equal(undefined);
   });
 
   it("holds the deny list on both queries and mutations", () => {
@@ -56,25 +56,30 @@ describe("command classifier (Redis's own flags)", () => {
         [["SUBSCRIBE", "c"], /pub\/sub/],
         [["PSUBSCRIBE", "c*"], /pub\/sub/],
         [["MEMORY", "DOCTOR"], /administrative/],
-        [["COMMAND", "GETKEYS"], /wrong number of arguments/],
+        [["COMMAND", "GETKEYS", "GET", "k"], /administrative/],
         [["EVAL", "return 1", "0"], /scripts are disabled/],
         [["SCRIPT", "FLUSH"], /administrative/],
         [["SELECT", "1"], /shared connection/],
         [["CLIENT", "LIST"], /shared connection/],
         [["MULTI"], /raw transaction/],
-        [["WAIT", "1", "0"], /blocking|flagged @connection/],
+        [["WAIT", "1", "0"], /administrative/],
+        [["LOLWUT", "VERSION", "6", "1000", "1000"], /arguments it does not document/],
+        [["LCS", "a", "b"], /product of both strings/],
+        [["DUMP", "k"], /administrative/],
       ] as [string[], RegExp][]) {
         expect(refusal(args, policy), `${policy.access}: ${args.join(" ")}`).to.match(why);
       }
     }
   });
 
-  it("allows scripts only when enabled, and only EVAL_RO in a query", () => {
+  it("allows scripts only when enabled; a query runs loaded scripts only (EVALSHA_RO, FCALL_RO), so it cannot fill the script cache", () => {
     expect(refusal(["EVAL", "return 1", "0"], { ...write, allowScripts: true })).to.equal(undefined);
-    expect(refusal(["EVAL", "return 1", "0"], { ...read, allowScripts: true })).to.match(/may only read: use EVAL_RO, EVALSHA_RO or FCALL_RO/);
+    expect(refusal(["EVAL", "return 1", "0"], { ...read, allowScripts: true })).to.match(/may only read: use EVALSHA_RO or FCALL_RO/);
     expect(refusal(["FCALL", "f", "0"], { ...read, allowScripts: true })).to.match(/may only read/);
     expect(refusal(["FCALL_RO", "f", "0"], { ...read, allowScripts: true })).to.equal(undefined);
-    expect(refusal(["EVAL_RO", "return 1", "0"], { ...read, allowScripts: true })).to.equal(undefined);
+    expect(refusal(["EVALSHA_RO", "a".repeat(40), "0"], { ...read, allowScripts: true })).to.equal(undefined);
+    expect(refusal(["EVAL_RO", "return 1", "0"], { ...read, allowScripts: true })).to.match(/runs loaded scripts only/);
+    expect(refusal(["SCRIPT", "LOAD", "return 1"], { ...read, allowScripts: true })).to.match(/runs loaded scripts only/);
   });
 
   it("checks arity and unknown commands as Redis would", () => {
@@ -83,8 +88,8 @@ describe("command classifier (Redis's own flags)", () => {
     expect(refusal(["OBJECT", "NOPE", "k"], read)).to.equal("ERR unknown subcommand 'NOPE' for 'object'");
   });
 
-  it("marks KEYS for a keyspace-size check instead of refusing it outright", () => {
-    expect(classifyCommand(["KEYS", "*"], table, read).needsSmallKeyspace).to.equal(true);
+  it("sends KEYS only after a keyspace-size check instead of refusing it outright", () => {
+    expect(classifyCommand(["KEYS", "*"], table, read).checks.map((c) => c.probes)).to.deep.equal([[["DBSIZE"]]]);
   });
 
   it("confines keys to the caller's prefix", () => {
@@ -95,12 +100,12 @@ describe("command classifier (Redis's own flags)", () => {
     expect(refusal(["SCAN", "0"], scoped)).to.equal("ERR command 'scan' is not allowed: under a key prefix its pattern must start with 'tenant-a:'");
     expect(refusal(["SCAN", "0", "MATCH", "*"], scoped)).to.match(/must start with 'tenant-a:'/);
     expect(refusal(["SCAN", "0", "MATCH", "tenant-a:*", "COUNT", "100"], scoped)).to.equal(undefined);
-    expect(refusal(["KEYS", "tenant-b:*"], scoped)).to.match(/must start with 'tenant-a:'/);
-    expect(refusal(["KEYS", "tenant-a:*"], scoped)).to.equal(undefined);
-    expect(refusal(["KEYS", "t*"], { ...scoped, keyPrefix: "t*:" })).to.match(/must start with/);
+    // KEYS lists names the engine's key patterns do not filter: under a prefix, SCAN with MATCH instead.
+    expect(refusal(["KEYS", "tenant-a:*"], scoped)).to.match(/use SCAN with MATCH <prefix>\*/);
+    expect(refusal(["SCAN", "0", "MATCH", "t*"], { ...scoped, keyPrefix: "t*:" })).to.match(/must start with/);
     expect(refusal(["RANDOMKEY"], scoped)).to.match(/beyond your key prefix/);
     expect(refusal(["DBSIZE"], scoped)).to.match(/beyond your key prefix/);
-    expect(refusal(["PUBLISH", "tenant-b:news", "m"], scoped)).to.match(/key 'tenant-b:news' is outside your key prefix/);
+    expect(refusal(["PUBLISH", "tenant-b:news", "m"], scoped)).to.match(/channel 'tenant-b:news' is outside your key prefix/);
     expect(refusal(["PUBLISH", "tenant-a:news", "m"], scoped)).to.equal(undefined);
     expect(refusal(["PUBSUB", "CHANNELS"], { ...scoped, access: "read" })).to.match(/must start with/);
     expect(refusal(["TIME"], scoped)).to.equal(undefined);
@@ -117,7 +122,6 @@ describe("command classifier (Redis's own flags)", () => {
       ["TIME"],
       ["ECHO", "hi"],
       ["PING"],
-      ["LOLWUT"],
       ["MEMORY", "USAGE", "k"],
       ["COMMAND", "DOCS", "get"],
       ["COMMAND", "COUNT"],
@@ -148,25 +152,28 @@ describe("command classifier (Redis's own flags)", () => {
     const node = await startRedis();
     try {
       const server = engineOfInfo(String(await redisCommand(node.url, "INFO", "server")));
-      const counts = parseCountArguments((await redisCommand(node.url, "COMMAND", "DOCS")) as unknown[]);
-      const live = withCountArguments(parseCommandReply((await redisCommand(node.url, "COMMAND")) as unknown[]), counts);
+      const docs = docsByName(await redisCommand(node.url, "COMMAND", "DOCS"));
+      const live = withDocs(parseCommandReply((await redisCommand(node.url, "COMMAND")) as unknown[]), docs);
       expect(shippedTable.engine).to.be.oneOf(["valkey", "redis"]);
       expect(shippedTable.version).to.match(/^\d+\.\d+\.\d+$/);
       if (server.engine === shippedTable.engine && server.version === shippedTable.version) {
         expect(serializeTable(live)).to.deep.equal(shippedTable.commands);
       }
-      // Whichever engine runs, the gateway reads its own table, count arguments included.
+      // Whichever engine runs, the gateway reads its own table, each command's grammar included.
       const { gateway, connection } = await gatewayOn(node.url);
       const used = await gateway.commandTable();
       await gateway.docs;
       connection.close();
       expect(used.size).to.equal(live.size);
-      expect(used.get("srandmember")?.counts).to.deep.equal([{ name: "count", position: 2, kind: "count" }]);
+      expect(used.get("srandmember")?.doc?.arguments.map((a) => [a.name, a.type, a.flags])).to.deep.equal([
+        ["key", "key", []],
+        ["count", "integer", ["optional"]],
+      ]);
       // And it decides the same on either engine's table for what both have.
       for (const args of [["GET", "a"], ["SET", "a", "1"], ["FLUSHALL"], ["TIME"], ["SRANDMEMBER", "s", "-20000"], ["PUBLISH", "c", "m"]]) {
         const on = (t: typeof table) => {
           try {
-            classifyCommand(args, t, { ...write, bounds: defaultLimits });
+            classifyCommand(args, t, write);
             return "allowed";
           } catch (error) {
             return (error as Error).message;

@@ -50,6 +50,8 @@ describe("infrastructure: the engine (Valkey by default, Redis OSS by choice) an
       maxKeysScanSize: 10,
       maxReplyElements: 30,
       maxOffsetBytes: 512,
+      maxWorkElements: 5_000,
+      maxCopyBytes: 2048,
       maxFieldsPerRequest: 2,
       allowScripts: true,
       scriptTimeoutMs: 250,

@@ -1,6 +1,7 @@
 // redis-cli's help from the server's own `COMMAND DOCS`: `HELP <command>`, the argument hint shown
 // while typing, and Tab completion of command names. Pure functions; the console page fetches the docs.
 import type { ArgumentDoc, CommandDoc } from "../functions/shared/redis/command-docs.js";
+import { remainingArguments } from "../functions/shared/redis/command-grammar.js";
 
 export { parseDocs, type CommandDoc } from "../functions/shared/redis/command-docs.js";
 
@@ -25,11 +26,11 @@ export function helpText(name: string, doc: CommandDoc): string {
 }
 
 /**
- * The hint after what is typed: the arguments not yet given. `typed` are the words after the command
- * name; a line ending in a space has started the next argument.
+ * The hint after what is typed: the arguments not yet given, as the gateway's own parse of the words
+ * after the command name sees them (options given are left out, in whatever order they came).
  */
-export function hintFor(doc: CommandDoc, typed: number): string {
-  return doc.arguments.slice(typed).map(argumentSyntax).join(" ");
+export function hintFor(doc: CommandDoc, typed: string[]): string {
+  return remainingArguments(doc, typed).map(argumentSyntax).join(" ");
 }
 
 /** Tab: the next command name (upper case, as redis-cli completes) starting with `prefix`, cycling past `current`. */

@@ -136,13 +136,13 @@ class CommandDocs {
     return sub ? doc.then((d) => d?.subcommands[`${base}|${sub}`]) : doc;
   }
 
-  /** The doc for a typed line and how many of its arguments are given: `CONFIG GET x` -> (config|get, 1). */
-  async ofLine(words: string[]): Promise<{ name: string; doc: CommandDoc; given: number } | undefined> {
+  /** The doc for a typed line and the words given after its name: `CONFIG GET x` -> (config|get, ["x"]). */
+  async ofLine(words: string[]): Promise<{ name: string; doc: CommandDoc; given: string[] } | undefined> {
     const doc = await this.get(words[0]);
     if (!doc) return undefined;
     const sub = words.length > 1 ? doc.subcommands[`${words[0]}|${words[1]}`.toLowerCase()] : undefined;
-    if (sub) return { name: `${words[0]}|${words[1]}`, doc: sub, given: words.length - 2 };
-    return { name: words[0], doc, given: words.length - 1 };
+    if (sub) return { name: `${words[0]}|${words[1]}`, doc: sub, given: words.slice(2) };
+    return { name: words[0], doc, given: words.slice(1) };
   }
 }
 

@@ -1,33 +1,47 @@
 // A request's commands: validated against the limits, classified, then run as one round trip.
 import { RedisConnectionError, RedisReplyError, ReplyTooLarge, respSize, type RespConnection, type RespReply } from "../shared/redis/resp-connection.js";
 import { classifyCommand, type ClassifiedCommand, type CommandPolicy } from "./classifier.js";
+import type { CostLimits } from "./costs.js";
 import { BadRequest, CommandRefused, RedisUnavailable, TransactionAborted } from "./errors.js";
 import type { CommandTable } from "./command-table.js";
-import type { BoundLimits } from "./argument-bounds.js";
 import { defaultGatewaySettings } from "../shared/gateway-settings.js";
 
 /** Per HTTP request (every GraphQL field of one document together). */
-export interface BatchLimits extends BoundLimits {
+export interface BatchLimits extends CostLimits {
   maxCommands: number;
   /** The request as Redis receives it: arguments with their RESP framing. */
   maxRequestBytes: number;
   /** Replies (RESP, as received) past this many bytes become errors (their commands still ran); reading stops there. */
   maxReplyBytes: number;
+  /** Bytes the request may copy inside Redis (COPY). */
+  maxCopyBytes: number;
 }
 
-const { maxCommands, maxRequestBytes, maxReplyBytes, maxKeysScanSize, maxReplyElements, maxOffsetBytes } = defaultGatewaySettings;
-export const defaultLimits: BatchLimits = { maxCommands, maxRequestBytes, maxReplyBytes, maxKeysScanSize, maxReplyElements, maxOffsetBytes };
+const { maxCommands, maxRequestBytes, maxReplyBytes, maxKeysScanSize, maxReplyElements, maxOffsetBytes, maxWorkElements, maxCopyBytes } =
+  defaultGatewaySettings;
+export const defaultLimits: BatchLimits = {
+  maxCommands,
+  maxRequestBytes,
+  maxReplyBytes,
+  maxKeysScanSize,
+  maxReplyElements,
+  maxOffsetBytes,
+  maxWorkElements,
+  maxCopyBytes,
+};
 
 /** What one HTTP request has left to spend. A GraphQL document's fields share one, so aliases multiply nothing. */
 export class RequestBudget {
   commands: number;
   requestBytes: number;
   replyBytes: number;
+  copyBytes: number;
 
   constructor(readonly limits: BatchLimits) {
     this.commands = limits.maxCommands;
     this.requestBytes = limits.maxRequestBytes;
     this.replyBytes = limits.maxReplyBytes;
+    this.copyBytes = limits.maxCopyBytes;
   }
 
   /** "of the limit" or, once part is spent, "of what is left of the limit". */
@@ -95,26 +109,20 @@ async function unavailableOnConnectionError<T>(run: () => Promise<T>): Promise<T
   }
 }
 
-/** Checks that need the server (KEYS on a large keyspace, movable keys under a prefix), in one round trip. */
-async function checkWithServer(connection: RespConnection, batch: ClassifiedCommand[], policy: CommandPolicy, limits: BatchLimits): Promise<void> {
-  const needsDbSize = batch.some((c) => c.needsSmallKeyspace);
-  const movable = policy.keyPrefix === undefined ? [] : batch.filter((c) => c.keys === undefined);
-  if (!needsDbSize && movable.length === 0) return;
-  const results = await connection.send([...(needsDbSize ? [["DBSIZE"]] : []), ...movable.map((c) => ["COMMAND", "GETKEYS", ...c.args])]);
-  if (needsDbSize) {
-    const size = results.shift();
-    if (Number(size) > limits.maxKeysScanSize) {
-      throw new CommandRefused(`ERR command 'keys' is not allowed on a keyspace of ${size} keys (limit ${limits.maxKeysScanSize}): use SCAN`);
-    }
+/** The cost rules' questions for the server (sizes, memory, the keyspace), all in one round trip before anything runs. */
+async function checkWithServer(connection: RespConnection, batch: ClassifiedCommand[]): Promise<void> {
+  const checks = batch.flatMap((command, position) => command.checks.map((check) => ({ command, position, check })));
+  if (checks.length === 0) return;
+  const replies = await connection.send(checks.flatMap((c) => c.check.probes));
+  let at = 0;
+  for (const { command, position, check } of checks) {
+    const why = check.verdict(replies.slice(at, (at += check.probes.length)));
+    if (why) throw new CommandRefused(`ERR command '${command.name}' is not allowed: ${why}${batch.length > 1 ? ` (command ${position + 1})` : ""}`);
   }
-  movable.forEach((c, i) => {
-    const keys = results[i];
-    const outside = Array.isArray(keys) ? keys.map(String).find((k) => !k.startsWith(policy.keyPrefix!)) : undefined;
-    if (!Array.isArray(keys) || outside !== undefined) {
-      throw new CommandRefused(`ERR command '${c.name}' is not allowed: key '${outside ?? "?"}' is outside your key prefix '${policy.keyPrefix}'`);
-    }
-  });
 }
+
+/** Answers a command without Redis (the gateway's copy of COMMAND DOCS and COMMAND INFO), or undefined for Redis to answer. */
+export type LocalAnswer = (command: ClassifiedCommand) => RespReply | undefined;
 
 /**
  * Runs a classified batch as one pipeline (or one MULTI/EXEC) and returns one reply per command, in
@@ -123,21 +131,24 @@ async function checkWithServer(connection: RespConnection, batch: ClassifiedComm
 export async function runBatch(
   connection: RespConnection,
   batch: ClassifiedCommand[],
-  options: { transaction: boolean; policy: CommandPolicy; budget: RequestBudget },
+  options: { transaction: boolean; budget: RequestBudget; local: LocalAnswer },
 ): Promise<RawReply[]> {
   const { budget } = options;
   return unavailableOnConnectionError(async () => {
-    await checkWithServer(connection, batch, options.policy, budget.limits);
-    const commands = batch.map((c) => c.args);
-    const send = { maxReplyBytes: budget.replyBytes, idempotent: batch.every((c) => c.spec.flags.includes("readonly")) };
-    let replies: RespReply[];
+    await checkWithServer(connection, batch);
+    const local = batch.map(options.local);
+    const remote = batch.filter((_, i) => local[i] === undefined);
+    const commands = remote.map((c) => c.args);
+    const send = { maxReplyBytes: budget.replyBytes, idempotent: remote.every((c) => c.spec.flags.includes("readonly")) };
+    let replies: RespReply[] = [];
     try {
-      replies = options.transaction ? await connection.transaction(commands, send) : await connection.send(commands, send);
+      if (commands.length) replies = options.transaction ? await connection.transaction(commands, send) : await connection.send(commands, send);
     } catch (error) {
       if (error instanceof RedisReplyError) throw new TransactionAborted(error.message, { cause: error });
       throw error;
     }
-    budget.replyBytes = Math.max(0, budget.replyBytes - replies.reduce((n: number, r) => n + (r instanceof ReplyTooLarge ? 0 : respSize(r)), 0));
-    return replies.map((value): RawReply => (value instanceof RedisReplyError ? { ok: false, error: value.message } : { ok: true, value }));
+    const all = local.map((answer) => answer ?? replies.shift()!);
+    budget.replyBytes = Math.max(0, budget.replyBytes - all.reduce((n: number, r) => n + (r instanceof ReplyTooLarge ? 0 : respSize(r)), 0));
+    return all.map((value): RawReply => (value instanceof RedisReplyError ? { ok: false, error: value.message } : { ok: true, value }));
   });
 }

@@ -1,8 +1,12 @@
-// One classifier for every HTTP door to Redis (GraphQL and REST): Redis's own command flags decide
-// what a caller may run, and a deny list no caller can lift keeps admin, blocking and pub/sub out.
+// One classifier for every HTTP door to Redis (GraphQL and REST), deny by default: a command runs only
+// if it is in the exposure list, parses against its documented grammar (an option given twice is
+// refused), fits the caller's access and key prefix by what the parse names, and passes its cost rules.
+import { GrammarError, parseArguments, type ParsedCommand } from "../shared/redis/command-grammar.js";
 import type { CommandSpec, CommandTable } from "./command-table.js";
+import { costChecks, refusal, type CopyAllowance, type CostLimits, type ServerCheck } from "./costs.js";
 import { CommandRefused } from "./errors.js";
-import { checkArgumentBounds, type BoundLimits } from "./argument-bounds.js";
+import { exposure, type Exposure } from "./exposure.js";
+import { refusedBecause } from "./not-exposed.js";
 
 /** `read`: read-only commands only (GraphQL query, read-only REST token). `write`: reads and writes. */
 export type Access = "read" | "write";
@@ -11,10 +15,11 @@ export interface CommandPolicy {
   access: Access;
   /** EVAL, EVALSHA, FCALL and SCRIPT LOAD/EXISTS; off unless the deployment enables them. */
   allowScripts: boolean;
-  /** Every key a command touches must start with this prefix (per API key or identity). */
+  /** Every key, channel and pattern a command names must start with this prefix (per API key or token). */
   keyPrefix?: string;
-  /** Bounds on count and offset arguments (the gateway's limits); none when absent. */
-  bounds?: BoundLimits;
+  limits: CostLimits;
+  /** What the request may still copy inside Redis. */
+  allowance: CopyAllowance;
 }
 
 export interface ClassifiedCommand {
@@ -22,88 +27,13 @@ export interface ClassifiedCommand {
   name: string;
   args: string[];
   spec: CommandSpec;
-  /** Keys by the table's key positions; undefined when only the server can tell (movable keys). */
-  keys?: string[];
-  /** KEYS is allowed only on a small keyspace, checked with DBSIZE before anything runs. */
-  needsSmallKeyspace: boolean;
+  exposure: Exposure;
+  parse: ParsedCommand;
+  /** Every key the parse names. */
+  keys: string[];
+  /** Questions for the server before anything runs (sizes, memory, the keyspace). */
+  checks: ServerCheck[];
 }
-
-// Never through an HTTP API, whatever the flags or the caller: server administration, commands that
-// change the state of a pooled connection, and transactions (the API offers its own option).
-const denied = new Map<string, string>([
-  ...[
-    "flushall",
-    "flushdb",
-    "config",
-    "debug",
-    "shutdown",
-    "monitor",
-    "save",
-    "bgsave",
-    "bgrewriteaof",
-    "replicaof",
-    "slaveof",
-    "sync",
-    "psync",
-    "migrate",
-    "failover",
-    "acl",
-    "module",
-    "cluster",
-    "latency",
-    "memory",
-    "slowlog",
-    "lastsave",
-    "swapdb",
-    "restore-asking",
-    "pfdebug",
-    "pfselftest",
-  ].map((c) => [c, "administrative"] as [string, string]),
-  ...["select", "auth", "hello", "reset", "quit", "client", "readonly", "readwrite", "asking"].map(
-    (c) => [c, "changes the state of a shared connection"] as [string, string],
-  ),
-  ...["multi", "exec", "discard", "watch", "unwatch"].map((c) => [c, "a raw transaction command (use the transaction option)"] as [string, string]),
-  // The API serves one logical database, like SELECT's refusal says.
-  ["move", "it reaches another logical database"],
-]);
-
-const scripting = new Set(["eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro", "script|load", "script|exists"]);
-/** Scripts a read-only caller may run: the server refuses writes inside them. */
-const readOnlyScripts = new Set(["eval_ro", "evalsha_ro", "fcall_ro", "script|exists"]);
-/** Commands in a denied category (connection, pub/sub, admin) that change nothing and reach no key but a declared one. */
-const harmless = new Set([
-  "ping",
-  "echo",
-  "command|docs",
-  "command|info",
-  "command|count",
-  "command|list",
-  "command|getkeys",
-  "command|getkeysandflags",
-  "memory|usage",
-  "pubsub|channels",
-  "pubsub|numsub",
-  "pubsub|numpat",
-  "pubsub|shardchannels",
-  "pubsub|shardnumsub",
-]);
-/** Deliver a message to a channel (named by the caller) and subscribe to nothing: a write. */
-const publishing = new Set(["publish", "spublish"]);
-/** Commands that walk the keyspace by a pattern: under a key prefix the pattern must start with it. */
-const patternOf: Record<string, (args: string[]) => string | undefined> = {
-  keys: (args) => args[1],
-  scan: (args) => args[args.findIndex((a, i) => i > 1 && a.toLowerCase() === "match") + 1],
-  "pubsub|channels": (args) => args[2],
-  "pubsub|shardchannels": (args) => args[2],
-};
-const globCharacters = /[*?[\\]/;
-/** Blocking only with the BLOCK option. */
-const blockingWithOption = new Set(["xread", "xreadgroup"]);
-
-const deniedCategories = ["admin", "dangerous", "blocking", "pubsub", "connection", "transaction"];
-const deniedFlags = ["admin", "pubsub", "blocking"];
-
-const refuse = (name: string, why: string) => new CommandRefused(`ERR command '${name}' is not allowed: ${why}`);
 
 const containersOf = new WeakMap<CommandTable, Set<string>>();
 function containers(table: CommandTable): Set<string> {
@@ -112,87 +42,98 @@ function containers(table: CommandTable): Set<string> {
   return set;
 }
 
-function lookup(args: string[], table: CommandTable): { name: string; spec: CommandSpec } {
+function lookup(args: string[], table: CommandTable): { name: string; spec: CommandSpec; first: number } {
   const base = args[0].toLowerCase();
   const spec = table.get(base);
-  if (!spec) throw new CommandRefused(`ERR unknown command '${args[0]}'`);
-  if (!containers(table).has(base)) return { name: base, spec };
+  if (!spec) throw new CommandRefused(`ERR unknown command '${args[0].slice(0, 64)}'`);
+  if (!containers(table).has(base)) return { name: base, spec, first: 1 };
   if (args.length < 2) throw new CommandRefused(`ERR wrong number of arguments for '${base}' command`);
   const name = `${base}|${args[1].toLowerCase()}`;
   const sub = table.get(name);
-  if (!sub) throw new CommandRefused(`ERR unknown subcommand '${args[1]}' for '${base}'`);
-  return { name, spec: sub };
+  if (!sub) throw new CommandRefused(`ERR unknown subcommand '${args[1].slice(0, 64)}' for '${base}'`);
+  return { name, spec: sub, first: 2 };
 }
 
-function keysOf(args: string[], spec: CommandSpec): string[] | undefined {
-  if (spec.flags.includes("movablekeys")) return undefined;
-  if (spec.firstKey <= 0) return [];
-  // Subcommand specs count positions from the container's name too, so positions index `args` directly.
-  const last = spec.lastKey < 0 ? args.length + spec.lastKey : spec.lastKey;
-  const keys: string[] = [];
-  for (let i = spec.firstKey; i <= last && i < args.length; i += Math.max(1, spec.step)) keys.push(args[i]);
-  return keys;
+/** Whether the caller may run a script command, or why not. */
+function scriptRefusal(exposed: Exposure, policy: CommandPolicy): string | undefined {
+  if (!policy.allowScripts) return "scripts are disabled for this API";
+  // The engine checks keys inside a script, but SCAN and RANDOMKEY there still list every tenant's keys,
+  // and a script stalls every caller while it runs: the README's "What a script can do".
+  if (policy.keyPrefix !== undefined) return "scripts cannot be confined to a key prefix";
+  if (policy.access === "read" && exposed.script !== "reads")
+    return "this request may only read: use EVALSHA_RO or FCALL_RO (a read-only caller runs loaded scripts only)";
+  return undefined;
+}
+
+/** Values the parse names that a key prefix confines: keys, channels, and patterns (SORT's `nosort` and `#` name none). */
+function confined(parse: ParsedCommand): { what: string; value: string }[] {
+  return parse.values.flatMap((v) => {
+    if (v.type === "key") return [{ what: "key", value: v.value }];
+    if (v.name === "channel" || v.name === "shardchannel") return [{ what: "channel", value: v.value }];
+    if (v.type === "pattern" && !(v.value === "#" || v.value.toLowerCase() === "nosort")) return [{ what: "pattern", value: v.value }];
+    return [];
+  });
+}
+
+const globCharacters = /[*?[\\]/;
+
+function checkPrefix(name: string, exposed: Exposure, parse: ParsedCommand, prefix: string): void {
+  if (exposed.global) throw refusal(name, exposed.global);
+  if (exposed.engineMisreads) throw refusal(name, exposed.engineMisreads);
+  const named = confined(parse);
+  if (exposed.walks && !named.some((n) => n.what === "pattern")) throw refusal(name, `under a key prefix its pattern must start with '${prefix}'`);
+  for (const { what, value } of named) {
+    // A pattern must start with the prefix as literal text, so it can match nothing else.
+    const inside = value.startsWith(prefix) && !(what === "pattern" && globCharacters.test(prefix));
+    if (!inside) {
+      throw refusal(
+        name,
+        what === "pattern"
+          ? `under a key prefix its pattern must start with '${prefix}'`
+          : `${what} '${value.slice(0, 64)}' is outside your key prefix '${prefix}'`,
+      );
+    }
+  }
+  const keyless = named.length === 0 && exposed.cost.every((c) => c.rule !== "introspection");
+  if (keyless && exposed.access === "write") throw refusal(name, "it reaches beyond your key prefix");
+}
+
+/** A value equal to STREAMS before the STREAMS option: the engine's key lookup would start the keys there. */
+function streamsMisread(parse: ParsedCommand): boolean {
+  const streams = parse.values.find((v) => v.token === "STREAMS");
+  return streams !== undefined && parse.values.some((v) => v.index < streams.index && v.value.toUpperCase() === "STREAMS");
 }
 
 /** Classifies one command, or throws CommandRefused saying exactly why. Nothing is sent to Redis. */
 export function classifyCommand(args: string[], table: CommandTable, policy: CommandPolicy): ClassifiedCommand {
   if (args.length === 0) throw new CommandRefused("ERR empty command");
-  const { name, spec } = lookup(args, table);
-  const base = name.split("|")[0];
-  const isScript = scripting.has(name) || scripting.has(base);
+  const { name, spec, first } = lookup(args, table);
+  const exposed = exposure[name];
+  if (!exposed) throw refusal(name, refusedBecause[name] ?? refusedBecause[name.split("|")[0]] ?? "it is not in the gateway's exposure list of data commands");
 
-  const deniedWhy = harmless.has(name) ? undefined : denied.get(base);
-  if (deniedWhy) throw refuse(name, deniedWhy);
-  if (isScript && !policy.allowScripts) throw refuse(name, "scripts are disabled for this API");
-  if (isScript && policy.access === "read" && !readOnlyScripts.has(name)) throw refuse(name, "this request may only read: use EVAL_RO, EVALSHA_RO or FCALL_RO");
-  // A script reads and writes keys it never declares: no prefix confines it.
-  if (isScript && policy.keyPrefix !== undefined) throw refuse(name, "scripts cannot be confined to a key prefix");
-  if (base === "copy" && args.slice(3).some((a) => a.toLowerCase() === "db")) throw refuse(name, "it reaches another logical database");
-  if (!isScript && base === "script") throw refuse(name, "administrative");
-  if (base === "function") throw refuse(name, "administrative");
-
-  const blocking = blockingWithOption.has(base) ? args.some((a) => a.toLowerCase() === "block") : false;
-  if (blocking) throw refuse(name, "blocking commands do not belong in a request/response API");
-  if (!harmless.has(name) && !publishing.has(name) && base !== "keys" && !blockingWithOption.has(base)) {
-    const flag = spec.flags.find((f) => deniedFlags.includes(f));
-    const category = spec.categories.find((c) => deniedCategories.includes(c));
-    if (flag === "blocking" || category === "blocking") throw refuse(name, "blocking commands do not belong in a request/response API");
-    if (flag === "pubsub" || category === "pubsub") throw refuse(name, "pub/sub does not belong in a request/response API");
-    if (flag || category) throw refuse(name, `flagged @${flag ?? category}`);
-  }
-
-  // What a command can do decides: no write flag, no key and no view of the keyspace (TIME, LOLWUT) changes
-  // and reveals nothing, like a read.
-  const touchesNothing =
-    spec.firstKey === 0 &&
-    !spec.flags.includes("movablekeys") &&
-    !spec.flags.includes("write") &&
-    !spec.categories.includes("keyspace") &&
-    !publishing.has(name);
-  const readOnly = spec.flags.includes("readonly") || harmless.has(name) || touchesNothing;
-  if (policy.access === "read" && !readOnly) throw refuse(name, "not a read-only command, and this request may only read");
-  if (policy.access === "write" && !readOnly && !spec.flags.includes("write") && !isScript && !publishing.has(name)) {
-    throw refuse(name, "neither a read nor a write command");
-  }
+  // The engine's own flags can only add restrictions: a command it marks as writing is a write.
+  const writes = exposed.access === "write" || spec.flags.includes("write");
+  if (exposed.script) {
+    const why = scriptRefusal(exposed, policy);
+    if (why) throw refusal(name, why);
+  } else if (policy.access === "read" && writes) throw refusal(name, "not a read-only command, and this request may only read");
 
   if (spec.arity > 0 ? args.length !== spec.arity : args.length < -spec.arity) {
     throw new CommandRefused(`ERR wrong number of arguments for '${name}' command`);
   }
-
-  if (policy.bounds) checkArgumentBounds(name, args, spec.counts, policy.bounds);
-
-  // A channel is confined to the prefix like a key.
-  const keys = publishing.has(name) ? [args[1]] : keysOf(args, spec);
-  if (policy.keyPrefix !== undefined) {
-    const prefix = policy.keyPrefix;
-    const pattern = patternOf[name]?.(args);
-    if (patternOf[name] && !(pattern?.startsWith(prefix) && !globCharacters.test(prefix))) {
-      throw refuse(name, `under a key prefix its pattern must start with '${prefix}'`);
-    }
-    const confined = (harmless.has(name) || touchesNothing) && !name.startsWith("pubsub|");
-    if (keys?.length === 0 && !pattern && !confined) throw refuse(name, "it reaches beyond your key prefix");
-    const outside = keys?.find((k) => !k.startsWith(prefix));
-    if (outside !== undefined) throw refuse(name, `key '${outside}' is outside your key prefix '${prefix}'`);
+  if (!spec.doc) throw refusal(name, "the engine documents no grammar for it (COMMAND DOCS), so its arguments cannot be checked");
+  let parse: ParsedCommand;
+  try {
+    parse = parseArguments(name, spec.doc, args, first);
+  } catch (error) {
+    if (error instanceof GrammarError) throw new CommandRefused(error.message);
+    throw error;
   }
-  return { name, args, spec, keys, needsSmallKeyspace: base === "keys" };
+  if (exposed.blocks && parse.has(exposed.blocks)) throw refusal(name, "blocking commands do not belong in a request/response API");
+  if (parse.has("DB")) throw refusal(name, "it reaches another logical database");
+  if (streamsMisread(parse)) throw refusal(name, "a group, consumer or value named STREAMS before the STREAMS option is misread by the engine's key lookup");
+  if (policy.keyPrefix !== undefined) checkPrefix(name, exposed, parse, policy.keyPrefix);
+
+  const checks = costChecks({ name, group: spec.doc.group, limits: policy.limits, allowance: policy.allowance }, exposed.cost, parse);
+  return { name, args, spec, exposure: exposed, parse, keys: parse.keys.map((k) => k.value), checks };
 }

@@ -1,6 +1,9 @@
-// The server's own command table (COMMAND INFO): arity, flags, ACL categories, key positions, per
-// subcommand; plus the count arguments its COMMAND DOCS describe.
-import type { CountArgument } from "./argument-bounds.js";
+// The server's own command table (COMMAND INFO: arity, flags, ACL categories, key positions, per
+// subcommand), each command with its documented grammar (COMMAND DOCS: group and argument tree).
+import { parseDocs, type ArgumentDoc, type CommandDoc } from "../shared/redis/command-docs.js";
+
+/** What the gateway needs of a command's COMMAND DOCS: its group and its arguments (no summaries). */
+export type CommandGrammar = Pick<CommandDoc, "group" | "arguments">;
 
 export interface CommandSpec {
   arity: number;
@@ -9,8 +12,8 @@ export interface CommandSpec {
   firstKey: number;
   lastKey: number;
   step: number;
-  /** Count-like arguments, from COMMAND DOCS (absent when the server has no docs). */
-  counts?: CountArgument[];
+  /** The documented grammar; absent when the server documents none (a module's command may not). */
+  doc?: CommandDoc;
 }
 
 /** `get` -> spec; container commands by `config|get`. */
@@ -41,17 +44,28 @@ export function parseCommandReply(reply: unknown[]): CommandTable {
   return table;
 }
 
-/** Adds COMMAND DOCS's count arguments to the table's specs. */
-export function withCountArguments(table: CommandTable, counts: Record<string, CountArgument[]>): CommandTable {
-  for (const [name, found] of Object.entries(counts)) {
-    const spec = table.get(name);
-    if (spec) spec.counts = found;
+/** Every command's and subcommand's doc in a `COMMAND DOCS` reply, by table name (`xinfo|stream`). */
+export function docsByName(reply: unknown): Map<string, CommandDoc> {
+  const all = new Map<string, CommandDoc>();
+  const add = (name: string, doc: CommandDoc) => {
+    all.set(name, doc);
+    for (const [sub, subDoc] of Object.entries(doc.subcommands)) add(sub, subDoc);
+  };
+  for (const [name, doc] of Object.entries(parseDocs(reply))) add(name, doc);
+  return all;
+}
+
+/** Gives each spec its doc (commands a reply does not document keep none). */
+export function withDocs(table: CommandTable, docs: Map<string, CommandGrammar>): CommandTable {
+  for (const [name, spec] of table) {
+    const doc = docs.get(name);
+    spec.doc = doc ? { summary: "", since: "", subcommands: {}, ...doc } : undefined;
   }
   return table;
 }
 
 /** Compact JSON form, for the generated fallback shipped with the bundle. */
-export type SerializedTable = Record<string, [number, string[], string[], number, number, number, CountArgument[]?]>;
+export type SerializedTable = Record<string, [number, string[], string[], number, number, number, CommandGrammar?]>;
 
 /** The shipped fallback: which server it was read from, and its table. */
 export interface ShippedTable {
@@ -60,21 +74,41 @@ export interface ShippedTable {
   commands: SerializedTable;
 }
 
+/** An argument tree without the empty parts (most arguments have no flags and no children). */
+const compact = (arg: ArgumentDoc): ArgumentDoc =>
+  ({
+    name: arg.name,
+    type: arg.type,
+    ...(arg.token !== undefined ? { token: arg.token } : {}),
+    ...(arg.flags.length ? { flags: arg.flags } : {}),
+    ...(arg.arguments.length ? { arguments: arg.arguments.map(compact) } : {}),
+    ...(arg.keySpecIndex !== undefined ? { keySpecIndex: arg.keySpecIndex } : {}),
+  }) as ArgumentDoc;
+const expand = (arg: Partial<ArgumentDoc>): ArgumentDoc => ({ ...(arg as ArgumentDoc), flags: arg.flags ?? [], arguments: (arg.arguments ?? []).map(expand) });
+
 export const serializeTable = (table: CommandTable): SerializedTable =>
   Object.fromEntries(
     [...table]
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([n, s]): [string, SerializedTable[string]] => [
-        n,
-        s.counts ? [s.arity, s.flags, s.categories, s.firstKey, s.lastKey, s.step, s.counts] : [s.arity, s.flags, s.categories, s.firstKey, s.lastKey, s.step],
-      ]),
+      .map(([n, s]): [string, SerializedTable[string]] => {
+        const head: [number, string[], string[], number, number, number] = [s.arity, s.flags, s.categories, s.firstKey, s.lastKey, s.step];
+        return [n, s.doc ? [...head, { group: s.doc.group, arguments: s.doc.arguments.map(compact) }] : head];
+      }),
   );
 
 export const deserializeTable = (json: SerializedTable): CommandTable =>
   new Map(
-    Object.entries(json).map(([n, [arity, flags, categories, firstKey, lastKey, step, counts]]) => [
+    Object.entries(json).map(([n, [arity, flags, categories, firstKey, lastKey, step, grammar]]) => [
       n,
-      { arity, flags, categories, firstKey, lastKey, step, ...(counts ? { counts } : {}) },
+      {
+        arity,
+        flags,
+        categories,
+        firstKey,
+        lastKey,
+        step,
+        ...(grammar ? { doc: { summary: "", since: "", subcommands: {}, group: grammar.group, arguments: grammar.arguments.map(expand) } } : {}),
+      },
     ]),
   );
 

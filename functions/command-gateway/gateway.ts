@@ -1,10 +1,9 @@
 // CommandGateway: the one command core behind the GraphQL API and the Upstash-compatible REST API.
 import { createHash } from "node:crypto";
-import { RespConnection } from "../shared/redis/resp-connection.js";
+import { ReplyTooLarge, RespConnection, RedisReplyError, respSize, type RespReply } from "../shared/redis/resp-connection.js";
 import type { Access, ClassifiedCommand } from "./classifier.js";
 import { classifyBatch, parseCommandList, RequestBudget, runBatch, type BatchLimits, type RawReply } from "./batch.js";
-import { deserializeTable, parseCommandReply, withCountArguments, type CommandTable, type ShippedTable } from "./command-table.js";
-import { parseCountArguments } from "./argument-bounds.js";
+import { deserializeTable, docsByName, parseCommandReply, withDocs, type CommandGrammar, type CommandTable, type ShippedTable } from "./command-table.js";
 import { RedisUnavailable, ScriptKilled } from "./errors.js";
 import fallback from "./redis-commands.json" with { type: "json" };
 
@@ -45,20 +44,45 @@ export const callerIdOfDigest = (digest: Buffer) => `sha256:${digest.toString("h
 /** The table generated from a real server and shipped with the bundle; `engine` and `version` name that server. */
 export const shippedTable = fallback as unknown as ShippedTable;
 const fallbackTable = () => deserializeTable(shippedTable.commands);
-const shippedCounts = () => Object.fromEntries(Object.entries(shippedTable.commands).flatMap(([name, entry]) => (entry[6] ? [[name, entry[6]]] : [])));
+/** The shipped table's grammars, standing in for the live server's until its COMMAND DOCS arrives. */
+const shippedGrammars = () => new Map([...fallbackTable()].flatMap(([name, spec]): [string, CommandGrammar][] => (spec.doc ? [[name, spec.doc]] : [])));
+
+/** The server's own introspection replies, kept raw so the gateway answers them (they never reach Redis again). */
+interface Introspection {
+  /** COMMAND's entries by name (subcommands as `config|get`). */
+  info: Map<string, RespReply>;
+  /** Top-level command names, as COMMAND LIST gives them. */
+  names: RespReply[];
+  /** COMMAND DOCS's entries by name, once read. */
+  docs?: Map<string, [RespReply, RespReply]>;
+}
+
+const text = (reply: RespReply | undefined) => (Buffer.isBuffer(reply) ? reply.toString("utf8").toLowerCase() : String(reply).toLowerCase());
+
+function introspectionOf(info: RespReply[]): Introspection {
+  const entries = new Map<string, RespReply>();
+  const add = (entry: RespReply) => {
+    if (!Array.isArray(entry)) return;
+    entries.set(text(entry[0]), entry);
+    if (Array.isArray(entry[9])) entry[9].forEach(add);
+  };
+  info.forEach(add);
+  return { info: entries, names: info.flatMap((entry) => (Array.isArray(entry) ? [entry[0]] : [])) };
+}
 
 const scriptKill: Record<string, string[]> = { eval: ["SCRIPT", "KILL"], evalsha: ["SCRIPT", "KILL"], fcall: ["FUNCTION", "KILL"] };
 
 export class CommandGateway {
   private table?: Promise<CommandTable>;
   private tableRead?: CommandTable;
+  private introspection?: Introspection;
 
   constructor(
     readonly connection: RespConnection,
     readonly config: GatewayConfig,
   ) {}
 
-  /** COMMAND DOCS, read after the table: until it arrives the shipped count arguments stand in. */
+  /** COMMAND DOCS, read after the table: until it arrives the shipped grammars stand in. */
   docs?: Promise<void>;
 
   /** The server's own command table, read once; the generated table when the server will not say. */
@@ -68,13 +92,16 @@ export class CommandGateway {
       .then(
         ([info]) => {
           if (!Array.isArray(info)) return fallbackTable();
-          const table = withCountArguments(parseCommandReply(info), shippedCounts());
-          // Off the cold start's path: the docs are a large reply, and the shipped arguments cover the same commands meanwhile.
+          const table = withDocs(parseCommandReply(info), shippedGrammars());
+          this.introspection = introspectionOf(info);
+          // Off the cold start's path: the docs are a large reply, and the shipped grammars cover the same commands meanwhile.
           this.docs = this.connection.send([["COMMAND", "DOCS"]]).then(
             ([docs]) => {
               if (!Array.isArray(docs)) return;
-              const live = parseCountArguments(docs);
-              for (const [name, spec] of table) spec.counts = live[name];
+              withDocs(table, docsByName(docs));
+              const raw = new Map<string, [RespReply, RespReply]>();
+              for (let i = 0; i + 1 < docs.length; i += 2) raw.set(text(docs[i]), [docs[i], docs[i + 1]]);
+              this.introspection!.docs = raw;
             },
             () => undefined,
           );
@@ -94,13 +121,33 @@ export class CommandGateway {
       access: request.access,
       allowScripts: this.config.allowScripts,
       keyPrefix: request.caller === undefined ? undefined : this.config.keyPrefixes[request.caller],
-      bounds: this.config.limits,
+      limits: this.config.limits,
+      allowance: budget,
     };
     const batch = classifyBatch(commands, this.tableRead ?? (await this.commandTable()), policy);
-    const running = runBatch(this.connection, batch, { transaction: request.transaction, policy, budget });
+    if (batch.some((c) => c.name === "command|docs")) await this.docs;
+    const local = (command: ClassifiedCommand) => this.answerLocally(command, budget);
+    const running = runBatch(this.connection, batch, { transaction: request.transaction, budget, local });
     const kill = batch.map((c) => scriptKill[c.name.replace(/_ro$/, "")]).find(Boolean);
     const replies = kill ? await this.killIfSlow(running, kill) : await running;
     return batch.map((command, i) => ({ command, reply: replies[i] }));
+  }
+
+  /** COMMAND DOCS, INFO, LIST and COUNT from the server's own replies read at start: they never reach Redis again. */
+  private answerLocally(command: ClassifiedCommand, budget: RequestBudget): RespReply | undefined {
+    if (!command.name.startsWith("command|")) return undefined;
+    const known = this.introspection;
+    const names = command.parse.get("command-name").map((v) => v.value.toLowerCase());
+    let reply: RespReply;
+    if (!known || (command.name === "command|docs" && !known.docs))
+      reply = new RedisReplyError(`ERR ${command.name.replace("|", " ").toUpperCase()} is not available: the server's table was not read`);
+    else if (command.name === "command|docs") reply = names.flatMap((n) => known.docs!.get(n) ?? []);
+    else if (command.name === "command|info") reply = names.map((n) => known.info.get(n) ?? null);
+    else if (command.name === "command|list") reply = known.names;
+    else reply = String(known.names.length);
+    return respSize(reply) > budget.replyBytes
+      ? new ReplyTooLarge(`ERR reply dropped: it exceeds what is left of the limit of ${budget.limits.maxReplyBytes} bytes per request`)
+      : reply;
   }
 
   /**

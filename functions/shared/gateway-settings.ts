@@ -13,8 +13,12 @@ export interface GatewaySettings {
   maxKeysScanSize: number;
   /** Largest count (COUNT options, SRANDMEMBER counts, LIMIT blocks) a command may ask for. */
   maxReplyElements: number;
-  /** Largest byte offset a write may reach (SETRANGE, SETBIT, BITFIELD allocate up to it). */
+  /** Largest byte offset a write may reach (SETRANGE, SETBIT, BITFIELD allocate up to it); bytes a bitmap count may walk. */
   maxOffsetBytes: number;
+  /** Elements one command may make the server walk or combine without returning them (set algebra, sorts, list scans, offsets). */
+  maxWorkElements: number;
+  /** Bytes one request may copy inside Redis (COPY's sources, as MEMORY USAGE sizes them). */
+  maxCopyBytes: number;
   /** Root fields (aliases included) per GraphQL document; AppSync's resolver count limit in AWS. */
   maxFieldsPerRequest: number;
   /** EVAL, EVALSHA, FCALL (and their _RO forms for read-only callers); never for a caller with a key prefix. */
@@ -32,6 +36,8 @@ export const defaultGatewaySettings: GatewaySettings = {
   maxKeysScanSize: 1_000,
   maxReplyElements: 10_000,
   maxOffsetBytes: 1 << 20,
+  maxWorkElements: 100_000,
+  maxCopyBytes: 1 << 20,
   maxFieldsPerRequest: 1,
   allowScripts: false,
   scriptTimeoutMs: 1_000,
@@ -46,6 +52,8 @@ export const gatewayEnvironmentNames: Record<keyof GatewaySettings, string> = {
   maxKeysScanSize: "MAX_KEYS_SCAN_SIZE",
   maxReplyElements: "MAX_REPLY_ELEMENTS",
   maxOffsetBytes: "MAX_OFFSET_BYTES",
+  maxWorkElements: "MAX_WORK_ELEMENTS",
+  maxCopyBytes: "MAX_COPY_BYTES",
   maxFieldsPerRequest: "MAX_FIELDS_PER_REQUEST",
   allowScripts: "ALLOW_SCRIPTS",
   scriptTimeoutMs: "SCRIPT_TIMEOUT_MS",
@@ -85,6 +93,8 @@ export function readGatewaySettings(env: EnvironmentReader, prefix = ""): Gatewa
     maxKeysScanSize: int("maxKeysScanSize"),
     maxReplyElements: int("maxReplyElements"),
     maxOffsetBytes: int("maxOffsetBytes"),
+    maxWorkElements: int("maxWorkElements"),
+    maxCopyBytes: int("maxCopyBytes"),
     maxFieldsPerRequest: int("maxFieldsPerRequest"),
     allowScripts: env.flag(prefix + n.allowScripts, d.allowScripts),
     scriptTimeoutMs: int("scriptTimeoutMs"),

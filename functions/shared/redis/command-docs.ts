@@ -8,6 +8,8 @@ export interface ArgumentDoc {
   token?: string;
   flags: string[];
   arguments: ArgumentDoc[];
+  /** For a key: which of the command's key specs it is (COMMAND INFO's order). */
+  keySpecIndex?: number;
 }
 
 export interface CommandDoc {
@@ -35,6 +37,7 @@ function argumentOf(raw: unknown): ArgumentDoc {
     token: map.has("token") ? String(map.get("token")) : undefined,
     flags: Array.isArray(flags) ? flags.map(String) : [],
     arguments: Array.isArray(nested) ? nested.map(argumentOf) : [],
+    ...(map.has("key_spec_index") ? { keySpecIndex: Number(map.get("key_spec_index")) } : {}),
   };
 }
 
