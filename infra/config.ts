@@ -50,6 +50,8 @@ export interface SystemConfig {
     listenerNodeMajor: number;
     /** DynamoDB deletion protection on the table; off so `make destroy` removes it in one run. */
     deletionProtection: boolean;
+    /** Mappings whose pattern has no literal text (`{id}`, `*`) copy every hash in Redis, other tenants' too: off unless set. */
+    allowCatchAllMappings: boolean;
     /** Mappings written to the listener's mapping file (schema/change-feed-mapping.schema.json). */
     mappings: { name: string; pattern: string; lambda?: boolean; partitionKey?: string; format?: "attributes" | "envelope" }[];
   };
@@ -131,6 +133,7 @@ export const defaultConfig: SystemConfig = {
     listenerInstanceType: "t4g.small",
     listenerNodeMajor: nodeMajor,
     deletionProtection: false,
+    allowCatchAllMappings: false,
     mappings: [{ name: "people", pattern: "person*", lambda: true }],
   },
   commandApi: { gateway: defaultGatewaySettings, apiKeyExpiryDays: maxApiKeyExpiryDays, throttle: { rate: 100, burst: 200 } },
@@ -182,7 +185,11 @@ export function configFromEnvironment(environment: NodeJS.ProcessEnv = process.e
       gateway: readGatewaySettings(env, "ECP_"),
       apiKeyExpiryDays: env.positiveInteger("ECP_API_KEY_EXPIRY_DAYS", d.commandApi.apiKeyExpiryDays),
     },
-    changeFeed: { ...d.changeFeed, deletionProtection: env.flag("ECP_DELETION_PROTECTION", d.changeFeed.deletionProtection) },
+    changeFeed: {
+      ...d.changeFeed,
+      deletionProtection: env.flag("ECP_DELETION_PROTECTION", d.changeFeed.deletionProtection),
+      allowCatchAllMappings: env.flag("ECP_ALLOW_CATCH_ALL_MAPPINGS", d.changeFeed.allowCatchAllMappings),
+    },
     featureStore: {
       ...d.featureStore,
       dedicatedCluster: env.flag("ECP_FEATURE_STORE_CLUSTER", d.featureStore.dedicatedCluster),

@@ -11,7 +11,8 @@ import type { Logger } from "../functions/shared/log.js";
 import { backoffDelay, sleep } from "../functions/shared/retry.js";
 import { Delivery, newCounters, type ListenerCounters } from "./delivery.js";
 import { Journal, type JournalConfig } from "./journal.js";
-import { internalPrefix, MappingError, maxMappings, parseMapping, partitionKeyOf, type CompiledMapping } from "./mappings.js";
+import { describeMapping, mappingChanges, readMappingsHash } from "./mapping-source.js";
+import { internalPrefix, partitionKeyOf, type CompiledMapping } from "./mappings.js";
 import { Rescanner } from "./rescan.js";
 import { Subscriptions, type SubscriptionsConfig } from "./subscriptions.js";
 import type { ChangeSink } from "./sinks.js";
@@ -21,6 +22,8 @@ export type { ListenerCounters } from "./delivery.js";
 
 export interface ListenerConfig extends JournalConfig, Omit<SubscriptionsConfig, "consumer"> {
   mappingsKey: string;
+  /** A mapping whose pattern has no literal text (`{id}`, `*`) copies every hash in Redis: refused unless true. */
+  allowCatchAllMappings: boolean;
   deadLetterKey: string;
   /** On (re)connect, also find items whose Redis key is gone (a DynamoDB Scan per mapping). */
   rescanDeletes: boolean;
@@ -29,6 +32,7 @@ export interface ListenerConfig extends JournalConfig, Omit<SubscriptionsConfig,
 
 export const defaultListenerConfig: Omit<ListenerConfig, "consumer"> = {
   mappingsKey: "changefeed:mappings",
+  allowCatchAllMappings: false,
   journalKey: "changefeed:journal",
   deadLetterKey: "changefeed:dead-letter",
   group: "changefeed",
@@ -62,6 +66,11 @@ export class ChangeFeedListener {
   private running = false;
   private loops: Promise<void>[] = [];
   private notificationsOk?: boolean;
+  /** A reload under way, and whether another write to the hash came meanwhile (writes coalesce: at most one more reload). */
+  private reloading?: Promise<void>;
+  private reloadAgain = false;
+  /** What each refused hash entry was refused for at the last reload (a refusal is logged once, when it changes). */
+  private refused = new Map<string, string>();
   private lastError?: string;
   private failures = 0;
   private healthTimer?: ReturnType<typeof setInterval>;
@@ -205,34 +214,35 @@ export class ChangeFeedListener {
     return outcome;
   }
 
-  /** Re-reads the mappings hash; a bad entry is logged with its reason and skipped, never fatal. */
+  /** Re-reads the mappings hash (bounded in bytes); a bad entry is refused with its reason, never fatal; what changed is logged. */
   private async reloadMappings(): Promise<void> {
-    const raw = await this.client.hgetall(this.config.mappingsKey);
-    const mappings: CompiledMapping[] = [];
-    for (const [name, text] of Object.entries(raw)) {
-      try {
-        if (mappings.length >= maxMappings) throw new MappingError(`mapping "${name}": more than ${maxMappings} mappings; this one is ignored`);
-        const mapping = parseMapping(JSON.parse(text), `mapping "${name}"`);
-        if (mapping.name !== name) throw new MappingError(`mapping "${name}": field "name" is "${mapping.name}", not the hash field's name`);
-        mappings.push(mapping);
-      } catch (error) {
-        this.log.error("mapping refused", { mapping: name, reason: errorMessage(error) });
-      }
-    }
-    const added = mappings.filter((m) => !this.mappings.some((o) => o.name === m.name && o.pattern === m.pattern));
+    const { mappings, refused } = await readMappingsHash(this.client, this.config.mappingsKey, { allowCatchAll: this.config.allowCatchAllMappings });
+    for (const [mapping, reason] of refused) if (this.refused.get(mapping) !== reason) this.log.error("mapping refused", { mapping, reason });
+    this.refused = refused;
+    const { added, removed, changed } = mappingChanges(this.mappings, mappings);
     this.mappings = mappings;
-    this.log.info("mappings loaded", { mappings: mappings.map((m) => `${m.name}: ${m.pattern} -> ${m.lambda ?? "dynamodb"}:${m.table}`) });
-    // A new mapping covers keys that already exist: copy them now.
-    if (this.running && added.length) this.scheduleRescan(added, false);
+    if (added.length + removed.length + changed.length > 0) {
+      this.log.info("mappings changed", { added: added.map(describeMapping), removed, changed: changed.map(describeMapping) });
+    }
+    // A new (or newly pointed) mapping covers keys that already exist: copy them now.
+    if (this.running && added.length + changed.length) this.scheduleRescan([...added, ...changed], false);
+  }
+
+  /** Writes to the mappings hash coalesce: one reload at a time, and at most one more for every write made during it. */
+  private scheduleReload(): void {
+    if (this.reloading) return void (this.reloadAgain = true);
+    this.reloading = (async () => {
+      do {
+        this.reloadAgain = false;
+        await this.reloadMappings().catch((e) => this.noteError("mapping reload failed", e));
+      } while (this.reloadAgain && this.running);
+    })().finally(() => (this.reloading = undefined));
   }
 
   private onNotification(channel: string, key: string): void {
     const event = channel.slice(channel.indexOf("__:") + 3);
     if (this.subscriptions.isProbe(key)) return;
-    if (key === this.config.mappingsKey) {
-      void this.reloadMappings().catch((e) => this.log.error("mapping reload failed", { reason: errorMessage(e) }));
-      return;
-    }
+    if (key === this.config.mappingsKey) return this.scheduleReload();
     if (stateless.has(event) || key.startsWith(internalPrefix)) return;
     if (!this.mappings.some((m) => partitionKeyOf(m, key) !== undefined)) return;
     this.counters.seen++;

@@ -44,14 +44,16 @@ const client = await connectRedisOrCluster(
   { redisOptions: { maxRetriesPerRequest: null, enableAutoPipelining: true, commandTimeout: undefined } },
 );
 const sink = new RoutingSink(dynamo, lambda);
+const config = listenerConfigOf(file);
+const mappingOptions = { allowCatchAll: config.allowCatchAllMappings };
 
 if (command === "reconcile") {
   const name = process.argv[4];
   // The mappings hash first (it holds run-time mappings too); the mapping file when a flush wiped the hash.
-  const fileMappings = file.mappingFile ? parseMappingFile(readFileSync(file.mappingFile, "utf8")) : [];
+  const fileMappings = file.mappingFile ? parseMappingFile(readFileSync(file.mappingFile, "utf8"), mappingOptions) : [];
   const hashMappings = Object.values(await client.hgetall("changefeed:mappings")).flatMap((raw) => {
     try {
-      return [parseMapping(JSON.parse(raw))];
+      return [parseMapping(JSON.parse(raw), "mapping", mappingOptions)];
     } catch {
       return []; // the listener reports a bad entry; reconcile judges the good ones
     }
@@ -81,8 +83,8 @@ if (command === "reconcile") {
   process.exit(report.collisions.length > 0 || (differences > 0 && !process.argv.includes("--repair")) ? 1 : 0);
 }
 
-const mappings = file.mappingFile ? parseMappingFile(readFileSync(file.mappingFile, "utf8")) : [];
-const listener = new ChangeFeedListener(client, connectionsLike(client), sink, dynamo, listenerConfigOf(file), log);
+const mappings = file.mappingFile ? parseMappingFile(readFileSync(file.mappingFile, "utf8"), mappingOptions) : [];
+const listener = new ChangeFeedListener(client, connectionsLike(client), sink, dynamo, config, log);
 await listener.start(mappings);
 log.info("listening", listener.health());
 const shutdown = async () => {

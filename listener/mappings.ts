@@ -32,7 +32,12 @@ export const internalPrefix = "changefeed:";
 
 const fieldsAllowed = ["name", "pattern", "table", "lambda", "partitionKey", "format"];
 
-export function parseMapping(raw: unknown, where = "mapping"): CompiledMapping {
+export interface MappingOptions {
+  /** A pattern with no literal text of its own (`{id}`, `*`) copies every hash of the keyspace, other tenants' too: refused unless set. */
+  allowCatchAll?: boolean;
+}
+
+export function parseMapping(raw: unknown, where = "mapping", options: MappingOptions = {}): CompiledMapping {
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new MappingError(`${where} must be a JSON object`);
   const m = raw as Record<string, unknown>;
   const label = typeof m.name === "string" ? `mapping "${m.name}"` : where;
@@ -60,6 +65,11 @@ export function parseMapping(raw: unknown, where = "mapping"): CompiledMapping {
   if (m.pattern.length > maxPatternLength) throw fail("pattern", `is ${m.pattern.length} characters long; at most ${maxPatternLength}`);
   if (placeholder !== undefined && /[*?]/.test(before + after))
     throw fail("pattern", `may not use * or ? beside a placeholder (literal text only, as in person:{id})`);
+  // The literal text a key must carry: without any, a mapping covers every key in Redis.
+  const literal = placeholder === undefined ? m.pattern.replace(/[*?]/g, "") : before + after;
+  if (literal === "" && !options.allowCatchAll) {
+    throw fail("pattern", `"${m.pattern}" has no literal text of its own, so it would copy every hash in Redis (allowCatchAllMappings enables such a mapping)`);
+  }
   const keyAttribute = (m.partitionKey as string | undefined) ?? placeholder ?? "id";
   const taken = [...reservedAttributes, ...(m.format === "envelope" ? ["obj_name", "body"] : [])];
   if (taken.includes(keyAttribute)) {
@@ -84,7 +94,7 @@ export function parseMapping(raw: unknown, where = "mapping"): CompiledMapping {
 }
 
 /** A mapping file: `{ "mappings": [...] }` (schema/change-feed-mapping.schema.json). Names must be unique. */
-export function parseMappingFile(text: string): CompiledMapping[] {
+export function parseMappingFile(text: string, options: MappingOptions = {}): CompiledMapping[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -94,7 +104,7 @@ export function parseMappingFile(text: string): CompiledMapping[] {
   const list = (parsed as { mappings?: unknown })?.mappings;
   if (!Array.isArray(list)) throw new MappingError('mapping file must be an object with a "mappings" list');
   if (list.length > maxMappings) throw new MappingError(`mapping file has ${list.length} mappings; at most ${maxMappings}`);
-  const mappings = list.map((m, i) => parseMapping(m, `mappings[${i}]`));
+  const mappings = list.map((m, i) => parseMapping(m, `mappings[${i}]`, options));
   const names = new Set<string>();
   for (const m of mappings) {
     if (names.has(m.name)) throw new MappingError(`mapping "${m.name}": field "name" is used twice`);

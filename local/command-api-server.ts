@@ -10,7 +10,9 @@ import {
   parse,
   validate,
   type DocumentNode,
+  print,
   type ExecutionResult,
+  type GraphQLResolveInfo,
   type GraphQLSchema,
   type SelectionSetNode,
 } from "graphql";
@@ -72,6 +74,12 @@ export function rootFieldCount(document: DocumentNode, operationName?: string): 
   return operation ? count(operation.selectionSet, new Set()) : 0;
 }
 
+/** The field's selection set as AppSync gives it to a resolver (`info.selectionSetGraphQL`): the set, and the fragments it may use. */
+function selectionSetGraphQL(info: GraphQLResolveInfo): string {
+  const set = info.fieldNodes[0]?.selectionSet;
+  return [set ? print(set) : "", ...Object.values(info.fragments ?? {}).map((f) => print(f))].join("\n");
+}
+
 const html = "text/html; charset=utf-8";
 /** The compiled-document cache keeps at most this many documents, of at most this many characters in all. */
 const maxDocuments = 1_000;
@@ -80,17 +88,25 @@ const maxDocumentBytes = 4 << 20;
 export async function startCommandApiServer(
   gateway: CommandGateway,
   keys: ApiKey[],
-  /** `consoleKey`: the API key the console page is served with (the local stack's own), so it connects on load. */
+  /**
+   * `consoleKey`: the key the console connects with on load (the local stack's own). It travels in the
+   * console URL's fragment, which browsers never send: the page itself carries no key, for anyone.
+   */
   options: { host?: string; port?: number; consoleKey?: string } = {},
 ): Promise<HttpService & { graphqlUrl: string; consoleUrl: string; cachedDocumentBytes: () => number }> {
   const schema = loadCommandApiSchema();
   // Root fields go to the Lambda resolver with a Direct Lambda Resolver event, as in AppSync.
   for (const root of [schema.getQueryType(), schema.getMutationType()] as GraphQLObjectType[]) {
     for (const field of Object.values(root.getFields())) {
-      field.resolve = (_source, args, context: { headers: Record<string, string | undefined>; budget: RequestBudget }) =>
+      field.resolve = (_source, args, context: { headers: Record<string, string | undefined>; budget: RequestBudget }, info: GraphQLResolveInfo) =>
         resolveCommandField(
           gateway,
-          { arguments: args, identity: null, request: { headers: context.headers }, info: { fieldName: field.name, parentTypeName: root.name } },
+          {
+            arguments: args,
+            identity: null,
+            request: { headers: context.headers },
+            info: { fieldName: field.name, parentTypeName: root.name, selectionSetGraphQL: selectionSetGraphQL(info) },
+          },
           context.budget,
         );
     }
@@ -128,18 +144,19 @@ export async function startCommandApiServer(
     }
     return document;
   };
+  let servedOn = "";
   const service = await serve(async (request, response) => {
     const path = (request.url ?? "/").split("?")[0];
-    if (request.method === "GET" && (path === "/console" || path === "/console.html")) {
+    if (request.method === "GET" && (path === "/console" || path === "/console.html" || path === "/redis-cli.js")) {
+      // Only for the loopback name it is served on: a page on another name (DNS rebinding) gets nothing.
+      if (request.headers.host !== servedOn) return sendJson(response, 421, { errors: [{ message: `the console is served on ${servedOn} only` }] });
+      if (path === "/redis-cli.js") {
+        consoleScript ??= bundleConsoleScript();
+        response.writeHead(200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-store" });
+        return response.end(await consoleScript);
+      }
       response.writeHead(200, { "content-type": html, "cache-control": "no-store" });
-      const page = readFileSync(join("web", "console.html"), "utf8");
-      const key = (options.consoleKey ?? "").replace(/[^\w-]/g, "");
-      return response.end(page.replace('<meta name="ecp-api-key" content="" />', `<meta name="ecp-api-key" content="${key}" />`));
-    }
-    if (request.method === "GET" && path === "/redis-cli.js") {
-      consoleScript ??= bundleConsoleScript();
-      response.writeHead(200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-store" });
-      return response.end(await consoleScript);
+      return response.end(readFileSync(join("web", "console.html"), "utf8"));
     }
     if (path !== "/graphql") return sendJson(response, 404, { errors: [{ message: `no route ${request.method} ${path}` }] });
     if (request.method !== "POST") return sendJson(response, 405, { errors: [{ message: "use POST" }] });
@@ -178,5 +195,7 @@ export async function startCommandApiServer(
         : {}),
     });
   }, options);
-  return { ...service, graphqlUrl: `${service.endpoint}/graphql`, consoleUrl: `${service.endpoint}/console`, cachedDocumentBytes: () => cachedBytes };
+  servedOn = new URL(service.endpoint).host;
+  const key = options.consoleKey ? `#key=${encodeURIComponent(options.consoleKey)}` : "";
+  return { ...service, graphqlUrl: `${service.endpoint}/graphql`, consoleUrl: `${service.endpoint}/console${key}`, cachedDocumentBytes: () => cachedBytes };
 }

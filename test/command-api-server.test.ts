@@ -163,7 +163,7 @@ describe("command API over HTTP (local AppSync stand-in) and the console page", 
       page.on("request", (r) => {
         if (r.url().endsWith("/graphql") && r.method() === "POST") sent.push((JSON.parse(r.postData() ?? "{}").variables?.commands ?? []) as string[][]);
       });
-      await page.goto(`${server.consoleUrl}#key=da2-valid`);
+      await page.goto(`${server.consoleUrl.split("#")[0]}#key=da2-valid`);
       await page.click("#connect-button");
       await page.waitForSelector("body.connected");
       await page.evaluate(() => {

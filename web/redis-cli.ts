@@ -158,12 +158,11 @@ function startConsole(): void {
   let cursor = history.length;
   const docs = new CommandDocs((commands) => sendCommands(urlInput.value, keyInput.value, commands, true));
 
-  // Served by the local stack, the API is next door and the page carries the local key; opened as a
-  // file, the user pastes AppSync's URL and key.
+  // Served by the local stack, the API is next door and the console URL's fragment names the local key
+  // (never sent to a server); opened as a file, the user pastes AppSync's URL and key.
   const sameOrigin = window.location.protocol.startsWith("http") ? new URL("/graphql", window.location.href).href : "";
-  const servedKey = document.querySelector<HTMLMetaElement>('meta[name="ecp-api-key"]')?.content ?? "";
   urlInput.value = localStorage.getItem("redis-cli-url") || sameOrigin;
-  keyInput.value = new URLSearchParams(window.location.hash.slice(1)).get("key") || servedKey || localStorage.getItem("redis-cli-key") || "";
+  keyInput.value = new URLSearchParams(window.location.hash.slice(1)).get("key") || localStorage.getItem("redis-cli-key") || "";
 
   const print = (text: string, className = "") => {
     const line = document.createElement("div");

@@ -1,7 +1,8 @@
 // The GraphQL resolver's core: an AppSync Direct Lambda Resolver event in, the field's value out.
 import { callerId, type CommandGateway, type CommandResult } from "../command-gateway/gateway.js";
 import { BadRequest } from "../command-gateway/errors.js";
-import type { RequestBudget } from "../command-gateway/batch.js";
+import { RequestBudget, type BatchLimits } from "../command-gateway/batch.js";
+import { replyCopies } from "./selection.js";
 import { RedisReplyError } from "../shared/redis/connector.js";
 import { isStatusReply, toTypedReply, type TypedReply } from "../command-gateway/replies.js";
 
@@ -10,7 +11,7 @@ export interface AppSyncResolverEvent {
   arguments: Record<string, unknown>;
   identity?: { username?: string; userArn?: string; resolverContext?: Record<string, string> } | null;
   request?: { headers?: Record<string, string | undefined> };
-  info: { fieldName: string; parentTypeName: string };
+  info: { fieldName: string; parentTypeName: string; selectionSetGraphQL?: string };
 }
 
 export interface GraphQLReply {
@@ -53,22 +54,37 @@ export function callerOf(event: AppSyncResolverEvent): string | undefined {
 
 const apiKeyIds = new Map<string, string>();
 
+/** One field's share of a request's limits: AppSync runs up to `fields` resolvers for one document, each on its own. */
+export function fieldShare(limits: BatchLimits, fields: number): BatchLimits {
+  const share = (n: number) => Math.max(1, Math.floor(n / fields));
+  return {
+    ...limits,
+    maxCommands: share(limits.maxCommands),
+    maxRequestBytes: share(limits.maxRequestBytes),
+    maxReplyBytes: share(limits.maxReplyBytes),
+    maxCopyBytes: share(limits.maxCopyBytes),
+  };
+}
+
 /**
  * One root field. AppSync invokes the resolver once per field (its resolver count limit caps the
- * fields of a document); a server that sees the whole document passes one `budget` to every field.
+ * fields of a document), so each gets its share of the request's limits; a server that sees the whole
+ * document passes one `budget` to every field instead. A reply selected k times costs k times its bytes.
  */
-export async function resolveCommandField(gateway: CommandGateway, event: AppSyncResolverEvent, budget?: RequestBudget): Promise<unknown> {
+export async function resolveCommandField(gateway: CommandGateway, event: AppSyncResolverEvent, shared?: RequestBudget): Promise<unknown> {
   const caller = callerOf(event);
   const args = event.arguments ?? {};
+  const budget = shared ?? new RequestBudget(fieldShare(gateway.config.limits, gateway.config.maxFieldsPerRequest));
+  const copies = replyCopies(event.info?.selectionSetGraphQL);
   switch (`${event.info?.parentTypeName}.${event.info?.fieldName}`) {
     case "Query.read":
-      return typedReplies(await gateway.run(args.commands, { access: "read", transaction: false, caller, budget })).map(asGraphQL);
+      return typedReplies(await gateway.run(args.commands, { access: "read", transaction: false, caller, budget, copies })).map(asGraphQL);
     case "Mutation.run":
-      return typedReplies(await gateway.run(args.commands, { access: "write", transaction: args.transaction === true, caller, budget })).map(asGraphQL);
+      return typedReplies(await gateway.run(args.commands, { access: "write", transaction: args.transaction === true, caller, budget, copies })).map(asGraphQL);
     case "Query.getRedis":
-      return flatStrings(typedReplies(await gateway.run([args.Command], { access: "read", transaction: false, caller, budget }))[0]);
+      return flatStrings(typedReplies(await gateway.run([args.Command], { access: "read", transaction: false, caller, budget, copies }))[0]);
     case "Mutation.putRedis": {
-      const replies = typedReplies(await gateway.run(args.Command, { access: "write", transaction: true, caller, budget }));
+      const replies = typedReplies(await gateway.run(args.Command, { access: "write", transaction: true, caller, budget, copies }));
       return JSON.stringify(replies.map((r) => (r.type === "ERROR" ? { error: r.error } : r.value)));
     }
     default:

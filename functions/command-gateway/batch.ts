@@ -1,5 +1,12 @@
 // A request's commands: validated against the limits, classified, then run as one round trip.
-import { RedisConnectionError, RedisReplyError, ReplyTooLarge, respSize, type RespConnection, type RespReply } from "../shared/redis/resp-connection.js";
+import {
+  RedisConnectionError,
+  RedisReplyError,
+  type RespConnection,
+  type ReplyAllowance,
+  type RespReply,
+  type SendOptions,
+} from "../shared/redis/resp-connection.js";
 import { classifyCommand, type ClassifiedCommand, type CommandPolicy } from "./classifier.js";
 import type { CostLimits } from "./costs.js";
 import { BadRequest, CommandRefused, RedisUnavailable, TransactionAborted } from "./errors.js";
@@ -131,15 +138,15 @@ export type LocalAnswer = (command: ClassifiedCommand) => RespReply | undefined;
 export async function runBatch(
   connection: RespConnection,
   batch: ClassifiedCommand[],
-  options: { transaction: boolean; budget: RequestBudget; local: LocalAnswer },
+  options: { transaction: boolean; allowance: ReplyAllowance; local: LocalAnswer; settled?: SendOptions["settled"] },
 ): Promise<RawReply[]> {
-  const { budget } = options;
   return unavailableOnConnectionError(async () => {
     await checkWithServer(connection, batch);
     const local = batch.map(options.local);
     const remote = batch.filter((_, i) => local[i] === undefined);
     const commands = remote.map((c) => c.args);
-    const send = { maxReplyBytes: budget.replyBytes, idempotent: remote.every((c) => c.spec.flags.includes("readonly")) };
+    // The connection spends the budget's reply bytes as replies arrive (a GraphQL document's fields share them).
+    const send = { allowance: options.allowance, idempotent: remote.every((c) => c.spec.flags.includes("readonly")), settled: options.settled };
     let replies: RespReply[] = [];
     try {
       if (commands.length) replies = options.transaction ? await connection.transaction(commands, send) : await connection.send(commands, send);
@@ -148,7 +155,6 @@ export async function runBatch(
       throw error;
     }
     const all = local.map((answer) => answer ?? replies.shift()!);
-    budget.replyBytes = Math.max(0, budget.replyBytes - all.reduce((n: number, r) => n + (r instanceof ReplyTooLarge ? 0 : respSize(r)), 0));
     return all.map((value): RawReply => (value instanceof RedisReplyError ? { ok: false, error: value.message } : { ok: true, value }));
   });
 }

@@ -1,6 +1,14 @@
 // CommandGateway: the one command core behind the GraphQL API and the Upstash-compatible REST API.
 import { createHash } from "node:crypto";
-import { ReplyTooLarge, RespConnection, RedisReplyError, respSize, type RespReply } from "../shared/redis/resp-connection.js";
+import {
+  OutcomeUnknown,
+  ReplyTooLarge,
+  RespConnection,
+  RedisReplyError,
+  respSize,
+  type ReplyAllowance,
+  type RespReply,
+} from "../shared/redis/resp-connection.js";
 import type { Access, ClassifiedCommand } from "./classifier.js";
 import { classifyBatch, parseCommandList, RequestBudget, runBatch, type BatchLimits, type RawReply } from "./batch.js";
 import { deserializeTable, docsByName, parseCommandReply, withDocs, type CommandGrammar, type CommandTable, type ShippedTable } from "./command-table.js";
@@ -28,6 +36,8 @@ export interface GatewayRequest {
   scalarsAsStrings?: boolean;
   /** Shared by every call one HTTP request makes; a fresh budget when absent. */
   budget?: RequestBudget;
+  /** How many times the response repeats each reply (GraphQL aliases of `value`): each reply byte costs that many. */
+  copies?: number;
 }
 
 export interface CommandResult {
@@ -55,6 +65,20 @@ interface Introspection {
   names: RespReply[];
   /** COMMAND DOCS's entries by name, once read. */
   docs?: Map<string, [RespReply, RespReply]>;
+}
+
+/** The budget's reply bytes as seen by a reply the response repeats `copies` times: each byte costs `copies`. */
+function copiesOf(budget: RequestBudget, copies: number): ReplyAllowance & { limits: { maxReplyBytes: number } } {
+  if (copies <= 1) return budget;
+  return {
+    limits: budget.limits,
+    get replyBytes() {
+      return budget.replyBytes / copies;
+    },
+    set replyBytes(left: number) {
+      budget.replyBytes = left * copies;
+    },
+  };
 }
 
 const text = (reply: RespReply | undefined) => (Buffer.isBuffer(reply) ? reply.toString("utf8").toLowerCase() : String(reply).toLowerCase());
@@ -126,15 +150,29 @@ export class CommandGateway {
     };
     const batch = classifyBatch(commands, this.tableRead ?? (await this.commandTable()), policy);
     if (batch.some((c) => c.name === "command|docs")) await this.docs;
-    const local = (command: ClassifiedCommand) => this.answerLocally(command, budget);
-    const running = runBatch(this.connection, batch, { transaction: request.transaction, budget, local });
+    const allowance = copiesOf(budget, request.copies ?? 1);
+    const local = (command: ClassifiedCommand) => this.answerLocally(command, allowance);
     const kill = batch.map((c) => scriptKill[c.name.replace(/_ro$/, "")]).find(Boolean);
-    const replies = kill ? await this.killIfSlow(running, kill) : await running;
-    return batch.map((command, i) => ({ command, reply: replies[i] }));
+    const watch = kill ? this.watchScript(kill) : undefined;
+    try {
+      const replies = await runBatch(this.connection, batch, { transaction: request.transaction, allowance, local, settled: watch?.settled });
+      return batch.map((command, i) => ({ command, reply: replies[i] }));
+    } catch (error) {
+      // A killed script's own reply says so ("Script killed by user with SCRIPT KILL"); this is a caller that gave up first.
+      const killed = watch?.killed();
+      const lostTrack = error instanceof RedisUnavailable || error instanceof OutcomeUnknown;
+      if (killed && lostTrack) {
+        throw new ScriptKilled(`ERR script ran past the limit of ${this.config.scriptTimeoutMs} ms; ${kill!.join(" ")} answered: ${await killed}`, {
+          cause: error,
+        });
+      }
+      if (!lostTrack) watch?.settled(true);
+      throw error;
+    }
   }
 
   /** COMMAND DOCS, INFO, LIST and COUNT from the server's own replies read at start: they never reach Redis again. */
-  private answerLocally(command: ClassifiedCommand, budget: RequestBudget): RespReply | undefined {
+  private answerLocally(command: ClassifiedCommand, budget: ReplyAllowance & { limits: { maxReplyBytes: number } }): RespReply | undefined {
     if (!command.name.startsWith("command|")) return undefined;
     const known = this.introspection;
     const names = command.parse.get("command-name").map((v) => v.value.toLowerCase());
@@ -151,31 +189,41 @@ export class CommandGateway {
   }
 
   /**
-   * Redis runs one script at a time and answers BUSY to everyone else while it runs: a script past
-   * the time limit is killed from a connection of its own (the shared one waits behind the script).
+   * Redis runs one script at a time and answers BUSY to everyone else while it runs. Past the time
+   * limit the script is killed from a connection of its own (the shared one waits behind it), and the
+   * kill is sent again for as long as the server is busy with it: the watch ends when the script's own
+   * reply arrives, not when its caller stops waiting (a timed-out caller must not leave it running).
    */
-  private async killIfSlow(running: Promise<RawReply[]>, kill: string[]): Promise<RawReply[]> {
+  private watchScript(kill: string[]): { settled: (answered: boolean) => void; killed: () => Promise<string> | undefined } {
+    // `settled(true)` also ends the watch of a batch refused before it was sent (nothing to kill).
+    let answered = false;
     let killed: Promise<string> | undefined;
-    const timer = setTimeout(() => {
-      const killer = new RespConnection({ ...this.connection.options, commandTimeoutMs: 10_000 });
-      killed = killer
-        .send([kill])
-        .then(([reply]) => String(reply instanceof Error ? reply.message : reply))
-        .catch((error: Error) => error.message)
-        .finally(() => killer.close());
-    }, this.config.scriptTimeoutMs);
+    const timer = setTimeout(() => (killed = this.killUntilStopped(kill, () => answered)), this.config.scriptTimeoutMs);
+    return {
+      settled: (arrived) => {
+        if (!arrived) return; // the connection went; the script may still run: the kill goes ahead
+        answered = true;
+        clearTimeout(timer);
+      },
+      killed: () => killed,
+    };
+  }
+
+  /** Sends the kill until the script is stopped (OK), gone (NOTBUSY once its reply arrived), or cannot be killed (UNKILLABLE: it wrote). */
+  private async killUntilStopped(kill: string[], answered: () => boolean): Promise<string> {
+    const killer = new RespConnection({ ...this.connection.options, commandTimeoutMs: 10_000 });
     try {
-      // A killed script's own reply says so ("Script killed by user with SCRIPT KILL").
-      return await running;
-    } catch (error) {
-      if (killed && error instanceof RedisUnavailable) {
-        throw new ScriptKilled(`ERR script ran past the limit of ${this.config.scriptTimeoutMs} ms; ${kill.join(" ")} answered: ${await killed}`, {
-          cause: error,
-        });
+      for (let attempt = 0; ; attempt++) {
+        const answer = await killer.send([kill]).then(
+          ([reply]) => String(reply instanceof Error ? reply.message : reply),
+          (error: Error) => error.message,
+        );
+        if (answer === "OK" || answer.startsWith("UNKILLABLE") || answered() || attempt >= 60) return answer;
+        // NOTBUSY before the script's reply came: it has not started yet, or is between two of a batch's scripts.
+        await new Promise((resolve) => setTimeout(resolve, 250));
       }
-      throw error;
     } finally {
-      clearTimeout(timer);
+      killer.close();
     }
   }
 }

@@ -1,5 +1,5 @@
 // Raw pipeline replies -> each protocol's shape. Values arrive as Buffers (bulk and status strings),
-// strings (integers, redis-parser's stringNumbers: no precision lost past 2^53), null and arrays.
+// strings (integers: no precision lost past 2^53), null and arrays.
 import type { RawReply } from "./batch.js";
 
 export type ReplyType = "STATUS" | "STRING" | "INTEGER" | "NIL" | "ARRAY" | "ERROR";

@@ -1,9 +1,9 @@
 // The Upstash Redis REST protocol over the shared command core, so `@upstash/redis` works unmodified.
 import { createHash, timingSafeEqual } from "node:crypto";
-import { BadRequest, CommandGatewayError } from "../command-gateway/errors.js";
+import { BadRequest } from "../command-gateway/errors.js";
 import { callerIdOfDigest, type CommandGateway, type CommandResult } from "../command-gateway/gateway.js";
 import { isStatusReply, toUpstashResult } from "../command-gateway/replies.js";
-import { ConfigError } from "../shared/errors.js";
+import { ConfigError, ServiceError } from "../shared/errors.js";
 import { jsonResponse, type HttpRequest, type HttpResponse } from "../shared/http.js";
 
 export interface RestTokens {
@@ -128,7 +128,8 @@ export async function handleRestRequest(gateway: CommandGateway, tokens: RestTok
     const reply = entry(result, base64);
     return json("error" in reply ? 400 : 200, reply);
   } catch (error) {
-    if (error instanceof CommandGatewayError) return json(error.status, { error: error.message });
+    // The gateway's refusals, and a write whose outcome is unknown (OutcomeUnknown, 502): each with its own status.
+    if (error instanceof ServiceError) return json(error.status, { error: error.message });
     throw error;
   }
 }

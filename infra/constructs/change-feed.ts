@@ -49,7 +49,7 @@ export class ChangeFeed extends Construct {
       redisAuthSecretArn: cache.authSecret.arn,
       region: encryption.region,
       mappingFile: `${listenerPaths.installDir}/mappings.json`,
-      listener: { healthFile: `${listenerPaths.stateDir}/health.json` },
+      listener: { healthFile: `${listenerPaths.stateDir}/health.json`, allowCatchAllMappings: config.changeFeed.allowCatchAllMappings },
     };
     this.listener = new ListenerHost(this, "listener", {
       name: props.name,

@@ -32,6 +32,13 @@ export class RedisConnectionError extends ServiceError {
   override readonly retryable = true;
 }
 
+/** A write was sent but its reply never came (the connection went, or no reply in time): it may or may not have run, and it is never sent again. */
+export class OutcomeUnknown extends ServiceError {
+  override name = "OutcomeUnknown";
+  override readonly status = 502;
+  override readonly retryable = false;
+}
+
 /** An error reply from Redis (`WRONGTYPE ...`): a command's answer, not a failure of the connection. */
 export class RedisReplyError extends ServiceError {
   override name = "RedisReplyError";

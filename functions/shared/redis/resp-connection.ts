@@ -1,67 +1,80 @@
-// One socket to one Redis node that runs whole batches: RESP encoded by hand, replies parsed by
-// redis-parser (ioredis's own parser). Building an ioredis command object costs a few µs per command,
-// most of a 100-command request; and batches that arrive in the same event-loop turn leave in one
-// write, so concurrent requests share a syscall instead of paying one each.
-import RedisParser from "redis-parser";
+// One socket to one Redis node that runs whole batches: RESP encoded by hand, replies read by
+// resp-reader.ts. Batches that arrive in the same event-loop turn leave in one write. The connection
+// is honest with each caller: a batch is told it failed only when its commands did not run; a read
+// whose reply was lost is sent again; a write whose outcome is unknown gets OutcomeUnknown and is
+// never resent. A reply past its caller's limit is drained without being kept, so neighbours carry on.
 import type { Socket } from "node:net";
-import { encodeCommand, openRedisSocket, RedisConnectionError, RedisReplyError, type RedisEndpoint, type SocketOptions } from "./connector.js";
+import { encodeCommand, OutcomeUnknown, openRedisSocket, RedisConnectionError, RedisReplyError, type RedisEndpoint, type SocketOptions } from "./connector.js";
+import { RespReader, type RespReply } from "./resp-reader.js";
 
-export { RedisConnectionError, RedisReplyError };
+export { OutcomeUnknown, RedisConnectionError, RedisReplyError, type RespReply };
 
 /** A reply dropped because the batch's replies passed their byte limit (the command itself ran). */
 export class ReplyTooLarge extends RedisReplyError {
   override name = "ReplyTooLarge";
 }
 
-/** The batch was not answered in time; the connection stays open for the others. */
+/** A read-only batch was not answered in time; the connection stays open for the others. */
 export class RedisTimeout extends RedisConnectionError {
   override name = "RedisTimeout";
 }
 
-/** The connection was dropped because of another batch (its reply passed its limit): nothing is wrong with this one. */
-class ConnectionReplaced extends RedisConnectionError {
-  override name = "ConnectionReplaced";
+/** What is left of a request's reply bytes: batches of one request share it, and the connection spends it as replies arrive. */
+export interface ReplyAllowance {
+  replyBytes: number;
+  /** What the allowance started from, for the refusal's message. */
+  readonly limits?: { maxReplyBytes: number };
 }
 
 export interface SendOptions {
-  /** Replies past this many bytes (RESP, as received) become ReplyTooLarge; the reader stops soon after. */
-  maxReplyBytes?: number;
-  /** Every command only reads: if another batch forces a new connection, this one is sent again. */
+  /** Replies past what this allows become ReplyTooLarge, drained without being kept. Unbounded when absent. */
+  allowance?: ReplyAllowance;
+  /** Every command only reads: when the reply is lost with the connection, it is sent again once. */
   idempotent?: boolean;
   /** This batch's own timeout (default: the connection's `commandTimeoutMs`). */
   timeoutMs?: number;
+  /** Called once: `true` when the batch's last reply arrived (even after its caller gave up), `false` when the connection went. */
+  settled?: (answered: boolean) => void;
 }
 
-/** A reply: bulk and status strings as Buffers, integers as strings (no precision lost), errors as values. */
-export type RespReply = Buffer | string | null | RespReply[] | RedisReplyError;
-
 export interface RespConnectionOptions extends RedisEndpoint, SocketOptions {
-  /** A batch unanswered this long fails, and the connection is replaced. */
+  /** A batch unanswered this long fails; a connection silent three times this long while batches wait is replaced. */
   commandTimeoutMs?: number;
 }
 
 interface Batch {
   expected: number;
+  /** Replies read for it, kept or drained. */
+  received: number;
   replies: RespReply[];
   sentAt: number;
   timeoutMs: number;
-  maxReplyBytes: number;
-  /** RESP bytes of the replies delivered so far. */
-  replyBytes: number;
-  /** Timed out: its replies are read and dropped when they come. */
-  abandoned: boolean;
+  allowance: ReplyAllowance;
+  /** Reply bytes charged to the allowance: given back if the batch is sent again. */
+  charged: number;
+  /** Its commands left in a write (before that, a lost connection means they did not run). */
+  written: boolean;
+  idempotent: boolean;
+  /** Its caller has its answer already (a reply over the limit, or a timeout); what still comes is drained. */
+  done: boolean;
   resolve: (replies: RespReply[]) => void;
   reject: (error: Error) => void;
+  settled?: (answered: boolean) => void;
 }
 
 interface Wire {
   socket: Socket;
   batches: Batch[];
   outbox: string[];
-  /** Bytes read since the last complete reply: what the parser holds of the reply in progress. */
-  partial: number;
   lastDataAt: number;
 }
+
+/** The connection went while a read was out: it is sent again (once) on a new one. */
+class LostRead extends RedisConnectionError {
+  override name = "LostRead";
+}
+
+const unbounded: ReplyAllowance = { replyBytes: Infinity };
 
 export class RespConnection {
   private wire?: Promise<Wire>;
@@ -75,7 +88,7 @@ export class RespConnection {
   /** Runs `commands` in order in one round trip; one reply per command (errors included, as values). */
   async send(commands: readonly (readonly string[])[], options: SendOptions = {}): Promise<RespReply[]> {
     const replies = await this.sendOnce(commands, options).catch((error) => {
-      if (error instanceof ConnectionReplaced && options.idempotent) return this.sendOnce(commands, options);
+      if (error instanceof LostRead) return this.sendOnce(commands, options);
       throw error;
     });
     // A failover demoted the node we talk to: reconnect (DNS now names the new primary) and resend.
@@ -90,7 +103,7 @@ export class RespConnection {
 
   /** Runs `commands` as one MULTI/EXEC; their replies, or throws the reply error that discarded it. */
   async transaction(commands: readonly (readonly string[])[], options: SendOptions = {}): Promise<RespReply[]> {
-    const replies = await this.send([["MULTI"], ...commands, ["EXEC"]], { maxReplyBytes: options.maxReplyBytes });
+    const replies = await this.send([["MULTI"], ...commands, ["EXEC"]], { ...options, idempotent: false });
     const exec = replies[replies.length - 1];
     // It ran; only its replies were too large to bring back.
     if (exec instanceof ReplyTooLarge) return commands.map(() => exec);
@@ -121,18 +134,20 @@ export class RespConnection {
   /** Queues a batch on `wire` for this turn's write; resolves with its replies. */
   private queue(wire: Wire, commands: readonly (readonly string[])[], options: SendOptions): Promise<RespReply[]> {
     return new Promise((resolve, reject) => {
-      const maxReplyBytes = options.maxReplyBytes ?? Infinity;
-      const timeoutMs = options.timeoutMs ?? this.options.commandTimeoutMs ?? 5_000;
       wire.batches.push({
         expected: commands.length,
+        received: 0,
         replies: [],
         sentAt: Date.now(),
-        timeoutMs,
-        maxReplyBytes,
-        replyBytes: 0,
-        abandoned: false,
+        timeoutMs: options.timeoutMs ?? this.options.commandTimeoutMs ?? 5_000,
+        allowance: options.allowance ?? unbounded,
+        charged: 0,
+        written: false,
+        idempotent: options.idempotent ?? false,
+        done: false,
         resolve,
         reject,
+        settled: options.settled,
       });
       for (const command of commands) wire.outbox.push(encodeCommand(command));
       if (this.unsent.size === 0) setImmediate(() => this.flush());
@@ -144,60 +159,42 @@ export class RespConnection {
     for (const wire of this.unsent) {
       wire.socket.write(wire.outbox.join(""));
       wire.outbox.length = 0;
+      for (const batch of wire.batches) batch.written = true;
     }
     this.unsent.clear();
   }
 
   private connect(): Promise<Wire> {
     if (this.wire) return this.wire;
-    const { host, port } = this.options;
     const opening = openRedisSocket(this.options, this.options).then((socket) => {
-      const wire: Wire = { socket, batches: [], outbox: [], partial: 0, lastDataAt: Date.now() };
-      const fail = (error: Error) => {
+      const wire: Wire = { socket, batches: [], outbox: [], lastDataAt: Date.now() };
+      const fail = (error: RedisConnectionError) => {
         if (this.wire === opening) this.wire = undefined;
         if (this.ready === wire) this.ready = undefined;
         socket.destroy();
-        for (const batch of wire.batches.splice(0)) batch.reject(error);
+        for (const batch of wire.batches.splice(0)) this.lost(batch, error);
       };
-      const tooLarge = (batch: Batch) =>
-        new ReplyTooLarge(`ERR reply dropped: replies exceed the limit of ${batch.maxReplyBytes} bytes per request (as received from Redis); the command ran`);
-      const deliver = (reply: RespReply) => {
-        wire.partial = 0;
-        const batch = wire.batches[0];
-        if (!batch) return fail(new RedisConnectionError(`unexpected reply from ${host}:${port}`));
-        if (!batch.abandoned) {
-          batch.replyBytes += respSize(reply);
-          batch.replies.push(batch.replyBytes > batch.maxReplyBytes ? tooLarge(batch) : reply);
-        } else batch.replies.push(null);
-        if (batch.replies.length === batch.expected) {
-          wire.batches.shift();
-          if (!batch.abandoned) batch.resolve(batch.replies);
-        }
-      };
-      /** A reply in progress already past its batch's limit: answer the batch now and stop reading this connection. */
-      const stopReadingPastLimit = () => {
-        const batch = wire.batches[0];
-        if (!batch || batch.abandoned || batch.replyBytes + wire.partial <= batch.maxReplyBytes) return;
-        wire.batches.shift();
-        while (batch.replies.length < batch.expected) batch.replies.push(tooLarge(batch));
-        batch.resolve(batch.replies);
-        fail(new ConnectionReplaced(`connection to ${host}:${port} replaced: another request's reply passed its limit`));
-      };
-      const parser = new RedisParser({
-        returnBuffers: true,
-        stringNumbers: true,
-        returnReply: (reply: unknown) => deliver(withReplyErrors(reply)),
-        returnError: (error: Error) => deliver(new RedisReplyError(error.message)),
-        returnFatalError: (error: Error) => fail(new RedisConnectionError(`unreadable reply from ${host}:${port}: ${error.message}`, { cause: error })),
-      });
+      const reader = new RespReader(
+        () => {
+          const batch = wire.batches[0];
+          return batch && !batch.done ? batch.allowance.replyBytes : Infinity;
+        },
+        (reply, bytes) => {
+          const batch = wire.batches[0];
+          if (!batch) return fail(new RedisConnectionError(`unexpected reply from ${this.where}`));
+          this.deliver(wire, batch, reply, bytes);
+        },
+      );
       socket.on("data", (chunk: Buffer) => {
         wire.lastDataAt = Date.now();
-        wire.partial += chunk.length;
-        parser.execute(chunk);
-        stopReadingPastLimit();
+        try {
+          reader.feed(chunk);
+        } catch (error) {
+          fail(error instanceof RedisConnectionError ? error : new RedisConnectionError(`unreadable reply from ${this.where}`, { cause: error }));
+        }
       });
-      socket.on("error", (error) => fail(new RedisConnectionError(`${host}:${port}: ${error.message}`, { cause: error })));
-      socket.on("close", () => fail(new RedisConnectionError(`connection to ${host}:${port} closed`)));
+      socket.on("error", (error) => fail(new RedisConnectionError(`${this.where}: ${error.message}`, { cause: error })));
+      socket.on("close", () => fail(new RedisConnectionError(`connection to ${this.where} closed`)));
       socket.resume();
       if (this.wire === opening) this.ready = wire;
       return wire;
@@ -210,11 +207,54 @@ export class RespConnection {
     return opening;
   }
 
+  private get where() {
+    return `${this.options.host}:${this.options.port}`;
+  }
+
+  /** One reply of the batch at the head: charged to its allowance; past it, the rest of the batch is answered at once and drained. */
+  private deliver(wire: Wire, batch: Batch, reply: RespReply | undefined, bytes: number) {
+    batch.received++;
+    if (!batch.done) {
+      batch.charged += bytes;
+      batch.allowance.replyBytes -= bytes;
+      if (reply === undefined) {
+        const limit = batch.allowance.limits?.maxReplyBytes ?? batch.allowance.replyBytes + batch.charged;
+        const tooLarge = new ReplyTooLarge(
+          `ERR reply dropped: replies exceed the limit of ${limit} bytes per request (as received from Redis); the command ran`,
+        );
+        while (batch.replies.length < batch.expected) batch.replies.push(tooLarge);
+        batch.done = true;
+        batch.resolve(batch.replies);
+      } else batch.replies.push(reply);
+    }
+    if (batch.received < batch.expected) return;
+    wire.batches.shift();
+    if (!batch.done) batch.resolve(batch.replies);
+    batch.settled?.(true);
+  }
+
+  /** The connection went with `batch` out: did its commands run? */
+  private lost(batch: Batch, error: RedisConnectionError) {
+    batch.settled?.(false);
+    if (batch.done) return;
+    if (!batch.written) return batch.reject(new RedisConnectionError(`${error.message}; the batch was not sent, nothing of it ran`, { cause: error }));
+    if (batch.idempotent) {
+      // Sent again on a new connection: what it was charged comes back.
+      batch.allowance.replyBytes += batch.charged;
+      return batch.reject(new LostRead(error.message, { cause: error }));
+    }
+    batch.reject(
+      new OutcomeUnknown(`the write was sent but its reply was lost (${error.message}): it may or may not have run, and it was not sent again`, {
+        cause: error,
+      }),
+    );
+  }
+
   /**
    * One timer per connection. A batch unanswered in time fails alone: the others keep their place (a
-   * slow request must not fail its neighbours). Only a connection silent for three timeouts while
-   * batches wait is taken for dead and replaced; silence counts from the oldest batch still waiting
-   * (an idle connection is not silent, it has nothing to say).
+   * slow request must not fail its neighbours), and its late replies are drained. Only a connection
+   * silent for three timeouts while batches wait is taken for dead and replaced; silence counts from
+   * the oldest batch still waiting (an idle connection is not silent, it has nothing to say).
    */
   private watchTimeouts() {
     const limit = this.options.commandTimeoutMs ?? 5_000;
@@ -226,10 +266,13 @@ export class RespConnection {
         (w) => {
           const now = Date.now();
           for (const batch of w.batches) {
-            if (batch.abandoned || now - batch.sentAt <= batch.timeoutMs) continue;
-            batch.abandoned = true;
+            if (batch.done || now - batch.sentAt <= batch.timeoutMs) continue;
+            batch.done = true;
             batch.replies = [];
-            batch.reject(new RedisTimeout(`no reply from ${this.options.host}:${this.options.port} in ${batch.timeoutMs} ms`));
+            const late = `no reply from ${this.where} in ${batch.timeoutMs} ms`;
+            batch.reject(
+              batch.idempotent ? new RedisTimeout(late) : new OutcomeUnknown(`the write was sent but ${late}: it may still run, and it was not sent again`),
+            );
           }
           const oldest = w.batches[0];
           if (oldest && now - Math.max(w.lastDataAt, oldest.sentAt) > 3 * limit) w.socket.destroy(new Error(`silent for ${3 * limit} ms`));
@@ -253,10 +296,3 @@ export function respSize(reply: RespReply): number {
 }
 
 const isReadOnlyError = (reply: RespReply) => reply instanceof RedisReplyError && reply.message.startsWith("READONLY");
-
-/** redis-parser puts its own ReplyError inside arrays (EXEC's replies); make them ours. */
-function withReplyErrors(reply: unknown): RespReply {
-  if (Array.isArray(reply)) return reply.map(withReplyErrors);
-  if (reply instanceof Error) return new RedisReplyError(reply.message);
-  return reply as RespReply;
-}

@@ -1,0 +1,126 @@
+// An incremental RESP2 reader that knows each reply's size on the wire as it arrives, and can skip the
+// rest of a reply without keeping it: a reply past its caller's limit is drained, not buffered, and
+// the connection carries on for everyone else. Bulk and status strings come as Buffers, integers as
+// strings (no precision lost), errors as RedisReplyError values.
+import { RedisConnectionError, RedisReplyError } from "./connector.js";
+
+/** A reply: bulk and status strings as Buffers, integers as strings, errors as values. */
+export type RespReply = Buffer | string | null | RespReply[] | RedisReplyError;
+
+interface ArrayFrame {
+  left: number;
+  /** null while skipping. */
+  items: RespReply[] | null;
+}
+
+/** A header line (`$5`, `*3`, `+OK`) longer than this is not RESP. */
+const maxLineBytes = 64 * 1024;
+
+export class RespReader {
+  private pending: Buffer = Buffer.alloc(0);
+  private frames: ArrayFrame[] = [];
+  /** A bulk string being read: bytes still to come (its CRLF included), and its parts unless skipping. */
+  private bulk?: { left: number; parts: Buffer[] | null };
+  /** Bytes of the top-level reply read so far. */
+  private bytes = 0;
+  private skipping = false;
+
+  constructor(
+    /** The bytes the next top-level reply may take before it is skipped (Infinity: never). */
+    private readonly allowance: () => number,
+    /** A top-level reply, or `undefined` when it was skipped, with its size on the wire. */
+    private readonly onReply: (reply: RespReply | undefined, bytes: number) => void,
+  ) {}
+
+  /** Consumes a chunk; throws RedisConnectionError when the stream is not RESP. */
+  feed(chunk: Buffer): void {
+    let data = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    let at = 0;
+    while (at < data.length) {
+      if (this.bulk) {
+        const take = Math.min(this.bulk.left, data.length - at);
+        this.count(take);
+        this.bulk.parts?.push(data.subarray(at, at + take));
+        this.bulk.left -= take;
+        at += take;
+        if (this.bulk.left > 0) break;
+        const parts = this.bulk.parts;
+        this.bulk = undefined;
+        this.value(parts ? Buffer.concat(parts).subarray(0, -2) : null);
+        continue;
+      }
+      const end = data.indexOf("\r\n", at, "latin1");
+      if (end < 0) {
+        if (data.length - at > maxLineBytes) throw new RedisConnectionError("unreadable reply: a header line longer than 64 KiB");
+        break;
+      }
+      this.count(end + 2 - at);
+      this.header(data[at], data.subarray(at + 1, end));
+      at = end + 2;
+    }
+    // What is left is a header line in progress; bulk bytes were taken as they came.
+    data = data.subarray(at);
+    this.pending = data.length ? Buffer.from(data) : Buffer.alloc(0);
+  }
+
+  /** Counts bytes of the current reply, and starts skipping it once it passes the allowance. */
+  private count(bytes: number) {
+    this.bytes += bytes;
+    if (!this.skipping && this.bytes > this.allowance()) {
+      this.skipping = true;
+      for (const frame of this.frames) frame.items = null;
+      if (this.bulk) this.bulk.parts = null;
+    }
+  }
+
+  private header(type: number, line: Buffer) {
+    switch (type) {
+      case 0x2b: // + status
+        return this.value(this.skipping ? null : Buffer.from(line));
+      case 0x2d: // - error
+        return this.value(this.skipping ? null : new RedisReplyError(line.toString("utf8")));
+      case 0x3a: // : integer
+        return this.value(line.toString("latin1"));
+      case 0x24: {
+        // $ bulk string
+        const length = this.length(line);
+        if (length < 0) return this.value(null);
+        this.bulk = { left: length + 2, parts: this.skipping ? null : [] };
+        return;
+      }
+      case 0x2a: {
+        // * array
+        const length = this.length(line);
+        if (length < 0) return this.value(null);
+        if (length === 0) return this.value(this.skipping ? null : []);
+        this.frames.push({ left: length, items: this.skipping ? null : [] });
+        return;
+      }
+      default:
+        throw new RedisConnectionError(`unreadable reply: unexpected type byte 0x${type.toString(16)}`);
+    }
+  }
+
+  private length(line: Buffer): number {
+    const text = line.toString("latin1");
+    if (!/^-?\d{1,12}$/.test(text)) throw new RedisConnectionError(`unreadable reply: length '${text.slice(0, 20)}'`);
+    return Number(text);
+  }
+
+  /** A complete value: into the array being read, or the end of a top-level reply. */
+  private value(reply: RespReply) {
+    let done: RespReply = reply;
+    while (this.frames.length) {
+      const frame = this.frames[this.frames.length - 1];
+      frame.items?.push(done);
+      if (--frame.left > 0) return;
+      this.frames.pop();
+      done = frame.items;
+    }
+    const bytes = this.bytes;
+    const skipped = this.skipping;
+    this.bytes = 0;
+    this.skipping = false;
+    this.onReply(skipped ? undefined : done, bytes);
+  }
+}
