@@ -5,8 +5,12 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { callerId } from "../functions/command-gateway/gateway.js";
+import type { EngineUser } from "../functions/shared/redis/engine-users.js";
+import { passwordsFor } from "./engine-users.js";
 
 export interface LocalCredentials {
+  /** Engine user name -> password (local/engine-users.ts), kept like the keys. */
+  engineUserPasswords: Record<string, string>;
   apiKey: string;
   restToken: string;
   restReadOnlyToken: string;
@@ -18,24 +22,26 @@ export interface LocalCredentials {
 
 export const tenantExample = { tenantApiKey: "da2-tenant-a-example", tenantRestToken: "tenant-a-example-token", tenantKeyPrefix: "tenant-a:" };
 
-/** The kept credentials, made on the first start. */
-export function keptCredentials(stateDir: string): LocalCredentials {
+type Kept = Pick<LocalCredentials, "apiKey" | "restToken" | "restReadOnlyToken" | "engineUserPasswords">;
+
+/** The kept credentials, made on the first start; engine users' passwords are added as users appear. */
+export function keptCredentials(stateDir: string, engineUsers: EngineUser[]): LocalCredentials {
   const file = join(stateDir, "credentials.json");
-  if (!existsSync(file)) {
-    const made = {
-      apiKey: `da2-${randomBytes(13).toString("hex")}`,
-      restToken: randomBytes(24).toString("base64url"),
-      restReadOnlyToken: randomBytes(24).toString("base64url"),
-    };
-    writeFileSync(file, JSON.stringify(made, null, 2) + "\n", { mode: 0o600 });
-  }
-  return { ...(JSON.parse(readFileSync(file, "utf8")) as Pick<LocalCredentials, "apiKey" | "restToken" | "restReadOnlyToken">), ...tenantExample };
+  const before: Partial<Kept> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
+  const kept: Kept = {
+    apiKey: before.apiKey ?? `da2-${randomBytes(13).toString("hex")}`,
+    restToken: before.restToken ?? randomBytes(24).toString("base64url"),
+    restReadOnlyToken: before.restReadOnlyToken ?? randomBytes(24).toString("base64url"),
+    engineUserPasswords: passwordsFor(engineUsers, before.engineUserPasswords),
+  };
+  writeFileSync(file, JSON.stringify(kept, null, 2) + "\n", { mode: 0o600 });
+  return { ...kept, ...tenantExample };
 }
 
 /** KEY_PREFIXES as the gateway reads it: the developer's own (if set) plus the tenant examples. */
-export function localKeyPrefixes(credentials: LocalCredentials, own: string | undefined): string {
+export function localKeyPrefixes(own: string | undefined): Record<string, string> {
   const prefixes = own ? (JSON.parse(own) as Record<string, string>) : {};
-  prefixes[callerId(credentials.tenantApiKey)] = credentials.tenantKeyPrefix;
-  prefixes[callerId(credentials.tenantRestToken)] = credentials.tenantKeyPrefix;
-  return JSON.stringify(prefixes);
+  prefixes[callerId(tenantExample.tenantApiKey)] = tenantExample.tenantKeyPrefix;
+  prefixes[callerId(tenantExample.tenantRestToken)] = tenantExample.tenantKeyPrefix;
+  return prefixes;
 }

@@ -24,12 +24,15 @@ import { RoutingSink } from "../listener/sinks.js";
 import { createTable, localCredentials, localDynamo, localS3 } from "./aws-clients.js";
 import { startCommandApiServer } from "./command-api-server.js";
 import type { DevPorts, Endpoints } from "./endpoints.js";
-import { keptCredentials, localKeyPrefixes } from "./credentials.js";
+import { keptCredentials, localKeyPrefixes, type LocalCredentials } from "./credentials.js";
+import { applyEngineUsers, localUsers, urlAs, type LocalEngineUsers } from "./engine-users.js";
 import { startFeatureServer } from "./feature-server.js";
 import { startLambdaEndpoint, type LocalFunction } from "./lambda-endpoint.js";
 import { keeperFunction, localReplicaDnsKeeper } from "./replica-dns.js";
 import { startRestServer } from "./rest-server.js";
 import { sleep } from "../functions/shared/retry.js";
+import { readEnvironment } from "../functions/shared/env.js";
+import { readGatewaySettings } from "../functions/shared/gateway-settings.js";
 import { startPrimaryEndpoint } from "./primary-endpoint.js";
 import { startDynamo, startReplicationGroup, startS3, type S3Service, type Service } from "./services.js";
 
@@ -63,6 +66,11 @@ interface Shared {
   s3Client: S3Client;
   functions: Record<string, LocalFunction>;
   started: Service[];
+  /** Every client's engine user, as in AWS (local/engine-users.ts). */
+  users: LocalEngineUsers;
+  credentials: LocalCredentials;
+  /** KEY_PREFIXES: the developer's own and the tenant examples. */
+  keyPrefixes: Record<string, string>;
 }
 
 /**
@@ -85,9 +93,10 @@ async function startReplicaDns(shared: Shared) {
 /** Feature store: a bucket whose object-created events invoke the loader (as S3 would), a sample file, the reader. */
 async function startFeatureStore(shared: Shared) {
   const featureBucket = "feature-store";
-  const config = featureLoaderConfig(functionEnvironment(shared));
+  const config = featureLoaderConfig(functionEnvironment(shared, { REDIS_URL: urlAs(shared.primaryUrl, shared.users.loader) }));
   const client = await connectRedisOrCluster(config.redis);
-  shared.started.push({ stop: async () => client.disconnect() });
+  const readerClient = await connectRedisOrCluster({ url: urlAs(shared.primaryUrl, shared.users.reader) });
+  shared.started.push({ stop: async () => void [client, readerClient].forEach((c) => c.disconnect()) });
   const loader = new RecommendationLoader(client, createLogger("feature-loader"), config.loader);
   const load: LocalFunction = (event) => loadObjectsOfEvent(shared.s3Client, loader, event);
   shared.functions["feature-loader"] = load;
@@ -108,7 +117,7 @@ async function startFeatureStore(shared: Shared) {
     const body = Readable.from(generateRecommendations({ users: shared.options.sampleUsers, ranks: 10, format: "table" }));
     await new Upload({ client: shared.s3Client, params: { Bucket: featureBucket, Key: sampleKey, Body: body } }).done();
   }
-  const reader = await startFeatureServer(client, { port: shared.options.ports.feature });
+  const reader = await startFeatureServer(readerClient, { port: shared.options.ports.feature });
   shared.started.push(reader);
   return { featureUrl: reader.endpoint, featureBucket };
 }
@@ -122,7 +131,10 @@ function registerChangeWriter(shared: Shared, mappings: CompiledMapping[]) {
 
 async function startChangeFeed(shared: Shared, mappings: CompiledMapping[], lambdaEndpoint: string) {
   for (const table of new Set(mappings.map((m) => m.table))) await createTable(shared.dynamo, table, mappings.find((m) => m.table === table)!.partitionKey);
-  const client = await connectRedis({ url: shared.primaryUrl }, { enableAutoPipelining: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+  const client = await connectRedis(
+    { url: urlAs(shared.primaryUrl, shared.users.listener) },
+    { enableAutoPipelining: true, maxRetriesPerRequest: null, commandTimeout: undefined },
+  );
   const lambda = new LambdaClient({ endpoint: lambdaEndpoint, region: shared.options.region, credentials: localCredentials });
   const listener = new ChangeFeedListener(
     client,
@@ -145,11 +157,12 @@ async function startChangeFeed(shared: Shared, mappings: CompiledMapping[], lamb
 
 /** Command API (GraphQL, same schema and resolver as AppSync) and the Upstash-compatible REST API, on one core. */
 async function startCommandApis(shared: Shared) {
-  const credentials = keptCredentials(shared.options.stateDir);
-  const config = commandApiConfig(functionEnvironment(shared, { KEY_PREFIXES: localKeyPrefixes(credentials, process.env.KEY_PREFIXES) }));
-  const connection = await openRespConnection(config.redis);
-  shared.started.push({ stop: async () => connection.close() });
-  const gateway = new CommandGateway(connection, config.gateway);
+  const { credentials } = shared;
+  const config = commandApiConfig(functionEnvironment(shared, { KEY_PREFIXES: JSON.stringify(shared.keyPrefixes) }));
+  // As in AWS: the gateway's own connection as its read user, each scope's commands as that scope's user.
+  const connection = await openRespConnection(config.redis, shared.users.gateway.read);
+  const gateway = new CommandGateway(connection, { ...config.gateway, engineUsers: shared.users.gateway });
+  shared.started.push({ stop: async () => gateway.connections.close() });
   // API keys valid 7 days from this start (AppSync's default); the console page is served with the first.
   const expires = Math.floor(Date.now() / 1000) + 7 * 86_400;
   const keys = [credentials.apiKey, credentials.tenantApiKey].map((key) => ({ key, expires }));
@@ -158,7 +171,18 @@ async function startCommandApis(shared: Shared) {
   const tokens = { readWrite: [credentials.restToken, credentials.tenantRestToken], readOnly: [credentials.restReadOnlyToken] };
   const rest = await startRestServer(gateway, tokens, { port: shared.options.ports.rest });
   shared.started.push(rest);
-  return { graphqlUrl: graphql.graphqlUrl, consoleUrl: graphql.consoleUrl, restUrl: rest.endpoint, ...credentials };
+  const { apiKey, restToken, restReadOnlyToken, tenantApiKey, tenantRestToken, tenantKeyPrefix } = credentials;
+  return {
+    graphqlUrl: graphql.graphqlUrl,
+    consoleUrl: graphql.consoleUrl,
+    restUrl: rest.endpoint,
+    apiKey,
+    restToken,
+    restReadOnlyToken,
+    tenantApiKey,
+    tenantRestToken,
+    tenantKeyPrefix,
+  };
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
@@ -206,7 +230,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
     });
 
-    const shared: Shared = { options, primaryUrl: primaryEndpoint.url, nodeUrls, dynamo, s3, s3Client, functions: {}, started };
+    const keyPrefixes = localKeyPrefixes(process.env.KEY_PREFIXES);
+    const { allowScripts: scripts } = readGatewaySettings(readEnvironment(process.env));
+    const credentials = keptCredentials(options.stateDir, localUsers(Object.values(keyPrefixes), scripts).all);
+    const users = await applyEngineUsers(nodeUrls, Object.values(keyPrefixes), scripts, credentials.engineUserPasswords);
+    const shared: Shared = {
+      options,
+      primaryUrl: primaryEndpoint.url,
+      nodeUrls,
+      dynamo,
+      s3,
+      s3Client,
+      functions: {},
+      started,
+      users,
+      credentials,
+      keyPrefixes,
+    };
     const replicaDns = await startReplicaDns(shared);
     const featureStore = await startFeatureStore(shared);
     const mappings = parseMappingFile(readFileSync(options.mappingFile, "utf8"));

@@ -13,6 +13,7 @@ import type { Access, ClassifiedCommand } from "./classifier.js";
 import { classifyBatch, parseCommandList, RequestBudget, runBatch, type BatchLimits, type RawReply } from "./batch.js";
 import { deserializeTable, docsByName, parseCommandReply, withDocs, type CommandGrammar, type CommandTable, type ShippedTable } from "./command-table.js";
 import { RedisUnavailable, ScriptKilled } from "./errors.js";
+import { ScopedConnections, type EngineUsers } from "./scoped-connections.js";
 import fallback from "./redis-commands.json" with { type: "json" };
 
 export interface GatewayConfig {
@@ -25,6 +26,8 @@ export interface GatewayConfig {
   maxFieldsPerRequest: number;
   /** Caller id (see `callerId`) -> the key prefix that caller is confined to. */
   keyPrefixes: Record<string, string>;
+  /** The engine user of each scope; absent: every scope runs on the gateway's one connection. */
+  engineUsers?: EngineUsers;
 }
 
 export interface GatewayRequest {
@@ -100,11 +103,15 @@ export class CommandGateway {
   private table?: Promise<CommandTable>;
   private tableRead?: CommandTable;
   private introspection?: Introspection;
+  readonly connections: ScopedConnections;
 
   constructor(
+    /** The gateway's own connection: its table is read here (as the read scope's user, where there are users). */
     readonly connection: RespConnection,
     readonly config: GatewayConfig,
-  ) {}
+  ) {
+    this.connections = new ScopedConnections(connection, config.engineUsers);
+  }
 
   /** COMMAND DOCS, read after the table: until it arrives the shipped grammars stand in. */
   docs?: Promise<void>;
@@ -149,13 +156,15 @@ export class CommandGateway {
       allowance: budget,
     };
     const batch = classifyBatch(commands, this.tableRead ?? (await this.commandTable()), policy);
+    // The engine confines the caller again: its commands run as its scope's own engine user.
+    const connection = this.connections.for({ access: request.access, prefix: policy.keyPrefix });
     if (batch.some((c) => c.name === "command|docs")) await this.docs;
     const allowance = copiesOf(budget, request.copies ?? 1);
     const local = (command: ClassifiedCommand) => this.answerLocally(command, allowance);
     const kill = batch.map((c) => scriptKill[c.name.replace(/_ro$/, "")]).find(Boolean);
-    const watch = kill ? this.watchScript(kill) : undefined;
+    const watch = kill ? this.watchScript(kill, connection) : undefined;
     try {
-      const replies = await runBatch(this.connection, batch, { transaction: request.transaction, allowance, local, settled: watch?.settled });
+      const replies = await runBatch(connection, batch, { transaction: request.transaction, allowance, local, settled: watch?.settled });
       return batch.map((command, i) => ({ command, reply: replies[i] }));
     } catch (error) {
       // A killed script's own reply says so ("Script killed by user with SCRIPT KILL"); this is a caller that gave up first.
@@ -194,11 +203,11 @@ export class CommandGateway {
    * kill is sent again for as long as the server is busy with it: the watch ends when the script's own
    * reply arrives, not when its caller stops waiting (a timed-out caller must not leave it running).
    */
-  private watchScript(kill: string[]): { settled: (answered: boolean) => void; killed: () => Promise<string> | undefined } {
+  private watchScript(kill: string[], connection: RespConnection): { settled: (answered: boolean) => void; killed: () => Promise<string> | undefined } {
     // `settled(true)` also ends the watch of a batch refused before it was sent (nothing to kill).
     let answered = false;
     let killed: Promise<string> | undefined;
-    const timer = setTimeout(() => (killed = this.killUntilStopped(kill, () => answered)), this.config.scriptTimeoutMs);
+    const timer = setTimeout(() => (killed = this.killUntilStopped(kill, connection, () => answered)), this.config.scriptTimeoutMs);
     return {
       settled: (arrived) => {
         if (!arrived) return; // the connection went; the script may still run: the kill goes ahead
@@ -210,8 +219,8 @@ export class CommandGateway {
   }
 
   /** Sends the kill until the script is stopped (OK), gone (NOTBUSY once its reply arrived), or cannot be killed (UNKILLABLE: it wrote). */
-  private async killUntilStopped(kill: string[], answered: () => boolean): Promise<string> {
-    const killer = new RespConnection({ ...this.connection.options, commandTimeoutMs: 10_000 });
+  private async killUntilStopped(kill: string[], connection: RespConnection, answered: () => boolean): Promise<string> {
+    const killer = new RespConnection({ ...connection.options, commandTimeoutMs: 10_000 });
     try {
       for (let attempt = 0; ; attempt++) {
         const answer = await killer.send([kill]).then(

@@ -3,12 +3,13 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis"
 import { endpointFromUrl, type RedisEndpoint } from "./connector.js";
 import { RespConnection } from "./resp-connection.js";
 import type { EnvironmentReader } from "../env.js";
+import { ConfigError } from "../errors.js";
 import { secretString } from "../secrets.js";
 
 export interface RedisConnectionSettings {
   /** `rediss://` (TLS) in AWS: the replication group's primary endpoint. */
   url: string;
-  /** Secrets Manager secret holding the AUTH token; read once at init, never logged. */
+  /** Secrets Manager secret holding this client's engine user (`{"username", "password"}`); read once at init, never logged. */
   authSecretArn?: string;
   /** A cluster-mode-enabled group: `url` is its configuration endpoint. */
   cluster?: boolean;
@@ -21,9 +22,14 @@ export function redisSettings(env: EnvironmentReader): RedisConnectionSettings {
   return { url, authSecretArn: env.optionalString("REDIS_AUTH_SECRET_ARN"), cluster: env.flag("REDIS_CLUSTER", false) };
 }
 
-async function authToken(secretArn: string): Promise<string> {
+/** The engine user a secret names: `{"username", "password"}` (an RBAC user), or a bare AUTH token. */
+export async function credentialOf(secretArn: string | undefined): Promise<{ username?: string; password?: string }> {
+  if (!secretArn) return {};
   const secret = await secretString(secretArn);
-  return secret.startsWith("{") ? (JSON.parse(secret) as { token: string }).token : secret;
+  if (!secret.startsWith("{")) return { password: secret };
+  const parsed = JSON.parse(secret) as { username?: string; password?: string };
+  if (typeof parsed.password !== "string") throw new ConfigError(`secret ${secretArn} has no "password"`);
+  return { username: parsed.username, password: parsed.password };
 }
 
 /**
@@ -33,8 +39,9 @@ async function authToken(secretArn: string): Promise<string> {
  * the demoted primary, triggers a reconnect and a resend.
  */
 export async function connectRedis(settings: RedisConnectionSettings, extra: RedisOptions = {}): Promise<Redis> {
-  const password = settings.authSecretArn ? await authToken(settings.authSecretArn) : undefined;
+  const { username, password } = await credentialOf(settings.authSecretArn);
   const client = new Redis(settings.url, {
+    username,
     password,
     connectTimeout: 2_000,
     commandTimeout: 5_000,
@@ -54,16 +61,16 @@ export function endpointOfClientOptions(options: RedisOptions, node: { host: str
   return { ...node, tls, username: options.username, password: options.password, db: options.db };
 }
 
-/** The command gateway's connection: whole batches as raw RESP on one socket to the primary endpoint. */
-export async function openRespConnection(settings: RedisConnectionSettings): Promise<RespConnection> {
-  const password = settings.authSecretArn ? await authToken(settings.authSecretArn) : undefined;
-  return new RespConnection(endpointFromUrl(settings.url, password ? { password } : {}));
+/** The command gateway's connection: whole batches as raw RESP on one socket to the primary endpoint (as `user`, when given). */
+export async function openRespConnection(settings: RedisConnectionSettings, user?: { username: string; password: string }): Promise<RespConnection> {
+  const credential = user ?? (await credentialOf(settings.authSecretArn));
+  return new RespConnection(endpointFromUrl(settings.url, credential.password ? credential : {}));
 }
 
 /** A Cluster client for cluster-mode-enabled groups, a plain client otherwise; both auto-pipeline. */
 export async function connectRedisOrCluster(settings: RedisConnectionSettings, extra: ClusterOptions = {}): Promise<Redis | Cluster> {
   if (!settings.cluster) return connectRedis(settings, { enableAutoPipelining: true, ...extra.redisOptions });
-  const password = settings.authSecretArn ? await authToken(settings.authSecretArn) : undefined;
+  const { username, password } = await credentialOf(settings.authSecretArn);
   const url = new URL(settings.url);
   const tls = url.protocol === "rediss:" ? {} : undefined;
   const cluster = new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
@@ -72,7 +79,7 @@ export async function connectRedisOrCluster(settings: RedisConnectionSettings, e
     dnsLookup: (address, callback) => callback(null, address),
     ...extra,
     // After `extra`: a caller's redisOptions add to these, they must not drop the password and TLS.
-    redisOptions: { password, tls, connectTimeout: 2_000, maxRetriesPerRequest: 1, ...extra.redisOptions },
+    redisOptions: { username, password, tls, connectTimeout: 2_000, maxRetriesPerRequest: 1, ...extra.redisOptions },
   });
   cluster.on("error", () => {});
   return cluster;

@@ -1,0 +1,110 @@
+// The engine's own wall: every client runs as an engine user whose access string is its scope, so
+// Redis checks keys, channels and commands again whatever a client sends. The gateway has one user
+// per credential scope (read or write, with or without a key prefix); the listener, the feature
+// loader and the feature reader one each. ElastiCache RBAC users in AWS, ACL SETUSER locally: the same
+// access strings from here.
+import { createHash } from "node:crypto";
+
+/** How a gateway caller may reach Redis: reads only or reads and writes, within a key prefix or not. */
+export interface GatewayScope {
+  access: "read" | "write";
+  prefix?: string;
+}
+
+/** An engine user: its name and its access string (without the `on >password` part). */
+export interface EngineUser {
+  name: string;
+  access: string;
+}
+
+/** The scope's id in configuration and secrets: `write`, `read`, `write:tenant-a:`. */
+export const scopeId = (scope: GatewayScope) => (scope.prefix === undefined ? scope.access : `${scope.access}:${scope.prefix}`);
+
+/** A user name from a prefix (user names take letters, digits and `-`; a prefix may hold anything). */
+const prefixTag = (prefix: string) => createHash("sha256").update(prefix).digest("hex").slice(0, 12);
+
+/** A glob that matches `literal` exactly at the start (ACL patterns are globs: escape what is special). */
+const literalPrefix = (literal: string) => `${literal.replace(/[*?[\]\\]/g, "\\$&")}*`;
+
+/**
+ * Granted by category, then denied by category (a later rule wins, so the denials come after: +@write
+ * alone would grant FUNCTION FLUSH, which is @write and @scripting), then the few commands each user
+ * needs by name. Denied for every user: administration, anything @dangerous, blocking, pub/sub,
+ * the connection's state, scripts, and MOVE (another logical database).
+ */
+const denied = "-@dangerous -@admin -@scripting -@blocking -@pubsub -@connection -move";
+const commandsOf = (grants: string, extras: string) => `-@all ${grants} ${denied} ${extras}`;
+
+/** Every gateway user: PING, ECHO and TIME, the pre-flight sizes, the transaction option, non-blocking stream reads. */
+const gatewayExtras = "+ping +echo +time +memory|usage +multi +exec +discard +xread +pubsub|channels +pubsub|shardchannels +pubsub|numsub +pubsub|shardnumsub";
+/** Whole-keyspace commands only an unscoped caller may run (KEYS, SORT and INFO are @dangerous), and COMMAND for the gateway's table. */
+const unscopedExtras = "+keys +sort +sort_ro +info +dbsize +randomkey +pubsub|numpat +command";
+/** For a prefix, the commands whose keys the engine misreads are left out (their twins GEOSEARCHSTORE and SORT_RO stay). */
+const scopedExtras = "+sort_ro -georadius -georadiusbymember -randomkey -dbsize";
+const scripts = (access: "read" | "write") =>
+  access === "write"
+    ? "+eval +evalsha +eval_ro +evalsha_ro +fcall +fcall_ro +script|load +script|exists +script|kill +function|kill"
+    : "+evalsha_ro +fcall_ro +script|exists +script|kill +function|kill";
+
+/** The gateway's engine user for a scope. `scripts`: ALLOW_SCRIPTS (never for a prefix). The gateway reads the command table as its read user. */
+export function gatewayUser(scope: GatewayScope, options: { scripts: boolean }): EngineUser {
+  const confined = scope.prefix !== undefined;
+  const keys = `${scope.access === "read" ? "%R~" : "~"}${confined ? literalPrefix(scope.prefix!) : "*"}`;
+  const channels = `&${confined ? literalPrefix(scope.prefix!) : "*"}`;
+  const extras = [
+    gatewayExtras,
+    ...(scope.access === "write" ? ["+publish +spublish +xreadgroup"] : []),
+    confined ? scopedExtras : unscopedExtras,
+    ...(options.scripts && !confined ? [scripts(scope.access)] : []),
+  ].join(" ");
+  const commands = commandsOf(scope.access === "write" ? "+@read +@write" : "+@read", extras);
+  const name = `gateway-${scope.access}${confined ? `-${prefixTag(scope.prefix!)}` : ""}`;
+  return { name, access: `resetkeys ${keys} resetchannels ${channels} ${commands}` };
+}
+
+/** Every scope the gateway needs users for: read and write, unconfined and per configured prefix. */
+export function gatewayScopes(prefixes: Iterable<string>): GatewayScope[] {
+  const distinct = [...new Set(prefixes)].sort();
+  return (["read", "write"] as const).flatMap((access) => [{ access }, ...distinct.map((prefix) => ({ access, prefix }))]);
+}
+
+/** Cluster topology, as ioredis's cluster client reads it; INFO, its ready check. */
+const clientBasics = "+info +ping +cluster|slots +cluster|nodes +cluster|shards";
+
+/**
+ * The change-feed listener: every key (mappings name any pattern at run time), the keyspace-event
+ * channel it subscribes to, its journal and snapshot script, and the operator's script kill.
+ */
+export const listenerUser: EngineUser = {
+  name: "change-feed-listener",
+  access: `resetkeys ~* resetchannels &__keyevent@*__:* ${commandsOf("+@read +@write", `${clientBasics} +psubscribe +punsubscribe +xreadgroup +time +eval +evalsha +script|kill +function|kill`)}`,
+};
+
+/** The feature loader: writes versions under `recs:` only, waits for replicas. */
+export const featureLoaderUser: EngineUser = {
+  name: "feature-loader",
+  access: `resetkeys ~recs:* resetchannels ${commandsOf("+@read +@write", `${clientBasics} +wait`)}`,
+};
+
+/** The feature reader: reads `recs:` only. */
+export const featureReaderUser: EngineUser = {
+  name: "feature-reader",
+  access: `resetkeys %R~recs:* resetchannels ${commandsOf("+@read", clientBasics)}`,
+};
+
+/** The ACL SETUSER arguments for `user` with `password` (locally; ElastiCache takes the access string and password apart). */
+export const aclSetUser = (user: EngineUser, password: string): string[] => [
+  "ACL",
+  "SETUSER",
+  user.name,
+  "reset",
+  "on",
+  `>${password}`,
+  ...user.access.split(" "),
+];
+
+/** A credential for one engine user, as the secrets hold it. */
+export interface EngineCredential {
+  username: string;
+  password: string;
+}
