@@ -3,6 +3,7 @@
 import { ConfigError } from "../functions/shared/errors.js";
 import { readEnvironment } from "../functions/shared/env.js";
 import { defaultGatewaySettings, readGatewaySettings, type GatewaySettings } from "../functions/shared/gateway-settings.js";
+import { defaultEngineLimits, type EngineLimits } from "../functions/shared/redis/engine-limits.js";
 
 /** The Node.js major of the Lambdas' runtime (`nodejs22.x`), the listener host and local runs (the `node` devDependency). */
 export const nodeMajor = 22;
@@ -42,6 +43,8 @@ export interface SystemConfig {
     snapshotRetentionDays: number;
     /** `notify-keyspace-events` in the custom parameter group (ElastiCache refuses CONFIG SET). */
     keyspaceEvents: string;
+    /** The engine's own bounds (client output buffers, background frees), in the parameter group and on every local server. */
+    engineLimits: EngineLimits;
   };
   changeFeed: {
     tableName: string;
@@ -127,6 +130,7 @@ export const defaultConfig: SystemConfig = {
     replicas: 2,
     snapshotRetentionDays: 7,
     keyspaceEvents: "KEA",
+    engineLimits: defaultEngineLimits,
   },
   changeFeed: {
     tableName: "changes",

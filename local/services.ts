@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { sleep } from "../functions/shared/retry.js";
+import { defaultEngineLimits, engineDirectives } from "../functions/shared/redis/engine-limits.js";
 
 const run = promisify(execFile);
 
@@ -115,6 +116,8 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisNode>
     ...(options.cluster ? { "cluster-enabled": "yes", "cluster-config-file": "nodes.conf", "cluster-node-timeout": "2000" } : {}),
     // A replica announces its own address, so ROLE / INFO replication name nodes as clients reach them.
     ...(options.replicaOf ? { replicaof: `${options.replicaOf.host} ${options.replicaOf.port}`, "replica-announce-ip": host } : {}),
+    // The bounds the parameter group sets in AWS, on every local server too.
+    ...engineDirectives(defaultEngineLimits),
     ...options.config,
   };
   const args = Object.entries(directives).flatMap(([k, v]) => [`--${k}`, ...v.split(" ")]);

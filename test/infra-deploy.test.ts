@@ -46,7 +46,7 @@ describe("deployable as documented: apply, first boot, updates and destroy (synt
       for (const [name, object] of of(json, "aws_s3_object")) expect(object.depends_on, name).to.include.members(configuration);
     });
 
-    it("the listener's group waits for its network path (its security-group rules, the route-table associations) and the AUTH secret's value", () => {
+    it("the listener's group waits for its network path (its security-group rules, the route-table associations) and its engine user's secret value", () => {
       const dependsOn = one(json, "aws_autoscaling_group").config.depends_on as string[];
       const listenerRules = [...of(json, "aws_vpc_security_group_ingress_rule"), ...of(json, "aws_vpc_security_group_egress_rule")]
         .filter(([name]) => name.includes("listener"))
@@ -61,7 +61,7 @@ describe("deployable as documented: apply, first boot, updates and destroy (synt
       expect(associations).to.have.length(2);
       expect(dependsOn).to.include.members(associations);
       expect(dependsOn).to.include(
-        `aws_secretsmanager_secret_version.${one(json, "aws_secretsmanager_secret_version", (v) => String(v.secret_id).includes("auth-secret")).name}`,
+        `aws_secretsmanager_secret_version.${one(json, "aws_secretsmanager_secret_version", (v) => String(v.secret_id).includes("listener-secret")).name}`,
       );
     });
 
@@ -128,7 +128,8 @@ describe("deployable as documented: apply, first boot, updates and destroy (synt
     });
 
     it("secrets are deleted at once on destroy, so a new apply can reuse their names; a window is a setting", () => {
-      expect(of(json, "aws_secretsmanager_secret").map(([, s]) => s.recovery_window_in_days)).to.deep.equal([0, 0]);
+      // The REST tokens and one engine-user secret per client (listener, loader, reader, gateway).
+      expect(of(json, "aws_secretsmanager_secret").map(([, s]) => s.recovery_window_in_days)).to.deep.equal([0, 0, 0, 0, 0]);
       const kept = synth(configFromEnvironment({ ECP_SECRET_RECOVERY_DAYS: "7" }));
       expect(
         of(kept, "aws_secretsmanager_secret").every(([, s]) => s.recovery_window_in_days === 7 && (s.tags as ResourceConfig)[retainTag] === "true"),

@@ -23,6 +23,12 @@ describe("infrastructure policy suite (named rules over the synthesized Terrafor
   const bad: Record<string, TerraformJson> = {
     "ECP-CACHE-AT-REST": { resource: { aws_elasticache_replication_group: { g: { at_rest_encryption_enabled: "false" } } } },
     "ECP-CACHE-IN-TRANSIT": { resource: { aws_elasticache_replication_group: { g: { transit_encryption_enabled: true } } } },
+    "ECP-CACHE-DEFAULT-USER-OFF": {
+      resource: {
+        aws_elasticache_user: { d: { user_id: "ecp-default", user_name: "default", access_string: "on ~* +@all", no_password_required: true } },
+        aws_elasticache_user_group: { g: { user_ids: ["${aws_elasticache_user.d.user_id}"] } },
+      },
+    },
     "ECP-CACHE-FAILOVER": { resource: { aws_elasticache_replication_group: { g: { automatic_failover_enabled: true, multi_az_enabled: false } } } },
     "ECP-DYNAMODB-PITR": { resource: { aws_dynamodb_table: { t: { point_in_time_recovery: { enabled: false } } } } },
     "ECP-DYNAMODB-CMK": { resource: { aws_dynamodb_table: { t: { server_side_encryption: { enabled: true } } } } },

@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { defaultEngineLimits, engineParameters } from "../functions/shared/redis/engine-limits.js";
+import { gatewayUser, listenerUser } from "../functions/shared/redis/engine-users.js";
 import { Testing } from "cdktf";
 import { readFileSync } from "node:fs";
 import { configFromEnvironment, defaultConfig } from "../infra/config.js";
@@ -44,11 +46,10 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
     expect(ingress.every(([, r]) => r.cidr_ipv4 === undefined)).to.equal(true);
   });
 
-  it("cache: Multi-AZ replication group, encrypted, AUTH token from Secrets Manager, its parameter group and events topic", () => {
+  it("cache: Multi-AZ replication group, encrypted, every client its own engine user (RBAC, no AUTH token), its parameter group and events topic", () => {
     const group = one(json, "aws_elasticache_replication_group");
     const parameters = one(json, "aws_elasticache_parameter_group");
     const topic = one(json, "aws_sns_topic", (t) => String(t.name).endsWith("cache-events"));
-    const token = one(json, "random_password", (p) => p.length === 64);
     expect(
       Testing.toHaveResourceWithProperties(JSON.stringify(json), "aws_elasticache_replication_group", {
         num_cache_clusters: 3,
@@ -59,14 +60,39 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
       }),
     ).to.equal(true);
     expect(group.config.parameter_group_name).to.equal(parameters.ref("name"));
-    expect(parameters.config.parameter).to.deep.equal([{ name: "notify-keyspace-events", value: "KEA" }]);
+    expect(parameters.config.parameter).to.deep.equal([{ name: "notify-keyspace-events", value: "KEA" }, ...engineParameters(defaultEngineLimits)]);
     expect(group.config.notification_topic_arn).to.equal(topic.ref("arn"));
-    expect(group.config.auth_token).to.equal(token.ref("result"));
-    expect(one(json, "aws_secretsmanager_secret_version", (v) => v.secret_string === token.ref("result")).config.secret_id).to.contain(
-      "aws_secretsmanager_secret.",
-    );
+    // RBAC replaces the AUTH token: one user group, the default user off, a user per client with the module's access string.
+    expect(group.config.auth_token).to.equal(undefined);
+    const userGroup = one(json, "aws_elasticache_user_group");
+    expect(group.config.user_group_ids).to.deep.equal([userGroup.ref("user_group_id")]);
+    const users = of(json, "aws_elasticache_user").map(([, u]) => u);
+    expect(users.find((u) => u.user_name === "default")).to.deep.include({ access_string: "off -@all", no_password_required: true });
+    expect(users.find((u) => u.user_name === "listener")?.access_string).to.equal(`on ${listenerUser.access}`);
+    expect(users.find((u) => u.user_name === "gw-read")?.access_string).to.equal(`on ${gatewayUser({ access: "read" }, { scripts: false }).access}`);
+    expect(users.map((u) => u.user_name).sort()).to.deep.equal(["default", "gw-read", "gw-write", "listener", "loader", "reader"]);
+    expect(userGroup.config.user_ids).to.have.length(users.length);
     expect(topic.config.kms_master_key_id).to.equal(undefined);
     expect(String(one(json, "aws_sns_topic_policy").config.policy)).to.contain("AWS:SourceOwner");
+  });
+
+  it("each function reads only its own engine user's secret; the gateway its scopes' users; a tenant prefix gets users of its own", () => {
+    const variables = (suffix: string) =>
+      (one(json, "aws_lambda_function", (f) => String(f.function_name).endsWith(suffix)).config.environment as ResourceConfig).variables as Record<
+        string,
+        string
+      >;
+    expect(variables("feature-loader").REDIS_AUTH_SECRET_ARN).to.match(/redis-user-loader|loader-secret/);
+    expect(variables("feature-reader").REDIS_AUTH_SECRET_ARN).to.match(/reader-secret/);
+    for (const gateway of ["command-api", "redis-rest"]) {
+      expect(variables(gateway).REDIS_USERS_SECRET_ARN).to.match(/gateway-secret/);
+      expect(variables(gateway).REDIS_AUTH_SECRET_ARN).to.equal(undefined);
+    }
+    const tenants = synth(configFromEnvironment({ ECP_KEY_PREFIXES: JSON.stringify({ "sha256:a": "tenant-a:", "sha256:b": "tenant-a:" }) }));
+    const names = of(tenants, "aws_elasticache_user").map(([, u]) => String(u.user_name));
+    expect(names.filter((n) => n.startsWith("gw-"))).to.have.length(4);
+    const tenantWrite = of(tenants, "aws_elasticache_user").find(([, u]) => String(u.user_name).startsWith("gw-write-"))![1];
+    expect(tenantWrite.access_string).to.equal(`on ${gatewayUser({ access: "write", prefix: "tenant-a:" }, { scripts: false }).access}`);
   });
 
   it("change feed: table with PITR, SSE and TTL; private listener (launch template) with IMDSv2 and an encrypted disk; config without secrets", () => {
@@ -201,8 +227,11 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
     expect(groups.find((g) => g.num_node_groups)).to.deep.include({
       num_node_groups: 3,
       replicas_per_node_group: 1,
-      parameter_group_name: "default.valkey8.cluster.on",
     });
+    // Its own cluster-mode parameter group, with the engine's bounds too.
+    const featureParameters = one(dedicated, "aws_elasticache_parameter_group", (p) => String(p.name).includes("features"));
+    expect(groups.find((g) => g.num_node_groups)?.parameter_group_name).to.equal(featureParameters.ref("name"));
+    expect(featureParameters.config.parameter).to.deep.equal([{ name: "cluster-enabled", value: "yes" }, ...engineParameters(defaultEngineLimits)]);
     const loader = one(dedicated, "aws_lambda_function", (f) => String(f.function_name).endsWith("feature-loader"));
     expect(((loader.config.environment as ResourceConfig).variables as Record<string, string>).REDIS_CLUSTER).to.equal("true");
   });

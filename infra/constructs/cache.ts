@@ -1,22 +1,21 @@
 // The ElastiCache replication group (cluster mode disabled): Multi-AZ with automatic failover,
-// encrypted at rest (customer key) and in transit, an AUTH token kept in Secrets Manager, snapshots,
-// a parameter group that turns on keyspace notifications, and events to an SNS topic.
+// encrypted at rest (customer key) and in transit, every client its own engine user (RBAC, the
+// engine-users construct), snapshots, a parameter group with keyspace notifications and the engine's
+// own bounds, and events to an SNS topic.
 import { Construct } from "constructs";
 import { ElasticacheParameterGroup } from "@cdktf/provider-aws/lib/elasticache-parameter-group";
 import { ElasticacheReplicationGroup } from "@cdktf/provider-aws/lib/elasticache-replication-group";
 import { ElasticacheSubnetGroup } from "@cdktf/provider-aws/lib/elasticache-subnet-group";
-import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
-import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
-import { Password } from "@cdktf/provider-random/lib/password";
 import { parameterGroupFamily, type SystemConfig } from "../config.js";
 import type { Encryption } from "./encryption.js";
 import type { Network } from "./network.js";
 import type { RedisAccess } from "./nodejs-function.js";
-import { retainTags } from "../policy/deploy-rules.js";
+import type { EngineRole, EngineUsers } from "./engine-users.js";
 import { policyDocument } from "./policy.js";
 import { replaceableName } from "../naming.js";
+import { engineParameters } from "../../functions/shared/redis/engine-limits.js";
 
 export interface CacheProps {
   name: string;
@@ -24,8 +23,8 @@ export interface CacheProps {
   encryption: Encryption;
   network: Network;
   snapshotRetentionDays: number;
-  /** Days a deleted secret is kept (0: deleted at once, so a new apply after a destroy can reuse the name). */
-  secretRecoveryWindowDays: number;
+  /** Every client's engine user, in the user group each replication group uses. */
+  users: EngineUsers;
 }
 
 /** The port every group listens on (a constant: a number attribute would not survive string interpolation). */
@@ -36,9 +35,7 @@ const tlsUrl = (address: string) => `rediss://${address}:${cachePort}`;
 
 export class Cache extends Construct {
   readonly group: ElasticacheReplicationGroup;
-  readonly authSecret: SecretsmanagerSecret;
-  /** The secret's value: a client that boots reads it, so it waits for this. */
-  readonly authSecretVersion: SecretsmanagerSecretVersion;
+  private readonly users: EngineUsers;
   /** ElastiCache events (failover, node replaced, ...) go here. Not KMS-encrypted: ElastiCache cannot publish to an encrypted topic. */
   readonly eventsTopic: SnsTopic;
   readonly primaryUrl: string;
@@ -55,29 +52,26 @@ export class Cache extends Construct {
     super(scope, id);
     const { config, encryption, network } = props;
     this.network = network;
+    this.users = props.users;
     this.groupId = `${props.name}-cache`;
     const subnets = new ElasticacheSubnetGroup(this, "subnets", { name: `${props.name}-cache`, subnetIds: network.privateSubnetIds });
     const family = parameterGroupFamily(config.engine, config.engineVersion);
-    const description = "Keyspace notifications for the change feed (CONFIG SET is refused on ElastiCache)";
-    const parameters = new ElasticacheParameterGroup(this, "parameters", {
-      // A new engine or major gets a new group before the old one (still in use) goes; the name carries a
-      // digest of what forces a replacement, so the new group never collides with the old one's name.
-      name: replaceableName(`${props.name}-${family.replace(".", "-")}`, { family, description }),
-      family,
-      lifecycle: { createBeforeDestroy: true },
-      description,
-      parameter: [{ name: "notify-keyspace-events", value: config.keyspaceEvents }],
-    });
-
-    // The token is in Terraform state (marked sensitive): keep state encrypted (Terraform Cloud does).
-    const token = new Password(this, "auth-token", { length: 64, special: false });
-    this.authSecret = new SecretsmanagerSecret(this, "auth-secret", {
-      name: `${props.name}/redis-auth-token`,
-      kmsKeyId: encryption.key.arn,
-      recoveryWindowInDays: props.secretRecoveryWindowDays,
-      tags: retainTags(props.secretRecoveryWindowDays > 0),
-    });
-    this.authSecretVersion = new SecretsmanagerSecretVersion(this, "auth-secret-value", { secretId: this.authSecret.id, secretString: token.result });
+    // A new engine or major gets a new group before the old one (still in use) goes; the name carries a
+    // digest of what forces a replacement, so the new group never collides with the old one's name.
+    const parameterGroup = (id: string, description: string, parameter: { name: string; value: string }[]) =>
+      new ElasticacheParameterGroup(this, id, {
+        name: replaceableName(`${props.name}-${id === "parameters" ? "" : "features-"}${family.replace(".", "-")}`, { family, description }),
+        family,
+        lifecycle: { createBeforeDestroy: true },
+        description,
+        parameter,
+      });
+    const limits = engineParameters(config.engineLimits);
+    const parameters = parameterGroup(
+      "parameters",
+      "Keyspace notifications for the change feed (CONFIG SET is refused on ElastiCache) and the engine's own bounds",
+      [{ name: "notify-keyspace-events", value: config.keyspaceEvents }, ...limits],
+    );
 
     this.eventsTopic = new SnsTopic(this, "events", { name: `${props.name}-cache-events` });
     // The policy ElastiCache's documentation prescribes: any principal of this account may publish,
@@ -105,7 +99,8 @@ export class Cache extends Construct {
       atRestEncryptionEnabled: "true",
       kmsKeyId: encryption.key.arn,
       transitEncryptionEnabled: true,
-      authToken: token.result,
+      // RBAC: every client logs in as its own engine user (no AUTH token: the two are exclusive).
+      userGroupIds: [props.users.group.userGroupId],
       automaticFailoverEnabled: true,
       multiAzEnabled: true,
       snapshotRetentionLimit: props.snapshotRetentionDays,
@@ -130,26 +125,31 @@ export class Cache extends Construct {
         description: `${props.name}: feature store (cluster mode enabled)`,
         numNodeGroups: props.featureStoreCluster.shards,
         replicasPerNodeGroup: 1,
-        parameterGroupName: `default.${family}.cluster.on`,
+        parameterGroupName: parameterGroup("feature-parameters", "Cluster mode for the feature store and the engine's own bounds", [
+          { name: "cluster-enabled", value: "yes" },
+          ...limits,
+        ]).name,
       });
       this.featureUrl = tlsUrl(this.featureGroup.configurationEndpointAddress);
     }
   }
 
   /**
-   * Everything a function needs to use a group, granted in one place: its environment (`REDIS_URL`,
-   * `REDIS_AUTH_SECRET_ARN`, `REDIS_CLUSTER`), permission to read the AUTH token, and a place in the
+   * Everything a function needs to use a group as `role`, granted in one place: its environment
+   * (`REDIS_URL`, `REDIS_CLUSTER`, and the secret of its engine user: `REDIS_AUTH_SECRET_ARN`, or the
+   * gateway's users: `REDIS_USERS_SECRET_ARN`), permission to read that secret, and a place in the
    * private subnets behind the group that the cache admits. `features`: the feature store's group.
    */
-  clientAccess(group: "main" | "features" = "main"): RedisAccess {
+  clientAccess(role: Exclude<EngineRole, "listener">, group: "main" | "features" = "main"): RedisAccess {
     const cluster = group === "features" && this.featureUrl !== undefined;
+    const { secret } = this.users.secrets[role]!;
     return {
       environment: {
         REDIS_URL: cluster ? this.featureUrl! : this.primaryUrl,
-        REDIS_AUTH_SECRET_ARN: this.authSecret.arn,
+        [role === "gateway" ? "REDIS_USERS_SECRET_ARN" : "REDIS_AUTH_SECRET_ARN"]: secret.arn,
         REDIS_CLUSTER: String(cluster),
       },
-      statements: [{ sid: "RedisAuthToken", actions: ["secretsmanager:GetSecretValue"], resources: [this.authSecret.arn] }],
+      statements: [{ sid: "OwnEngineUser", actions: ["secretsmanager:GetSecretValue"], resources: [secret.arn] }],
       vpc: { subnetIds: this.network.privateSubnetIds, securityGroupIds: [this.network.functionsGroup.id] },
     };
   }

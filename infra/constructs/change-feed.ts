@@ -1,5 +1,5 @@
 // Change feed: the DynamoDB table, the writer Lambda, and the listener host (listener-host.ts) with its
-// configuration and mapping file (no secret in either: the AUTH token is read from Secrets Manager).
+// configuration and mapping file (no secret in either: its engine user's password is read from Secrets Manager).
 import { Construct } from "constructs";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { listenerPaths } from "../listener-boot.js";
@@ -16,6 +16,7 @@ export class ChangeFeed extends Construct {
   constructor(scope: Construct, id: string, props: DataPathProps) {
     super(scope, id);
     const { config, encryption, network, cache } = props;
+    const listenerUser = props.users.secrets.listener!;
     this.table = new DynamodbTable(this, "table", {
       name: `${props.name}-${config.changeFeed.tableName}`,
       billingMode: "PAY_PER_REQUEST",
@@ -46,7 +47,7 @@ export class ChangeFeed extends Construct {
     }));
     const configuration = {
       redisUrl: cache.primaryUrl,
-      redisAuthSecretArn: cache.authSecret.arn,
+      redisAuthSecretArn: listenerUser.secret.arn,
       region: encryption.region,
       mappingFile: `${listenerPaths.installDir}/mappings.json`,
       listener: { healthFile: `${listenerPaths.stateDir}/health.json`, allowCatchAllMappings: config.changeFeed.allowCatchAllMappings },
@@ -60,9 +61,9 @@ export class ChangeFeed extends Construct {
       amiId: config.lookups.listenerAmiId,
       configuration: JSON.stringify(configuration, null, 2),
       mappings: JSON.stringify({ mappings }, null, 2),
-      bootNeeds: [cache.authSecretVersion],
+      bootNeeds: [listenerUser.value],
       statements: [
-        { sid: "RedisAuthToken", actions: ["secretsmanager:GetSecretValue"], resources: [cache.authSecret.arn] },
+        { sid: "OwnEngineUser", actions: ["secretsmanager:GetSecretValue"], resources: [listenerUser.secret.arn] },
         { sid: "DeliverToTheWriter", actions: ["lambda:InvokeFunction"], resources: [this.writer.function.arn] },
         // Direct mappings write themselves; rescans look for items whose key is gone.
         { sid: "DirectWritesAndRescans", actions: ["dynamodb:PutItem", "dynamodb:Scan"], resources: [this.table.arn] },

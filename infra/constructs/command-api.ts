@@ -42,7 +42,7 @@ export class CommandApi extends Construct {
     super(scope, id);
     const { config, encryption, cache } = props;
     const defaults = functionDefaults(props);
-    const redis = cache.clientAccess();
+    const redis = cache.clientAccess("gateway");
     const environment = gatewayEnvironment(config.commandApi.gateway);
 
     this.resolver = new NodejsFunction(this, "resolver", { defaults, bundle: "command-api", redis, environment });

@@ -19,7 +19,6 @@ export class FeatureStore extends Construct {
     super(scope, id);
     const { config, encryption, cache } = props;
     const defaults = functionDefaults(props);
-    const redis = cache.clientAccess("features");
 
     this.batches = new SecureBucket(this, "batches", {
       name: `${props.name}-feature-batches-${encryption.accountId}`,
@@ -29,7 +28,7 @@ export class FeatureStore extends Construct {
     this.loader = new NodejsFunction(this, "loader", {
       defaults,
       bundle: "feature-loader",
-      redis,
+      redis: cache.clientAccess("loader", "features"),
       environment: { PREVIOUS_VERSION_TTL_SECONDS: String(config.featureStore.previousVersionTtlSeconds), WAIT_FOR_REPLICAS: "1" },
       statements: [{ sid: "ReadBatchFiles", actions: ["s3:GetObject", "s3:GetObjectVersion"], resources: [`${this.batches.bucket.arn}/*`] }],
       memorySize: 1024,
@@ -51,7 +50,7 @@ export class FeatureStore extends Construct {
     this.reader = new NodejsFunction(this, "reader", {
       defaults,
       bundle: "feature-reader",
-      redis,
+      redis: cache.clientAccess("reader", "features"),
       memorySize: 256,
       timeout: 5,
     });

@@ -23,6 +23,20 @@ export const dataRules: PolicyRule[] = [
           : undefined,
   },
   {
+    id: "ECP-CACHE-DEFAULT-USER-OFF",
+    title: "An ElastiCache user group's `default` user (which every group must hold) is off: each client logs in as its own user",
+    types: ["aws_elasticache_user_group"],
+    check: (r, _name, all) => {
+      const members = list<string>(r.user_ids).join(" ");
+      const defaults = Object.entries(all.resource?.aws_elasticache_user ?? {}).filter(
+        ([name, u]) => u.user_name === "default" && (members.includes(`aws_elasticache_user.${name}.`) || members.includes(String(u.user_id))),
+      );
+      if (defaults.length === 0) return "no user named default among its users";
+      const open = defaults.find(([, u]) => !String(u.access_string ?? "").startsWith("off"));
+      return open ? `its default user's access string "${open[1].access_string}" is not off` : undefined;
+    },
+  },
+  {
     id: "ECP-CACHE-FAILOVER",
     checkov: "CKV2_AWS_50",
     title: "ElastiCache replication groups are Multi-AZ with automatic failover and keep snapshots",

@@ -9,6 +9,8 @@ import { Cache } from "../constructs/cache.js";
 import { ChangeFeed } from "../constructs/change-feed.js";
 import { CommandApi } from "../constructs/command-api.js";
 import { Encryption } from "../constructs/encryption.js";
+import { EngineUsers } from "../constructs/engine-users.js";
+import { featureLoaderUser, featureReaderUser, gatewayScopes, listenerUser } from "../../functions/shared/redis/engine-users.js";
 import { FeatureStore } from "../constructs/feature-store.js";
 import { Network } from "../constructs/network.js";
 import type { NodejsFunction } from "../constructs/nodejs-function.js";
@@ -48,28 +50,46 @@ export class ElastiCachePatternsStack extends TerraformStack {
       logRetentionDays: config.logRetentionDays,
       interfaceEndpoints: interfaceEndpointsFor(config),
     });
+    const { patterns } = config;
+    const users = new EngineUsers(this, "engine-users", {
+      name,
+      engine: config.cache.engine,
+      encryption,
+      secretRecoveryWindowDays: config.secretRecoveryWindowDays,
+      users: {
+        ...(patterns.changeFeed ? { listener: listenerUser } : {}),
+        ...(patterns.featureStore ? { loader: featureLoaderUser, reader: featureReaderUser } : {}),
+      },
+      gateway: patterns.commandApi
+        ? { scopes: gatewayScopes(Object.values(config.commandApi.gateway.keyPrefixes)), scripts: config.commandApi.gateway.allowScripts }
+        : undefined,
+    });
     const cache = new Cache(this, "cache", {
       name,
       config: config.cache,
       encryption,
       network,
       snapshotRetentionDays: config.cache.snapshotRetentionDays,
-      secretRecoveryWindowDays: config.secretRecoveryWindowDays,
+      users,
       featureStoreCluster: config.patterns.featureStore && config.featureStore.dedicatedCluster ? { shards: config.featureStore.shards } : undefined,
     });
-    const parts = { name, config, encryption, network, cache };
+    const parts = { name, config, encryption, network, cache, users };
     const functions: NodejsFunction[] = [];
     const output = (id: string, value: string | string[], description: string, sensitive = false) =>
       new TerraformOutput(this, id, { value, description, sensitive });
 
     output("primary_endpoint", cache.primaryUrl, "Redis primary endpoint (TLS; AUTH token in the secret below)");
     output("reader_endpoint", cache.readerUrl, "Redis reader endpoint: spreads connections over the replicas (TLS; its certificate names it)");
-    output("redis_auth_secret_arn", cache.authSecret.arn, "Secrets Manager secret holding the Redis AUTH token");
     if (cache.featureUrl) output("feature_store_endpoint", cache.featureUrl, "Cluster-mode feature store configuration endpoint (TLS)");
 
     if (config.patterns.changeFeed) {
       const changeFeed = new ChangeFeed(this, "change-feed", parts);
       functions.push(changeFeed.writer);
+      output(
+        "redis_auth_secret_arn",
+        users.secrets.listener!.secret.arn,
+        "Secrets Manager secret of the listener's engine user (username and password): the operator's way in, from the listener host",
+      );
       output("change_table", changeFeed.table.name, "DynamoDB table the change feed writes to");
       output(
         "listener_autoscaling_group",

@@ -11,7 +11,7 @@ export interface GatewayScope {
   prefix?: string;
 }
 
-/** An engine user: its name and its access string (without the `on >password` part). */
+/** An engine user: its name and its access string (without `on` and the password; a new user has no keys, channels or commands to reset). */
 export interface EngineUser {
   name: string;
   access: string;
@@ -21,7 +21,7 @@ export interface EngineUser {
 export const scopeId = (scope: GatewayScope) => (scope.prefix === undefined ? scope.access : `${scope.access}:${scope.prefix}`);
 
 /** A user name from a prefix (user names take letters, digits and `-`; a prefix may hold anything). */
-const prefixTag = (prefix: string) => createHash("sha256").update(prefix).digest("hex").slice(0, 12);
+const prefixTag = (prefix: string) => createHash("sha256").update(prefix).digest("hex").slice(0, 10);
 
 /** A glob that matches `literal` exactly at the start (ACL patterns are globs: escape what is special). */
 const literalPrefix = (literal: string) => `${literal.replace(/[*?[\]\\]/g, "\\$&")}*`;
@@ -58,8 +58,8 @@ export function gatewayUser(scope: GatewayScope, options: { scripts: boolean }):
     ...(options.scripts && !confined ? [scripts(scope.access)] : []),
   ].join(" ");
   const commands = commandsOf(scope.access === "write" ? "+@read +@write" : "+@read", extras);
-  const name = `gateway-${scope.access}${confined ? `-${prefixTag(scope.prefix!)}` : ""}`;
-  return { name, access: `resetkeys ${keys} resetchannels ${channels} ${commands}` };
+  const name = `gw-${scope.access}${confined ? `-${prefixTag(scope.prefix!)}` : ""}`;
+  return { name, access: `${keys} ${channels} ${commands}` };
 }
 
 /** Every scope the gateway needs users for: read and write, unconfined and per configured prefix. */
@@ -76,23 +76,23 @@ const clientBasics = "+info +ping +cluster|slots +cluster|nodes +cluster|shards"
  * channel it subscribes to, its journal and snapshot script, and the operator's script kill.
  */
 export const listenerUser: EngineUser = {
-  name: "change-feed-listener",
-  access: `resetkeys ~* resetchannels &__keyevent@*__:* ${commandsOf("+@read +@write", `${clientBasics} +psubscribe +punsubscribe +xreadgroup +time +eval +evalsha +script|kill +function|kill`)}`,
+  name: "listener",
+  access: `~* &__keyevent@*__:* ${commandsOf("+@read +@write", `${clientBasics} +psubscribe +punsubscribe +xreadgroup +time +eval +evalsha +script|kill +function|kill`)}`,
 };
 
 /** The feature loader: writes versions under `recs:` only, waits for replicas. */
 export const featureLoaderUser: EngineUser = {
-  name: "feature-loader",
-  access: `resetkeys ~recs:* resetchannels ${commandsOf("+@read +@write", `${clientBasics} +wait`)}`,
+  name: "loader",
+  access: `~recs:* ${commandsOf("+@read +@write", `${clientBasics} +wait`)}`,
 };
 
 /** The feature reader: reads `recs:` only. */
 export const featureReaderUser: EngineUser = {
-  name: "feature-reader",
-  access: `resetkeys %R~recs:* resetchannels ${commandsOf("+@read", clientBasics)}`,
+  name: "reader",
+  access: `%R~recs:* ${commandsOf("+@read", clientBasics)}`,
 };
 
-/** The ACL SETUSER arguments for `user` with `password` (locally; ElastiCache takes the access string and password apart). */
+/** The ACL SETUSER arguments for `user` with `password` (locally, `reset` first; ElastiCache takes `on` + the access string and the password apart). */
 export const aclSetUser = (user: EngineUser, password: string): string[] => [
   "ACL",
   "SETUSER",

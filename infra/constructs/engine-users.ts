@@ -1,0 +1,92 @@
+// The engine users (ElastiCache RBAC) in place of an AUTH token: one per client, each with the access
+// string functions/shared/redis/engine-users.ts gives it, in one user group that every replication
+// group uses; the default user is off. Each client reads its own credentials from a secret of its own.
+import { Construct } from "constructs";
+import { ElasticacheUser } from "@cdktf/provider-aws/lib/elasticache-user";
+import { ElasticacheUserGroup } from "@cdktf/provider-aws/lib/elasticache-user-group";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
+import { Password } from "@cdktf/provider-random/lib/password";
+import { Fn } from "cdktf";
+import type { CacheEngine } from "../config.js";
+import { scopeId, type EngineUser, type GatewayScope } from "../../functions/shared/redis/engine-users.js";
+import { gatewayUser } from "../../functions/shared/redis/engine-users.js";
+import { retainTags } from "../policy/deploy-rules.js";
+import type { Encryption } from "./encryption.js";
+
+/** The clients with engine users; `gateway` is a set of users, one per scope, in one secret. */
+export type EngineRole = "listener" | "loader" | "reader" | "gateway";
+
+export interface EngineUsersProps {
+  name: string;
+  engine: CacheEngine;
+  encryption: Encryption;
+  secretRecoveryWindowDays: number;
+  /** The users of the roles the deployment has. */
+  users: Partial<Record<Exclude<EngineRole, "gateway">, EngineUser>>;
+  /** The gateway's scopes, when the command API is on; `scripts`: ALLOW_SCRIPTS. */
+  gateway?: { scopes: GatewayScope[]; scripts: boolean };
+}
+
+/** A client's secret, and its value: a booting client reads it, so it waits for the value. */
+export interface RoleSecret {
+  secret: SecretsmanagerSecret;
+  value: SecretsmanagerSecretVersion;
+}
+
+export class EngineUsers extends Construct {
+  readonly group: ElasticacheUserGroup;
+  readonly secrets: Partial<Record<EngineRole, RoleSecret>> = {};
+
+  constructor(scope: Construct, id: string, props: EngineUsersProps) {
+    super(scope, id);
+    const { name, engine } = props;
+    // Every user group must hold a user named `default`: this one can do nothing.
+    const defaultUser = new ElasticacheUser(this, "default", {
+      userId: `${name}-default`,
+      userName: "default",
+      engine,
+      accessString: "off -@all",
+      noPasswordRequired: true,
+    });
+    const make = (user: EngineUser) => {
+      // The password is in Terraform state (marked sensitive): keep state encrypted (Terraform Cloud does).
+      const password = new Password(this, `${user.name}-password`, { length: 48, special: false });
+      const made = new ElasticacheUser(this, user.name, {
+        userId: `${name}-${user.name}`,
+        userName: user.name,
+        engine,
+        accessString: `on ${user.access}`,
+        passwords: [password.result],
+      });
+      return { made, credential: { username: user.name, password: password.result } };
+    };
+    const members: ElasticacheUser[] = [defaultUser];
+    for (const [role, user] of Object.entries(props.users) as [Exclude<EngineRole, "gateway">, EngineUser][]) {
+      const { made, credential } = make(user);
+      members.push(made);
+      this.secrets[role] = this.secret(props, role, Fn.jsonencode(credential));
+    }
+    if (props.gateway) {
+      const users: Record<string, unknown> = {};
+      for (const scope of props.gateway.scopes) {
+        const { made, credential } = make(gatewayUser(scope, { scripts: props.gateway.scripts }));
+        members.push(made);
+        users[scopeId(scope)] = credential;
+      }
+      this.secrets.gateway = this.secret(props, "gateway", Fn.jsonencode({ users }));
+    }
+    this.group = new ElasticacheUserGroup(this, "group", { userGroupId: `${name}-users`, engine, userIds: members.map((u) => u.userId) });
+  }
+
+  private secret(props: EngineUsersProps, role: EngineRole, value: string): RoleSecret {
+    const secret = new SecretsmanagerSecret(this, `${role}-secret`, {
+      name: `${props.name}/redis-user-${role}`,
+      description: role === "gateway" ? "The command gateway's engine users, one per scope" : `The ${role}'s engine user`,
+      kmsKeyId: props.encryption.key.arn,
+      recoveryWindowInDays: props.secretRecoveryWindowDays,
+      tags: retainTags(props.secretRecoveryWindowDays > 0),
+    });
+    return { secret, value: new SecretsmanagerSecretVersion(this, `${role}-secret-value`, { secretId: secret.id, secretString: value }) };
+  }
+}
