@@ -6,6 +6,7 @@ import { globMatches, maxMappings, MappingError, parseMapping, partitionKeyOf } 
 import { reconcile } from "../listener/reconcile.js";
 import { RoutingSink } from "../listener/sinks.js";
 import { maxRequestBytes } from "../local/lambda-endpoint.js";
+import { memoryLogger } from "../functions/shared/log.js";
 import { differences, withListener } from "./harness/change-feed.js";
 import { liveItem } from "./harness/dynamo.js";
 import { eventually } from "./harness/eventually.js";
@@ -75,6 +76,55 @@ describe("change feed: bounded and scoped against hostile mappings and versions"
         expect((process.memoryUsage().heapUsed - heapBefore) / 2 ** 20, "heap growth, MiB").to.be.below(100);
         expect(listener.health().status).to.equal("running");
       });
+    });
+  });
+
+  describe("the mappings hash: reloads coalesce, bounded in bytes, logged as a diff; a pattern needs literal text", () => {
+    it("three hundred writes in a burst make a few reloads, each logging what changed; a hash too large is not read; {id} is refused", async () => {
+      const log = memoryLogger();
+      await withListener({ sink: new RoutingSink(sinks.dynamo), dynamo: sinks.dynamo, log }, async ({ client, listener }) => {
+        const reloads = async () => Number(/cmdstat_memory\|usage:calls=(\d+)/.exec(String(await client.info("commandstats")))?.[1] ?? 0);
+        const before = await reloads();
+        const burst = client.pipeline();
+        for (let i = 0; i < 300; i++)
+          burst.hset("changefeed:mappings", "orders", JSON.stringify({ name: "orders", pattern: `order:{id}`, table: i % 2 ? "people" : "accounts" }));
+        await burst.exec();
+        await eventually(
+          "the last write to be loaded",
+          async () => listener.health().mappings,
+          (m) => m.includes("orders"),
+          10_000,
+        );
+        const made = (await reloads()) - before;
+        console.log(`      300 writes to the mappings hash, ${made} reloads`);
+        expect(made).to.be.within(1, 10);
+        expect(log.entries.filter((e) => e.message === "mappings changed").length).to.be.at.most(made);
+        expect(log.entries.find((e) => e.message === "mappings changed")).to.deep.include({ removed: [] });
+        // Past the byte bound the hash is not read at all, and the mappings in use stay.
+        await client.hset("changefeed:mappings", "padding", "x".repeat(300 * 1024));
+        await eventually(
+          "the refusal",
+          async () => log.entries.find((e) => String(e.reason).includes("over the limit of 262144")),
+          (e) => e !== undefined,
+          10_000,
+        );
+        expect(listener.health().mappings).to.include.members(["people", "orders"]);
+        await client.hdel("changefeed:mappings", "padding");
+        // A placeholder alone would copy every hash in Redis: refused with the reason, and nothing of it runs.
+        await client.hset("changefeed:mappings", "everything", JSON.stringify({ name: "everything", pattern: "{id}", table: "people" }));
+        await eventually(
+          "the refusal",
+          async () => log.entries.find((e) => e.mapping === "everything"),
+          (e) => e !== undefined,
+          10_000,
+        );
+        expect(String(log.entries.find((e) => e.mapping === "everything")?.reason)).to.match(
+          /"\{id\}" has no literal text of its own, so it would copy every hash in Redis/,
+        );
+        expect(listener.health().mappings).to.not.include("everything");
+      });
+      expect(parseMapping({ name: "all", pattern: "{id}", table: "people" }, "mapping", { allowCatchAll: true }).placeholder).to.equal("id");
+      expect(() => parseMapping({ name: "all", pattern: "*", table: "people" })).to.throw(MappingError, /no literal text/);
     });
   });
 

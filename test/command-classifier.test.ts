@@ -4,7 +4,10 @@ import { CommandRefused } from "../functions/command-gateway/errors.js";
 import { deserializeTable, docsByName, engineOfInfo, parseCommandReply, serializeTable, withDocs } from "../functions/command-gateway/command-table.js";
 import { shippedTable } from "../functions/command-gateway/gateway.js";
 import { defaultLimits, RequestBudget } from "../functions/command-gateway/batch.js";
-import { gatewayOn } from "./harness/command-gateway.js";
+import { gatewayConfig, gatewayOn } from "./harness/command-gateway.js";
+import { CommandGateway } from "../functions/command-gateway/gateway.js";
+import { RespConnection } from "../functions/shared/redis/resp-connection.js";
+import { endpointFromUrl } from "../functions/shared/redis/connector.js";
 import { redisCommand, startRedis } from "../local/services.js";
 
 const table = deserializeTable(shippedTable.commands);
@@ -146,6 +149,33 @@ describe("command classifier (the exposure list, each command parsed against its
     expect(refusal(["COPY", "a", "b", "REPLACE"], write)).to.equal(undefined);
     expect(refusal(["SWAPDB", "0", "1"], write)).to.match(/administrative/);
     expect(refusal(["SELECT", "1"], write)).to.match(/shared connection/);
+  });
+
+  it("until the server's COMMAND DOCS arrives, the shipped grammars decide (a request is never refused for want of them)", async () => {
+    const node = await startRedis();
+    const connection = new RespConnection(endpointFromUrl(node.url));
+    const send = connection.send.bind(connection);
+    // The docs never come: only the shipped grammars can classify.
+    connection.send = (commands, options) => (commands[0]?.[0] === "COMMAND" && commands[0][1] === "DOCS" ? new Promise(() => {}) : send(commands, options));
+    try {
+      const gateway = new CommandGateway(connection, gatewayConfig());
+      const results = await gateway.run(
+        [
+          ["SET", "k", "v", "EX", "10", "NX"],
+          ["SCAN", "0", "MATCH", "k*", "COUNT", "10"],
+          ["ZRANGE", "z", "0", "-1"],
+        ],
+        { access: "write", transaction: false },
+      );
+      expect(results.map((r) => r.reply.ok)).to.deep.equal([true, true, true]);
+      await gateway.run([["SCAN", "0", "MATCH", "a", "MATCH", "b"]], { access: "read", transaction: false }).then(
+        () => expect.fail("a MATCH given twice ran"),
+        (e: Error) => expect(e.message).to.match(/MATCH is given twice/),
+      );
+    } finally {
+      connection.close();
+      await node.stop();
+    }
   });
 
   it("the live server's table wins; the shipped fallback names the engine and version it came from", async () => {

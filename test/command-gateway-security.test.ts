@@ -4,15 +4,12 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { defaultLimits, type BatchLimits } from "../functions/command-gateway/batch.js";
-import { RespConnection, respSize } from "../functions/shared/redis/resp-connection.js";
-import { encodeCommand, endpointFromUrl } from "../functions/shared/redis/connector.js";
-import { startCommandApiServer } from "../local/command-api-server.js";
-import { startRestServer } from "../local/rest-server.js";
-import { redisCommand, startRedis, type HttpService, type RedisNode } from "../local/services.js";
-import { gatewayOn } from "./harness/command-gateway.js";
+import { RespConnection } from "../functions/shared/redis/resp-connection.js";
+import { endpointFromUrl } from "../functions/shared/redis/connector.js";
+import { redisCommand, type RedisNode } from "../local/services.js";
 import { eventually } from "./harness/eventually.js";
+import { healthyAfter as healthyAfter_, startGatewayBed, type GatewayBed, type Traffic } from "./harness/gateway-bed.js";
 
 const limits: BatchLimits = {
   ...defaultLimits,
@@ -22,64 +19,25 @@ const limits: BatchLimits = {
   maxReplyElements: 100,
   maxOffsetBytes: 4_096,
 };
-const apiKey = "da2-security";
-const token = "rw-token";
-
-/** What reached Redis and came back, per HTTP request (requests run one at a time). */
-export interface Traffic {
-  commands: number;
-  bytes: number;
-  replyBytes: number;
-}
-
 describe("command gateway: bounded and scoped against hostile callers (REST and GraphQL)", function () {
   this.timeout(60_000);
+  let bed: GatewayBed;
   let node: RedisNode;
-  let rest: HttpService;
-  let graphql: HttpService & { graphqlUrl: string };
-  let close: () => void;
   let traffic: Traffic;
+  const restCall = (body: unknown, path?: string) => bed.rest(body, path);
+  const graphqlCall = (query: string, variables?: unknown) => bed.graphql(query, variables);
+  const healthyAfter = (attack: () => Promise<void>, heapMb?: number) => healthyAfter_(node.url, attack, { heapMb, redisPeakMb: 200 });
 
   before(async () => {
-    node = await startRedis({ config: { "busy-reply-threshold": "100", "enable-debug-command": "yes" } });
-    const { gateway, connection } = await gatewayOn(node.url, { limits, maxFieldsPerRequest: 3, allowScripts: true, scriptTimeoutMs: 300 });
-    // Count what the callers' commands cost on the wire; the gateway's own checks (DBSIZE, COMMAND GETKEYS) and MULTI/EXEC are not theirs.
-    const send = connection.send.bind(connection);
-    connection.send = async (commands, options) => {
-      const own = commands.filter((c) => !["DBSIZE", "COMMAND", "MULTI", "EXEC"].includes(c[0]));
-      traffic.commands += own.length;
-      traffic.bytes += own.reduce((n, c) => n + Buffer.byteLength(encodeCommand(c)), 0);
-      const replies = await send(commands, options);
-      traffic.replyBytes += replies.reduce((n: number, r) => n + (r instanceof Error ? 0 : respSize(r)), 0);
-      return replies;
-    };
-    close = () => connection.close();
-    rest = await startRestServer(gateway, { readWrite: [token], readOnly: [] });
-    graphql = await startCommandApiServer(gateway, [{ key: apiKey, expires: Date.now() / 1000 + 3600 }]);
+    bed = await startGatewayBed({ limits, maxFieldsPerRequest: 3, allowScripts: true, scriptTimeoutMs: 300 });
+    ({ node } = bed);
   });
-  beforeEach(() => (traffic = { commands: 0, bytes: 0, replyBytes: 0 }));
-  after(async () => {
-    await rest.stop();
-    await graphql.stop();
-    close();
-    await node.stop();
+  beforeEach(() => {
+    traffic = bed.traffic;
+    Object.assign(traffic, { commands: 0, bytes: 0, replyBytes: 0 });
   });
+  after(() => bed.stop());
 
-  const restCall = async (body: unknown, path = "/pipeline") => {
-    const response = await fetch(rest.endpoint + path, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
-    return { status: response.status, body: (await response.json()) as unknown };
-  };
-  const graphqlCall = async (query: string, variables?: unknown) => {
-    const response = await fetch(graphql.graphqlUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-api-key": apiKey },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await response.json()) as {
-      data?: Record<string, { type: string; value: string | null; error: string | null }[] | null>;
-      errors?: { message: string }[];
-    };
-  };
   /** Waits until a script runs on the server: past busy-reply-threshold it answers BUSY to everyone else. */
   const scriptRunning = async () => {
     const probe = new RespConnection({ ...endpointFromUrl(node.url), commandTimeoutMs: 5_000 });
@@ -98,21 +56,6 @@ describe("command gateway: bounded and scoped against hostile callers (REST and 
       probe.close();
     }
   };
-  /** Runs `attack`, then checks the process stayed healthy: the event loop never stalled, the heap did not balloon, others are served. */
-  async function healthyAfter(attack: () => Promise<void>, maxGrowthMb = 32) {
-    const delay = monitorEventLoopDelay({ resolution: 10 });
-    delay.enable();
-    const before = process.memoryUsage();
-    await attack();
-    const after = process.memoryUsage();
-    delay.disable();
-    expect(delay.max / 1e6, "event-loop delay (ms)").to.be.below(500);
-    const growth = (after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers) / 2 ** 20;
-    console.log(`      event-loop delay max ${(delay.max / 1e6).toFixed(0)} ms; heap + buffers ${growth >= 0 ? "+" : ""}${growth.toFixed(1)} MB`);
-    expect(growth, "heap + buffers growth (MB)").to.be.below(maxGrowthMb);
-    const { body } = await restCall([["PING"]]);
-    expect(body).to.deep.equal([{ result: "PONG" }]);
-  }
 
   it("a GraphQL document's aliased fields share one request's limits, and their number is capped", async () => {
     const commands = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => ["SET", `alias:${i}`, "v"]));
@@ -258,7 +201,7 @@ describe("command gateway: bounded and scoped against hostile callers (REST and 
       );
       await fc.assert(
         fc.asyncProperty(body, fc.constantFrom("/pipeline", "/multi-exec"), async (payload, path) => {
-          traffic = { commands: 0, bytes: 0, replyBytes: 0 };
+          Object.assign(traffic, { commands: 0, bytes: 0, replyBytes: 0 });
           const { status } = await restCall(payload, path);
           expect([200, 400]).to.include(status);
           withinLimits();
@@ -272,7 +215,7 @@ describe("command gateway: bounded and scoped against hostile callers (REST and 
       const document = fc.record({ fields: fc.array(field, { minLength: 1, maxLength: 5 }), fragment: fc.boolean() });
       await fc.assert(
         fc.asyncProperty(document, async ({ fields, fragment }) => {
-          traffic = { commands: 0, bytes: 0, replyBytes: 0 };
+          Object.assign(traffic, { commands: 0, bytes: 0, replyBytes: 0 });
           // One operation type per document, like a client would send.
           const kind = fields[0].kind;
           const variables: Record<string, unknown> = {};

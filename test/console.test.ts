@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
+import { request as httpRequest } from "node:http";
 import type { Browser, Page } from "playwright-core";
 import { completeCommand, helpText, hintFor, parseDocs } from "../web/command-help.js";
 import { formatReply, sendCommands } from "../web/redis-cli.js";
@@ -83,6 +84,29 @@ describe("console: redis-cli's help, hints and completion from COMMAND DOCS", fu
         .replace(/\n$/, "");
       if (["SET", "DEL", "XADD", "ZADD", "HSET", "INCR"].includes(command[0])) continue;
       expect(formatReply(replies[i]), command.join(" ")).to.equal(cli);
+    }
+  });
+
+  it("the page carries no key for anyone (the developer's URL names it in its fragment) and answers only on its own loopback name", async () => {
+    expect(server.consoleUrl).to.match(/\/console#key=da2-console$/);
+    const page = (await fetch(server.consoleUrl)).text();
+    expect(await page)
+      .to.contain("<title>")
+      .and.not.contain(key);
+    // DNS rebinding: a page on another name that resolves here gets nothing, the script included.
+    for (const path of ["/console", "/redis-cli.js"]) {
+      const rebound = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const url = new URL(server.consoleUrl);
+        const request = httpRequest({ host: url.hostname, port: url.port, path, headers: { host: `attacker.example:${url.port}` } }, (response) => {
+          let body = "";
+          response.on("data", (chunk) => (body += chunk));
+          response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+        });
+        request.on("error", reject);
+        request.end();
+      });
+      expect(rebound.status, path).to.equal(421);
+      expect(rebound.body).to.not.contain(key);
     }
   });
 

@@ -1,13 +1,13 @@
-// How many times a field's reply is copied into the response: once per selection of `value` or
-// `error` (aliases and fragments included), as AppSync's `info.selectionSetGraphQL` spells them. A reply
-// selected k times costs k times its bytes, so aliases cannot multiply a request's reply limit.
+// How many times a field's reply is copied into the response: once per selection of `value` (aliases
+// and fragments included), as AppSync's `info.selectionSetGraphQL` spells them; `type` and `error` carry
+// none of it. A reply selected k times costs k times its bytes, so aliases cannot multiply a request's reply limit.
 
 /** Strings and comments out first: a field name inside them selects nothing. */
 const code = (text: string) => text.replace(/"""[\s\S]*?"""|"(?:\\.|[^"\\])*"|#[^\n]*/g, " ");
 
-/** The selections of the reply's copied fields in `selectionSetGraphQL` (at least 1). Over-counts a fragment defined but unused: never under. */
+/** The selections of `value` in `selectionSetGraphQL` (at least 1). Over-counts a fragment defined but unused: never under. */
 export function replyCopies(selectionSetGraphQL: string | undefined): number {
   if (!selectionSetGraphQL) return 1;
-  const selections = code(selectionSetGraphQL).match(/(?<![\w$])(?:[A-Za-z_]\w*\s*:\s*)?(?:value|error)(?![\w])/g);
+  const selections = code(selectionSetGraphQL).match(/(?<![\w$])(?:[A-Za-z_]\w*\s*:\s*)?value(?![\w])/g);
   return Math.max(1, selections?.length ?? 0);
 }

@@ -2,7 +2,7 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Cluster, Redis } from "ioredis";
 import type { Change } from "../../functions/change-feed/writer.js";
-import { memoryLogger } from "../../functions/shared/log.js";
+import { memoryLogger, type Logger } from "../../functions/shared/log.js";
 import { ChangeFeedListener, connectionsLike, defaultListenerConfig, type ListenerConfig } from "../../listener/listener.js";
 import { parseMapping, type CompiledMapping } from "../../listener/mappings.js";
 import type { ReconcileReport } from "../../listener/reconcile.js";
@@ -24,7 +24,7 @@ export interface ListenerFixture {
  * or a three-primary cluster with `{ cluster: true }`, and cleans everything up afterwards.
  */
 export async function withListener(
-  options: { sink: ChangeSink; dynamo?: DynamoDBClient; config?: Partial<ListenerConfig>; cluster?: boolean; mappings?: CompiledMapping[] },
+  options: { sink: ChangeSink; dynamo?: DynamoDBClient; config?: Partial<ListenerConfig>; cluster?: boolean; mappings?: CompiledMapping[]; log?: Logger },
   test: (fixture: ListenerFixture) => Promise<void>,
 ): Promise<void> {
   const own = { enableAutoPipelining: true, maxRetriesPerRequest: null };
@@ -36,7 +36,7 @@ export async function withListener(
     options.sink,
     options.dynamo,
     { ...defaultListenerConfig, consumer: "test", rescanDeletes: false, ...options.config },
-    memoryLogger(),
+    options.log ?? memoryLogger(),
   );
   try {
     await listener.start(options.mappings ?? [people()]);

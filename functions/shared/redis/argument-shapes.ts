@@ -62,3 +62,13 @@ export function following(items: ArgumentDoc[], after: After): After {
 
 /** A block of two lists of equal length (STREAMS key [key ...] id [id ...]). */
 export const pairedLists = (arg: ArgumentDoc) => arg.type === "block" && arg.arguments.length === 2 && arg.arguments.every((a) => multiple(a) && !optional(a));
+
+/**
+ * An option: led by a token, so it may come anywhere in its run. A required choice among bare tokens
+ * (GEORADIUS's unit, LMOVE's LEFT|RIGHT, BITOP's operation) is not one: the engine reads it in place.
+ */
+export function isOption(arg: ArgumentDoc): boolean {
+  if (!startTokens(arg)) return false;
+  const bareChoice = arg.type === "oneof" && arg.token === undefined && arg.arguments.every((a) => a.type === "pure-token");
+  return !(bareChoice && !optional(arg));
+}

@@ -4,7 +4,7 @@
 // last-wins while its own key specs stop at the first, so a singleton option given twice is refused.
 // Positional arguments come in order; a run of token-led options comes in any order, as the engine
 // reads them. Pure: the gateway's classifier and bounds, and the console's hints, use it.
-import { following, flagged, multiple, optional, pairedLists, startTokens, upper, type After } from "./argument-shapes.js";
+import { following, flagged, isOption, multiple, optional, pairedLists, startTokens, upper, type After } from "./argument-shapes.js";
 import type { ArgumentDoc, CommandDoc } from "./command-docs.js";
 
 /** One argument value the parse matched. */
@@ -106,9 +106,9 @@ class Parser {
 
   private sequence(items: ArgumentDoc[], i: number, pos: number, path: string[], after: After, next: Continue): boolean {
     if (i >= items.length) return next(pos);
-    if (startTokens(items[i])) {
+    if (isOption(items[i])) {
       let j = i;
-      while (j < items.length && startTokens(items[j])) j++;
+      while (j < items.length && isOption(items[j])) j++;
       const run = items.slice(i, j);
       return this.options(run, new Set(), pos, path, following(items.slice(j), after), (p) => this.sequence(items, j, p, path, after, next));
     }
@@ -118,7 +118,9 @@ class Parser {
   /** A run of token-led options, in any order; each at most once unless it is documented as repeatable. */
   private options(run: ArgumentDoc[], used: Set<ArgumentDoc>, pos: number, path: string[], after: After, next: Continue): boolean {
     const word = upper(this.args[pos]);
-    const member = word === undefined ? undefined : run.find((m) => startTokens(m)!.has(word));
+    // The first member that may take the word and is still free (LMOVE's two LEFT|RIGHT options), else the one that had it.
+    const takers = word === undefined ? [] : run.filter((m) => startTokens(m)!.has(word));
+    const member = takers.find((m) => !used.has(m)) ?? takers[0];
     const end = () => {
       const absent = run.find((m) => !optional(m) && !used.has(m));
       return absent ? this.missing(pos, [...startTokens(absent)!].join(" or ")) : next(pos);
