@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { Cluster, Redis } from "ioredis";
+import { Redis } from "ioredis";
+import { connectRedisOrCluster, primaryNodes } from "../functions/shared/redis/clients.js";
 import { readFileSync } from "node:fs";
 import { currentVersionKey, userKey } from "../functions/feature-store/keys.js";
 import { parseRecommendations, type ParsedRecord } from "../functions/feature-store/records.js";
@@ -253,7 +254,7 @@ describe("feature store", function () {
 
   it("cluster mode: loads and reads on a three-primary Redis Cluster, each user's keys on one shard", async () => {
     const cluster = await startCluster({ primaries: 3 });
-    const client = new Cluster(cluster.startupNodes, { enableAutoPipelining: true });
+    const client = await connectRedisOrCluster({ url: cluster.nodes[0].url, cluster: true });
     try {
       const loader = new RecommendationLoader(client, memoryLogger(), { ...defaultLoaderConfig, batchUsers: 100 });
       const report = await loader.load({
@@ -262,7 +263,7 @@ describe("feature store", function () {
         chunks: generateRecommendations({ users: 1_000, ranks: 5, format: "table" }),
       });
       expect(report).to.include({ status: "loaded", users: 1_000, recommendations: 5_000 });
-      const perNode = await Promise.all(client.nodes("master").map((n) => n.dbsize()));
+      const perNode = await Promise.all(primaryNodes(client).map((n) => n.dbsize()));
       expect(
         perNode.every((n) => n > 100),
         `keys per primary: ${perNode}`,

@@ -1,6 +1,7 @@
 // Change-feed fixtures: a listener on its own redis-server (or a cluster), started and stopped for one test.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { Cluster, Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
+import { connectRedisOrCluster } from "../../functions/shared/redis/clients.js";
 import type { Change } from "../../functions/change-feed/writer.js";
 import { memoryLogger, type Logger } from "../../functions/shared/log.js";
 import { ChangeFeedListener, connectionsLike, defaultListenerConfig, type ListenerConfig } from "../../listener/listener.js";
@@ -27,9 +28,12 @@ export async function withListener(
   options: { sink: ChangeSink; dynamo?: DynamoDBClient; config?: Partial<ListenerConfig>; cluster?: boolean; mappings?: CompiledMapping[]; log?: Logger },
   test: (fixture: ListenerFixture) => Promise<void>,
 ): Promise<void> {
-  const own = { enableAutoPipelining: true, maxRetriesPerRequest: null };
   const server = options.cluster ? await startCluster({ primaries: 3, config: notifications }) : await startRedis({ config: notifications });
-  const client = "startupNodes" in server ? new Cluster(server.startupNodes, { enableAutoPipelining: true, redisOptions: own }) : new Redis(server.url, own);
+  // As the listener connects in AWS (connectRedisOrCluster's options: a cluster does not auto-pipeline).
+  const client = await connectRedisOrCluster(
+    { url: "startupNodes" in server ? server.nodes[0].url : server.url, cluster: "startupNodes" in server },
+    { redisOptions: { maxRetriesPerRequest: null, commandTimeout: undefined } },
+  );
   const listener = new ChangeFeedListener(
     client,
     connectionsLike(client),

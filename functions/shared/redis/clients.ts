@@ -67,14 +67,19 @@ export async function openRespConnection(settings: RedisConnectionSettings, user
   return new RespConnection(endpointFromUrl(settings.url, credential.password ? credential : {}));
 }
 
-/** A Cluster client for cluster-mode-enabled groups, a plain client otherwise; both auto-pipeline. */
+/**
+ * A Cluster client for cluster-mode-enabled groups, a plain client otherwise. Only the plain client
+ * auto-pipelines: ioredis batches a cluster's commands per node, and after a failover the old node
+ * answers each slot with its own MOVED, which ioredis then hands to the callers instead of
+ * redirecting (redis/ioredis#2075; test/failover-cluster.test.ts shows it).
+ */
 export async function connectRedisOrCluster(settings: RedisConnectionSettings, extra: ClusterOptions = {}): Promise<Redis | Cluster> {
   if (!settings.cluster) return connectRedis(settings, { enableAutoPipelining: true, ...extra.redisOptions });
   const { username, password } = await credentialOf(settings.authSecretArn);
   const url = new URL(settings.url);
   const tls = url.protocol === "rediss:" ? {} : undefined;
   const cluster = new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
-    enableAutoPipelining: true,
+    enableAutoPipelining: false,
     // ElastiCache's TLS certificates name the configuration endpoint, not the node IPs.
     dnsLookup: (address, callback) => callback(null, address),
     ...extra,
