@@ -1,5 +1,6 @@
 // The listener's configuration file (JSON), written by user-data on EC2 and by the tests locally.
 import { hostname } from "node:os";
+import { defaultDriftConfig, type DriftConfig } from "./drift.js";
 import { defaultListenerConfig, type ListenerConfig } from "./listener.js";
 
 export interface ListenerFileConfig {
@@ -14,8 +15,15 @@ export interface ListenerFileConfig {
   lambdaEndpoint?: string;
   mappingFile?: string;
   listener?: Partial<ListenerConfig>;
+  drift?: Partial<DriftConfig>;
+  /** The CloudWatch agent's EMF listener (`tcp://127.0.0.1:25888` on EC2); metrics go to stdout without it. */
+  metricsAgent?: string;
+  /** The log group the agent writes the metric documents to. */
+  metricsLogGroup?: string;
 }
 
 export function listenerConfigOf(file: ListenerFileConfig): ListenerConfig {
   return { ...defaultListenerConfig, consumer: `${hostname()}-${process.pid}`, ...file.listener };
 }
+
+export const driftConfigOf = (file: ListenerFileConfig): DriftConfig => ({ ...defaultDriftConfig, ...file.drift });

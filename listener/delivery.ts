@@ -8,6 +8,7 @@ import { errorMessage } from "../functions/shared/errors.js";
 import type { Logger } from "../functions/shared/log.js";
 import { backoffDelay, sleep } from "../functions/shared/retry.js";
 import { changeOf, hashFields, partitionKeyOf, replacedByOtherType, type CompiledMapping, type Snapshot } from "./mappings.js";
+import type { FeedMetrics } from "./feed-metrics.js";
 import type { ChangeSink } from "./sinks.js";
 
 export interface ListenerCounters {
@@ -57,6 +58,7 @@ export class Delivery {
     private readonly deadLetterKey: string,
     private readonly counters: ListenerCounters,
     private readonly log: Logger,
+    private readonly metrics: FeedMetrics,
   ) {
     client.defineCommand("changefeedSnapshot", { numberOfKeys: 1, lua: snapshotScript });
     this.client = client as SnapshotClient;
@@ -101,13 +103,21 @@ export class Delivery {
         this.counters.skipped += result.skipped;
         this.counters.retried += result.retried;
         for (const r of result.rejected) rejected.push({ key: r.key, mapping: mapping.name, reason: r.reason });
+        const refused = new Set(result.rejected.map((r) => r.key));
+        const now = Date.now();
+        this.metrics.delivered(
+          mapping.name,
+          changes.filter((c) => !refused.has(c.key)).map((c) => now - keys.get(c.key)!),
+        );
       }),
     );
     // Items that can never be written are kept, with the reason, and counted: not retried forever.
     for (const r of rejected) {
       await this.client.xadd(this.deadLetterKey, "*", "key", r.key, "mapping", r.mapping, "reason", r.reason, "at", new Date().toISOString());
       this.log.warn("dead-lettered", { ...r });
+      this.metrics.deadLettered(r.mapping, 1);
     }
+    this.metrics.delivery();
     this.counters.deadLettered += rejected.length;
     const now = Date.now();
     this.counters.lagMs = Math.max(0, ...[...keys].filter(([key]) => !failed.has(key)).map(([, at]) => now - at));

@@ -3,6 +3,7 @@
 // nothing and several listeners share the load. Entries another consumer left behind are claimed.
 import type { Cluster, Redis } from "ioredis";
 import { sleep } from "../functions/shared/retry.js";
+import type { JournalDepth } from "./feed-metrics.js";
 
 export interface JournalConfig {
   journalKey: string;
@@ -206,6 +207,13 @@ export class Journal {
     const done = entries.filter(([, fields]) => !failed.has(fields?.[1])).map(([id]) => id);
     if (done.length) await this.confirm(done);
     return entries.length - done.length;
+  }
+
+  /** Confirmed entries are removed: what the stream holds is what is not confirmed yet. */
+  async depth(): Promise<JournalDepth> {
+    const key = this.config.journalKey;
+    const [length, first] = await Promise.all([this.client.xlen(key), this.client.xrange(key, "-", "+", "COUNT", 1)]);
+    return { length, oldestUnconfirmedAgeMs: first.length ? Math.max(0, Date.now() - Number(first[0][0].split("-")[0])) : 0 };
   }
 
   /** Atomic: a crash between the two would leave entries acknowledged but never removed. */

@@ -8,8 +8,10 @@ import type { Cluster, Redis } from "ioredis";
 import { renameSync, writeFileSync } from "node:fs";
 import { errorMessage } from "../functions/shared/errors.js";
 import type { Logger } from "../functions/shared/log.js";
+import { PathMetrics } from "../functions/shared/metrics.js";
 import { backoffDelay, sleep } from "../functions/shared/retry.js";
 import { Delivery, newCounters, type ListenerCounters } from "./delivery.js";
+import { FeedMetrics } from "./feed-metrics.js";
 import { Journal, type JournalConfig } from "./journal.js";
 import { describeMapping, mappingChanges, readMappingsHash } from "./mapping-source.js";
 import { internalPrefix, partitionKeyOf, type CompiledMapping } from "./mappings.js";
@@ -28,6 +30,8 @@ export interface ListenerConfig extends JournalConfig, Omit<SubscriptionsConfig,
   /** On (re)connect, also find items whose Redis key is gone (a DynamoDB Scan per mapping). */
   rescanDeletes: boolean;
   healthFile?: string;
+  /** How often the listener's metrics are reported (and flushed to their sink). */
+  metricsIntervalMs: number;
 }
 
 export const defaultListenerConfig: Omit<ListenerConfig, "consumer"> = {
@@ -43,6 +47,7 @@ export const defaultListenerConfig: Omit<ListenerConfig, "consumer"> = {
   rescanDeletes: true,
   probeIntervalMs: 5_000,
   probeTimeoutMs: 2_000,
+  metricsIntervalMs: 10_000,
 };
 
 // Events after which a key's state cannot differ (a TTL set or cleared, a miss); every other event on a
@@ -74,6 +79,8 @@ export class ChangeFeedListener {
   private lastError?: string;
   private failures = 0;
   private healthTimer?: ReturnType<typeof setInterval>;
+  private metricsTimer?: ReturnType<typeof setInterval>;
+  readonly metrics: FeedMetrics;
   private signalStopped = () => {};
   private readonly stopped = new Promise<void>((resolve) => (this.signalStopped = resolve));
   private readonly journal: Journal;
@@ -89,8 +96,11 @@ export class ChangeFeedListener {
     dynamo: DynamoDBClient | undefined,
     private readonly config: ListenerConfig,
     private readonly log: Logger,
+    /** Where the listener's metrics go (the CloudWatch agent in AWS, the status page locally); nowhere by default. */
+    metrics = new PathMetrics("change-feed", () => {}),
   ) {
-    this.delivery = new Delivery(client, sink, config.deadLetterKey, this.counters, log);
+    this.metrics = new FeedMetrics(metrics);
+    this.delivery = new Delivery(client, sink, config.deadLetterKey, this.counters, log, this.metrics);
     this.journal = new Journal(
       client,
       () => connect(),
@@ -112,6 +122,7 @@ export class ChangeFeedListener {
       {
         done: (mapping, keys, deletes) => {
           this.counters.rescanned += keys;
+          this.metrics.rescanned(mapping);
           this.log.info("rescan queued keys", { mapping, keys, deletes });
         },
         failed: (mapping, error) => this.noteError(`rescan of ${mapping} failed (pending: tried again)`, error),
@@ -146,6 +157,17 @@ export class ChangeFeedListener {
     this.loops.push(...this.journal.run());
     if (this.config.healthFile) this.healthTimer = setInterval(() => this.writeHealth(), 1_000);
     this.writeHealth();
+    this.metricsTimer = setInterval(() => void this.reportMetrics(), this.config.metricsIntervalMs);
+  }
+
+  /** The mappings in force now (the hash's, after its last reload). */
+  get activeMappings(): readonly CompiledMapping[] {
+    return this.mappings;
+  }
+
+  private async reportMetrics(): Promise<void> {
+    const journal = await this.journal.depth().catch(() => undefined);
+    this.metrics.report({ deaf: this.running && !this.notificationsOk, journal });
   }
 
   async stop(): Promise<void> {
@@ -153,6 +175,7 @@ export class ChangeFeedListener {
     this.signalStopped();
     this.journal.stop();
     if (this.healthTimer) clearInterval(this.healthTimer);
+    if (this.metricsTimer) clearInterval(this.metricsTimer);
     await this.subscriptions.stop();
     // A delivery or rescan may wait on a node that is down or a sink that is gone: give them 2 s. What
     // they leave undone stays in the journal and is delivered by the next run.

@@ -7,10 +7,14 @@ import { readFileSync } from "node:fs";
 import { writerClientConfig } from "../functions/change-feed/writer.js";
 import { createLogger } from "../functions/shared/log.js";
 import { connectRedisOrCluster, openRespConnection } from "../functions/shared/redis/clients.js";
-import { listenerConfigOf, type ListenerFileConfig } from "./config.js";
+import { PathMetrics, printEmf } from "../functions/shared/metrics.js";
+import { driftConfigOf, listenerConfigOf, type ListenerFileConfig } from "./config.js";
+import { DriftSampler } from "./drift.js";
+import { agentSink } from "./emf-agent.js";
 import { ChangeFeedListener, connectionsLike } from "./listener.js";
 import { parseMapping, parseMappingFile } from "./mappings.js";
 import { reconcile } from "./reconcile.js";
+import { terminalProgress } from "./reconcile-progress.js";
 import { RoutingSink } from "./sinks.js";
 
 const log = createLogger("change-feed-listener");
@@ -64,8 +68,10 @@ if (command === "reconcile") {
     console.error(`no mapping named "${name}" in changefeed:mappings or the mapping file`);
     process.exit(2);
   }
+  const progress = await terminalProgress(client, dynamo, mapping.table);
   const report = await reconcile(client, dynamo, mapping, {
     mappings,
+    progress,
     repair: process.argv.includes("--repair")
       ? {
           sink,
@@ -76,6 +82,7 @@ if (command === "reconcile") {
         }
       : undefined,
   });
+  progress.stop();
   console.log(JSON.stringify(report, null, 2));
   client.disconnect();
   const differences = report.missing.length + report.stale.length + report.orphaned.length;
@@ -84,10 +91,21 @@ if (command === "reconcile") {
 }
 
 const mappings = file.mappingFile ? parseMappingFile(readFileSync(file.mappingFile, "utf8"), mappingOptions) : [];
-const listener = new ChangeFeedListener(client, connectionsLike(client), sink, dynamo, config, log);
+const metrics = new PathMetrics("change-feed", file.metricsAgent ? agentSink(file.metricsAgent, file.metricsLogGroup ?? "changefeed-metrics", log) : printEmf);
+const listener = new ChangeFeedListener(client, connectionsLike(client), sink, dynamo, config, log, metrics);
+const drift = new DriftSampler(
+  client,
+  dynamo,
+  () => listener.activeMappings,
+  driftConfigOf(file),
+  (r) => listener.metrics.drift(r.mapping, r.sampled, r.differing.length),
+  log,
+);
 await listener.start(mappings);
+drift.start();
 log.info("listening", listener.health());
 const shutdown = async () => {
+  drift.stop();
   await listener.stop();
   client.disconnect();
   process.exit(0);

@@ -23,10 +23,19 @@ export interface ReconcileReport {
 
 type HashState = Record<string, FieldValue> | string;
 
+/** How far a reconcile has come: keys SCAN returned and table items read, so far. */
+export interface ReconcileProgress {
+  scanned(keys: number): void;
+  read(items: number): void;
+}
+
+const noProgress: ReconcileProgress = { scanned: () => {}, read: () => {} };
+
 /** Every covered hash as the listener reads it: bytes, carried exactly (or the reason it cannot be). */
-async function redisState(client: Redis | Cluster, mapping: CompiledMapping): Promise<Map<string, HashState>> {
+async function redisState(client: Redis | Cluster, mapping: CompiledMapping, progress = noProgress): Promise<Map<string, HashState>> {
   const state = new Map<string, HashState>();
   for await (const { node, keys } of scanPrimaries(client, mapping.scanPattern, "hash")) {
+    progress.scanned(keys.length);
     const covered = keys.filter((k) => partitionKeyOf(mapping, k) !== undefined);
     // Replies as bytes. (Not callBuffer: with auto-pipelining ioredis 5 loses its command name.)
     const hashes = (await Promise.all(covered.map((k) => node.sendCommand(new Command("HGETALL", [k], { replyEncoding: null }))))) as Buffer[][];
@@ -35,11 +44,12 @@ async function redisState(client: Redis | Cluster, mapping: CompiledMapping): Pr
   return state;
 }
 
-async function tableState(dynamo: DynamoDBClient, mapping: CompiledMapping): Promise<Map<string, Record<string, AttributeValue>>> {
+async function tableState(dynamo: DynamoDBClient, mapping: CompiledMapping, progress: ReconcileProgress): Promise<Map<string, Record<string, AttributeValue>>> {
   const items = new Map<string, Record<string, AttributeValue>>();
   let start: Record<string, AttributeValue> | undefined;
   do {
     const page = await dynamo.send(new ScanCommand({ TableName: mapping.table, ExclusiveStartKey: start }));
+    progress.read(page.Items?.length ?? 0);
     for (const item of page.Items ?? []) {
       if (item[deletedAttribute]?.BOOL) continue;
       items.set(keyOfPartitionKey(mapping, item[mapping.partitionKey]?.S ?? ""), item);
@@ -50,7 +60,7 @@ async function tableState(dynamo: DynamoDBClient, mapping: CompiledMapping): Pro
 }
 
 /** The attributes an item should carry for a hash, as the writer would write them. */
-function expectedAttributes(mapping: CompiledMapping, key: string, fields: HashState): Record<string, FieldValue> {
+export function expectedAttributes(mapping: CompiledMapping, key: string, fields: HashState): Record<string, FieldValue> {
   const change = changeOf(mapping, { key, version: 0, type: "hash", fields });
   return typeof change === "string" ? {} : (change.attributes ?? {});
 }
@@ -58,7 +68,7 @@ function expectedAttributes(mapping: CompiledMapping, key: string, fields: HashS
 const sameValue = (a: AttributeValue, b: AttributeValue) =>
   a.S !== undefined ? a.S === b.S : a.B !== undefined && b.B !== undefined && Buffer.from(a.B).equals(Buffer.from(b.B));
 
-function sameAttributes(expected: Record<string, FieldValue>, item: Record<string, AttributeValue>, mapping: CompiledMapping): boolean {
+export function sameAttributes(expected: Record<string, FieldValue>, item: Record<string, AttributeValue>, mapping: CompiledMapping): boolean {
   const actual = Object.entries(item).filter(([name]) => name !== mapping.partitionKey && !reservedAttributes.includes(name));
   return (
     actual.length === Object.keys(expected).length &&
@@ -87,11 +97,11 @@ export async function reconcile(
   client: Redis | Cluster,
   dynamo: DynamoDBClient,
   mapping: CompiledMapping,
-  options: { repair?: { sink: ChangeSink; version: () => Promise<number> }; mappings?: CompiledMapping[] } = {},
+  options: { repair?: { sink: ChangeSink; version: () => Promise<number> }; mappings?: CompiledMapping[]; progress?: ReconcileProgress } = {},
 ): Promise<ReconcileReport> {
   const [redis, table, claims] = await Promise.all([
-    redisState(client, mapping),
-    tableState(dynamo, mapping),
+    redisState(client, mapping, options.progress),
+    tableState(dynamo, mapping, options.progress ?? noProgress),
     neighbourClaims(client, mapping, options.mappings ?? []),
   ]);
   const report: ReconcileReport = {

@@ -26,6 +26,7 @@ import { RequestBudget } from "../functions/command-gateway/batch.js";
 import { bundleConsoleScript } from "../tools/build.js";
 import { BodyTooLarge, readBody, sendJson, serve } from "./http.js";
 import type { HttpService } from "./services.js";
+import { serveStatus, type StatusSource } from "./status-page.js";
 
 export interface ApiKey {
   key: string;
@@ -89,10 +90,11 @@ export async function startCommandApiServer(
   gateway: CommandGateway,
   keys: ApiKey[],
   /**
+   * `status`: what the status page and /metrics show (local/status-page.ts).
    * `consoleKey`: the key the console connects with on load (the local stack's own). It travels in the
    * console URL's fragment, which browsers never send: the page itself carries no key, for anyone.
    */
-  options: { host?: string; port?: number; consoleKey?: string } = {},
+  options: { host?: string; port?: number; consoleKey?: string; status?: StatusSource } = {},
 ): Promise<HttpService & { graphqlUrl: string; consoleUrl: string; cachedDocumentBytes: () => number }> {
   const schema = loadCommandApiSchema();
   // Root fields go to the Lambda resolver with a Direct Lambda Resolver event, as in AppSync.
@@ -147,16 +149,20 @@ export async function startCommandApiServer(
   let servedOn = "";
   const service = await serve(async (request, response) => {
     const path = (request.url ?? "/").split("?")[0];
-    if (request.method === "GET" && (path === "/console" || path === "/console.html" || path === "/redis-cli.js")) {
+    const page = ["/console", "/console.html", "/redis-cli.js"].includes(path) || /^\/(status(\.\w+)?|metrics)$/.test(path);
+    if (request.method === "GET" && page) {
       // Only for the loopback name it is served on: a page on another name (DNS rebinding) gets nothing.
       if (request.headers.host !== servedOn) return sendJson(response, 421, { errors: [{ message: `the console is served on ${servedOn} only` }] });
+      if (options.status && (await serveStatus(path, options.status, response))) return;
       if (path === "/redis-cli.js") {
         consoleScript ??= bundleConsoleScript();
         response.writeHead(200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-store" });
         return response.end(await consoleScript);
       }
-      response.writeHead(200, { "content-type": html, "cache-control": "no-store" });
-      return response.end(readFileSync(join("web", "console.html"), "utf8"));
+      if (path.startsWith("/console")) {
+        response.writeHead(200, { "content-type": html, "cache-control": "no-store" });
+        return response.end(readFileSync(join("web", "console.html"), "utf8"));
+      }
     }
     if (path !== "/graphql") return sendJson(response, 404, { errors: [{ message: `no route ${request.method} ${path}` }] });
     if (request.method !== "POST") return sendJson(response, 405, { errors: [{ message: "use POST" }] });

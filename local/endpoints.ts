@@ -21,6 +21,10 @@ export interface Endpoints {
   apiKey: string;
   /** The redis-cli console page. */
   consoleUrl: string;
+  /** The status page: every data path's live figures and charts (same server as the console). */
+  statusUrl: string;
+  /** The same metrics in the Prometheus text format. */
+  metricsUrl: string;
   /** The Upstash-compatible REST API: `new Redis({ url: restUrl, token: restToken })` from @upstash/redis. */
   restUrl: string;
   restToken: string;

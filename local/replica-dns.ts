@@ -1,6 +1,7 @@
 // The keeper locally: roles read from the nodes themselves, records kept in a JSON zone file.
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { memoryLogger, type Logger } from "../functions/shared/log.js";
+import type { PathMetrics } from "../functions/shared/metrics.js";
 import { parseInvocation } from "../functions/replica-dns-keeper/events.js";
 import { ReplicaDnsKeeper, type RecordZone, type TopologySource } from "../functions/replica-dns-keeper/keeper.js";
 import type { CacheNode, RecordChange, RecordSet } from "../functions/replica-dns-keeper/planner.js";
@@ -82,7 +83,7 @@ export class JsonFileZone implements RecordZone {
 /** The keeper behind the local Lambda endpoint: raw events are parsed at this edge, as the handler does. */
 export const keeperFunction = (keeper: ReplicaDnsKeeper) => (event: unknown) => keeper.handle(parseInvocation(event, localGroupId));
 
-export function localReplicaDnsKeeper(nodeUrls: () => string[], zoneFile: string, log: Logger = memoryLogger()): ReplicaDnsKeeper {
+export function localReplicaDnsKeeper(nodeUrls: () => string[], zoneFile: string, log: Logger = memoryLogger(), metrics?: PathMetrics): ReplicaDnsKeeper {
   return new ReplicaDnsKeeper(
     new RedisRoleTopology(nodeUrls),
     new JsonFileZone(zoneFile, 10),
@@ -91,5 +92,6 @@ export function localReplicaDnsKeeper(nodeUrls: () => string[], zoneFile: string
       naming: { template: `replica.${localZoneName}`, ttl: 10, readerName: `reader.${localZoneName}`, primaryName: `primary.${localZoneName}` },
     },
     log,
+    metrics,
   );
 }

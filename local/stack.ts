@@ -1,15 +1,12 @@
 // The local stack behind `make dev`: every data path on this machine, with the handlers that run in AWS.
 // One function per data path; `startLocalStack` composes them and collects their endpoints.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { LambdaClient } from "@aws-sdk/client-lambda";
 import { CreateBucketCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { generateRecommendations } from "../tools/generate-recommendations.js";
-import { writeChanges, writeRequestOf } from "../functions/change-feed/writer.js";
-import { changeWriterConfig } from "../functions/change-writer/config.js";
 import { featureLoaderConfig } from "../functions/feature-loader/config.js";
 import { RecommendationLoader } from "../functions/feature-loader/loader.js";
 import { loadObjectsOfEvent } from "../functions/feature-loader/s3-event.js";
@@ -17,11 +14,9 @@ import { CommandGateway } from "../functions/command-gateway/gateway.js";
 import { commandApiConfig } from "../functions/command-api/config.js";
 import { scheduledInvocation } from "../functions/replica-dns-keeper/events.js";
 import { createLogger } from "../functions/shared/log.js";
-import { connectRedis, connectRedisOrCluster, openRespConnection } from "../functions/shared/redis/clients.js";
-import { ChangeFeedListener, connectionsLike, defaultListenerConfig } from "../listener/listener.js";
-import { parseMappingFile, type CompiledMapping } from "../listener/mappings.js";
-import { RoutingSink } from "../listener/sinks.js";
-import { createTable, localCredentials, localDynamo, localS3 } from "./aws-clients.js";
+import { connectRedisOrCluster, openRespConnection } from "../functions/shared/redis/clients.js";
+import { parseMappingFile } from "../listener/mappings.js";
+import { localDynamo, localS3 } from "./aws-clients.js";
 import { startCommandApiServer } from "./command-api-server.js";
 import type { DevPorts, Endpoints } from "./endpoints.js";
 import { keptCredentials, localKeyPrefixes, type LocalCredentials } from "./credentials.js";
@@ -34,6 +29,8 @@ import { sleep } from "../functions/shared/retry.js";
 import { readEnvironment } from "../functions/shared/env.js";
 import { readGatewaySettings } from "../functions/shared/gateway-settings.js";
 import { startPrimaryEndpoint } from "./primary-endpoint.js";
+import { registerChangeWriter, startChangeFeed } from "./change-feed.js";
+import { MetricRegistry } from "./metric-registry.js";
 import { startDynamo, startReplicationGroup, startS3, type S3Service, type Service } from "./services.js";
 
 export interface LocalStackOptions {
@@ -56,7 +53,7 @@ export interface LocalStack {
 }
 
 /** What the data paths share: the stores, the Lambda functions map, and the list of things to stop. */
-interface Shared {
+export interface Shared {
   options: LocalStackOptions;
   /** The primary endpoint (local/primary-endpoint.ts): stable across failovers, as ElastiCache's. */
   primaryUrl: string;
@@ -71,6 +68,9 @@ interface Shared {
   credentials: LocalCredentials;
   /** KEY_PREFIXES: the developer's own and the tenant examples. */
   keyPrefixes: Record<string, string>;
+  /** Every path's metrics, as CloudWatch would hold them (the status page and /metrics read it). */
+  registry: MetricRegistry;
+  listenerHealthFile: string;
 }
 
 /**
@@ -82,7 +82,7 @@ const functionEnvironment = (shared: Shared, extra: Record<string, string> = {})
 /** Replica DNS keeper: roles from the nodes, records in a JSON zone file, and the schedule's local twin. */
 async function startReplicaDns(shared: Shared) {
   const zoneFile = join(shared.options.stateDir, "zone.json");
-  const keeper = localReplicaDnsKeeper(() => shared.nodeUrls, zoneFile, createLogger("replica-dns-keeper"));
+  const keeper = localReplicaDnsKeeper(() => shared.nodeUrls, zoneFile, createLogger("replica-dns-keeper"), shared.registry.metricsFor("replica-dns"));
   await keeper.handle(scheduledInvocation);
   shared.functions["replica-dns-keeper"] = keeperFunction(keeper);
   const schedule = setInterval(() => void keeper.handle(scheduledInvocation).catch(() => undefined), shared.options.keeperScheduleMs);
@@ -97,7 +97,13 @@ async function startFeatureStore(shared: Shared) {
   const client = await connectRedisOrCluster(config.redis);
   const readerClient = await connectRedisOrCluster({ url: urlAs(shared.primaryUrl, shared.users.reader) });
   shared.started.push({ stop: async () => void [client, readerClient].forEach((c) => c.disconnect()) });
-  const loader = new RecommendationLoader(client, createLogger("feature-loader"), config.loader);
+  // The loader flushes its own metrics as it goes (its progress), as in AWS.
+  const loader = new RecommendationLoader(
+    client,
+    createLogger("feature-loader"),
+    config.loader,
+    shared.registry.metricsFor("feature-store", { flushedHere: false }),
+  );
   const load: LocalFunction = (event) => loadObjectsOfEvent(shared.s3Client, loader, event);
   shared.functions["feature-loader"] = load;
   shared.s3.onEvent((event) => {
@@ -117,42 +123,9 @@ async function startFeatureStore(shared: Shared) {
     const body = Readable.from(generateRecommendations({ users: shared.options.sampleUsers, ranks: 10, format: "table" }));
     await new Upload({ client: shared.s3Client, params: { Bucket: featureBucket, Key: sampleKey, Body: body } }).done();
   }
-  const reader = await startFeatureServer(readerClient, { port: shared.options.ports.feature });
+  const reader = await startFeatureServer(readerClient, { port: shared.options.ports.feature, metrics: shared.registry.metricsFor("feature-store") });
   shared.started.push(reader);
   return { featureUrl: reader.endpoint, featureBucket };
-}
-
-/** Change feed: the writer behind the Lambda Invoke API, and the listener against the local primary. */
-function registerChangeWriter(shared: Shared, mappings: CompiledMapping[]) {
-  // As deployed: the writer may write to the mapping file's tables only.
-  const { allowedTables } = changeWriterConfig({ ALLOWED_TABLES: mappings.map((m) => m.table).join(",") });
-  shared.functions["change-writer"] = (event) => writeChanges(shared.dynamo, writeRequestOf(event, allowedTables));
-}
-
-async function startChangeFeed(shared: Shared, mappings: CompiledMapping[], lambdaEndpoint: string) {
-  for (const table of new Set(mappings.map((m) => m.table))) await createTable(shared.dynamo, table, mappings.find((m) => m.table === table)!.partitionKey);
-  const client = await connectRedis(
-    { url: urlAs(shared.primaryUrl, shared.users.listener) },
-    { enableAutoPipelining: true, maxRetriesPerRequest: null, commandTimeout: undefined },
-  );
-  const lambda = new LambdaClient({ endpoint: lambdaEndpoint, region: shared.options.region, credentials: localCredentials });
-  const listener = new ChangeFeedListener(
-    client,
-    connectionsLike(client),
-    new RoutingSink(shared.dynamo, lambda),
-    shared.dynamo,
-    { ...defaultListenerConfig, consumer: "make-dev", healthFile: join(shared.options.stateDir, "listener-health.json") },
-    createLogger("change-feed-listener"),
-  );
-  shared.started.push({
-    stop: async () => {
-      await listener.stop();
-      client.disconnect();
-      lambda.destroy();
-    },
-  });
-  await listener.start(mappings);
-  return { changeTable: mappings[0]?.table };
 }
 
 /** Command API (GraphQL, same schema and resolver as AppSync) and the Upstash-compatible REST API, on one core. */
@@ -161,12 +134,16 @@ async function startCommandApis(shared: Shared) {
   const config = commandApiConfig(functionEnvironment(shared, { KEY_PREFIXES: JSON.stringify(shared.keyPrefixes) }));
   // As in AWS: the gateway's own connection as its read user, each scope's commands as that scope's user.
   const connection = await openRespConnection(config.redis, shared.users.gateway.read);
-  const gateway = new CommandGateway(connection, { ...config.gateway, engineUsers: shared.users.gateway });
+  const gateway = new CommandGateway(connection, { ...config.gateway, engineUsers: shared.users.gateway }, shared.registry.metricsFor("command-gateway"));
   shared.started.push({ stop: async () => gateway.connections.close() });
   // API keys valid 7 days from this start (AppSync's default); the console page is served with the first.
   const expires = Math.floor(Date.now() / 1000) + 7 * 86_400;
   const keys = [credentials.apiKey, credentials.tenantApiKey].map((key) => ({ key, expires }));
-  const graphql = await startCommandApiServer(gateway, keys, { port: shared.options.ports.graphql, consoleKey: credentials.apiKey });
+  const graphql = await startCommandApiServer(gateway, keys, {
+    port: shared.options.ports.graphql,
+    consoleKey: credentials.apiKey,
+    status: { registry: shared.registry, healthFile: shared.listenerHealthFile },
+  });
   shared.started.push(graphql);
   const tokens = { readWrite: [credentials.restToken, credentials.tenantRestToken], readOnly: [credentials.restReadOnlyToken] };
   const rest = await startRestServer(gateway, tokens, { port: shared.options.ports.rest });
@@ -175,6 +152,8 @@ async function startCommandApis(shared: Shared) {
   return {
     graphqlUrl: graphql.graphqlUrl,
     consoleUrl: graphql.consoleUrl,
+    statusUrl: `${graphql.endpoint}/status`,
+    metricsUrl: `${graphql.endpoint}/metrics`,
     restUrl: rest.endpoint,
     apiKey,
     restToken,
@@ -234,7 +213,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const { allowScripts: scripts } = readGatewaySettings(readEnvironment(process.env));
     const credentials = keptCredentials(options.stateDir, localUsers(Object.values(keyPrefixes), scripts).all);
     const users = await applyEngineUsers(nodeUrls, Object.values(keyPrefixes), scripts, credentials.engineUserPasswords);
+    const registry = new MetricRegistry();
+    registry.start();
+    started.push({ stop: async () => registry.stop() });
     const shared: Shared = {
+      registry,
+      listenerHealthFile: join(options.stateDir, "listener-health.json"),
       options,
       primaryUrl: primaryEndpoint.url,
       nodeUrls,

@@ -101,7 +101,7 @@ export function classifyBatch(commands: string[][], table: CommandTable, policy:
     try {
       return classifyCommand(args, table, policy);
     } catch (error) {
-      if (error instanceof CommandRefused) throw new CommandRefused(commands.length > 1 ? `${error.message} (command ${i + 1})` : error.message);
+      if (error instanceof CommandRefused && commands.length > 1) throw new CommandRefused(`${error.message} (command ${i + 1})`, error.reason);
       throw error;
     }
   });
@@ -124,7 +124,7 @@ async function checkWithServer(connection: RespConnection, batch: ClassifiedComm
   let at = 0;
   for (const { command, position, check } of checks) {
     const why = check.verdict(replies.slice(at, (at += check.probes.length)));
-    if (why) throw new CommandRefused(`ERR command '${command.name}' is not allowed: ${why}${batch.length > 1 ? ` (command ${position + 1})` : ""}`);
+    if (why) throw new CommandRefused(`ERR command '${command.name}' is not allowed: ${why}${batch.length > 1 ? ` (command ${position + 1})` : ""}`, "cost");
   }
 }
 

@@ -45,12 +45,12 @@ function containers(table: CommandTable): Set<string> {
 function lookup(args: string[], table: CommandTable): { name: string; spec: CommandSpec; first: number } {
   const base = args[0].toLowerCase();
   const spec = table.get(base);
-  if (!spec) throw new CommandRefused(`ERR unknown command '${args[0].slice(0, 64)}'`);
+  if (!spec) throw new CommandRefused(`ERR unknown command '${args[0].slice(0, 64)}'`, "unknown-command");
   if (!containers(table).has(base)) return { name: base, spec, first: 1 };
-  if (args.length < 2) throw new CommandRefused(`ERR wrong number of arguments for '${base}' command`);
+  if (args.length < 2) throw new CommandRefused(`ERR wrong number of arguments for '${base}' command`, "arity");
   const name = `${base}|${args[1].toLowerCase()}`;
   const sub = table.get(name);
-  if (!sub) throw new CommandRefused(`ERR unknown subcommand '${args[1].slice(0, 64)}' for '${base}'`);
+  if (!sub) throw new CommandRefused(`ERR unknown subcommand '${args[1].slice(0, 64)}' for '${base}'`, "unknown-command");
   return { name, spec: sub, first: 2 };
 }
 
@@ -78,10 +78,11 @@ function confined(parse: ParsedCommand): { what: string; value: string }[] {
 const globCharacters = /[*?[\\]/;
 
 function checkPrefix(name: string, exposed: Exposure, parse: ParsedCommand, prefix: string): void {
-  if (exposed.global) throw refusal(name, exposed.global);
-  if (exposed.engineMisreads) throw refusal(name, exposed.engineMisreads);
+  if (exposed.global) throw refusal(name, exposed.global, "key-prefix");
+  if (exposed.engineMisreads) throw refusal(name, exposed.engineMisreads, "key-prefix");
   const named = confined(parse);
-  if (exposed.walks && !named.some((n) => n.what === "pattern")) throw refusal(name, `under a key prefix its pattern must start with '${prefix}'`);
+  if (exposed.walks && !named.some((n) => n.what === "pattern"))
+    throw refusal(name, `under a key prefix its pattern must start with '${prefix}'`, "key-prefix");
   for (const { what, value } of named) {
     // A pattern must start with the prefix as literal text, so it can match nothing else.
     const inside = value.startsWith(prefix) && !(what === "pattern" && globCharacters.test(prefix));
@@ -91,11 +92,12 @@ function checkPrefix(name: string, exposed: Exposure, parse: ParsedCommand, pref
         what === "pattern"
           ? `under a key prefix its pattern must start with '${prefix}'`
           : `${what} '${value.slice(0, 64)}' is outside your key prefix '${prefix}'`,
+        "key-prefix",
       );
     }
   }
   const keyless = named.length === 0 && exposed.cost.every((c) => c.rule !== "introspection");
-  if (keyless && exposed.access === "write") throw refusal(name, "it reaches beyond your key prefix");
+  if (keyless && exposed.access === "write") throw refusal(name, "it reaches beyond your key prefix", "key-prefix");
 }
 
 /** A value equal to STREAMS before the STREAMS option: the engine's key lookup would start the keys there. */
@@ -106,32 +108,38 @@ function streamsMisread(parse: ParsedCommand): boolean {
 
 /** Classifies one command, or throws CommandRefused saying exactly why. Nothing is sent to Redis. */
 export function classifyCommand(args: string[], table: CommandTable, policy: CommandPolicy): ClassifiedCommand {
-  if (args.length === 0) throw new CommandRefused("ERR empty command");
+  if (args.length === 0) throw new CommandRefused("ERR empty command", "arity");
   const { name, spec, first } = lookup(args, table);
   const exposed = exposure[name];
-  if (!exposed) throw refusal(name, refusedBecause[name] ?? refusedBecause[name.split("|")[0]] ?? "it is not in the gateway's exposure list of data commands");
+  if (!exposed)
+    throw refusal(
+      name,
+      refusedBecause[name] ?? refusedBecause[name.split("|")[0]] ?? "it is not in the gateway's exposure list of data commands",
+      "not-exposed",
+    );
 
   // The engine's own flags can only add restrictions: a command it marks as writing is a write.
   const writes = exposed.access === "write" || spec.flags.includes("write");
   if (exposed.script) {
     const why = scriptRefusal(exposed, policy);
-    if (why) throw refusal(name, why);
-  } else if (policy.access === "read" && writes) throw refusal(name, "not a read-only command, and this request may only read");
+    if (why) throw refusal(name, why, "scripts");
+  } else if (policy.access === "read" && writes) throw refusal(name, "not a read-only command, and this request may only read", "read-only");
 
   if (spec.arity > 0 ? args.length !== spec.arity : args.length < -spec.arity) {
-    throw new CommandRefused(`ERR wrong number of arguments for '${name}' command`);
+    throw new CommandRefused(`ERR wrong number of arguments for '${name}' command`, "arity");
   }
-  if (!spec.doc) throw refusal(name, "the engine documents no grammar for it (COMMAND DOCS), so its arguments cannot be checked");
+  if (!spec.doc) throw refusal(name, "the engine documents no grammar for it (COMMAND DOCS), so its arguments cannot be checked", "grammar");
   let parse: ParsedCommand;
   try {
     parse = parseArguments(name, spec.doc, args, first);
   } catch (error) {
-    if (error instanceof GrammarError) throw new CommandRefused(error.message);
+    if (error instanceof GrammarError) throw new CommandRefused(error.message, "grammar");
     throw error;
   }
-  if (exposed.blocks && parse.has(exposed.blocks)) throw refusal(name, "blocking commands do not belong in a request/response API");
-  if (parse.has("DB")) throw refusal(name, "it reaches another logical database");
-  if (streamsMisread(parse)) throw refusal(name, "a group, consumer or value named STREAMS before the STREAMS option is misread by the engine's key lookup");
+  if (exposed.blocks && parse.has(exposed.blocks)) throw refusal(name, "blocking commands do not belong in a request/response API", "blocking");
+  if (parse.has("DB")) throw refusal(name, "it reaches another logical database", "not-exposed");
+  if (streamsMisread(parse))
+    throw refusal(name, "a group, consumer or value named STREAMS before the STREAMS option is misread by the engine's key lookup", "grammar");
   if (policy.keyPrefix !== undefined) checkPrefix(name, exposed, parse, policy.keyPrefix);
 
   const checks = costChecks({ name, group: spec.doc.group, limits: policy.limits, allowance: policy.allowance }, exposed.cost, parse);

@@ -1,4 +1,5 @@
 // The command gateway's settings, from the environment the infrastructure (or `make dev`) sets.
+import type { PathMetrics } from "../shared/metrics.js";
 import type { EnvironmentReader } from "../shared/env.js";
 import { readGatewaySettings } from "../shared/gateway-settings.js";
 import { CommandGateway, type GatewayConfig } from "./gateway.js";
@@ -26,8 +27,8 @@ export const gatewayFunctionConfig = (env: EnvironmentReader): GatewayFunctionCo
 });
 
 /** The gateway a function serves with: its engine users read from their secret, its own connection as the read scope's user. */
-export async function openGateway(config: GatewayFunctionConfig): Promise<CommandGateway> {
+export async function openGateway(config: GatewayFunctionConfig, metrics?: PathMetrics): Promise<CommandGateway> {
   const engineUsers = config.usersSecretArn ? parseEngineUsers(await secretString(config.usersSecretArn)) : undefined;
   const connection = await openRespConnection(config.redis, engineUsers?.read);
-  return new CommandGateway(connection, { ...config.gateway, engineUsers });
+  return new CommandGateway(connection, { ...config.gateway, engineUsers }, metrics);
 }

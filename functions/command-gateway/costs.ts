@@ -3,7 +3,7 @@
 // becomes a probe that runs before the command, in one round trip for the whole request.
 import type { ParsedCommand, ParsedValue } from "../shared/redis/command-grammar.js";
 import type { RespReply } from "../shared/redis/resp-connection.js";
-import { CommandRefused } from "./errors.js";
+import { CommandRefused, type RefusalReason } from "./errors.js";
 import type { Bound, CostRule } from "./exposure.js";
 
 export interface CostLimits {
@@ -65,8 +65,9 @@ const destinations = new Set(["destination", "destkey", "dst"]);
 
 const integerOf = (value: string) => (/^-?\d{1,18}$/.test(value) ? Number(value) : undefined);
 
-export function refusal(name: string, why: string): CommandRefused {
-  return new CommandRefused(`ERR command '${name}' is not allowed: ${why}`);
+/** `reason`: a cost rule's refusal unless said otherwise. */
+export function refusal(name: string, why: string, reason: RefusalReason = "cost"): CommandRefused {
+  return new CommandRefused(`ERR command '${name}' is not allowed: ${why}`, reason);
 }
 
 function integer(ctx: CostContext, value: ParsedValue): number {

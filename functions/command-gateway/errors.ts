@@ -12,9 +12,20 @@ export class BadRequest extends CommandGatewayError {
   override name = "BadRequest";
 }
 
+/** Why a command was refused, in a word: the Refusals metric's Reason dimension (a small, fixed set). */
+export type RefusalReason = "request" | "unknown-command" | "arity" | "grammar" | "not-exposed" | "read-only" | "scripts" | "key-prefix" | "blocking" | "cost";
+
 /** A command may not run for this caller; refused before anything runs. `message` is `ERR ...`. */
 export class CommandRefused extends CommandGatewayError {
   override name = "CommandRefused";
+
+  constructor(
+    message: string,
+    readonly reason: RefusalReason,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
 
 /** MULTI/EXEC was discarded as a whole (EXECABORT): nothing of it ran. */

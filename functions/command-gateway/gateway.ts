@@ -13,8 +13,10 @@ import type { Access, ClassifiedCommand } from "./classifier.js";
 import { classifyBatch, parseCommandList, RequestBudget, runBatch, type BatchLimits, type RawReply } from "./batch.js";
 import { deserializeTable, docsByName, parseCommandReply, withDocs, type CommandGrammar, type CommandTable, type ShippedTable } from "./command-table.js";
 import { RedisUnavailable, ScriptKilled } from "./errors.js";
+import { recordCommandList } from "./gateway-metrics.js";
 import { ScopedConnections, type EngineUsers } from "./scoped-connections.js";
 import fallback from "./redis-commands.json" with { type: "json" };
+import { PathMetrics } from "../shared/metrics.js";
 
 export interface GatewayConfig {
   /** Per HTTP request: a GraphQL document's fields share them. */
@@ -109,6 +111,8 @@ export class CommandGateway {
     /** The gateway's own connection: its table is read here (as the read scope's user, where there are users). */
     readonly connection: RespConnection,
     readonly config: GatewayConfig,
+    /** Where each command list's request, latency, reply bytes and outcome are counted (flushed by the caller). */
+    readonly metrics = new PathMetrics("command-gateway", () => {}),
   ) {
     this.connections = new ScopedConnections(connection, config.engineUsers);
   }
@@ -144,9 +148,23 @@ export class CommandGateway {
     return this.table;
   }
 
-  /** Validates, classifies every command, then runs them all in one round trip. */
+  /** Validates, classifies every command, then runs them all in one round trip; counted in `metrics`. */
   async run(input: unknown, request: GatewayRequest): Promise<CommandResult[]> {
     const budget = request.budget ?? new RequestBudget(this.config.limits);
+    const [started, bytesLeft] = [performance.now(), budget.replyBytes];
+    const outcome = (error?: unknown) => ({ elapsedMs: performance.now() - started, replyBytes: bytesLeft - budget.replyBytes, error });
+    try {
+      const results = await this.runCommandList(input, { ...request, budget });
+      recordCommandList(this.metrics, outcome());
+      return results;
+    } catch (error) {
+      recordCommandList(this.metrics, outcome(error));
+      throw error;
+    }
+  }
+
+  private async runCommandList(input: unknown, request: GatewayRequest & { budget: RequestBudget }): Promise<CommandResult[]> {
+    const { budget } = request;
     const commands = parseCommandList(input, budget, { scalarsAsStrings: request.scalarsAsStrings });
     const policy = {
       access: request.access,

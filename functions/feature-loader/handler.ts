@@ -2,6 +2,8 @@
 // config, opens the S3 and Redis clients once per container, then loads what the event names.
 import { S3Client } from "@aws-sdk/client-s3";
 import { createLogger } from "../shared/log.js";
+import { PathMetrics } from "../shared/metrics.js";
+import { instrument } from "../shared/observability.js";
 import { connectRedisOrCluster } from "../shared/redis/clients.js";
 import { featureLoaderConfig } from "./config.js";
 import { RecommendationLoader } from "./loader.js";
@@ -9,6 +11,7 @@ import { loadObjectsOfEvent } from "./s3-event.js";
 
 const config = featureLoaderConfig(process.env);
 const s3 = new S3Client({});
-const loader = new RecommendationLoader(await connectRedisOrCluster(config.redis), createLogger("feature-loader"), config.loader);
+const observability = { logger: createLogger("feature-loader"), metrics: new PathMetrics("feature-store") };
+const loader = new RecommendationLoader(await connectRedisOrCluster(config.redis), observability.logger, config.loader, observability.metrics);
 
-export const handler = (event: unknown) => loadObjectsOfEvent(s3, loader, event);
+export const handler = instrument(observability, (event: unknown) => loadObjectsOfEvent(s3, loader, event));

@@ -7,6 +7,7 @@ import { primaryNodes, scanPrimaries } from "../shared/redis/clients.js";
 import { currentVersionKey, lastReportKey, previousVersionKey, userKey, versionPattern, versionsKey } from "../feature-store/keys.js";
 import { parseRecommendations, type BadRecord } from "../feature-store/records.js";
 import { NoPreviousVersion } from "../feature-store/errors.js";
+import { PathMetrics } from "../shared/metrics.js";
 import { ConfigError } from "../shared/errors.js";
 import { MassWriter } from "./mass-writer.js";
 
@@ -69,12 +70,24 @@ export class RecommendationLoader {
     private readonly client: RedisClient,
     private readonly log: Logger,
     private readonly config: LoaderConfig = defaultLoaderConfig,
+    /** A load's progress and outcome; flushed at each progress step, so a long load is visible as it goes. */
+    private readonly metrics = new PathMetrics("feature-store", () => {}),
   ) {
     // A bad TTL would fail the publish after the switch; refuse it before anything is written.
     for (const [name, value] of Object.entries(config)) {
       if (!Number.isSafeInteger(value) || value < 0) throw new ConfigError(`loader setting ${name} must be a whole number >= 0, got ${value}`);
     }
     if (config.previousVersionTtlSeconds === 0) throw new ConfigError("loader setting previousVersionTtlSeconds must be > 0");
+  }
+
+  private recordOutcome(report: LoadReport): void {
+    if (report.status === "already-current") return;
+    this.metrics.add("LoadDuration", report.seconds * 1000);
+    this.metrics.add("LoadRecordsPerSecond", report.recordsPerSecond);
+    this.metrics.add("LoadBadRecords", report.badRecords);
+    this.metrics.add("LoadSucceeded", report.status === "loaded" ? 1 : 0);
+    this.metrics.add("LoadProgress", report.users + report.badRecords);
+    this.metrics.flush();
   }
 
   async load(source: LoadSource): Promise<LoadReport> {
@@ -98,6 +111,7 @@ export class RecommendationLoader {
       await this.client.hset(versionsKey, version, JSON.stringify({ status, at: new Date().toISOString(), users: report.users }));
       await this.client.set(lastReportKey, JSON.stringify(report));
       this.log.info("load finished", { ...report, badRecordList: report.badRecordList.slice(0, 10) });
+      this.recordOutcome(report);
       return report;
     };
 
@@ -130,6 +144,8 @@ export class RecommendationLoader {
         }
         if ((report.users + report.badRecords) % this.config.progressEvery === 0) {
           this.log.info("load progress", { version, records: report.users + report.badRecords, seconds: (Date.now() - started) / 1000 });
+          this.metrics.add("LoadProgress", report.users + report.badRecords);
+          this.metrics.flush();
         }
       }
       inFlight.push(writer.flush());

@@ -1,12 +1,18 @@
 // Lambda entry behind API Gateway (HTTP API, payload 2.0): GET /recommendations?userId=1&rank=1.
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { apiGatewayResult, requestOfApiGateway } from "../shared/http.js";
+import { createLogger } from "../shared/log.js";
+import { PathMetrics } from "../shared/metrics.js";
+import { instrument } from "../shared/observability.js";
 import { connectRedisOrCluster } from "../shared/redis/clients.js";
 import { featureReaderConfig } from "./config.js";
-import { CurrentVersion, readRecommendations } from "./reader.js";
+import { CurrentVersion, readAndRecord } from "./reader.js";
 
 const config = featureReaderConfig(process.env);
 const client = await connectRedisOrCluster(config.redis);
 const current = new CurrentVersion(client);
+const observability = { logger: createLogger("feature-reader"), metrics: new PathMetrics("feature-store") };
 
-export const handler = async (event: APIGatewayProxyEventV2) => apiGatewayResult(await readRecommendations(client, current, requestOfApiGateway(event)));
+export const handler = instrument(observability, async (event: APIGatewayProxyEventV2) =>
+  apiGatewayResult(await readAndRecord(observability.metrics, client, current, requestOfApiGateway(event))),
+);

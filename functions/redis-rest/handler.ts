@@ -3,12 +3,18 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { openGateway } from "../command-gateway/config.js";
 import { apiGatewayResult, requestOfApiGateway } from "../shared/http.js";
+import { createLogger } from "../shared/log.js";
+import { PathMetrics } from "../shared/metrics.js";
+import { instrument } from "../shared/observability.js";
 import { secretString } from "../shared/secrets.js";
 import { redisRestConfig } from "./config.js";
 import { handleRestRequest, parseRestTokens } from "./rest.js";
 
 const config = redisRestConfig(process.env);
 const tokens = parseRestTokens(await secretString(config.tokensSecretArn));
-const gateway = await openGateway(config);
+const observability = { logger: createLogger("redis-rest"), metrics: new PathMetrics("command-gateway") };
+const gateway = await openGateway(config, observability.metrics);
 
-export const handler = async (event: APIGatewayProxyEventV2) => apiGatewayResult(await handleRestRequest(gateway, tokens, requestOfApiGateway(event)));
+export const handler = instrument(observability, async (event: APIGatewayProxyEventV2) =>
+  apiGatewayResult(await handleRestRequest(gateway, tokens, requestOfApiGateway(event))),
+);

@@ -1,5 +1,6 @@
 // ReplicaDnsKeeper: on any relevant event (or the schedule), describe the group and apply one change batch.
 import type { Logger } from "../shared/log.js";
+import { PathMetrics } from "../shared/metrics.js";
 import { NamingError, TopologyError } from "./errors.js";
 import type { Invocation } from "./events.js";
 import { planRecordChanges, validateNaming, type CacheNode, type RecordChange, type RecordNaming, type RecordSet } from "./planner.js";
@@ -41,6 +42,8 @@ export class ReplicaDnsKeeper {
     private readonly zone: RecordZone,
     private readonly config: KeeperConfig,
     private readonly log: Logger,
+    /** Each run, its changes and whether it held (flushed by the caller). */
+    private readonly metrics = new PathMetrics("replica-dns", () => {}),
   ) {}
 
   /** Checks the zone exists and every name lies inside it; throws a clear error otherwise. */
@@ -50,6 +53,14 @@ export class ReplicaDnsKeeper {
   }
 
   async handle(invocation: Invocation): Promise<KeeperResult> {
+    this.metrics.add("KeeperRuns", 1);
+    const result = await this.check(invocation);
+    this.metrics.add("KeeperChanges", result.changes.length);
+    this.metrics.add("KeeperHeld", result.held ? 1 : 0);
+    return result;
+  }
+
+  private async check(invocation: Invocation): Promise<KeeperResult> {
     const naming = await this.start();
     for (const ignored of invocation.ignored) this.log.info("event ignored", { ...ignored });
     const result: KeeperResult = { trigger: invocation.trigger, events: invocation.relevant.length, changes: [] };
