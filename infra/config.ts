@@ -1,5 +1,6 @@
 // The whole system's configuration, typed in one place, with defaults a first-time user can deploy.
 // Overrides come from the environment (see README "Configuration").
+import { defaultDataPathAlarms, type DataPathAlarmThresholds } from "./alarm-thresholds.js";
 import { ConfigError } from "../functions/shared/errors.js";
 import { readEnvironment } from "../functions/shared/env.js";
 import { defaultGatewaySettings, readGatewaySettings, type GatewaySettings } from "../functions/shared/gateway-settings.js";
@@ -101,6 +102,8 @@ export interface SystemConfig {
     currentConnectionsThreshold: number;
     cpuPercent: number;
     replicationLagSeconds: number;
+    /** What each data path's alarms wake someone for (infra/constructs/data-path-alarms.ts; runbooks in docs/operating.md). */
+    dataPaths: DataPathAlarmThresholds;
   };
   /** Terraform Cloud: each stack gets a workspace `<prefix>-<stack>` when an organization is set. */
   terraformCloud?: { organization: string; workspacePrefix: string };
@@ -153,7 +156,13 @@ export const defaultConfig: SystemConfig = {
   logRetentionDays: 30,
   secretRecoveryWindowDays: 0,
   stateDirectory: ".state",
-  alarms: { newConnectionsThreshold: 1_000, currentConnectionsThreshold: 5_000, cpuPercent: 80, replicationLagSeconds: 5 },
+  alarms: {
+    newConnectionsThreshold: 1_000,
+    currentConnectionsThreshold: 5_000,
+    cpuPercent: 80,
+    replicationLagSeconds: 5,
+    dataPaths: defaultDataPathAlarms,
+  },
   lookups: {},
 };
 

@@ -84,6 +84,18 @@ systemctl restart changefeed.service
 `;
 }
 
+/** Where the listener sends its metrics: the CloudWatch agent's EMF socket (listener/emf-agent.ts). */
+export const metricsAgentAddress = "tcp://127.0.0.1:25888";
+
+/** The CloudWatch agent's configuration: an EMF listener only (the documents name their log group). */
+export const cloudWatchAgentConfig = JSON.stringify(
+  { agent: { run_as_user: "cwagent" }, logs: { metrics_collected: { emf: { service_address: metricsAgentAddress } } } },
+  null,
+  2,
+);
+
+const agentConfigPath = "/opt/aws/amazon-cloudwatch-agent/etc/changefeed-agent.json";
+
 export interface BootSettings {
   bucket: string;
   region: string;
@@ -140,26 +152,31 @@ retry() {
 }
 
 main() {
-  log "1/5 installing Node.js ${settings.nodeMajor} and unzip"
-  retry 10 dnf install -y nodejs${settings.nodeMajor} unzip || fail "dnf install nodejs${settings.nodeMajor} unzip"
+  log "1/6 installing Node.js ${settings.nodeMajor}, unzip and the CloudWatch agent"
+  retry 10 dnf install -y nodejs${settings.nodeMajor} unzip amazon-cloudwatch-agent || fail "dnf install nodejs${settings.nodeMajor} unzip amazon-cloudwatch-agent"
   local node
   node="$(command -v node-${settings.nodeMajor} || command -v node)" || fail "no node binary after installing nodejs${settings.nodeMajor}"
-  log "2/5 creating the changefeed user and folders"
+  log "2/6 creating the changefeed user and folders"
   id changefeed > /dev/null 2>&1 || useradd --system --no-create-home --shell /sbin/nologin changefeed || fail "useradd changefeed"
   install -d -o changefeed -g changefeed "$INSTALL" "$STATE" || fail "install -d $INSTALL $STATE"
   ln -sf "$node" "$INSTALL/node"
-  log "3/5 downloading the listener from s3://$BUCKET/listener/"
+  log "3/6 downloading the listener from s3://$BUCKET/listener/"
   for file in ${files.join(" ")}; do
     retry 10 aws s3 cp --only-show-errors --region "$REGION" "s3://$BUCKET/listener/$file" "$INSTALL/$file" || fail "download of s3://$BUCKET/listener/$file"
   done
   unzip -o -q "$INSTALL/listener.zip" -d "$INSTALL" || fail "unzip listener.zip"
-  log "4/5 installing the service, the watchdog and its timer"
+  log "4/6 starting the CloudWatch agent (the listener's metrics)"
+  ${heredoc(agentConfigPath, cloudWatchAgentConfig + "\n")}
+  # The feed runs without its metrics rather than not at all; the missing heartbeat raises an alarm.
+  /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c "file:${agentConfigPath}" ||
+    log "WARNING: the CloudWatch agent did not start; the listener runs but its metrics will not reach CloudWatch"
+  log "5/6 installing the service, the watchdog and its timer"
   ${heredoc(`"$INSTALL/watchdog.sh"`, watchdogScript(paths))}
   chmod 755 "$INSTALL/watchdog.sh"
   ${heredoc("/etc/systemd/system/changefeed.service", listenerUnit(paths))}
   ${heredoc("/etc/systemd/system/changefeed-health.service", watchdogUnit(paths))}
   ${heredoc("/etc/systemd/system/changefeed-health.timer", watchdogTimer)}
-  log "5/5 starting changefeed.service and changefeed-health.timer"
+  log "6/6 starting changefeed.service and changefeed-health.timer"
   systemctl daemon-reload || fail "systemctl daemon-reload"
   systemctl enable --now changefeed.service changefeed-health.timer || fail "systemctl enable --now changefeed"
   rm -f "$STATE/boot-failed"

@@ -17,6 +17,7 @@ import { startLambdaEndpoint } from "../local/lambda-endpoint.js";
 import { startDynamo, startRedis, type HttpService, type RedisNode } from "../local/services.js";
 import { differences, notifications } from "./harness/change-feed.js";
 import { liveItem } from "./harness/dynamo.js";
+import { runTsx } from "./harness/cli.js";
 import { eventually } from "./harness/eventually.js";
 
 describe("change feed: the listener on a real redis-server, dynalite and a local Lambda endpoint", function () {
@@ -274,16 +275,7 @@ describe("change feed: the listener on a real redis-server, dynalite and a local
 
   it("reconcile works from the mapping file when a flush wiped the mappings hash", async () => {
     await redis.del("changefeed:mappings");
-    // Not spawnSync: dynalite answers from this process, whose event loop must keep running.
-    const reconcileRun = (name: string) =>
-      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, ["--import", "tsx", "listener/main.ts", "reconcile", config(), name]);
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        child.once("exit", (status) => resolve({ status, stdout, stderr }));
-      });
+    const reconcileRun = (name: string) => runTsx(["listener/main.ts", "reconcile", config(), name]);
     const run = await reconcileRun("people");
     expect(run.status, run.stderr).to.equal(0);
     expect(JSON.parse(run.stdout)).to.deep.include({ mapping: "people", missing: [], stale: [], orphaned: [] });

@@ -81,6 +81,18 @@ describe("infrastructure policy suite (named rules over the synthesized Terrafor
         aws_default_security_group: { d: { vpc_id: "${aws_vpc.v.id}", ingress: [{ from_port: 0 }] } },
       },
     },
+    // A feature-store function watched only by an alarm on another path's metrics.
+    "ECP-DATA-PATH-ALARMED": {
+      resource: {
+        aws_lambda_function: { reader: { tags: { "ecp:data-path": "feature-store" } } },
+        aws_cloudwatch_metric_alarm: { other: { namespace: "ElastiCachePatterns", dimensions: { service: "change-feed" } } },
+      },
+    },
+    "ECP-ALARM-NAMES-RUNBOOK": {
+      resource: { aws_cloudwatch_metric_alarm: { a: { namespace: "ElastiCachePatterns", dimensions: { service: "change-feed" }, alarm_description: "lag" } } },
+    },
+    // A minute's period over 26 evaluations... of hours: 26 h, past the one day minute periods allow.
+    "ECP-ALARM-WINDOW-ALLOWED": { resource: { aws_cloudwatch_metric_alarm: { a: { period: 60, evaluation_periods: 1_560 } } } },
     // The deploy and destroy classes: each bad resource is the shape the code had before the fix.
     "ECP-BOOT-AFTER-ARTIFACTS": {
       resource: {

@@ -3,7 +3,7 @@
 import { OutcomeUnknown, RedisTimeout } from "../shared/redis/resp-connection.js";
 import { ServiceError } from "../shared/errors.js";
 import type { PathMetrics } from "../shared/metrics.js";
-import { BadRequest, CommandRefused, ScriptKilled } from "./errors.js";
+import { BadRequest, CommandRefused, ScriptKilled, type RefusalReason } from "./errors.js";
 
 /** Whether Redis's silence ended the request: its own timeout, a write's lost reply, or a script killed past the limit. */
 function timedOut(error: unknown): boolean {
@@ -11,6 +11,12 @@ function timedOut(error: unknown): boolean {
     if (e instanceof RedisTimeout || e instanceof OutcomeUnknown || e instanceof ScriptKilled) return true;
   }
   return false;
+}
+
+/** A request an edge refused before it reached the gateway (REST's token and body checks). */
+export function recordEdgeRefusal(metrics: PathMetrics, reason: RefusalReason): void {
+  metrics.add("Requests", 1);
+  metrics.add("Refusals", 1, { Reason: reason });
 }
 
 export function recordCommandList(metrics: PathMetrics, outcome: { elapsedMs: number; replyBytes: number; error?: unknown }): void {

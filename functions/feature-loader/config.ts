@@ -1,4 +1,5 @@
-// The feature loader's settings: where Redis is, how long the previous version stays, replicas to wait for.
+// The feature loader's settings: where Redis is, how long the previous version stays, replicas to wait for,
+// how often a load reports its progress.
 import { readEnvironment, type Environment } from "../shared/env.js";
 import { redisSettings, type RedisConnectionSettings } from "../shared/redis/clients.js";
 import { defaultLoaderConfig, type LoaderConfig } from "./loader.js";
@@ -16,6 +17,7 @@ export function featureLoaderConfig(environment: Environment): FeatureLoaderConf
       ...defaultLoaderConfig,
       previousVersionTtlSeconds: env.positiveInteger("PREVIOUS_VERSION_TTL_SECONDS", defaultLoaderConfig.previousVersionTtlSeconds),
       waitForReplicas: env.positiveInteger("WAIT_FOR_REPLICAS", defaultLoaderConfig.waitForReplicas, { zero: true }),
+      progressEvery: env.positiveInteger("LOAD_PROGRESS_EVERY", defaultLoaderConfig.progressEvery),
     },
   };
 }

@@ -1,6 +1,7 @@
 // The Upstash Redis REST protocol over the shared command core, so `@upstash/redis` works unmodified.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { BadRequest } from "../command-gateway/errors.js";
+import { recordEdgeRefusal } from "../command-gateway/gateway-metrics.js";
 import { callerIdOfDigest, type CommandGateway, type CommandResult } from "../command-gateway/gateway.js";
 import { isStatusReply, toUpstashResult } from "../command-gateway/replies.js";
 import { ConfigError, ServiceError } from "../shared/errors.js";
@@ -106,25 +107,38 @@ export async function handleRestRequest(gateway: CommandGateway, tokens: RestTok
   if (request.method !== "GET" && request.method !== "POST") return json(405, { error: `method ${request.method} is not allowed` });
 
   const token = accessOf(tokens, presentedToken(request));
-  if (!token) return json(401, { error: "Unauthorized" });
+  if (!token) {
+    recordEdgeRefusal(gateway.metrics, "unauthorized");
+    return json(401, { error: "Unauthorized" });
+  }
   // What was received counts, not only the arguments that survive parsing (padding, nesting, numbers).
   const received = Buffer.byteLength(request.body);
   if (received > gateway.config.limits.maxRequestBytes) {
+    recordEdgeRefusal(gateway.metrics, "request");
     return json(400, { error: `request body of ${received} bytes exceeds the limit of ${gateway.config.limits.maxRequestBytes}` });
   }
 
   const base64 = request.headers["upstash-encoding"]?.toLowerCase() === "base64";
   const route = request.path.replace(/\/+$/, "");
   const request_ = { access: token.access, caller: callerIdOfDigest(token.digest), scalarsAsStrings: true };
+  const batch = request.method === "POST" && (route === "/pipeline" || route === "/multi-exec");
+  let commands: unknown;
   try {
-    if (request.method === "POST" && (route === "/pipeline" || route === "/multi-exec")) {
-      const results = await gateway.run(parseBatch(request.body), { ...request_, transaction: route === "/multi-exec" });
+    commands = batch ? parseBatch(request.body) : [commandOfRequest(request)];
+  } catch (error) {
+    if (!(error instanceof BadRequest)) throw error;
+    recordEdgeRefusal(gateway.metrics, "request");
+    return json(error.status, { error: error.message });
+  }
+  try {
+    if (batch) {
+      const results = await gateway.run(commands, { ...request_, transaction: route === "/multi-exec" });
       return json(
         200,
         results.map((r) => entry(r, base64)),
       );
     }
-    const [result] = await gateway.run([commandOfRequest(request)], { ...request_, transaction: false });
+    const [result] = await gateway.run(commands, { ...request_, transaction: false });
     const reply = entry(result, base64);
     return json("error" in reply ? 400 : 200, reply);
   } catch (error) {

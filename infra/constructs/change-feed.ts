@@ -2,10 +2,10 @@
 // configuration and mapping file (no secret in either: its engine user's password is read from Secrets Manager).
 import { Construct } from "constructs";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
-import { listenerPaths } from "../listener-boot.js";
+import { listenerPaths, metricsAgentAddress } from "../listener-boot.js";
 import { retainTags } from "../policy/deploy-rules.js";
 import { functionDefaults, type DataPathProps } from "./data-path.js";
-import { ListenerHost } from "./listener-host.js";
+import { ListenerHost, metricsLogGroupName } from "./listener-host.js";
 import { NodejsFunction } from "./nodejs-function.js";
 
 export class ChangeFeed extends Construct {
@@ -31,6 +31,7 @@ export class ChangeFeed extends Construct {
       tags: retainTags(config.changeFeed.deletionProtection),
     });
     this.writer = new NodejsFunction(this, "writer", {
+      dataPath: "change-feed",
       defaults: functionDefaults(props),
       bundle: "change-writer",
       environment: { ALLOWED_TABLES: this.table.name },
@@ -51,6 +52,10 @@ export class ChangeFeed extends Construct {
       region: encryption.region,
       mappingFile: `${listenerPaths.installDir}/mappings.json`,
       listener: { healthFile: `${listenerPaths.stateDir}/health.json`, allowCatchAllMappings: config.changeFeed.allowCatchAllMappings },
+      // The drift alarm's period is the sampling interval: one setting for both.
+      drift: { intervalMs: config.alarms.dataPaths.driftIntervalSeconds * 1000 },
+      metricsAgent: metricsAgentAddress,
+      metricsLogGroup: metricsLogGroupName(props.name),
     };
     this.listener = new ListenerHost(this, "listener", {
       name: props.name,
@@ -62,11 +67,17 @@ export class ChangeFeed extends Construct {
       configuration: JSON.stringify(configuration, null, 2),
       mappings: JSON.stringify({ mappings }, null, 2),
       bootNeeds: [listenerUser.value],
+      logRetentionDays: config.logRetentionDays,
       statements: [
         { sid: "OwnEngineUser", actions: ["secretsmanager:GetSecretValue"], resources: [listenerUser.secret.arn] },
         { sid: "DeliverToTheWriter", actions: ["lambda:InvokeFunction"], resources: [this.writer.function.arn] },
         // Direct mappings write themselves; rescans look for items whose key is gone.
-        { sid: "DirectWritesAndRescans", actions: ["dynamodb:PutItem", "dynamodb:Scan"], resources: [this.table.arn] },
+        // ...and the drift sample reads items (reconcile's progress bar, the table's size).
+        {
+          sid: "DirectWritesRescansAndDrift",
+          actions: ["dynamodb:PutItem", "dynamodb:Scan", "dynamodb:GetItem", "dynamodb:DescribeTable"],
+          resources: [this.table.arn],
+        },
       ],
     });
   }

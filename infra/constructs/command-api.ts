@@ -45,7 +45,7 @@ export class CommandApi extends Construct {
     const redis = cache.clientAccess("gateway");
     const environment = gatewayEnvironment(config.commandApi.gateway);
 
-    this.resolver = new NodejsFunction(this, "resolver", { defaults, bundle: "command-api", redis, environment });
+    this.resolver = new NodejsFunction(this, "resolver", { defaults, dataPath: "command-gateway", bundle: "command-api", redis, environment });
 
     const logRole = new IamRole(this, "appsync-logs-role", { name: `${props.name}-appsync-logs`, assumeRolePolicy: assumeRolePolicy("appsync.amazonaws.com") });
     this.graphql = new AppsyncGraphqlApi(this, "graphql", {
@@ -110,6 +110,7 @@ export class CommandApi extends Construct {
       secretString: `{"readWrite":["${token("rest-token").result}"],"readOnly":["${token("rest-read-only-token").result}"]}`,
     });
     this.restFunction = new NodejsFunction(this, "rest", {
+      dataPath: "command-gateway",
       defaults,
       bundle: "redis-rest",
       redis,

@@ -26,6 +26,7 @@ export class FeatureStore extends Construct {
       forceDestroy: forceDestroyFeatureBucket(config),
     });
     this.loader = new NodejsFunction(this, "loader", {
+      dataPath: "feature-store",
       defaults,
       bundle: "feature-loader",
       redis: cache.clientAccess("loader", "features"),
@@ -48,6 +49,7 @@ export class FeatureStore extends Construct {
     });
 
     this.reader = new NodejsFunction(this, "reader", {
+      dataPath: "feature-store",
       defaults,
       bundle: "feature-reader",
       redis: cache.clientAccess("reader", "features"),

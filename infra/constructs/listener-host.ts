@@ -6,6 +6,7 @@
 import { Construct } from "constructs";
 import { AssetType, Fn, TerraformAsset, type ITerraformDependable } from "cdktf";
 import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
@@ -18,6 +19,7 @@ import type { Encryption } from "./encryption.js";
 import type { Network } from "./network.js";
 import { assumeRolePolicy, policyDocument, type Statement } from "./policy.js";
 import { SecureBucket } from "./secure-bucket.js";
+import { dataPathTag } from "../policy/deploy-rules.js";
 
 /**
  * The boot script as a Terraform expression: its text goes through Fn.rawString (Terraform would read
@@ -48,12 +50,17 @@ export interface ListenerHostProps {
   statements: Statement[];
   /** What must exist before the instance boots besides its artifacts, role and endpoints (the secrets it reads). */
   bootNeeds: ITerraformDependable[];
+  logRetentionDays: number;
 }
+
+/** The log group the CloudWatch agent writes the listener's metric documents to (CloudWatch reads the metrics from it). */
+export const metricsLogGroupName = (name: string) => `/${name}/listener-metrics`;
 
 export class ListenerHost extends Construct {
   readonly group: AutoscalingGroup;
   readonly template: LaunchTemplate;
   readonly artifacts: SecureBucket;
+  readonly metricsLog: CloudwatchLogGroup;
 
   constructor(scope: Construct, id: string, props: ListenerHostProps) {
     super(scope, id);
@@ -75,6 +82,12 @@ export class ListenerHost extends Construct {
       put("mappings.json", { content: props.mappings }),
     ];
 
+    // Ours, encrypted and with retention, before the agent could make one of its own.
+    this.metricsLog = new CloudwatchLogGroup(this, "metrics", {
+      name: metricsLogGroupName(props.name),
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: encryption.key.arn,
+    });
     const role = new IamRole(this, "role", { name: `${props.name}-listener`, assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com") });
     const policy = new IamRolePolicy(this, "policy", {
       role: role.id,
@@ -82,6 +95,11 @@ export class ListenerHost extends Construct {
       policy: policyDocument([
         { sid: "ReadBundleAndConfig", actions: ["s3:GetObject"], resources: [`${this.artifacts.bucket.arn}/listener/*`] },
         { sid: "DecryptWithTheSystemKey", actions: ["kms:Decrypt"], resources: [encryption.key.arn] },
+        {
+          sid: "MetricsThroughTheAgent",
+          actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+          resources: [this.metricsLog.arn, `${this.metricsLog.arn}:*`],
+        },
         ...props.statements,
         // Session Manager (instead of SSH); these actions take no narrower resource.
         {
@@ -126,7 +144,7 @@ export class ListenerHost extends Construct {
     });
     // A new group has no egress until its rules exist, and no route to S3 or DynamoDB before the
     // subnets' route-table associations: boot after the whole network path, or first boot fails.
-    const bootNeeds: ITerraformDependable[] = [...objects, policy, ...network.pathOf(network.listenerGroup), ...props.bootNeeds];
+    const bootNeeds: ITerraformDependable[] = [...objects, policy, this.metricsLog, ...network.pathOf(network.listenerGroup), ...props.bootNeeds];
     this.group = new AutoscalingGroup(this, "group", {
       name: `${props.name}-listener`,
       minSize: 1,
@@ -138,7 +156,10 @@ export class ListenerHost extends Construct {
       healthCheckGracePeriod: 300,
       // A new template version (new artifacts) replaces the instance; the journal keeps what it had not delivered.
       instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 0 } },
-      tag: [{ key: "Name", value: `${props.name}-change-feed-listener`, propagateAtLaunch: true }],
+      tag: [
+        { key: "Name", value: `${props.name}-change-feed-listener`, propagateAtLaunch: true },
+        { key: dataPathTag, value: "change-feed", propagateAtLaunch: false },
+      ],
       dependsOn: bootNeeds,
     });
   }

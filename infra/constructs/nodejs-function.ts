@@ -12,6 +12,8 @@ import { lambdaVpcActions } from "../policy/deploy-rules.js";
 import type { Encryption } from "./encryption.js";
 import { nodeMajor } from "../config.js";
 import { assumeRolePolicy, policyDocument, type Statement } from "./policy.js";
+import type { DataPath } from "../../functions/shared/metrics.js";
+import { dataPathTag } from "../policy/deploy-rules.js";
 
 /** What every function of one deployment shares: the name prefix, the key, the log retention. */
 export interface FunctionDefaults {
@@ -29,6 +31,8 @@ export interface RedisAccess {
 
 export interface NodejsFunctionProps {
   defaults: FunctionDefaults;
+  /** The data path it serves: tagged `ecp:data-path`, which the policy suite checks has an alarm. */
+  dataPath: DataPath;
   /** The folder under `functions/` (and `dist/`); also the function's name after the prefix. */
   bundle: string;
   environment?: Record<string, string>;
@@ -106,7 +110,9 @@ export class NodejsFunction extends Construct {
       environment: { variables: { NODE_OPTIONS: "--enable-source-maps", ...props.redis?.environment, ...props.environment } },
       tracingConfig: { mode: "Active" },
       deadLetterConfig: { targetArn: this.deadLetterQueue.arn },
-      loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
+      // Powertools' Logger reads the application level Lambda sets (AWS_LAMBDA_LOG_LEVEL).
+      loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
+      tags: { [dataPathTag]: props.dataPath },
       vpcConfig: vpc,
       dependsOn: [this.logGroup, policy],
     });

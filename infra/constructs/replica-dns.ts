@@ -27,6 +27,7 @@ export class ReplicaDns extends Construct {
     });
     const zoneArn = `arn:aws:route53:::hostedzone/${this.zone.zoneId}`;
     this.keeper = new NodejsFunction(this, "keeper", {
+      dataPath: "replica-dns",
       defaults: functionDefaults(props),
       bundle: "replica-dns-keeper",
       // It calls AWS APIs only (no Redis), so it runs outside the VPC and needs no NAT to reach Route 53.

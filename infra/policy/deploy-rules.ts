@@ -6,6 +6,9 @@ import { list, referencedBy, resources, truthy, type PolicyRule, type ResourceCo
 /** Resources a user deliberately keeps on destroy carry this tag (set by the constructs from a setting). */
 export const retainTag = "ecp:retain-on-destroy";
 
+/** The data path a function or host serves (its alarms' `service` dimension). */
+export const dataPathTag = "ecp:data-path";
+
 /** The tags a construct sets on a resource a setting keeps on destroy. */
 export const retainTags = (retain: boolean): Record<string, string> | undefined => (retain ? { [retainTag]: "true" } : undefined);
 

@@ -5,11 +5,12 @@ import { computeRules } from "./compute-rules.js";
 import { dataRules } from "./data-rules.js";
 import { deployRules } from "./deploy-rules.js";
 import { networkRules } from "./network-rules.js";
+import { operabilityRules } from "./operability-rules.js";
 import { resources, type PolicyFinding, type PolicyRule, type TerraformJson } from "./terraform-json.js";
 
 export type { PolicyFinding, PolicyRule, ResourceConfig, TerraformJson } from "./terraform-json.js";
 
-export const rules: PolicyRule[] = [...dataRules, ...computeRules, ...networkRules, ...deployRules];
+export const rules: PolicyRule[] = [...dataRules, ...computeRules, ...networkRules, ...deployRules, ...operabilityRules];
 
 export interface PolicyReport {
   rulesRun: number;

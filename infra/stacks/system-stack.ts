@@ -6,6 +6,9 @@ import type { Construct } from "constructs";
 import type { SystemConfig } from "../config.js";
 import { Alarms } from "../constructs/alarms.js";
 import { Cache } from "../constructs/cache.js";
+import { Dashboard } from "../constructs/dashboard.js";
+import { DataPathAlarms } from "../constructs/data-path-alarms.js";
+import type { DataPath } from "../../functions/shared/metrics.js";
 import { ChangeFeed } from "../constructs/change-feed.js";
 import { CommandApi } from "../constructs/command-api.js";
 import { Encryption } from "../constructs/encryption.js";
@@ -16,10 +19,21 @@ import { Network } from "../constructs/network.js";
 import type { NodejsFunction } from "../constructs/nodejs-function.js";
 import { ReplicaDns, replicaNames } from "../constructs/replica-dns.js";
 
-/** Interface endpoints the private parts need: secrets for every Redis client, more for the listener. */
+/** The data paths this configuration deploys (each gets its dashboard row and its alarms). */
+export function enabledDataPaths(config: SystemConfig): DataPath[] {
+  const { patterns } = config;
+  return [
+    ...(patterns.changeFeed ? (["change-feed"] as const) : []),
+    ...(patterns.commandApi ? (["command-gateway"] as const) : []),
+    ...(patterns.featureStore ? (["feature-store"] as const) : []),
+    ...(patterns.replicaDns ? (["replica-dns"] as const) : []),
+  ];
+}
+
+/** Interface endpoints the private parts need: secrets for every Redis client, more for the listener (logs: its metrics, through the CloudWatch agent). */
 export function interfaceEndpointsFor(config: SystemConfig): string[] {
   const redisClients = config.patterns.changeFeed || config.patterns.commandApi || config.patterns.featureStore;
-  return [...(redisClients ? ["secretsmanager"] : []), ...(config.patterns.changeFeed ? ["lambda", "ssm", "ssmmessages", "ec2messages"] : [])];
+  return [...(redisClients ? ["secretsmanager"] : []), ...(config.patterns.changeFeed ? ["lambda", "logs", "ssm", "ssmmessages", "ec2messages"] : [])];
 }
 
 export class ElastiCachePatternsStack extends TerraformStack {
@@ -118,6 +132,15 @@ export class ElastiCachePatternsStack extends TerraformStack {
       output("reader_cnames", replicaNames(config.replicaDns.cnameTemplate, config.cache.replicas), "Replica CNAMEs kept by the replica DNS keeper");
       output("hosted_zone_id", replicaDns.zone.zoneId, "Private hosted zone of the replica CNAMEs");
     }
-    new Alarms(this, "alarms", { name, config: config.alarms, encryption, cacheNodes: cache.memberIds(config.cache.replicas), functions });
+    const cacheNodes = cache.memberIds(config.cache.replicas);
+    const alarms = new Alarms(this, "alarms", { name, config: config.alarms, encryption, cacheNodes, functions });
+    const paths = enabledDataPaths(config);
+    new DataPathAlarms(this, "data-path-alarms", { name, topic: alarms.topic, thresholds: config.alarms.dataPaths, paths });
+    const dashboard = new Dashboard(this, "dashboard", { name, region: config.region, paths, cacheNodes });
+    output(
+      "dashboard_url",
+      `https://${config.region}.console.aws.amazon.com/cloudwatch/home?region=${config.region}#dashboards/dashboard/${dashboard.dashboard.dashboardName}`,
+      "CloudWatch dashboard: a row per data path (README: Operating it)",
+    );
   }
 }

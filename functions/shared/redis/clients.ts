@@ -33,6 +33,12 @@ export async function credentialOf(secretArn: string | undefined): Promise<{ use
 }
 
 /**
+ * No CLIENT SETINFO on connect: it is outside every engine user's grants (and unknown before Redis
+ * 7.2), so each connection would leave a refusal in the engine's ACL LOG, where real ones must show.
+ */
+const disableClientInfo = true;
+
+/**
  * Connects in the background, so a Redis outage at cold start does not fail the container's init.
  * A command waits for at most one reconnection (then fails with a clear, retryable error instead of
  * a Lambda timeout); READONLY, what a client sees right after a failover while it still talks to
@@ -43,6 +49,7 @@ export async function connectRedis(settings: RedisConnectionSettings, extra: Red
   const client = new Redis(settings.url, {
     username,
     password,
+    disableClientInfo,
     connectTimeout: 2_000,
     commandTimeout: 5_000,
     maxRetriesPerRequest: 1,
@@ -84,7 +91,7 @@ export async function connectRedisOrCluster(settings: RedisConnectionSettings, e
     dnsLookup: (address, callback) => callback(null, address),
     ...extra,
     // After `extra`: a caller's redisOptions add to these, they must not drop the password and TLS.
-    redisOptions: { username, password, tls, connectTimeout: 2_000, maxRetriesPerRequest: 1, ...extra.redisOptions },
+    redisOptions: { username, password, tls, disableClientInfo, connectTimeout: 2_000, maxRetriesPerRequest: 1, ...extra.redisOptions },
   });
   cluster.on("error", () => {});
   return cluster;

@@ -1,0 +1,22 @@
+// Running the repository's command-line tools as an operator does, in a child process.
+import { spawn } from "node:child_process";
+
+export interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * `node --import tsx <args>`. Not spawnSync: the local services (dynalite, s3rver) answer from this
+ * process, whose event loop must keep running.
+ */
+export const runTsx = (args: string[]): Promise<CliRun> =>
+  new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", ...args]);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.once("exit", (status) => resolve({ status, stdout, stderr }));
+  });
