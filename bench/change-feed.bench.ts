@@ -6,14 +6,14 @@ import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { sleep } from "../functions/shared/retry.js";
 import { Redis } from "ioredis";
 import type { Change, WriteResult } from "../functions/change-feed/writer.js";
-import { memoryLogger } from "../functions/shared/log.js";
-import { ChangeFeedListener, connectionsLike, defaultListenerConfig } from "../listener/listener.js";
+import { defaultListenerConfig } from "../listener/listener.js";
 import { parseMapping, type CompiledMapping } from "../listener/mappings.js";
 import { RoutingSink, type ChangeSink } from "../listener/sinks.js";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { createTable, localCredentials, localDynamo, localRegion } from "../local/aws-clients.js";
 import { freePort, startRedis } from "../local/services.js";
 import { spawn } from "node:child_process";
+import { hsetLoad, nullSink, startBenchListener } from "./change-feed-rig.js";
 import { percentile, printTable } from "./table.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -36,54 +36,16 @@ const writerProcess = spawn(process.execPath, ["--import", "tsx", "bench/change-
 const lambdaEndpoint = await new Promise<string>((resolve) => writerProcess.stdout!.once("data", (d: Buffer) => resolve(d.toString().trim())));
 const lambda = new LambdaClient({ endpoint: lambdaEndpoint, region: localRegion, credentials: localCredentials });
 
-/** Writes `total` HSETs at `perSecond` in pipelined ticks of 10 ms; each hash carries its send time. */
-async function load(total: number, perSecond: number, prefix = "person:"): Promise<number> {
-  const perTick = Math.max(1, Math.round(perSecond / 100));
-  const started = Date.now();
-  for (let sent = 0, tick = 0; sent < total; tick++) {
-    const pipeline = writer.pipeline();
-    const now = Date.now();
-    for (let i = 0; i < perTick && sent < total; i++, sent++) pipeline.hset(`${prefix}${sent % keys}`, "t", String(now), "n", String(sent));
-    await pipeline.exec();
-    const due = started + (tick + 1) * 10;
-    if (due > Date.now()) await sleep(due - Date.now());
-  }
-  return (Date.now() - started) / 1000;
-}
+const load = (total: number, perSecond: number) => hsetLoad(writer, total, perSecond, keys);
 
-async function newListener(sink: ChangeSink, target = mapping, deliveriesInFlight = defaultListenerConfig.deliveriesInFlight) {
-  const client = new Redis(redis.url, { enableAutoPipelining: true, maxRetriesPerRequest: null });
-  const listener = new ChangeFeedListener(
-    client,
-    connectionsLike(client),
-    sink,
-    undefined,
-    { ...defaultListenerConfig, consumer: "bench", rescanDeletes: false, deliveriesInFlight },
-    memoryLogger(),
-  );
-  await listener.start([target]);
-  return {
-    listener,
-    stop: async () => {
-      await listener.stop();
-      client.disconnect();
-    },
-  };
-}
+const newListener = (sink: ChangeSink, target = mapping, deliveriesInFlight = defaultListenerConfig.deliveriesInFlight) =>
+  startBenchListener(redis.url, sink, target, { deliveriesInFlight });
 
 // 1. Null sink at the target rate: does the listener keep up, and with what lag?
-const lags: number[] = [];
-let confirmed = 0;
-const nullSink: ChangeSink = {
-  async write(_m: CompiledMapping, changes: Change[]): Promise<WriteResult> {
-    const now = Date.now();
-    for (const c of changes) lags.push(now - Number(c.attributes?.t ?? now));
-    confirmed += changes.length;
-    return { written: changes.length, skipped: 0, retried: 0, rejected: [] };
-  },
-};
+const measured = nullSink();
+const lags = measured.lags;
 await writer.flushall();
-const nulled = await newListener(nullSink);
+const nulled = await newListener(measured);
 const total = rate * seconds;
 const loadSeconds = await load(total, rate);
 const offered = total / loadSeconds;
@@ -191,7 +153,7 @@ printTable(
   ],
 );
 console.log(
-  `\n${confirmed.toLocaleString("en-US")} snapshots delivered for ${total.toLocaleString("en-US")} HSETs (${coalesced.toLocaleString("en-US")} hints coalesced); journal drained ${drainSeconds.toFixed(2)} s after the load ended`,
+  `\n${measured.confirmed().toLocaleString("en-US")} snapshots delivered for ${total.toLocaleString("en-US")} HSETs (${coalesced.toLocaleString("en-US")} hints coalesced); journal drained ${drainSeconds.toFixed(2)} s after the load ended`,
 );
 printTable(`Change feed into dynalite: ${events.toLocaleString("en-US")} HSET events as fast as a pipelined client writes them`, "naive design", [
   {

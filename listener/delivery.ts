@@ -1,13 +1,13 @@
-// The snapshot and delivery step: each hinted key is re-read atomically (the server's clock, the key's
-// type and its fields from one moment), turned into a change per mapping that covers it, and handed
-// to that mapping's sink. Items that can never be written are dead-lettered with the reason.
+// The delivery step: each hinted key is re-read atomically (listener/snapshots.ts), turned into a
+// change per mapping that covers it, and handed to that mapping's sink. Items that can never be written are dead-lettered with the reason.
 import type { Cluster, Redis } from "ioredis";
 import type { Change, WriteResult } from "../functions/change-feed/writer.js";
 import { SinkFailed } from "../functions/change-feed/errors.js";
 import { errorMessage } from "../functions/shared/errors.js";
 import type { Logger } from "../functions/shared/log.js";
 import { backoffDelay, sleep } from "../functions/shared/retry.js";
-import { changeOf, hashFields, partitionKeyOf, replacedByOtherType, type CompiledMapping, type Snapshot } from "./mappings.js";
+import { changeOf, partitionKeyOf, replacedByOtherType, type CompiledMapping } from "./mappings.js";
+import { Snapshots } from "./snapshots.js";
 import type { FeedMetrics } from "./feed-metrics.js";
 import type { ChangeSink } from "./sinks.js";
 
@@ -30,14 +30,6 @@ export interface ListenerCounters {
 
 export const newCounters = (): ListenerCounters => ({ seen: 0, coalesced: 0, written: 0, skipped: 0, retried: 0, deadLettered: 0, rescanned: 0, lagMs: 0 });
 
-// Read atomically: the server's clock (the version) and the key's state, from the same moment.
-const snapshotScript = `
-local t = redis.call('TIME')
-local kind = redis.call('TYPE', KEYS[1])['ok']
-if kind == 'hash' then return {t[1], t[2], kind, redis.call('HGETALL', KEYS[1])} end
-return {t[1], t[2], kind}`;
-
-/** The snapshot script's `Buffer` variant (ioredis defines it beside the command): values arrive as bytes, exactly. */
 /** A refusal (missing table, access denied, a payload the sink refuses) is tried this often before its keys are dead-lettered. */
 const refusedAttempts = 3;
 
@@ -47,27 +39,18 @@ interface DeadLetter {
   reason: string;
 }
 
-type SnapshotClient = (Redis | Cluster) & { changefeedSnapshotBuffer(key: string): Promise<[Buffer, Buffer, Buffer, Buffer[]?]> };
-
 export class Delivery {
-  private readonly client: SnapshotClient;
+  private readonly snapshots: Snapshots;
 
   constructor(
-    client: Redis | Cluster,
+    private readonly client: Redis | Cluster,
     private readonly sink: ChangeSink,
     private readonly deadLetterKey: string,
     private readonly counters: ListenerCounters,
     private readonly log: Logger,
     private readonly metrics: FeedMetrics,
   ) {
-    client.defineCommand("changefeedSnapshot", { numberOfKeys: 1, lua: snapshotScript });
-    this.client = client as SnapshotClient;
-  }
-
-  /** What Redis holds for `key` now, with the server's time of the read as its version. */
-  private async snapshot(key: string): Promise<Snapshot> {
-    const [seconds, micros, type, flat] = await this.client.changefeedSnapshotBuffer(key);
-    return { key, version: Number(seconds) * 1_000_000 + Number(micros), type: type.toString(), fields: flat && hashFields(flat) };
+    this.snapshots = new Snapshots(client);
   }
 
   /**
@@ -76,7 +59,7 @@ export class Delivery {
    * failure no retry fixes is tried a few times, then its keys are dead-lettered with the reason.
    */
   async deliver(keys: Map<string, number>, mappings: CompiledMapping[]): Promise<{ failed: Set<string> }> {
-    const snapshots = await Promise.all([...keys.keys()].map((key) => this.snapshot(key)));
+    const snapshots = await this.snapshots.take([...keys.keys()]);
     const byMapping = new Map<CompiledMapping, Change[]>();
     const rejected: DeadLetter[] = [];
     for (const snapshot of snapshots) {

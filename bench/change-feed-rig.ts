@@ -1,0 +1,59 @@
+// The change-feed benchmarks' rig: pipelined HSETs at a steady rate (each hash carrying its send time),
+// a listener into any sink, and a null sink that records each change's lag.
+import { Redis } from "ioredis";
+import type { Change, WriteResult } from "../functions/change-feed/writer.js";
+import { memoryLogger } from "../functions/shared/log.js";
+import { sleep } from "../functions/shared/retry.js";
+import { ChangeFeedListener, connectionsLike, defaultListenerConfig, type ListenerConfig } from "../listener/listener.js";
+import type { CompiledMapping } from "../listener/mappings.js";
+import type { ChangeSink } from "../listener/sinks.js";
+
+/** Writes `total` HSETs over `keys` keys at `perSecond`, in pipelined ticks of 10 ms; the seconds it took. */
+export async function hsetLoad(writer: Redis, total: number, perSecond: number, keys: number, prefix = "person:"): Promise<number> {
+  const perTick = Math.max(1, Math.round(perSecond / 100));
+  const started = Date.now();
+  for (let sent = 0, tick = 0; sent < total; tick++) {
+    const pipeline = writer.pipeline();
+    const now = Date.now();
+    for (let i = 0; i < perTick && sent < total; i++, sent++) pipeline.hset(`${prefix}${sent % keys}`, "t", String(now), "n", String(sent));
+    await pipeline.exec();
+    const due = started + (tick + 1) * 10;
+    if (due > Date.now()) await sleep(due - Date.now());
+  }
+  return (Date.now() - started) / 1000;
+}
+
+/** A listener of `mapping` into `sink`, no rescan of deletes; `stop` also closes its connection. */
+export async function startBenchListener(redisUrl: string, sink: ChangeSink, mapping: CompiledMapping, config: Partial<ListenerConfig> = {}) {
+  const client = new Redis(redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: null });
+  const listener = new ChangeFeedListener(
+    client,
+    connectionsLike(client),
+    sink,
+    undefined,
+    { ...defaultListenerConfig, consumer: "bench", rescanDeletes: false, ...config },
+    memoryLogger(),
+  );
+  await listener.start([mapping]);
+  return {
+    listener,
+    stop: async () => {
+      await listener.stop();
+      client.disconnect();
+    },
+  };
+}
+
+/** A sink that confirms everything at once, noting each change's lag from its HSET (the hash's `t`). */
+export function nullSink(): ChangeSink & { lags: number[]; confirmed: () => number } {
+  const lags: number[] = [];
+  return {
+    lags,
+    confirmed: () => lags.length,
+    async write(_m: CompiledMapping, changes: Change[]): Promise<WriteResult> {
+      const now = Date.now();
+      for (const c of changes) lags.push(now - Number(c.attributes?.t ?? now));
+      return { written: changes.length, skipped: 0, retried: 0, rejected: [] };
+    },
+  };
+}
