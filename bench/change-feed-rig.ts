@@ -4,7 +4,8 @@ import { Redis } from "ioredis";
 import type { Change, WriteResult } from "../functions/change-feed/writer.js";
 import { memoryLogger } from "../functions/shared/log.js";
 import { sleep } from "../functions/shared/retry.js";
-import { ChangeFeedListener, connectionsLike, defaultListenerConfig, type ListenerConfig } from "../listener/listener.js";
+import { ChangeFeedListener, defaultListenerConfig, type ListenerConfig } from "../listener/listener.js";
+import { connectionsLike } from "../listener/connections.js";
 import type { CompiledMapping } from "../listener/mappings.js";
 import type { ChangeSink } from "../listener/sinks.js";
 

@@ -50,6 +50,12 @@ export interface SystemConfig {
   changeFeed: {
     tableName: string;
     listenerInstanceType: string;
+    /**
+     * Listener instances (the Auto Scaling group's size). Each captures its share of the shards under
+     * a lease and takes over a lost one's within `leaseMs` (10 s); one is enough up to about 100,000
+     * changes a second (docs/benchmarks.md), more give a standby or spread a cluster's shards.
+     */
+    listenerGroupSize: number;
     /** Node.js major the listener instance installs: the Lambdas' runtime major. */
     listenerNodeMajor: number;
     /** DynamoDB deletion protection on the table; off so `make destroy` removes it in one run. */
@@ -138,6 +144,7 @@ export const defaultConfig: SystemConfig = {
   changeFeed: {
     tableName: "changes",
     listenerInstanceType: "t4g.small",
+    listenerGroupSize: 1,
     listenerNodeMajor: nodeMajor,
     deletionProtection: false,
     allowCatchAllMappings: false,
@@ -201,6 +208,7 @@ export function configFromEnvironment(environment: NodeJS.ProcessEnv = process.e
     changeFeed: {
       ...d.changeFeed,
       deletionProtection: env.flag("ECP_DELETION_PROTECTION", d.changeFeed.deletionProtection),
+      listenerGroupSize: env.positiveInteger("ECP_LISTENER_GROUP_SIZE", d.changeFeed.listenerGroupSize),
       allowCatchAllMappings: env.flag("ECP_ALLOW_CATCH_ALL_MAPPINGS", d.changeFeed.allowCatchAllMappings),
     },
     featureStore: {

@@ -33,13 +33,13 @@ export interface JournalEvents {
   lost(): void;
 }
 
-/** An entry: the keys hinted in one tick, as fields `k <key> k <key> ...` (null once removed). */
+/** An entry: the keys hinted in one tick, as fields `by <consumer> k <key> k <key> ...` (null once removed). */
 type Entry = [id: string, fields: string[] | null];
 
 /** At most this many keys per entry, so a delivery's size and a retry's scope stay bounded. */
 const keysPerEntry = 50;
 
-const keysOf = (fields: string[] | null): string[] => (fields ? fields.filter((_, i) => i % 2 === 1) : []);
+const keysOf = (fields: string[] | null): string[] => (fields ? fields.filter((_, i) => i % 2 === 1 && fields[i - 1] === "k") : []);
 
 /** Consecutive entries in groups of at most `maxKeys` keys (an entry is never split). */
 function chunksOf(entries: Entry[], maxKeys: number): Entry[][] {
@@ -114,6 +114,8 @@ export class Journal {
 
   stop(): void {
     this.running = false;
+    // Hints of this tick not journaled yet: left to the shard's next holder (its rescan finds them).
+    this.unjournaled.clear();
     this.signalStop();
     this.reader?.disconnect();
   }
@@ -137,7 +139,8 @@ export class Journal {
     const keys = [...this.unjournaled];
     this.unjournaled.clear();
     for (let i = 0; i < keys.length; i += keysPerEntry) {
-      const fields = keys.slice(i, i + keysPerEntry).flatMap((key) => ["k", key]);
+      // Who journaled it: for the operator, and the proof that one listener at a time journals a shard.
+      const fields = ["by", this.config.consumer, ...keys.slice(i, i + keysPerEntry).flatMap((key) => ["k", key])];
       void this.client.xadd(this.config.journalKey, "*", ...fields).catch((e) => this.events.error("journal append failed", e));
     }
   }
@@ -203,16 +206,19 @@ export class Journal {
     await Promise.all(inFlight);
   }
 
-  /** Entries of consumers that died are taken over after `claimIdleMs`. */
+  /**
+   * Entries of consumers that died are taken over after `claimIdleMs`; at once in the first round,
+   * when this journal's shard has just been taken over under its lease (no one else consumes it).
+   */
   private async claimAbandoned(): Promise<void> {
     const { journalKey, group, consumer, claimIdleMs, batchSize } = this.config;
-    while (this.running) {
-      await Promise.race([sleep(Math.min(claimIdleMs, 5_000)), this.stopping]);
+    for (let minIdle = 0; this.running; minIdle = claimIdleMs) {
+      if (minIdle) await Promise.race([sleep(Math.min(claimIdleMs, 5_000)), this.stopping]);
       if (!this.running) return;
       try {
         let start = "0-0";
         do {
-          const [next, entries] = (await this.client.xautoclaim(journalKey, group, consumer, claimIdleMs, start, "COUNT", batchSize)) as [string, Entry[]];
+          const [next, entries] = (await this.client.xautoclaim(journalKey, group, consumer, minIdle, start, "COUNT", batchSize)) as [string, Entry[]];
           start = next;
           if (entries.length) await this.deliverEntries(entries);
         } while (start !== "0-0" && this.running);

@@ -12,7 +12,9 @@ import { PathMetrics } from "../functions/shared/metrics.js";
 import { backoffDelay, sleep } from "../functions/shared/retry.js";
 import { Delivery, newCounters, type ListenerCounters } from "./delivery.js";
 import { FeedMetrics } from "./feed-metrics.js";
-import { Journal, type JournalConfig } from "./journal.js";
+import type { JournalConfig } from "./journal.js";
+import { ShardedJournal } from "./sharded-journal.js";
+import type { ShardConfig } from "./shards.js";
 import { describeMapping, mappingChanges, readMappingsHash } from "./mapping-source.js";
 import { internalPrefix, partitionKeyOf, type CompiledMapping } from "./mappings.js";
 import { Rescanner } from "./rescan.js";
@@ -22,7 +24,7 @@ import type { ChangeSink } from "./sinks.js";
 export { compareEntryIds } from "./journal.js";
 export type { ListenerCounters } from "./delivery.js";
 
-export interface ListenerConfig extends JournalConfig, Omit<SubscriptionsConfig, "consumer"> {
+export interface ListenerConfig extends JournalConfig, ShardConfig, Omit<SubscriptionsConfig, "consumer"> {
   mappingsKey: string;
   /** A mapping whose pattern has no literal text (`{id}`, `*`) copies every hash in Redis: refused unless true. */
   allowCatchAllMappings: boolean;
@@ -44,6 +46,7 @@ export const defaultListenerConfig: Omit<ListenerConfig, "consumer"> = {
   maxLatencyMs: 50,
   deliveriesInFlight: 2,
   claimIdleMs: 15_000,
+  leaseMs: 10_000,
   rescanDeletes: true,
   probeIntervalMs: 5_000,
   probeTimeoutMs: 2_000,
@@ -53,15 +56,6 @@ export const defaultListenerConfig: Omit<ListenerConfig, "consumer"> = {
 // Events after which a key's state cannot differ (a TTL set or cleared, a miss); every other event on a
 // mapped key is a hint, and the snapshot says what the key holds now (a non-hash is dead-lettered).
 const stateless = new Set(["expire", "persist", "keymiss", "new"]);
-
-/** Subscribers and the blocking journal reader need connections of their own, like `client`'s. */
-export const connectionsLike =
-  (client: Redis | Cluster) =>
-  (node?: Redis): Redis | Cluster => {
-    const own = { maxRetriesPerRequest: null, enableAutoPipelining: false };
-    if (node) return node.duplicate(own);
-    return (client as Cluster).isCluster ? (client as Cluster).duplicate([], { redisOptions: own }) : (client as Redis).duplicate(own);
-  };
 
 export class ChangeFeedListener {
   readonly counters: ListenerCounters = newCounters();
@@ -83,7 +77,7 @@ export class ChangeFeedListener {
   readonly metrics: FeedMetrics;
   private signalStopped = () => {};
   private readonly stopped = new Promise<void>((resolve) => (this.signalStopped = resolve));
-  private readonly journal: Journal;
+  private readonly journal: ShardedJournal;
   private readonly delivery: Delivery;
   private readonly rescanner: Rescanner;
   private readonly subscriptions: Subscriptions;
@@ -101,7 +95,7 @@ export class ChangeFeedListener {
   ) {
     this.metrics = new FeedMetrics(metrics);
     this.delivery = new Delivery(client, sink, config.deadLetterKey, this.counters, log, this.metrics);
-    this.journal = new Journal(
+    this.journal = new ShardedJournal(
       client,
       () => connect(),
       config,
@@ -111,6 +105,7 @@ export class ChangeFeedListener {
         retryDelay: (what, error) => this.retryDelay(what, error),
         error: (what, error) => this.noteError(what, error),
         lost: () => void this.restoreState(),
+        shardsChanged: (why) => void this.subscriptions.refresh(why),
       },
     );
     this.rescanner = new Rescanner(
@@ -128,17 +123,23 @@ export class ChangeFeedListener {
         failed: (mapping, error) => this.noteError(`rescan of ${mapping} failed (pending: tried again)`, error),
       },
     );
-    this.subscriptions = new Subscriptions(client, (node) => connect(node) as Redis, config, {
-      notification: (channel, key) => this.onNotification(channel, key),
-      attached: (why) => {
-        if (why !== "start") this.log.warn("subscribers reattached: rescanning", { why });
-        this.scheduleRescan(this.mappings, this.config.rescanDeletes);
+    this.subscriptions = new Subscriptions(
+      client,
+      (node) => connect(node) as Redis,
+      (node) => this.journal.capturesNode(node),
+      config,
+      {
+        notification: (channel, key) => this.onNotification(channel, key),
+        attached: (why) => {
+          if (why !== "start") this.log.warn("subscribers reattached: rescanning", { why });
+          this.scheduleRescan(this.mappings, this.config.rescanDeletes);
+        },
+        heard: (ok, why) => {
+          if (!ok && why) this.noteError("keyspace notifications not heard", why);
+          this.notificationsOk = ok;
+        },
       },
-      heard: (ok, why) => {
-        if (!ok && why) this.noteError("keyspace notifications not heard", why);
-        this.notificationsOk = ok;
-      },
-    });
+    );
   }
 
   /** Loads the mapping file's mappings into the mappings hash (replacing same-named ones), then starts. */
@@ -173,7 +174,7 @@ export class ChangeFeedListener {
   async stop(): Promise<void> {
     this.running = false;
     this.signalStopped();
-    this.journal.stop();
+    await this.journal.stop();
     if (this.healthTimer) clearInterval(this.healthTimer);
     if (this.metricsTimer) clearInterval(this.metricsTimer);
     await this.subscriptions.stop();
@@ -191,6 +192,7 @@ export class ChangeFeedListener {
       notificationsOk: this.notificationsOk ?? null,
       subscribers: this.subscriptions.status(),
       mappings: this.mappings.map((m) => m.name),
+      shards: this.journal.heldShards(),
       // A rescan stays pending until it completes (the table may be unreachable for a while).
       rescan: this.rescanner.status(),
       counters: { ...this.counters },

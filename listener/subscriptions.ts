@@ -38,6 +38,8 @@ export class Subscriptions {
   constructor(
     private readonly client: Redis | Cluster,
     private readonly connect: (node: Redis) => Redis,
+    /** Whether this listener captures the shard of a primary (`host:port`): only those are subscribed. */
+    private readonly captures: (node: string) => boolean,
     private readonly config: SubscriptionsConfig,
     private readonly events: SubscriptionEvents,
   ) {}
@@ -76,8 +78,18 @@ export class Subscriptions {
     return this.subscribers.map((s) => `${nodeId(s)} ${s.status}`);
   }
 
+  /** The primaries of the shards this listener captures. */
+  private captured(): Redis[] {
+    return primaryNodes(this.client).filter((node) => this.captures(nodeId(node)));
+  }
+
+  /** The captured shards changed: subscribe to what is captured now (the listener then rescans). */
+  async refresh(why: string): Promise<void> {
+    if (this.running) await this.reattach(why).catch(() => undefined);
+  }
+
   private async check(): Promise<void> {
-    const now = primaryNodes(this.client).map(nodeId).sort().join(",");
+    const now = this.captured().map(nodeId).sort().join(",");
     const before = this.subscribers.map(nodeId).sort().join(",");
     if (now !== before) return this.reattach(`the primaries changed (${before} -> ${now})`);
     if (!(await this.probe())) await this.reattach("a subscriber heard no probe: reattaching through the primary endpoint");
@@ -90,7 +102,7 @@ export class Subscriptions {
   }
 
   private async attach(why: string): Promise<void> {
-    this.subscribers = primaryNodes(this.client).map((node) => this.connect(node));
+    this.subscribers = this.captured().map((node) => this.connect(node));
     await Promise.all(
       this.subscribers.map(async (subscriber) => {
         subscriber.on("pmessage", (_pattern: string, channel: string, key: string) => this.events.notification(channel, key));

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { connectRedisOrCluster } from "../functions/shared/redis/clients.js";
 import { memoryLogger } from "../functions/shared/log.js";
-import { ChangeFeedListener, connectionsLike, defaultListenerConfig } from "../listener/listener.js";
+import { ChangeFeedListener, defaultListenerConfig } from "../listener/listener.js";
+import { connectionsLike } from "../listener/connections.js";
 import { RoutingSink } from "../listener/sinks.js";
 import { createTable, localDynamo } from "../local/aws-clients.js";
 import { redisCommand, startCluster, startDynamo } from "../local/services.js";

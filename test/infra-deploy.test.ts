@@ -38,6 +38,13 @@ describe("deployable as documented: apply, first boot, updates and destroy (synt
       expect(group.config.vpc_zone_identifier).to.have.length(2);
     });
 
+    it("the listener group's size is a setting: ECP_LISTENER_GROUP_SIZE=3 makes a group of three", () => {
+      const config = configFromEnvironment({ ECP_LISTENER_GROUP_SIZE: "3" });
+      expect(config.changeFeed.listenerGroupSize).to.equal(3);
+      expect(one(synth(config), "aws_autoscaling_group").config).to.deep.include({ min_size: 3, max_size: 3, desired_capacity: 3 });
+      expect(() => configFromEnvironment({ ECP_LISTENER_GROUP_SIZE: "0" })).to.throw(/ECP_LISTENER_GROUP_SIZE/);
+    });
+
     it("every artifact waits for its bucket's versioning and encryption (else: no version id for the user data, S3's own key)", () => {
       const configuration = ["aws_s3_bucket_versioning", "aws_s3_bucket_server_side_encryption_configuration"].map((type) => {
         const [name] = of(json, type).find(([, c]) => String(c.bucket).includes("listener_artifacts"))!;

@@ -62,6 +62,7 @@ export class ChangeFeed extends Construct {
       encryption,
       network,
       instanceType: config.changeFeed.listenerInstanceType,
+      groupSize: config.changeFeed.listenerGroupSize,
       nodeMajor: config.changeFeed.listenerNodeMajor,
       amiId: config.lookups.listenerAmiId,
       configuration: JSON.stringify(configuration, null, 2),

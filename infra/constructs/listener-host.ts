@@ -1,4 +1,4 @@
-// Where the change-feed listener runs: an Auto Scaling group of one instance across the private
+// Where the change-feed listener runs: an Auto Scaling group of `groupSize` instances across the private
 // subnets (an instance or AZ lost is replaced; the journal and rescans make the hand-over lossless),
 // from a hardened launch template (IMDSv2 only, no public IP, encrypted disk, Session Manager instead
 // of SSH). It boots only once its bundle, configuration, mappings, role policy and endpoints exist, and
@@ -40,6 +40,8 @@ export interface ListenerHostProps {
   encryption: Encryption;
   network: Network;
   instanceType: string;
+  /** Instances in the group (changeFeed.listenerGroupSize). */
+  groupSize: number;
   nodeMajor: number;
   /** A pinned AMI; otherwise the latest Amazon Linux 2023 (arm64), read from its public SSM parameter while planning. */
   amiId?: string;
@@ -147,9 +149,9 @@ export class ListenerHost extends Construct {
     const bootNeeds: ITerraformDependable[] = [...objects, policy, this.metricsLog, ...network.pathOf(network.listenerGroup), ...props.bootNeeds];
     this.group = new AutoscalingGroup(this, "group", {
       name: `${props.name}-listener`,
-      minSize: 1,
-      maxSize: 1,
-      desiredCapacity: 1,
+      minSize: props.groupSize,
+      maxSize: props.groupSize,
+      desiredCapacity: props.groupSize,
       vpcZoneIdentifier: network.privateSubnetIds,
       launchTemplate: { id: this.template.id, version: Fn.tostring(this.template.latestVersion) },
       healthCheckType: "EC2",

@@ -1,7 +1,8 @@
 // A seeded random workload over mapped (`person:*`) and unmapped (`other:*`) keys, with every kind of
 // change a hash can see, and an item-by-item comparison of Redis and DynamoDB afterwards.
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { Command, type Redis } from "ioredis";
+import { Command, type Cluster, type Redis } from "ioredis";
+import { scanPrimaries } from "../../functions/shared/redis/clients.js";
 import { attributeOf } from "../../functions/change-feed/writer.js";
 import { hashFields } from "../../listener/mappings.js";
 import { sleep } from "./eventually.js";
@@ -92,18 +93,15 @@ export interface Comparison {
 }
 
 /** Redis (every `person:*` hash, as bytes) against DynamoDB (every live item), field by field. */
-export async function compare(redis: Redis, dynamo: DynamoDBClient, table: string): Promise<Comparison> {
+export async function compare(redis: Redis | Cluster, dynamo: DynamoDBClient, table: string): Promise<Comparison> {
   const hashes = new Map<string, Record<string, AttributeValue>>();
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", "person:*", "COUNT", 1_000, "TYPE", "hash");
-    cursor = next;
+  for await (const { node, keys } of scanPrimaries(redis, "person:*", "hash")) {
     for (const key of keys) {
-      const flat = (await redis.sendCommand(new Command("HGETALL", [key], { replyEncoding: null }))) as Buffer[];
+      const flat = (await node.sendCommand(new Command("HGETALL", [key], { replyEncoding: null }))) as Buffer[];
       const fields = hashFields(flat);
       if (flat.length && typeof fields !== "string") hashes.set(key, Object.fromEntries(Object.entries(fields).map(([f, v]) => [f, attributeOf(v)])));
     }
-  } while (cursor !== "0");
+  }
   const items = new Map<string, Record<string, AttributeValue>>();
   let start: Record<string, AttributeValue> | undefined;
   do {
