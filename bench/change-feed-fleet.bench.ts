@@ -70,7 +70,7 @@ const one = startListener("solo");
 await until(() => one.held() === 3);
 const alone = await burst();
 // The keys go while the listener still runs, so the next listeners' start-up rescans find none.
-for await (const { node, keys: found } of scanPrimaries(client, "person:*")) await node.unlink(...found);
+for await (const { keys: found } of scanPrimaries(client, "person:*")) await Promise.all(found.map((key) => client.unlink(key)));
 await until(async () => (await journalLengths()).every((n) => n === 0));
 one.child.kill("SIGTERM");
 await new Promise((r) => one.child.once("exit", r));

@@ -1,5 +1,5 @@
 // The whole system's configuration, typed in one place, with defaults a first-time user can deploy.
-// Overrides come from the environment (see README "Configuration").
+// Overrides come from the environment (see docs/deploying.md, "Configuration").
 import { defaultDataPathAlarms, type DataPathAlarmThresholds } from "./alarm-thresholds.js";
 import { ConfigError } from "../functions/shared/errors.js";
 import { readEnvironment } from "../functions/shared/env.js";
@@ -66,7 +66,7 @@ export interface SystemConfig {
     mappings: { name: string; pattern: string; lambda?: boolean; partitionKey?: string; format?: "attributes" | "envelope" }[];
   };
   commandApi: {
-    /** Limits, scripts and key-prefix scoping: the README's "Command gateway settings" table. */
+    /** Limits, scripts and key-prefix scoping: the settings table in docs/command-api.md. */
     gateway: GatewaySettings;
     /** Days the AppSync API key is valid after it is created (AppSync: 1 to 365; without a value it would expire after 7). */
     apiKeyExpiryDays: number;

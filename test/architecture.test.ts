@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
 
-// The import directions the README's "Architecture" section draws, checked on every source file.
+// The import directions docs/architecture.md draws, checked on every source file.
 const roots = ["functions", "listener", "local", "infra", "bench", "tools", "web", "test"];
 
 function sourceFiles(dir: string): string[] {

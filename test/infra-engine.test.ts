@@ -44,7 +44,7 @@ describe("infrastructure: the engine (Valkey by default, Redis OSS by choice) an
     expect(configFromEnvironment({ ECP_ENGINE_VERSION: "7.2" }).cache.engineVersion).to.equal("7.2");
   });
 
-  it("every gateway setting is typed in infra/config.ts, reaches both gateway Lambdas, and is documented in one README table", () => {
+  it("every gateway setting is typed in infra/config.ts, reaches both gateway Lambdas, and is documented in one table (docs/command-api.md)", () => {
     const settings: GatewaySettings = {
       maxCommands: 20,
       maxRequestBytes: 2048,
@@ -79,8 +79,8 @@ describe("infrastructure: the engine (Valkey by default, Redis OSS by choice) an
     expect(one(json, "aws_appsync_graphql_api").config.resolver_count_limit).to.equal(2);
     expect(one(synth(defaultConfig), "aws_appsync_graphql_api").config.resolver_count_limit).to.equal(1);
 
-    const readme = readFileSync("README.md", "utf8");
-    const table = readme.slice(readme.indexOf("### Command gateway settings"));
+    const doc = readFileSync("docs/command-api.md", "utf8");
+    const table = doc.slice(doc.indexOf("## Settings"));
     for (const name of Object.values(gatewayEnvironmentNames)) expect(table, name).to.include(`\`${name}\``);
     expect(() => configFromEnvironment({ ECP_KEY_PREFIXES: '{"a": 1}' })).to.throw(/ECP_KEY_PREFIXES/);
   });

@@ -58,7 +58,7 @@ function lookup(args: string[], table: CommandTable): { name: string; spec: Comm
 function scriptRefusal(exposed: Exposure, policy: CommandPolicy): string | undefined {
   if (!policy.allowScripts) return "scripts are disabled for this API";
   // The engine checks keys inside a script, but SCAN and RANDOMKEY there still list every tenant's keys,
-  // and a script stalls every caller while it runs: the README's "What a script can do".
+  // and a script stalls every caller while it runs: docs/security.md, "What a script can do".
   if (policy.keyPrefix !== undefined) return "scripts cannot be confined to a key prefix";
   if (policy.access === "read" && exposed.script !== "reads")
     return "this request may only read: use EVALSHA_RO or FCALL_RO (a read-only caller runs loaded scripts only)";

@@ -1,5 +1,5 @@
 // The command gateway's settings: one list of names, defaults and meanings that the Lambdas read,
-// `make dev` passes on, the infrastructure types and sets (ECP_<NAME>), and the README documents.
+// `make dev` passes on, the infrastructure types and sets (ECP_<NAME>), and docs/command-api.md documents.
 import type { EnvironmentReader } from "./env.js";
 
 export interface GatewaySettings {

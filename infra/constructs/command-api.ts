@@ -70,7 +70,7 @@ export class CommandApi extends Construct {
       policy: policyDocument([{ actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${logs.arn}:*`] }]),
     });
     // Without `expires` AppSync ends the key after 7 days. It lives the configured days from its
-    // creation; `timestamp()` would move it on every plan, so later plans leave it (README: rotation).
+    // creation; `timestamp()` would move it on every plan, so later plans leave it (docs/deploying.md: Secrets).
     this.apiKey = new AppsyncApiKey(this, "api-key", {
       apiId: this.graphql.id,
       description: "command API console and scripts",

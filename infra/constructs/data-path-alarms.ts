@@ -6,7 +6,7 @@ import type { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import type { DataPathAlarmThresholds } from "../alarm-thresholds.js";
 import { metricCatalog, metricNamespace, pathDimension, type DataPath, type MetricName } from "../../functions/shared/metrics.js";
 
-/** Where the runbooks are: README "Operating it" lists them; each entry is a heading there. */
+/** Where the runbooks are (the README's documentation map links it); each entry is a heading there. */
 export const runbookDocument = "docs/operating.md";
 
 export interface DataPathAlarm {
@@ -159,7 +159,7 @@ export class DataPathAlarms extends Construct {
           treatMissingData: "notBreaching",
           ...alarm.spec,
           alarmName: `${props.name}-${alarm.id}`,
-          alarmDescription: `${alarm.meaning}. Runbook: ${runbookDocument}#${alarm.runbook} (README: Operating it)`,
+          alarmDescription: `${alarm.meaning}. Runbook: ${runbookDocument}#${alarm.runbook}`,
           alarmActions: [props.topic.arn],
           okActions: [props.topic.arn],
         }),

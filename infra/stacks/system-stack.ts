@@ -116,7 +116,7 @@ export class ElastiCachePatternsStack extends TerraformStack {
       functions.push(commandApi.resolver, commandApi.restFunction);
       output("graphql_url", commandApi.graphql.uris.lookup("GRAPHQL"), "AppSync GraphQL endpoint of the command API");
       output("api_key", commandApi.apiKey.key, "AppSync API key (sensitive: terraform output -raw api_key)", true);
-      output("api_key_expires", commandApi.apiKey.expires, "When the AppSync API key stops working: rotate it before (README: Secrets)");
+      output("api_key_expires", commandApi.apiKey.expires, "When the AppSync API key stops working: rotate it before (docs/deploying.md: Secrets)");
       output("rest_url", commandApi.rest.url, "Upstash-compatible REST endpoint");
       output("rest_tokens_secret_arn", commandApi.restTokens.arn, "Secrets Manager secret with the REST tokens (readWrite, readOnly)");
     }
@@ -140,7 +140,7 @@ export class ElastiCachePatternsStack extends TerraformStack {
     output(
       "dashboard_url",
       `https://${config.region}.console.aws.amazon.com/cloudwatch/home?region=${config.region}#dashboards/dashboard/${dashboard.dashboard.dashboardName}`,
-      "CloudWatch dashboard: a row per data path (README: Operating it)",
+      "CloudWatch dashboard: a row per data path (docs/operating.md)",
     );
   }
 }
