@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { createServer, type Server } from "node:net";
 import { endpointFromUrl } from "../functions/shared/redis/connector.js";
-import { RedisConnectionError, RedisReplyError, RespConnection, type RespReply } from "../functions/shared/redis/resp-connection.js";
+import { RedisUnavailable, RedisReplyError, RespConnection, type RespReply } from "../functions/shared/redis/resp-connection.js";
 import { freePort, redisCommand, startRedis, startReplicationGroup, type RedisNode } from "../local/services.js";
 
 const text = (reply: RespReply): unknown => (Buffer.isBuffer(reply) ? reply.toString("utf8") : Array.isArray(reply) ? reply.map(text) : reply);
@@ -83,7 +83,7 @@ describe("RespConnection (raw RESP batches, real redis-server)", function () {
       const bad = new RespConnection(endpointFromUrl(own.url.replace("redis://", "redis://:wrong@")));
       let error: Error | undefined;
       await bad.send([["PING"]]).catch((e) => (error = e));
-      expect(error).to.be.instanceOf(RedisConnectionError);
+      expect(error).to.be.instanceOf(RedisUnavailable);
       expect(error?.message).to.match(/^AUTH refused: WRONGPASS/);
       bad.close();
     } finally {
@@ -95,7 +95,7 @@ describe("RespConnection (raw RESP batches, real redis-server)", function () {
     const closed = new RespConnection({ host: "127.0.0.1", port: await freePort(), connectTimeoutMs: 500 });
     let error: Error | undefined;
     await closed.send([["PING"]]).catch((e) => (error = e));
-    expect(error).to.be.instanceOf(RedisConnectionError);
+    expect(error).to.be.instanceOf(RedisUnavailable);
     expect(error?.message).to.match(/ECONNREFUSED/);
 
     // A server that accepts and never answers: the batch times out instead of hanging.
@@ -108,7 +108,7 @@ describe("RespConnection (raw RESP batches, real redis-server)", function () {
       () => undefined,
       (e: Error) => e,
     );
-    expect(timedOut).to.be.instanceOf(RedisConnectionError);
+    expect(timedOut).to.be.instanceOf(RedisUnavailable);
     expect(timedOut?.message).to.match(/no reply from 127\.0\.0\.1:\d+ in 300 ms/);
     expect(Date.now() - started).to.be.below(3_000);
     stuck.close();

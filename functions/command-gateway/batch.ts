@@ -1,6 +1,6 @@
 // A request's commands: validated against the limits, classified, then run as one round trip.
 import {
-  RedisConnectionError,
+  RedisUnavailable,
   RedisReplyError,
   type RespConnection,
   type ReplyAllowance,
@@ -9,7 +9,7 @@ import {
 } from "../shared/redis/resp-connection.js";
 import { classifyCommand, type ClassifiedCommand, type CommandPolicy } from "./classifier.js";
 import type { CostLimits } from "./costs.js";
-import { BadRequest, CommandRefused, RedisUnavailable, TransactionAborted } from "./errors.js";
+import { BadRequest, CommandRefused, TransactionAborted } from "./errors.js";
 import type { CommandTable } from "./command-table.js";
 import { defaultGatewaySettings } from "../shared/gateway-settings.js";
 
@@ -111,7 +111,8 @@ async function unavailableOnConnectionError<T>(run: () => Promise<T>): Promise<T
   try {
     return await run();
   } catch (error) {
-    if (error instanceof RedisConnectionError) throw new RedisUnavailable(`Redis is unavailable, retry later: ${error.message}`, { cause: error });
+    if (error instanceof RedisUnavailable)
+      throw new RedisUnavailable(`Redis is unavailable, retry later: ${error.message}`, { cause: error, timedOut: error.timedOut });
     throw error;
   }
 }

@@ -34,13 +34,6 @@ export class TransactionAborted extends CommandGatewayError {
   override name = "TransactionAborted";
 }
 
-/** Redis did not answer: the caller may retry. */
-export class RedisUnavailable extends CommandGatewayError {
-  override name = "RedisUnavailable";
-  override readonly status = 503;
-  override readonly retryable = true;
-}
-
 /** A script ran past the gateway's time limit and could not be stopped in time (an unkillable script wrote). */
 export class ScriptKilled extends CommandGatewayError {
   override name = "ScriptKilled";

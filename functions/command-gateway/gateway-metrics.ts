@@ -1,6 +1,6 @@
 // What the gateway reports for each command list it is given: a request, its latency and reply
 // bytes, and what became of it when it did not run (a refusal by reason, a timeout, an error).
-import { OutcomeUnknown, RedisTimeout } from "../shared/redis/resp-connection.js";
+import { OutcomeUnknown, RedisUnavailable } from "../shared/redis/resp-connection.js";
 import { ServiceError } from "../shared/errors.js";
 import type { PathMetrics } from "../shared/metrics.js";
 import { BadRequest, CommandRefused, ScriptKilled, type RefusalReason } from "./errors.js";
@@ -8,7 +8,7 @@ import { BadRequest, CommandRefused, ScriptKilled, type RefusalReason } from "./
 /** Whether Redis's silence ended the request: its own timeout, a write's lost reply, or a script killed past the limit. */
 function timedOut(error: unknown): boolean {
   for (let e = error; e instanceof Error; e = e.cause) {
-    if (e instanceof RedisTimeout || e instanceof OutcomeUnknown || e instanceof ScriptKilled) return true;
+    if ((e instanceof RedisUnavailable && e.timedOut) || e instanceof OutcomeUnknown || e instanceof ScriptKilled) return true;
   }
   return false;
 }

@@ -2,6 +2,7 @@
 import { createHash } from "node:crypto";
 import {
   OutcomeUnknown,
+  RedisUnavailable,
   ReplyTooLarge,
   RespConnection,
   RedisReplyError,
@@ -12,7 +13,7 @@ import {
 import type { Access, ClassifiedCommand } from "./classifier.js";
 import { classifyBatch, parseCommandList, RequestBudget, runBatch, type BatchLimits, type RawReply } from "./batch.js";
 import { deserializeTable, docsByName, parseCommandReply, withDocs, type CommandGrammar, type CommandTable, type ShippedTable } from "./command-table.js";
-import { RedisUnavailable, ScriptKilled } from "./errors.js";
+import { ScriptKilled } from "./errors.js";
 import { recordCommandList } from "./gateway-metrics.js";
 import { ScopedConnections, type EngineUsers } from "./scoped-connections.js";
 import fallback from "./redis-commands.json" with { type: "json" };

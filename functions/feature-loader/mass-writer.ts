@@ -6,7 +6,7 @@ import calculateSlot from "cluster-key-slot";
 import type { Cluster, Redis } from "ioredis";
 import type { Socket } from "node:net";
 import { endpointOfClientOptions } from "../shared/redis/clients.js";
-import { encodeCommand as encode, openRedisSocket, RedisConnectionError, RedisReplyError, type RedisEndpoint } from "../shared/redis/connector.js";
+import { encodeCommand as encode, openRedisSocket, RedisUnavailable, RedisReplyError, type RedisEndpoint } from "../shared/redis/connector.js";
 import { FeatureStoreError } from "../feature-store/errors.js";
 
 /** One socket to one primary: writes batches, resolves when every reply of a batch has arrived. */
@@ -24,8 +24,8 @@ class NodeConnection {
   private open(): Promise<Socket> {
     this.socket ??= openRedisSocket(this.endpoint).then((socket) => {
       const { host, port } = this.endpoint;
-      socket.on("error", (error) => this.fail(new RedisConnectionError(`${host}:${port}: ${error.message}`, { cause: error })));
-      socket.on("close", () => this.fail(new RedisConnectionError(`connection to ${host}:${port} closed during the load`)));
+      socket.on("error", (error) => this.fail(new RedisUnavailable(`${host}:${port}: ${error.message}`, { cause: error })));
+      socket.on("close", () => this.fail(new RedisUnavailable(`connection to ${host}:${port} closed during the load`)));
       socket.on("data", (chunk: Buffer) => this.onData(chunk.toString("latin1")));
       socket.resume();
       return socket;

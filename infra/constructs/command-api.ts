@@ -35,7 +35,7 @@ export class CommandApi extends Construct {
   readonly apiKey: AppsyncApiKey;
   readonly resolver: NodejsFunction;
   readonly rest: HttpApi;
-  readonly restFunction: NodejsFunction;
+  readonly redisRest: NodejsFunction;
   readonly restTokens: SecretsmanagerSecret;
 
   constructor(scope: Construct, id: string, props: DataPathProps) {
@@ -109,7 +109,7 @@ export class CommandApi extends Construct {
       secretId: this.restTokens.id,
       secretString: `{"readWrite":["${token("rest-token").result}"],"readOnly":["${token("rest-read-only-token").result}"]}`,
     });
-    this.restFunction = new NodejsFunction(this, "rest", {
+    this.redisRest = new NodejsFunction(this, "redis-rest", {
       dataPath: "command-gateway",
       defaults,
       bundle: "redis-rest",
@@ -119,7 +119,7 @@ export class CommandApi extends Construct {
     });
     this.rest = new HttpApi(this, "rest-api", {
       name: `${props.name}-redis-rest`,
-      target: this.restFunction,
+      target: this.redisRest,
       routes: ["ANY /", "ANY /{proxy+}"],
       throttle: config.commandApi.throttle,
       encryption,

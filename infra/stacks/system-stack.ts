@@ -113,7 +113,7 @@ export class ElastiCachePatternsStack extends TerraformStack {
     }
     if (config.patterns.commandApi) {
       const commandApi = new CommandApi(this, "command-api", parts);
-      functions.push(commandApi.resolver, commandApi.restFunction);
+      functions.push(commandApi.resolver, commandApi.redisRest);
       output("graphql_url", commandApi.graphql.uris.lookup("GRAPHQL"), "AppSync GraphQL endpoint of the command API");
       output("api_key", commandApi.apiKey.key, "AppSync API key (sensitive: terraform output -raw api_key)", true);
       output("api_key_expires", commandApi.apiKey.expires, "When the AppSync API key stops working: rotate it before (docs/deploying.md: Secrets)");

@@ -25,11 +25,23 @@ export interface SocketOptions {
 
 export const socketDefaults: Required<SocketOptions> = { connectTimeoutMs: 2_000, keepAliveMs: 30_000 };
 
-/** The node did not answer (unreachable, closed, too slow, refused AUTH): nothing is known of what was sent. */
-export class RedisConnectionError extends ServiceError {
-  override name = "RedisConnectionError";
+/**
+ * Redis did not answer (unreachable, closed, too slow, refused AUTH, unreadable): nothing ran that the
+ * caller must worry about, and it may retry. `timedOut`: it was too slow; `resend`: a read the
+ * connection sends again, once, on a new socket.
+ */
+export class RedisUnavailable extends ServiceError {
+  override name = "RedisUnavailable";
   override readonly status = 503;
   override readonly retryable = true;
+  readonly timedOut: boolean;
+  readonly resend: boolean;
+
+  constructor(message: string, options: ErrorOptions & { timedOut?: boolean; resend?: boolean } = {}) {
+    super(message, options);
+    this.timedOut = options.timedOut ?? false;
+    this.resend = options.resend ?? false;
+  }
 }
 
 /** A write was sent but its reply never came (the connection went, or no reply in time): it may or may not have run, and it is never sent again. */
@@ -82,7 +94,7 @@ function handshakeCommands({ username, password, db }: RedisEndpoint): string[][
 
 /**
  * Opens a socket to `endpoint` and runs the handshake. The socket comes back paused: attach a `data`
- * handler, then `resume()` it. Rejects with a RedisConnectionError that says what failed.
+ * handler, then `resume()` it. Rejects with a RedisUnavailable that says what failed.
  */
 export function openRedisSocket(endpoint: RedisEndpoint, options: SocketOptions = {}): Promise<Socket> {
   const { connectTimeoutMs, keepAliveMs } = { ...socketDefaults, ...options };
@@ -111,13 +123,13 @@ export function openRedisSocket(endpoint: RedisEndpoint, options: SocketOptions 
       while ((end = buffered.indexOf("\r\n")) >= 0) {
         const line = buffered.slice(0, end);
         buffered = buffered.slice(end + 2);
-        if (line.startsWith("-")) return done(new RedisConnectionError(`${commands[answered][0]} refused: ${line.slice(1)}`));
+        if (line.startsWith("-")) return done(new RedisUnavailable(`${commands[answered][0]} refused: ${line.slice(1)}`));
         if (++answered === commands.length) return done();
       }
     };
-    const onError = (error: Error) => done(new RedisConnectionError(`${where}: ${error.message}`, { cause: error }));
-    const onClose = () => done(new RedisConnectionError(`connection to ${where} closed during the handshake`));
-    const timer = setTimeout(() => done(new RedisConnectionError(`connect to ${where} timed out after ${connectTimeoutMs} ms`)), connectTimeoutMs);
+    const onError = (error: Error) => done(new RedisUnavailable(`${where}: ${error.message}`, { cause: error }));
+    const onClose = () => done(new RedisUnavailable(`connection to ${where} closed during the handshake`));
+    const timer = setTimeout(() => done(new RedisUnavailable(`connect to ${where} timed out after ${connectTimeoutMs} ms`)), connectTimeoutMs);
     socket.on("data", onData).on("error", onError).on("close", onClose);
     socket.once(endpoint.tls ? "secureConnect" : "connect", () => {
       socket.setNoDelay(true);

@@ -4,19 +4,14 @@
 // whose reply was lost is sent again; a write whose outcome is unknown gets OutcomeUnknown and is
 // never resent. A reply past its caller's limit is drained without being kept, so neighbours carry on.
 import type { Socket } from "node:net";
-import { encodeCommand, OutcomeUnknown, openRedisSocket, RedisConnectionError, RedisReplyError, type RedisEndpoint, type SocketOptions } from "./connector.js";
+import { encodeCommand, OutcomeUnknown, openRedisSocket, RedisUnavailable, RedisReplyError, type RedisEndpoint, type SocketOptions } from "./connector.js";
 import { RespReader, type RespReply } from "./resp-reader.js";
 
-export { OutcomeUnknown, RedisConnectionError, RedisReplyError, type RespReply };
+export { OutcomeUnknown, RedisUnavailable, RedisReplyError, type RespReply };
 
 /** A reply dropped because the batch's replies passed their byte limit (the command itself ran). */
 export class ReplyTooLarge extends RedisReplyError {
   override name = "ReplyTooLarge";
-}
-
-/** A read-only batch was not answered in time; the connection stays open for the others. */
-export class RedisTimeout extends RedisConnectionError {
-  override name = "RedisTimeout";
 }
 
 /** What is left of a request's reply bytes: batches of one request share it, and the connection spends it as replies arrive. */
@@ -69,11 +64,6 @@ interface Wire {
   lastDataAt: number;
 }
 
-/** The connection went while a read was out: it is sent again (once) on a new one. */
-class LostRead extends RedisConnectionError {
-  override name = "LostRead";
-}
-
 const unbounded: ReplyAllowance = { replyBytes: Infinity };
 
 export class RespConnection {
@@ -88,7 +78,7 @@ export class RespConnection {
   /** Runs `commands` in order in one round trip; one reply per command (errors included, as values). */
   async send(commands: readonly (readonly string[])[], options: SendOptions = {}): Promise<RespReply[]> {
     const replies = await this.sendOnce(commands, options).catch((error) => {
-      if (error instanceof LostRead) return this.sendOnce(commands, options);
+      if (error instanceof RedisUnavailable && error.resend) return this.sendOnce(commands, options);
       throw error;
     });
     // A failover demoted the node we talk to: reconnect (DNS now names the new primary) and resend.
@@ -168,7 +158,7 @@ export class RespConnection {
     if (this.wire) return this.wire;
     const opening = openRedisSocket(this.options, this.options).then((socket) => {
       const wire: Wire = { socket, batches: [], outbox: [], lastDataAt: Date.now() };
-      const fail = (error: RedisConnectionError) => {
+      const fail = (error: RedisUnavailable) => {
         if (this.wire === opening) this.wire = undefined;
         if (this.ready === wire) this.ready = undefined;
         socket.destroy();
@@ -181,7 +171,7 @@ export class RespConnection {
         },
         (reply, bytes) => {
           const batch = wire.batches[0];
-          if (!batch) return fail(new RedisConnectionError(`unexpected reply from ${this.where}`));
+          if (!batch) return fail(new RedisUnavailable(`unexpected reply from ${this.where}`));
           this.deliver(wire, batch, reply, bytes);
         },
       );
@@ -190,11 +180,11 @@ export class RespConnection {
         try {
           reader.feed(chunk);
         } catch (error) {
-          fail(error instanceof RedisConnectionError ? error : new RedisConnectionError(`unreadable reply from ${this.where}`, { cause: error }));
+          fail(error instanceof RedisUnavailable ? error : new RedisUnavailable(`unreadable reply from ${this.where}`, { cause: error }));
         }
       });
-      socket.on("error", (error) => fail(new RedisConnectionError(`${this.where}: ${error.message}`, { cause: error })));
-      socket.on("close", () => fail(new RedisConnectionError(`connection to ${this.where} closed`)));
+      socket.on("error", (error) => fail(new RedisUnavailable(`${this.where}: ${error.message}`, { cause: error })));
+      socket.on("close", () => fail(new RedisUnavailable(`connection to ${this.where} closed`)));
       socket.resume();
       if (this.wire === opening) this.ready = wire;
       return wire;
@@ -234,14 +224,15 @@ export class RespConnection {
   }
 
   /** The connection went with `batch` out: did its commands run? */
-  private lost(batch: Batch, error: RedisConnectionError) {
+  private lost(batch: Batch, error: RedisUnavailable) {
     batch.settled?.(false);
     if (batch.done) return;
-    if (!batch.written) return batch.reject(new RedisConnectionError(`${error.message}; the batch was not sent, nothing of it ran`, { cause: error }));
+    if (!batch.written) return batch.reject(new RedisUnavailable(`${error.message}; the batch was not sent, nothing of it ran`, { cause: error }));
     if (batch.idempotent) {
       // Sent again on a new connection: what it was charged comes back.
       batch.allowance.replyBytes += batch.charged;
-      return batch.reject(new LostRead(error.message, { cause: error }));
+      // The connection went while a read was out: it is sent again (once) on a new one.
+      return batch.reject(new RedisUnavailable(error.message, { cause: error, resend: true }));
     }
     batch.reject(
       new OutcomeUnknown(`the write was sent but its reply was lost (${error.message}): it may or may not have run, and it was not sent again`, {
@@ -271,7 +262,9 @@ export class RespConnection {
             batch.replies = [];
             const late = `no reply from ${this.where} in ${batch.timeoutMs} ms`;
             batch.reject(
-              batch.idempotent ? new RedisTimeout(late) : new OutcomeUnknown(`the write was sent but ${late}: it may still run, and it was not sent again`),
+              batch.idempotent
+                ? new RedisUnavailable(late, { timedOut: true })
+                : new OutcomeUnknown(`the write was sent but ${late}: it may still run, and it was not sent again`),
             );
           }
           const oldest = w.batches[0];

@@ -2,7 +2,7 @@
 // rest of a reply without keeping it: a reply past its caller's limit is drained, not buffered, and
 // the connection carries on for everyone else. Bulk and status strings come as Buffers, integers as
 // strings (no precision lost), errors as RedisReplyError values.
-import { RedisConnectionError, RedisReplyError } from "./connector.js";
+import { RedisUnavailable, RedisReplyError } from "./connector.js";
 
 /** A reply: bulk and status strings as Buffers, integers as strings, errors as values. */
 export type RespReply = Buffer | string | null | RespReply[] | RedisReplyError;
@@ -32,7 +32,7 @@ export class RespReader {
     private readonly onReply: (reply: RespReply | undefined, bytes: number) => void,
   ) {}
 
-  /** Consumes a chunk; throws RedisConnectionError when the stream is not RESP. */
+  /** Consumes a chunk; throws RedisUnavailable when the stream is not RESP. */
   feed(chunk: Buffer): void {
     let data = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     let at = 0;
@@ -51,7 +51,7 @@ export class RespReader {
       }
       const end = data.indexOf("\r\n", at, "latin1");
       if (end < 0) {
-        if (data.length - at > maxLineBytes) throw new RedisConnectionError("unreadable reply: a header line longer than 64 KiB");
+        if (data.length - at > maxLineBytes) throw new RedisUnavailable("unreadable reply: a header line longer than 64 KiB");
         break;
       }
       this.count(end + 2 - at);
@@ -97,13 +97,13 @@ export class RespReader {
         return;
       }
       default:
-        throw new RedisConnectionError(`unreadable reply: unexpected type byte 0x${type.toString(16)}`);
+        throw new RedisUnavailable(`unreadable reply: unexpected type byte 0x${type.toString(16)}`);
     }
   }
 
   private length(line: Buffer): number {
     const text = line.toString("latin1");
-    if (!/^-?\d{1,12}$/.test(text)) throw new RedisConnectionError(`unreadable reply: length '${text.slice(0, 20)}'`);
+    if (!/^-?\d{1,12}$/.test(text)) throw new RedisUnavailable(`unreadable reply: length '${text.slice(0, 20)}'`);
     return Number(text);
   }
 
