@@ -14,7 +14,7 @@ APT_INSTALL = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 # apt-get update once per machine, only when something is actually missing.
 APT_UPDATE = { ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 || apt-get update -qq; }
 
-.PHONY: help deps redis valkey chromium checkers webdis dev test build synth plan apply destroy bench failover format clean
+.PHONY: help deps redis valkey chromium checkers webdis dev test test-unit build synth plan apply destroy bench failover format clean
 
 help: ## List every target
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -45,9 +45,13 @@ webdis:
 dev: deps redis build ## Run every data path locally (foreground; Ctrl-C stops it) and write .dev/endpoints.json
 	npx tsx local/dev.ts
 
-test: deps redis chromium checkers build ## Type-check, lint and run every mocha suite on real local services
+test-unit: deps ## The unit lane: test/unit/ mirrors the source tree, starts no service, runs in seconds
+	npx mocha --config test/unit.mocharc.json
+
+test: deps redis chromium checkers build ## The unit lane, then type-check, lint and every mocha suite on real local services
+	npx mocha --config test/unit.mocharc.json
 	npx tsc --noEmit
-	npx eslint .
+	npx eslint --max-warnings 0 .
 	npx prettier --check --log-level warn .
 	@# The real-Terraform suite plans offline with the AWS provider this machine mirrors (infra-facts: found by looking).
 	TF_PROVIDER_MIRROR="$$(bash tools/provider-mirror.sh)" npx mocha

@@ -174,7 +174,7 @@ function utf8(bytes: Buffer): string | undefined {
  */
 export function hashFields(flat: Buffer[]): Record<string, FieldValue> | string {
   // No prototype: a field named __proto__ is an ordinary entry here (the writer refuses it by name).
-  const fields: Record<string, FieldValue> = Object.create(null);
+  const fields = Object.create(null) as Record<string, FieldValue>;
   for (let i = 0; i < flat.length; i += 2) {
     const name = utf8(flat[i]);
     if (name === undefined) return `hash field 0x${flat[i].toString("hex").slice(0, 64)} is not valid UTF-8 and cannot name an attribute`;

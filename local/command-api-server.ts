@@ -104,7 +104,7 @@ export async function startCommandApiServer(
         resolveCommandField(
           gateway,
           {
-            arguments: args,
+            arguments: args as Record<string, unknown>,
             identity: null,
             request: { headers: context.headers },
             info: { fieldName: field.name, parentTypeName: root.name, selectionSetGraphQL: selectionSetGraphQL(info) },
@@ -171,7 +171,7 @@ export async function startCommandApiServer(
 
     let body: { query?: unknown; variables?: unknown; operationName?: unknown };
     try {
-      body = JSON.parse((await readBody(request, 6 << 20)).toString("utf8"));
+      body = JSON.parse((await readBody(request, 6 << 20)).toString("utf8")) as typeof body;
     } catch (error) {
       const message = error instanceof BodyTooLarge ? error.message : "request body is not valid JSON";
       return sendJson(response, 400, { errors: [{ errorType: "BadRequestException", message }] });

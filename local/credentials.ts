@@ -27,7 +27,7 @@ type Kept = Pick<LocalCredentials, "apiKey" | "restToken" | "restReadOnlyToken" 
 /** The kept credentials, made on the first start; engine users' passwords are added as users appear. */
 export function keptCredentials(stateDir: string, engineUsers: EngineUser[]): LocalCredentials {
   const file = join(stateDir, "credentials.json");
-  const before: Partial<Kept> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
+  const before: Partial<Kept> = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Partial<Kept>) : {};
   const kept: Kept = {
     apiKey: before.apiKey ?? `da2-${randomBytes(13).toString("hex")}`,
     restToken: before.restToken ?? randomBytes(24).toString("base64url"),

@@ -32,7 +32,7 @@ export async function notifyKeeper(lambdaEndpoint: string, region: string): Prom
   const { Payload, FunctionError } = await lambda.send(
     new InvokeCommand({ FunctionName: "replica-dns-keeper", Payload: Buffer.from(JSON.stringify(testFailoverEvent())) }),
   );
-  const reply = JSON.parse(Buffer.from(Payload ?? new Uint8Array()).toString("utf8") || "null");
+  const reply = JSON.parse(Buffer.from(Payload ?? new Uint8Array()).toString("utf8") || "null") as unknown;
   if (FunctionError) throw new Error(`keeper failed: ${JSON.stringify(reply)}`);
   return reply;
 }

@@ -1,5 +1,5 @@
 // Small HTTP plumbing shared by the local servers.
-import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { HttpRequest, HttpResponse } from "../functions/shared/http.js";
 import type { HttpService } from "./services.js";
@@ -52,7 +52,10 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
   response.end(JSON.stringify(body));
 }
 
-export async function serve(listener: RequestListener, options: { host?: string; port?: number } = {}): Promise<HttpService> {
+/** A request handler that may be async: a rejection answers 500 with the reason. */
+export type Handler = (request: IncomingMessage, response: ServerResponse) => Promise<unknown> | void;
+
+export async function serve(listener: Handler, options: { host?: string; port?: number } = {}): Promise<HttpService> {
   const server = createServer((request, response) => {
     Promise.resolve(listener(request, response)).catch((error) => {
       // Last line of defence: a bug answers 500 with a reason; the server keeps running.

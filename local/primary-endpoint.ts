@@ -50,7 +50,9 @@ export async function startPrimaryEndpoint(
   if (!current) throw new Error(`no primary among ${nodeUrls.join(", ")}`);
   const forwarder = await startTcpForwarder(() => (current ? endpointFromUrl(current) : undefined), options);
   let checking = Promise.resolve();
-  const timer = setInterval(() => (checking = checking.then(follow, follow)), options.checkEveryMs ?? 200);
+  const timer = setInterval(() => {
+    checking = checking.then(follow, follow);
+  }, options.checkEveryMs ?? 200);
   return {
     url: `redis://${forwarder.host}:${forwarder.port}`,
     primary: () => current,

@@ -67,6 +67,13 @@ const rules: Rule[] = [
     applies: (f) => top(f) === "web",
     forbids: (t) => top(t) !== "web" && !["functions/shared/redis/command-docs.js", "functions/shared/redis/command-grammar.js"].includes(t),
   },
+  {
+    name: "the unit lane (test/unit/) imports no service launcher, local stack or integration harness (only the AWS API shapes)",
+    applies: (f) => f.startsWith("test/unit/"),
+    forbids: (t) =>
+      ["local/services.js", "local/stack.js", "local/dev.js", "local/change-feed.js"].includes(t) ||
+      (t.startsWith("test/") && !t.startsWith("test/unit/") && t !== "test/harness/aws-shapes.js"),
+  },
 ];
 
 describe("architecture: import directions", () => {
@@ -94,11 +101,21 @@ describe("architecture: import directions", () => {
       ["local/stack.ts", "bench/table.js"],
       ["infra/main.ts", "local/stack.js"],
       ["web/redis-cli.ts", "functions/shared/http.js"],
+      ["test/unit/listener/shards.test.ts", "local/services.js"],
     ];
     rules.forEach((rule, i) => {
       const [file, target] = violations[i];
       expect(rule.applies(file) && rule.forbids(target, file), rule.name).to.equal(true);
     });
+  });
+
+  it("the unit lane mirrors the source tree: test/unit/<path>.test.ts tests <path>.ts", () => {
+    const mirrored = (test: string) => test.replace(/^test\/unit\//, "").replace(/\.test\.ts$/, ".ts");
+    const unit = files.filter((f) => f.startsWith("test/unit/") && f.endsWith(".test.ts") && f !== "test/unit/no-services.test.ts");
+    expect(unit.length).to.be.greaterThan(5);
+    expect(unit.filter((f) => !existsSync(mirrored(f)))).to.deep.equal([]);
+    // A test named for no source file would be caught:
+    expect(existsSync(mirrored("test/unit/listener/no-such-module.test.ts"))).to.equal(false);
   });
 
   it("no source file is over 300 lines (generated data aside)", () => {

@@ -119,7 +119,7 @@ describe("change feed: the listener on a real redis-server, dynalite and a local
     await personWhen("person2", (i) => i !== undefined);
     await redis.pexpire("person2", 50);
     await personWhen("person2", (i) => i === undefined);
-    const health = JSON.parse(readFileSync(join(dir, "health.json"), "utf8"));
+    const health = JSON.parse(readFileSync(join(dir, "health.json"), "utf8")) as { notificationsOk: boolean };
     expect(health.notificationsOk).to.equal(true);
     expect(listener.counters.seen).to.be.greaterThan(3);
   });
@@ -210,9 +210,9 @@ describe("change feed: the listener on a real redis-server, dynalite and a local
   it("SIGKILL in the middle of a burst, then restart: every key's final state is in DynamoDB and reconcile reports no difference", async () => {
     const start = () => spawn(process.execPath, ["--import", "tsx", "listener/main.ts", config()], { stdio: ["ignore", "ignore", "inherit"] });
     child = start();
-    const health = () => {
+    const health = (): { consumer?: string; notificationsOk?: boolean } => {
       try {
-        return JSON.parse(readFileSync(join(dir, "health.json"), "utf8"));
+        return JSON.parse(readFileSync(join(dir, "health.json"), "utf8")) as { consumer: string; notificationsOk: boolean };
       } catch {
         return {};
       }

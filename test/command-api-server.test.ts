@@ -39,7 +39,7 @@ describe("command API over HTTP (local AppSync stand-in) and the console page", 
     const response = await post(server.graphqlUrl, mutation, { "x-api-key": "da2-valid" });
     expect(response.status).to.equal(200);
     const body = (await response.json()) as { data: { run: Reply[] } };
-    expect(body.data.run.map((r) => [r.type, JSON.parse(r.value as string)])).to.deep.equal([
+    expect(body.data.run.map((r) => [r.type, JSON.parse(r.value as string) as unknown])).to.deep.equal([
       ["STATUS", "OK"],
       ["INTEGER", 2],
       ["STRING", "2"],
@@ -161,7 +161,8 @@ describe("command API over HTTP (local AppSync stand-in) and the console page", 
       // only the requests that carry the pasted commands.
       const sent: string[][][] = [];
       page.on("request", (r) => {
-        if (r.url().endsWith("/graphql") && r.method() === "POST") sent.push((JSON.parse(r.postData() ?? "{}").variables?.commands ?? []) as string[][]);
+        if (r.url().endsWith("/graphql") && r.method() === "POST")
+          sent.push((JSON.parse(r.postData() ?? "{}") as { variables?: { commands?: string[][] } }).variables?.commands ?? []);
       });
       await page.goto(`${server.consoleUrl.split("#")[0]}#key=da2-valid`);
       await page.click("#connect-button");

@@ -16,7 +16,7 @@ const event = (parentTypeName: "Query" | "Mutation", fieldName: string, args: Re
 const run = (commands: unknown, transaction = false) => event("Mutation", "run", { commands, transaction });
 const read = (commands: unknown) => event("Query", "read", { commands });
 type Reply = { type: string; value: string | null; error: string | null };
-const values = (replies: unknown) => (replies as Reply[]).map((r) => (r.type === "ERROR" ? `error:${r.error}` : JSON.parse(r.value ?? "null")));
+const values = (replies: unknown) => (replies as Reply[]).map((r) => (r.type === "ERROR" ? `error:${r.error}` : (JSON.parse(r.value ?? "null") as unknown)));
 
 describe("command API resolver (Direct Lambda Resolver events, real redis-server)", function () {
   this.timeout(20_000);
@@ -89,7 +89,7 @@ describe("command API resolver (Direct Lambda Resolver events, real redis-server
     ]);
     expect(replies[1].value).to.equal(null);
     expect(JSON.parse(replies[2].value!)).to.equal("9007199254740994");
-    expect(JSON.parse(replies[4].value!)[0].type).to.equal("ARRAY");
+    expect((JSON.parse(replies[4].value!) as { type: string }[])[0].type).to.equal("ARRAY");
   });
 
   it("runs the mutation as one MULTI/EXEC transaction when asked", async () => {
@@ -127,7 +127,7 @@ describe("command API resolver (Direct Lambda Resolver events, real redis-server
         ["GET", "a"],
         ["SET", "a", "changed"],
       ]),
-    ).catch((e) => (error = e));
+    ).catch((e: Error) => (error = e));
     expect(error?.name).to.equal("CommandRefused");
     expect(error?.message).to.equal("ERR command 'set' is not allowed: not a read-only command, and this request may only read (command 2)");
     expect(values(await resolveCommandField(gateway, read([["GET", "a"]])))).to.deep.equal(["2"]);
@@ -135,7 +135,7 @@ describe("command API resolver (Direct Lambda Resolver events, real redis-server
 
   it("the deny list holds on the mutation and nothing of the request runs", async () => {
     let error: Error | undefined;
-    await resolveCommandField(gateway, run([["SET", "x", "1"], ["FLUSHALL"]])).catch((e) => (error = e));
+    await resolveCommandField(gateway, run([["SET", "x", "1"], ["FLUSHALL"]])).catch((e: Error) => (error = e));
     expect(error?.message).to.match(/'flushall' is not allowed: administrative/);
     expect(values(await resolveCommandField(gateway, read([["EXISTS", "x"]])))).to.deep.equal([0]);
   });
@@ -153,7 +153,7 @@ describe("command API resolver (Direct Lambda Resolver events, real redis-server
     expect(JSON.parse(put as string)).to.deep.equal(["OK", "hello world"]);
     expect(await resolveCommandField(gateway, event("Query", "getRedis", { Command: ["GET", "orig"] }))).to.deep.equal(["hello world"]);
     let error: Error | undefined;
-    await resolveCommandField(gateway, event("Query", "getRedis", { Command: ["FLUSHALL"] })).catch((e) => (error = e));
+    await resolveCommandField(gateway, event("Query", "getRedis", { Command: ["FLUSHALL"] })).catch((e: Error) => (error = e));
     expect(error?.name).to.equal("CommandRefused");
   });
 
@@ -197,7 +197,7 @@ describe("command API resolver (Direct Lambda Resolver events, real redis-server
       await own.stop();
       let error: (Error & { retryable?: boolean }) | undefined;
       const started = Date.now();
-      await resolveCommandField(g, run([["GET", "k"]])).catch((e) => (error = e));
+      await resolveCommandField(g, run([["GET", "k"]])).catch((e: Error) => (error = e));
       expect(error?.name).to.equal("RedisUnavailable");
       expect(error?.retryable).to.equal(true);
       expect(error?.message).to.match(/^Redis is unavailable, retry later: /);

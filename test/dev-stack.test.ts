@@ -75,7 +75,9 @@ describe("make dev: stable ports and keys across restarts, and the examples it p
       expect(JSON.parse(await run("key prefix"))).to.deep.equal({ result: "OK" });
       // The tenant token reaches nothing outside its prefix.
       const outside = await sh(`curl -s ${endpoints.restUrl}/get/greeting -H 'Authorization: Bearer ${endpoints.tenantRestToken}'`);
-      expect(JSON.parse(outside.stdout).error).to.equal("ERR command 'get' is not allowed: key 'greeting' is outside your key prefix 'tenant-a:'");
+      expect((JSON.parse(outside.stdout) as { error: string }).error).to.equal(
+        "ERR command 'get' is not allowed: key 'greeting' is outside your key prefix 'tenant-a:'",
+      );
       expect(await run("feature store")).to.match(/^The number 1 recommended movie for user 1 is /);
       expect(example("console")).to.equal(`open ${endpoints.consoleUrl} in a browser`);
       expect(example("replica DNS")).to.equal(`make failover && cat ${endpoints.zoneFile}`);

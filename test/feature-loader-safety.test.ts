@@ -52,8 +52,8 @@ describe("feature loader: configuration errors never destroy data", function () 
         if (property === "set")
           return (...args: unknown[]) =>
             args.includes("EX") ? Promise.reject(new Error("ERR invalid expire time in 'set' command")) : target.set(...(args as [string, string]));
-        const value = Reflect.get(target, property, receiver);
-        return typeof value === "function" ? value.bind(target) : value;
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
       },
     });
     const log = memoryLogger();

@@ -24,7 +24,9 @@ describe("test harness: real local services", function () {
       await node.stop();
     }
     expect(Number(process.versions.node.split(".")[0])).to.equal(nodeMajor);
-    expect(JSON.parse(readFileSync("package.json", "utf8")).devDependencies.node).to.match(new RegExp(`^${nodeMajor}\\.`));
+    expect((JSON.parse(readFileSync("package.json", "utf8")) as { devDependencies: Record<string, string> }).devDependencies.node).to.match(
+      new RegExp(`^${nodeMajor}\\.`),
+    );
   });
 
   it("redis-server standalone answers a write and a read", async () => {

@@ -9,7 +9,8 @@ import { terraformSteps } from "../infra/terraform.js";
 import { replaceableName } from "../infra/naming.js";
 import { of, one, synth, type Json } from "./harness/synth.js";
 
-const statements = (policy: unknown) => JSON.parse(String(policy)).Statement as { Sid?: string; Action: string[]; Principal?: unknown; Condition?: unknown }[];
+const statements = (policy: unknown) =>
+  (JSON.parse(String(policy)) as { Statement: unknown }).Statement as { Sid?: string; Action: string[]; Principal?: unknown; Condition?: unknown }[];
 const actionsOfRole = (json: Json, roleRef: unknown) => {
   const role = /aws_iam_role\.([^.]+)\./.exec(String(roleRef))![1];
   return of(json, "aws_iam_role_policy")

@@ -90,12 +90,14 @@ describe("operability in AWS: the dashboard, the data paths' alarms, the listene
     });
     const group = one(json, "aws_cloudwatch_log_group", (g) => String(g.name).endsWith("/listener-metrics"));
     expect(group.config.kms_key_id).to.be.a("string");
-    const config = JSON.parse(String(one(json, "aws_s3_object", (o) => o.key === "listener/listener.json").config.content));
+    const config = JSON.parse(String(one(json, "aws_s3_object", (o) => o.key === "listener/listener.json").config.content)) as { drift?: unknown };
     expect(config).to.include({ metricsAgent: metricsAgentAddress, metricsLogGroup: group.config.name });
     expect(config.drift).to.deep.equal({ intervalMs: defaultConfig.alarms.dataPaths.driftIntervalSeconds * 1000 });
-    const policy = JSON.parse(String(one(json, "aws_iam_role_policy", (p) => String(p.role).includes("listener")).config.policy));
-    const metrics = policy.Statement.find((s: { Sid: string }) => s.Sid === "MetricsThroughTheAgent");
-    expect(metrics.Resource).to.deep.equal([group.ref("arn"), `${group.ref("arn")}:*`]);
+    const policy = JSON.parse(String(one(json, "aws_iam_role_policy", (p) => String(p.role).includes("listener")).config.policy)) as {
+      Statement: { Sid: string; Resource: unknown }[];
+    };
+    const metrics = policy.Statement.find((s) => s.Sid === "MetricsThroughTheAgent");
+    expect(metrics?.Resource).to.deep.equal([group.ref("arn"), `${group.ref("arn")}:*`]);
     expect(of(json, "aws_vpc_endpoint").some(([, e]) => String(e.service_name).endsWith(".logs"))).to.equal(true);
   });
 });

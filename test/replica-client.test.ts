@@ -65,7 +65,7 @@ describe("replica names with in-transit encryption: connect to the CNAME's targe
   it("resolves the name to its target and names the target as the TLS server", async () => {
     expect(await replicaEndpoint("replica1.cache.internal.", { resolveCname: zone })).to.deep.equal({ host: target, port: 6379, tls: { servername: target } });
     let error: Error | undefined;
-    await replicaEndpoint("replica9.cache.internal.", { resolveCname: zone }).catch((e) => (error = e));
+    await replicaEndpoint("replica9.cache.internal.", { resolveCname: zone }).catch((e: Error) => (error = e));
     expect(error?.message).to.match(/replica9.cache.internal. has no CNAME record/);
   });
 

@@ -67,7 +67,7 @@ describe("RespConnection (raw RESP batches, real redis-server)", function () {
       ),
     ).to.deep.equal(["OK", "2"]);
     let error: Error | undefined;
-    await connection.transaction([["SET", "t", "5"], ["NOSUCHCOMMAND"]]).catch((e) => (error = e));
+    await connection.transaction([["SET", "t", "5"], ["NOSUCHCOMMAND"]]).catch((e: Error) => (error = e));
     expect(error).to.be.instanceOf(RedisReplyError);
     expect(error?.message).to.match(/^EXECABORT .* Command 2: ERR unknown command 'NOSUCHCOMMAND'/);
     expect(text((await connection.send([["GET", "t"]]))[0])).to.equal("2");
@@ -82,7 +82,7 @@ describe("RespConnection (raw RESP batches, real redis-server)", function () {
       good.close();
       const bad = new RespConnection(endpointFromUrl(own.url.replace("redis://", "redis://:wrong@")));
       let error: Error | undefined;
-      await bad.send([["PING"]]).catch((e) => (error = e));
+      await bad.send([["PING"]]).catch((e: Error) => (error = e));
       expect(error).to.be.instanceOf(RedisUnavailable);
       expect(error?.message).to.match(/^AUTH refused: WRONGPASS/);
       bad.close();
@@ -94,7 +94,7 @@ describe("RespConnection (raw RESP batches, real redis-server)", function () {
   it("fails fast with a connection error when nothing listens, and when a node stops answering", async () => {
     const closed = new RespConnection({ host: "127.0.0.1", port: await freePort(), connectTimeoutMs: 500 });
     let error: Error | undefined;
-    await closed.send([["PING"]]).catch((e) => (error = e));
+    await closed.send([["PING"]]).catch((e: Error) => (error = e));
     expect(error).to.be.instanceOf(RedisUnavailable);
     expect(error?.message).to.match(/ECONNREFUSED/);
 

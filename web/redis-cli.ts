@@ -104,7 +104,7 @@ export async function sendCommands(url: string, apiKey: string, commands: string
   const replies = body.data?.[read ? "read" : "run"];
   if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join("; "));
   if (!response.ok || !replies) throw new Error(`HTTP ${response.status}`);
-  return replies.map((r) => ({ ...r, value: typeof r.value === "string" ? JSON.parse(r.value) : r.value }));
+  return replies.map((r) => ({ ...r, value: typeof r.value === "string" ? (JSON.parse(r.value) as unknown) : r.value }));
 }
 
 /** A typed reply as plain values (strings, numbers, nested lists), as COMMAND DOCS is parsed from. */
@@ -154,7 +154,7 @@ function startConsole(): void {
   const input = $<HTMLInputElement>("command");
   const prompt = $<HTMLSpanElement>("prompt");
   const hint = $<HTMLSpanElement>("hint");
-  const history: string[] = JSON.parse(localStorage.getItem("redis-cli-history") ?? "[]");
+  const history = JSON.parse(localStorage.getItem("redis-cli-history") ?? "[]") as string[];
   let cursor = history.length;
   const docs = new CommandDocs((commands) => sendCommands(urlInput.value, keyInput.value, commands, true));
 

@@ -37,7 +37,7 @@ export function parseCommandReply(reply: unknown[]): CommandTable {
       lastKey: Number(lastKey),
       step: Number(step),
     });
-    const subcommands = entry[9];
+    const subcommands: unknown = entry[9];
     if (Array.isArray(subcommands)) subcommands.forEach(add);
   };
   reply.forEach(add);

@@ -226,7 +226,9 @@ export class CommandGateway {
     // `settled(true)` also ends the watch of a batch refused before it was sent (nothing to kill).
     let answered = false;
     let killed: Promise<string> | undefined;
-    const timer = setTimeout(() => (killed = this.killUntilStopped(kill, connection, () => answered)), this.config.scriptTimeoutMs);
+    const timer = setTimeout(() => {
+      killed = this.killUntilStopped(kill, connection, () => answered);
+    }, this.config.scriptTimeoutMs);
     return {
       settled: (arrived) => {
         if (!arrived) return; // the connection went; the script may still run: the kill goes ahead

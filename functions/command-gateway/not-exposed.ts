@@ -6,14 +6,17 @@ export const refusedBecause: Readonly<Record<string, string>> = Object.fromEntri
   ...["flushall", "flushdb", "config", "debug", "shutdown", "monitor", "save", "bgsave", "bgrewriteaof", "replicaof", "slaveof", "sync", "psync"]
     .concat(["migrate", "failover", "acl", "module", "cluster", "latency", "slowlog", "lastsave", "swapdb", "restore", "restore-asking", "function"])
     .concat(["memory", "pfdebug", "pfselftest", "script", "wait", "waitaof", "dump", "command"])
-    .map((c) => [c, "administrative"]),
-  ...["select", "auth", "hello", "reset", "quit", "client", "readonly", "readwrite", "asking"].map((c) => [c, "changes the state of a shared connection"]),
-  ...["multi", "exec", "discard", "watch", "unwatch"].map((c) => [c, "a raw transaction command (use the transaction option)"]),
-  ...["subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe"].map((c) => [
+    .map((c): [string, string] => [c, "administrative"]),
+  ...["select", "auth", "hello", "reset", "quit", "client", "readonly", "readwrite", "asking"].map((c): [string, string] => [
+    c,
+    "changes the state of a shared connection",
+  ]),
+  ...["multi", "exec", "discard", "watch", "unwatch"].map((c): [string, string] => [c, "a raw transaction command (use the transaction option)"]),
+  ...["subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe"].map((c): [string, string] => [
     c,
     "pub/sub does not belong in a request/response API",
   ]),
-  ...["blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop"].map((c) => [
+  ...["blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop"].map((c): [string, string] => [
     c,
     "blocking commands do not belong in a request/response API",
   ]),

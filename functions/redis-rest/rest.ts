@@ -16,7 +16,7 @@ export interface RestTokens {
 export function parseRestTokens(text: string): RestTokens {
   let parsed: Partial<Record<keyof RestTokens, unknown>>;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(text) as typeof parsed;
   } catch (error) {
     throw new ConfigError('the REST tokens secret is not JSON such as {"readWrite": ["..."], "readOnly": ["..."]}', { cause: error });
   }

@@ -22,6 +22,6 @@ export function memoryLogger(): Logger & { entries: Fields[] } {
   const push =
     (level: string) =>
     (message: string, ...fields: Fields[]) =>
-      void entries.push(Object.assign({ level, message }, ...fields));
+      void entries.push(fields.reduce<Fields>((all, f) => ({ ...all, ...f }), { level, message }));
   return { entries, info: push("info"), warn: push("warn"), error: push("error") };
 }

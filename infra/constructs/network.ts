@@ -62,7 +62,7 @@ export class Network extends Construct {
       const subnet = new Subnet(this, `private-${i}`, {
         vpcId: this.vpc.id,
         cidrBlock: Fn.cidrsubnet(props.cidr, 4, i),
-        availabilityZone: Fn.element(zoneNames, i),
+        availabilityZone: Fn.element(zoneNames, i) as string,
         mapPublicIpOnLaunch: false,
         tags: { Name: `${props.name}-private-${i}` },
       });

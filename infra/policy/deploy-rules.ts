@@ -20,7 +20,7 @@ function roleActions(all: TerraformJson, roleReference: unknown): string[] {
   const role = /aws_iam_role\.([^.}]+)\./.exec(String(roleReference ?? ""))?.[1];
   if (!role) return [];
   return referencedBy(all, "aws_iam_role_policy", "role", `aws_iam_role.${role}.`).flatMap(([, p]) => {
-    const statements = list<{ Effect?: string; Action?: string | string[] }>(JSON.parse(String(p.policy)).Statement);
+    const statements = list<{ Effect?: string; Action?: string | string[] }>((JSON.parse(String(p.policy)) as { Statement?: unknown }).Statement);
     return statements.filter((s) => s.Effect === "Allow").flatMap((s) => list<string>(s.Action));
   });
 }
@@ -65,7 +65,7 @@ function secretsReadBy(host: ResourceConfig, all: TerraformJson): string[] {
   const role = profile ? referencesTo(all.resource?.aws_iam_instance_profile?.[profile]?.role, "aws_iam_role")[0] : undefined;
   if (!role) return [];
   return referencedBy(all, "aws_iam_role_policy", "role", `aws_iam_role.${role}.`).flatMap(([, p]) =>
-    list<{ Effect?: string; Action?: unknown; Resource?: unknown }>(JSON.parse(String(p.policy)).Statement)
+    list<{ Effect?: string; Action?: unknown; Resource?: unknown }>((JSON.parse(String(p.policy)) as { Statement?: unknown }).Statement)
       .filter((s) => s.Effect === "Allow" && list<string>(s.Action).includes("secretsmanager:GetSecretValue"))
       .flatMap((s) => referencesTo(s.Resource, "aws_secretsmanager_secret")),
   );
@@ -197,7 +197,7 @@ export const deployRules: PolicyRule[] = [
       const policies = referencedBy(all, "aws_sns_topic_policy", "arn", `aws_sns_topic.${topic}.`);
       const publishes = policies.some(([, p]) =>
         list<{ Effect?: string; Principal?: { AWS?: unknown }; Action?: unknown; Condition?: Record<string, Record<string, unknown>> }>(
-          JSON.parse(String(p.policy)).Statement,
+          (JSON.parse(String(p.policy)) as { Statement?: unknown }).Statement,
         ).some(
           (s) =>
             s.Effect === "Allow" &&

@@ -39,7 +39,7 @@ export function wildcardActions(policy: unknown): string[] {
   if (typeof policy !== "string" || !policy.trim().startsWith("{")) return [];
   let document: { Statement?: PolicyStatement | PolicyStatement[] };
   try {
-    document = JSON.parse(policy);
+    document = JSON.parse(policy) as typeof document;
   } catch {
     return [];
   }

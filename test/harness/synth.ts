@@ -12,7 +12,8 @@ export type Json = TerraformJson & {
   data?: Record<string, Record<string, ResourceConfig>>;
 };
 
-export const synth = (config: SystemConfig = defaultConfig): Json => JSON.parse(Testing.synth(new ElastiCachePatternsStack(Testing.app(), "test", config)));
+export const synth = (config: SystemConfig = defaultConfig): Json =>
+  JSON.parse(Testing.synth(new ElastiCachePatternsStack(Testing.app(), "test", config))) as Json;
 export const of = (json: Json, type: string) => Object.entries(json.resource?.[type] ?? {});
 /** The one resource of `type` matching `where`, with a reference builder (`${type.name.attr}`). */
 export const one = (json: Json, type: string, where: (r: ResourceConfig) => boolean = () => true) => {

@@ -27,7 +27,7 @@ export interface Mirror {
   version: string;
 }
 
-const replaceInText = (json: Json, pattern: RegExp, replacement: string): Json => JSON.parse(JSON.stringify(json).replace(pattern, replacement));
+const replaceInText = (json: Json, pattern: RegExp, replacement: string): Json => JSON.parse(JSON.stringify(json).replace(pattern, replacement)) as Json;
 
 /** The only differences between what we synthesize (provider 6) and what this machine can run (the mirror). */
 export const rewrites: Rewrite[] = [

@@ -1,8 +1,15 @@
 import { expect } from "chai";
-import { parseInvocation } from "../functions/replica-dns-keeper/events.js";
-import { applyChanges, planRecordChanges, validateNaming, type CacheNode, type RecordChange, type RecordSet } from "../functions/replica-dns-keeper/planner.js";
-import { TopologyUnsettled } from "../functions/replica-dns-keeper/errors.js";
-import { nodesOfReplicationGroup } from "../functions/replica-dns-keeper/topology.js";
+import { parseInvocation } from "../../../../functions/replica-dns-keeper/events.js";
+import {
+  applyChanges,
+  planRecordChanges,
+  validateNaming,
+  type CacheNode,
+  type RecordChange,
+  type RecordSet,
+} from "../../../../functions/replica-dns-keeper/planner.js";
+import { TopologyUnsettled } from "../../../../functions/replica-dns-keeper/errors.js";
+import { nodesOfReplicationGroup } from "../../../../functions/replica-dns-keeper/topology.js";
 
 const naming = { zone: "cache.internal.", template: "replica.cache.internal.", ttl: 10 };
 const node = (id: string, role: CacheNode["role"]): CacheNode => ({ id, target: `${id}.abc123.0001.use1.cache.amazonaws.com`, role });

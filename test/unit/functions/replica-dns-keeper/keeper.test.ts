@@ -2,11 +2,11 @@ import { expect } from "chai";
 import { mockClient } from "aws-sdk-client-mock";
 import { DescribeReplicationGroupsCommand, ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import { ChangeResourceRecordSetsCommand, GetHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
-import { ElastiCacheTopology, Route53Zone } from "../functions/replica-dns-keeper/aws-adapters.js";
-import { parseInvocation } from "../functions/replica-dns-keeper/events.js";
-import { ReplicaDnsKeeper } from "../functions/replica-dns-keeper/keeper.js";
-import { memoryLogger } from "../functions/shared/log.js";
-import { describe3, zoneRecords } from "./harness/aws-shapes.js";
+import { ElastiCacheTopology, Route53Zone } from "../../../../functions/replica-dns-keeper/aws-adapters.js";
+import { parseInvocation } from "../../../../functions/replica-dns-keeper/events.js";
+import { ReplicaDnsKeeper } from "../../../../functions/replica-dns-keeper/keeper.js";
+import { memoryLogger } from "../../../../functions/shared/log.js";
+import { describe3, zoneRecords } from "../../../harness/aws-shapes.js";
 
 const sns = (message: Record<string, string>) => ({
   Records: [
@@ -113,7 +113,7 @@ describe("replica DNS keeper Lambda (ElastiCache and Route 53 at the SDK boundar
     let error: unknown;
     await keeper()
       .handle({})
-      .catch((e) => (error = e));
+      .catch((e: Error) => (error = e));
     expect((error as Error).name).to.equal("Throttling");
     expect(route53.commandCalls(ChangeResourceRecordSetsCommand)).to.have.length(fastRetry.attempts);
   });
@@ -143,7 +143,7 @@ describe("replica DNS keeper Lambda (ElastiCache and Route 53 at the SDK boundar
     let error: unknown;
     await keeper("replica.elsewhere.internal.")
       .handle({})
-      .catch((e) => (error = e));
+      .catch((e: Error) => (error = e));
     expect((error as Error).message).to.equal('CNAME template "replica.elsewhere.internal." is not inside the zone "cache.internal."');
     expect(elastiCache.calls()).to.have.length(0);
     expect(route53.commandCalls(ChangeResourceRecordSetsCommand)).to.have.length(0);
@@ -155,14 +155,14 @@ describe("replica DNS keeper Lambda (ElastiCache and Route 53 at the SDK boundar
     let error: unknown;
     await keeper()
       .handle({})
-      .catch((e) => (error = e));
+      .catch((e: Error) => (error = e));
     expect((error as Error).message).to.equal("replication group testdns not found");
 
     route53.on(GetHostedZoneCommand).rejects(Object.assign(new Error("No hosted zone"), { name: "NoSuchHostedZone" }));
     error = undefined;
     await keeper()
       .handle({})
-      .catch((e) => (error = e));
+      .catch((e: Error) => (error = e));
     expect((error as Error).message).to.equal("hosted zone Z0123456789ABC not found");
   });
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
-import { MappingError, parseMapping, parseMappingFile } from "../listener/mappings.js";
+import { MappingError, parseMapping, parseMappingFile } from "../../../listener/mappings.js";
 
 describe("change feed: mappings (bad input names the field)", () => {
   it("compiles placeholders and prefixes", () => {
