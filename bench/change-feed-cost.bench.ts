@@ -89,7 +89,7 @@ const notifyAndRead = (rate: number) =>
     };
   };
 
-const rates = (process.env.BENCH_COST_RATES ?? "20000,60000").split(",").map(Number);
+const rates = (process.env.BENCH_COST_RATES ?? "20000,40000,60000").split(",").map(Number);
 for (const rate of rates) {
   const cpuOfWrites = (await writesOnly(rate)).cpuMicrosPerChange;
   const baseline = await measure(rate, notifyAndRead(rate), cpuOfWrites);

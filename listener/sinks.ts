@@ -74,7 +74,10 @@ export class RoutingSink implements ChangeSink {
         .catch((error: Error) => {
           throw sinkFailure(`invoking ${mapping.lambda}`, error.name, errorMessage(error), error);
         });
-      const reply = JSON.parse(Buffer.from(invoked.Payload ?? new Uint8Array()).toString("utf8") || "null") as { errorType?: string; errorMessage?: string } | null;
+      const reply = JSON.parse(Buffer.from(invoked.Payload ?? new Uint8Array()).toString("utf8") || "null") as {
+        errorType?: string;
+        errorMessage?: string;
+      } | null;
       if (invoked.FunctionError) throw sinkFailure(`${mapping.lambda} failed`, reply?.errorType, reply?.errorMessage ?? JSON.stringify(reply));
       const result = reply as WriteResult;
       total.written += result.written;
