@@ -1,6 +1,7 @@
-// The journal: every hint goes into a Redis Stream read through a consumer group, and an entry is
-// acknowledged (and removed) only after the sink confirmed the snapshot it led to, so a crash loses
-// nothing and several listeners share the load. Entries another consumer left behind are claimed.
+// One shard's journal: every hint goes into a Redis Stream read through a consumer group, and an
+// entry is removed (and acknowledged) only after the sink confirmed the snapshot it led to, so a crash
+// loses nothing. One listener at a time consumes it, under the shard's lease (sharded-journal.ts);
+// entries a previous holder left behind are claimed.
 import type { Cluster, Redis } from "ioredis";
 import { sleep } from "../functions/shared/retry.js";
 import type { JournalDepth } from "./feed-metrics.js";
@@ -33,13 +34,19 @@ export interface JournalEvents {
   lost(): void;
 }
 
-/** An entry: the keys hinted in one tick, as fields `by <consumer> k <key> k <key> ...` (null once removed). */
+/**
+ * An entry: the keys hinted in one tick, as fields `by <consumer> k <key> r <key> ...` (null once
+ * removed); `k` a key a notification named, `r` one a rescan found.
+ */
 type Entry = [id: string, fields: string[] | null];
+
+/** Where a hint came from: a keyspace notification, or a rescan. */
+export type HintOrigin = "k" | "r";
 
 /** At most this many keys per entry, so a delivery's size and a retry's scope stay bounded. */
 const keysPerEntry = 50;
 
-const keysOf = (fields: string[] | null): string[] => (fields ? fields.filter((_, i) => i % 2 === 1 && fields[i - 1] === "k") : []);
+const keysOf = (fields: string[] | null): string[] => (fields ? fields.filter((_, i) => i % 2 === 1 && (fields[i - 1] === "k" || fields[i - 1] === "r")) : []);
 
 /** Consecutive entries in groups of at most `maxKeys` keys (an entry is never split). */
 function chunksOf(entries: Entry[], maxKeys: number): Entry[][] {
@@ -79,7 +86,7 @@ export class Journal {
   private confirmedAt = new Map<string, string>();
 
   /** Hinted keys of this tick, not journaled yet. */
-  private readonly unjournaled = new Set<string>();
+  private readonly unjournaled = new Map<string, HintOrigin>();
   private appendScheduled = false;
 
   /** A connection of its own: XREADGROUP blocks. */
@@ -126,8 +133,9 @@ export class Journal {
    * one XADD for a tick instead of one per change. A crash before it loses nothing a start's rescan
    * does not find again, as before, when each XADD was also still in flight.
    */
-  append(keys: string[]): void {
-    for (const key of keys) this.unjournaled.add(key);
+  append(keys: string[], origin: HintOrigin = "k"): void {
+    // A key both notified and rescanned in one tick counts as notified.
+    for (const key of keys) if (this.unjournaled.get(key) !== "k") this.unjournaled.set(key, origin);
     if (this.unjournaled.size && !this.appendScheduled) {
       this.appendScheduled = true;
       setImmediate(() => this.flushAppends());
@@ -140,7 +148,7 @@ export class Journal {
     this.unjournaled.clear();
     for (let i = 0; i < keys.length; i += keysPerEntry) {
       // Who journaled it: for the operator, and the proof that one listener at a time journals a shard.
-      const fields = ["by", this.config.consumer, ...keys.slice(i, i + keysPerEntry).flatMap((key) => ["k", key])];
+      const fields = ["by", this.config.consumer, ...keys.slice(i, i + keysPerEntry).flatMap(([key, origin]) => [origin, key])];
       void this.client.xadd(this.config.journalKey, "*", ...fields).catch((e) => this.events.error("journal append failed", e));
     }
   }

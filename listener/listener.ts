@@ -111,7 +111,7 @@ export class ChangeFeedListener {
     this.rescanner = new Rescanner(
       client,
       dynamo,
-      (keys) => this.journal.append(keys),
+      (keys) => this.journal.append(keys, "r"),
       () => this.running,
       () => this.stopped,
       {

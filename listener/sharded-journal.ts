@@ -5,7 +5,7 @@
 import type { Cluster, Redis } from "ioredis";
 import { sleep } from "../functions/shared/retry.js";
 import type { JournalDepth } from "./feed-metrics.js";
-import { Journal, type DeliverKeys, type JournalConfig, type JournalEvents } from "./journal.js";
+import { Journal, type DeliverKeys, type HintOrigin, type JournalConfig, type JournalEvents } from "./journal.js";
 import { shardOfKey, shardsOf, ShardLeases, type Shard, type ShardConfig } from "./shards.js";
 
 export interface ShardedJournalEvents extends JournalEvents {
@@ -70,14 +70,17 @@ export class ShardedJournal {
   }
 
   /** Journals each key in its shard's journal, when this listener holds that shard. */
-  append(keys: string[]): void {
+  append(keys: string[], origin?: HintOrigin): void {
     const byShard = new Map<Journal, string[]>();
     for (const key of keys) {
       const shard = shardOfKey(this.client, this.shards, key);
       const held = shard && this.leases.holds(shard) ? this.journals.get(shard.name)?.journal : undefined;
-      if (held) byShard.set(held, [...(byShard.get(held) ?? []), key]);
+      if (!held) continue;
+      const shardKeys = byShard.get(held);
+      if (shardKeys) shardKeys.push(key);
+      else byShard.set(held, [key]);
     }
-    for (const [journal, shardKeys] of byShard) journal.append(shardKeys);
+    for (const [journal, shardKeys] of byShard) journal.append(shardKeys, origin);
   }
 
   /** Every held journal's length, and the oldest unconfirmed entry among them. */

@@ -30,6 +30,7 @@ async function watchJournals(nodeUrls: string[]) {
     monitor.on("monitor", (_time: string, args: string[]) => {
       if (args[0]?.toLowerCase() !== "xadd" || !args[1]?.startsWith("changefeed:journal")) return;
       const fields = args.slice(3);
+      // Keys a notification named (`k`); a rescan's (`r`, after a reattach or a takeover) are not hints heard twice.
       appends.push({ journal: args[1], by: fields[1], keys: fields.filter((_, i) => i % 2 === 1 && fields[i - 1] === "k") });
     });
   return { appends, stop: () => [...monitors, ...clients].forEach((c) => c.disconnect()) };
