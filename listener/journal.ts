@@ -5,6 +5,9 @@
 import type { Cluster, Redis } from "ioredis";
 import { sleep } from "../functions/shared/retry.js";
 import type { JournalDepth } from "./feed-metrics.js";
+import { chunksOf, compareEntryIds, keysOf, keysPerEntry, type Entry, type HintOrigin } from "./journal-entries.js";
+
+export type { HintOrigin } from "./journal-entries.js";
 
 export interface JournalConfig {
   journalKey: string;
@@ -34,45 +37,8 @@ export interface JournalEvents {
   lost(): void;
 }
 
-/**
- * An entry: the keys hinted in one tick, as fields `by <consumer> k <key> r <key> ...` (null once
- * removed); `k` a key a notification named, `r` one a rescan found.
- */
-type Entry = [id: string, fields: string[] | null];
-
-/** Where a hint came from: a keyspace notification, or a rescan. */
-export type HintOrigin = "k" | "r";
-
-/** At most this many keys per entry, so a delivery's size and a retry's scope stay bounded. */
-const keysPerEntry = 50;
-
-const keysOf = (fields: string[] | null): string[] => (fields ? fields.filter((_, i) => i % 2 === 1 && (fields[i - 1] === "k" || fields[i - 1] === "r")) : []);
-
-/** Consecutive entries in groups of at most `maxKeys` keys (an entry is never split). */
-function chunksOf(entries: Entry[], maxKeys: number): Entry[][] {
-  const chunks: Entry[][] = [];
-  let keys = maxKeys;
-  for (const entry of entries) {
-    const count = keysOf(entry[1]).length;
-    if (keys + count > maxKeys) {
-      chunks.push([]);
-      keys = 0;
-    }
-    chunks[chunks.length - 1].push(entry);
-    keys += count;
-  }
-  return chunks;
-}
-
 /** Past this many remembered keys the memory is dropped (repeats are then simply written again). */
 const maxConfirmedKeys = 200_000;
-
-/** Orders stream entry ids (`<ms>-<seq>`). */
-export function compareEntryIds(a: string, b: string): number {
-  const [aMs, aSeq] = a.split("-").map(Number);
-  const [bMs, bSeq] = b.split("-").map(Number);
-  return aMs - bMs || aSeq - bSeq;
-}
 
 export class Journal {
   private running = false;

@@ -21,7 +21,7 @@ import { Rescanner } from "./rescan.js";
 import { Subscriptions, type SubscriptionsConfig } from "./subscriptions.js";
 import type { ChangeSink } from "./sinks.js";
 
-export { compareEntryIds } from "./journal.js";
+export { compareEntryIds } from "./journal-entries.js";
 export type { ListenerCounters } from "./delivery.js";
 
 export interface ListenerConfig extends JournalConfig, ShardConfig, Omit<SubscriptionsConfig, "consumer"> {

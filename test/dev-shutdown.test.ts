@@ -47,6 +47,7 @@ describe("make dev stops within seconds on Ctrl-C, after a failover, with a node
       dev.kill("SIGINT");
       const code = await exited;
       const seconds = (Date.now() - started) / 1000;
+      console.log(`      stopped in ${seconds.toFixed(2)} s (exit ${code})`);
       loading = false;
       client.disconnect();
       await Promise.race([load, sleep(2_000)]);
