@@ -14,6 +14,7 @@ import { failover } from "../local/failover.js";
 import type { PrimaryEndpoint } from "../local/primary-endpoint.js";
 import { startRedis, type RedisNode, type ReplicationGroup } from "../local/services.js";
 import { differences, notifications } from "./harness/change-feed.js";
+import { killHard } from "./harness/cli.js";
 import { eventually, sleep } from "./harness/eventually.js";
 import { startFailoverBed, type FailoverBed } from "./harness/failover.js";
 import { startOutage, type Outage } from "./harness/outage.js";
@@ -85,11 +86,6 @@ describe(`change feed under a seeded fault workload (seed ${seed}; FAULT_SEED=${
     sinkDown = !reachable;
     if (reachable) dynamoPath.up();
     else dynamoPath.down();
-  };
-  const kill = async (child: ChildProcess) => {
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGKILL");
-    await exited;
   };
   const startListener = () =>
     spawn(process.execPath, ["--import", "tsx", "listener/main.ts", join(dir, "listener.json")], { stdio: ["ignore", "ignore", "inherit"] });
@@ -183,7 +179,7 @@ describe(`change feed under a seeded fault workload (seed ${seed}; FAULT_SEED=${
         100,
       );
       sink(false);
-      await kill(listener!);
+      await killHard(listener!);
       await redis.del(...deleted);
       const startedAt = new Date().toISOString();
       listener = startListener();

@@ -9,6 +9,7 @@ import type { ListenerFileConfig } from "../listener/config.js";
 import { createTable, localDynamo } from "../local/aws-clients.js";
 import { startCluster, startDynamo, startRedis, type HttpService, type RedisCluster, type RedisNode } from "../local/services.js";
 import { notifications } from "./harness/change-feed.js";
+import { killHard } from "./harness/cli.js";
 import { eventually, sleep } from "./harness/eventually.js";
 import { compare, operations, runWorkload, type Comparison } from "./harness/workload.js";
 
@@ -82,12 +83,7 @@ describe(`a fleet of listeners sharing the shards under leases (seed ${seed}; FA
     });
     children.push(child);
     const health = () => (existsSync(join(dir, `${name}.json`)) ? (JSON.parse(readFileSync(join(dir, `${name}.json`), "utf8")) as Health) : undefined);
-    const kill = async () => {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGKILL");
-      await exited;
-    };
-    return { health, kill };
+    return { health, kill: () => killHard(child) };
   }
   const holding = (listener: ReturnType<typeof startListener>, shards: number) =>
     eventually(

@@ -1,5 +1,5 @@
 // Running the repository's command-line tools as an operator does, in a child process.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 
 export interface CliRun {
   status: number | null;
@@ -20,3 +20,10 @@ export const runTsx = (args: string[]): Promise<CliRun> =>
     child.stderr.on("data", (d) => (stderr += d));
     child.once("exit", (status) => resolve({ status, stdout, stderr }));
   });
+
+/** SIGKILL, as a lost instance dies, and wait until the process is gone. */
+export async function killHard(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGKILL");
+  await exited;
+}
