@@ -43,7 +43,7 @@ webdis:
 	@command -v webdis >/dev/null && command -v wrk >/dev/null || { $(APT_UPDATE); $(APT_INSTALL) webdis wrk; }
 
 dev: deps redis build ## Run every data path locally (foreground; Ctrl-C stops it) and write .dev/endpoints.json
-	npx tsx local/dev.ts
+	npx tsx local/dev/main.ts
 
 test-unit: deps ## The unit lane: test/unit/ mirrors the source tree, starts no service, runs in seconds
 	npx mocha --config test/unit.mocharc.json
@@ -79,7 +79,7 @@ bench: deps redis webdis build ## Run the benchmarks in bench/ and print their t
 
 failover: deps ## Fail the local primary over to a replica (as TestFailover does) and let the keeper follow
 	@test -f .dev/endpoints.json || { echo "make dev is not running: start it in another terminal first."; exit 1; }
-	npx tsx local/failover.ts
+	npx tsx local/dev/failover.ts
 
 format: deps ## Format the code with Prettier (make test checks it)
 	npx prettier --write --log-level warn .

@@ -4,9 +4,9 @@
 // notification-plus-read design measured in the same run (one HGETALL per event, as RIOT's live mode
 // does); then the listener's ceiling: the highest offered rate at which p99 lag stays under 250 ms.
 import { Redis } from "ioredis";
-import { sleep } from "../functions/shared/retry.js";
-import { parseMapping } from "../listener/mappings.js";
-import { startRedis } from "../local/services.js";
+import { sleep } from "../domain/runtime/retry.js";
+import { parseMapping } from "../domain/change-feed/mappings.js";
+import { startRedis } from "../local/launcher/services.js";
 import { hsetLoad, nullSink, startBenchListener } from "./change-feed-rig.js";
 import { percentile, printTable } from "./table.js";
 

@@ -7,11 +7,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sleep } from "../functions/shared/retry.js";
-import { scanPrimaries } from "../functions/shared/redis/clients.js";
-import { defaultListenerConfig } from "../listener/listener.js";
-import { shardsOf } from "../listener/shards.js";
-import { redisCommand, startCluster } from "../local/services.js";
+import { sleep } from "../domain/runtime/retry.js";
+import { scanPrimaries } from "../domain/redis/clients.js";
+import { defaultListenerConfig } from "../domain/change-feed/capture/listener.js";
+import { shardsOf } from "../domain/change-feed/capture/shards.js";
+import { redisCommand, startCluster } from "../local/launcher/services.js";
 import { printTable } from "./table.js";
 
 const total = Number(process.env.BENCH_FLEET_HSETS ?? 300_000);

@@ -1,13 +1,13 @@
 // The change-feed benchmarks' rig: pipelined HSETs at a steady rate (each hash carrying its send time),
 // a listener into any sink, and a null sink that records each change's lag.
 import { Redis } from "ioredis";
-import type { Change, WriteResult } from "../functions/change-feed/writer.js";
-import { memoryLogger } from "../functions/shared/log.js";
-import { sleep } from "../functions/shared/retry.js";
-import { ChangeFeedListener, defaultListenerConfig, type ListenerConfig } from "../listener/listener.js";
-import { connectionsLike } from "../listener/connections.js";
-import type { CompiledMapping } from "../listener/mappings.js";
-import type { ChangeSink } from "../listener/sinks.js";
+import type { Change, WriteResult } from "../domain/change-feed/writer.js";
+import { memoryLogger } from "../domain/runtime/log.js";
+import { sleep } from "../domain/runtime/retry.js";
+import { ChangeFeedListener, defaultListenerConfig, type ListenerConfig } from "../domain/change-feed/capture/listener.js";
+import { connectionsLike } from "../domain/change-feed/capture/connections.js";
+import type { CompiledMapping } from "../domain/change-feed/mappings.js";
+import type { ChangeSink } from "../domain/change-feed/sinks.js";
 
 /** Writes `total` HSETs over `keys` keys at `perSecond`, in pipelined ticks of 10 ms; the seconds it took. */
 export async function hsetLoad(writer: Redis, total: number, perSecond: number, keys: number, prefix = "person:"): Promise<number> {

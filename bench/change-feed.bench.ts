@@ -3,15 +3,15 @@
 // HGETALL and one invoke of a one-PutItem Lambda per event; and the same without the Lambda hop); and
 // into a slow sink with one and two deliveries in flight.
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { sleep } from "../functions/shared/retry.js";
+import { sleep } from "../domain/runtime/retry.js";
 import { Redis } from "ioredis";
-import type { Change, WriteResult } from "../functions/change-feed/writer.js";
-import { defaultListenerConfig } from "../listener/listener.js";
-import { parseMapping, type CompiledMapping } from "../listener/mappings.js";
-import { RoutingSink, type ChangeSink } from "../listener/sinks.js";
+import type { Change, WriteResult } from "../domain/change-feed/writer.js";
+import { defaultListenerConfig } from "../domain/change-feed/capture/listener.js";
+import { parseMapping, type CompiledMapping } from "../domain/change-feed/mappings.js";
+import { RoutingSink, type ChangeSink } from "../domain/change-feed/sinks.js";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { createTable, localCredentials, localDynamo, localRegion } from "../local/aws-clients.js";
-import { freePort, startRedis } from "../local/services.js";
+import { createTable, localCredentials, localDynamo, localRegion } from "../local/aws/aws-clients.js";
+import { freePort, startRedis } from "../local/launcher/services.js";
 import { spawn } from "node:child_process";
 import { hsetLoad, nullSink, startBenchListener } from "./change-feed-rig.js";
 import { percentile, printTable } from "./table.js";

@@ -2,9 +2,9 @@
 // listener on EC2, the writer in Lambda containers). Beside it, the original design's writer: one
 // PutItem of `{ id, obj_name, body }` per invoke. Prints its endpoint, then serves until killed.
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { writeChanges, type WriteRequest } from "../functions/change-feed/writer.js";
-import { localDynamo } from "../local/aws-clients.js";
-import { startLambdaEndpoint } from "../local/lambda-endpoint.js";
+import { writeChanges, type WriteRequest } from "../domain/change-feed/writer.js";
+import { localDynamo } from "../local/aws/aws-clients.js";
+import { startLambdaEndpoint } from "../local/aws/lambda-endpoint.js";
 
 interface OriginalEvent {
   id: string;

@@ -4,18 +4,18 @@
 // Targets from the issue: under 10 s to recover locally, 0 lost.
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { Redis } from "ioredis";
-import { writeChanges } from "../functions/change-feed/writer.js";
-import { memoryLogger } from "../functions/shared/log.js";
-import { connectRedis } from "../functions/shared/redis/clients.js";
-import { sleep } from "../functions/shared/retry.js";
-import { ChangeFeedListener, defaultListenerConfig } from "../listener/listener.js";
-import { connectionsLike } from "../listener/connections.js";
-import { parseMapping } from "../listener/mappings.js";
-import { reconcile } from "../listener/reconcile.js";
-import { createTable, localDynamo } from "../local/aws-clients.js";
-import { failover } from "../local/failover.js";
-import { startPrimaryEndpoint } from "../local/primary-endpoint.js";
-import { startDynamo, startReplicationGroup } from "../local/services.js";
+import { writeChanges } from "../domain/change-feed/writer.js";
+import { memoryLogger } from "../domain/runtime/log.js";
+import { connectRedis } from "../domain/redis/clients.js";
+import { sleep } from "../domain/runtime/retry.js";
+import { ChangeFeedListener, defaultListenerConfig } from "../domain/change-feed/capture/listener.js";
+import { connectionsLike } from "../domain/change-feed/capture/connections.js";
+import { parseMapping } from "../domain/change-feed/mappings.js";
+import { reconcile } from "../domain/change-feed/reconcile.js";
+import { createTable, localDynamo } from "../local/aws/aws-clients.js";
+import { failover } from "../local/dev/failover.js";
+import { startPrimaryEndpoint } from "../local/aws/primary-endpoint.js";
+import { startDynamo, startReplicationGroup } from "../local/launcher/services.js";
 import { printTable } from "./table.js";
 
 const rounds = Number(process.env.BENCH_FAILOVERS ?? 3);

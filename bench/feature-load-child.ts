@@ -1,10 +1,10 @@
 // Runs one load in its own process, so its peak RSS is the loader's alone. Prints the report as JSON.
 // A fifth argument `cluster` loads into the Redis Cluster the URL is a node of.
 import { Cluster, Redis } from "ioredis";
-import { defaultLoaderConfig, RecommendationLoader } from "../functions/feature-loader/loader.js";
-import { loadObjectsOfEvent } from "../functions/feature-loader/s3-event.js";
-import { memoryLogger } from "../functions/shared/log.js";
-import { localS3 } from "../local/aws-clients.js";
+import { defaultLoaderConfig, RecommendationLoader } from "../domain/feature-store/loader.js";
+import { loadObjectsOfEvent } from "../domain/feature-store/s3-event.js";
+import { memoryLogger } from "../domain/runtime/log.js";
+import { localS3 } from "../local/aws/aws-clients.js";
 
 const [redisUrl, s3Endpoint, bucket, key, mode] = process.argv.slice(2);
 const url = new URL(redisUrl);

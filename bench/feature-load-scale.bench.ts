@@ -7,10 +7,10 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { execFile } from "node:child_process";
 import { Readable } from "node:stream";
 import { promisify } from "node:util";
-import { localS3 } from "../local/aws-clients.js";
+import { localS3 } from "../local/aws/aws-clients.js";
 import { Cluster } from "ioredis";
-import { redisCommand, startCluster, startRedis, startS3 } from "../local/services.js";
-import { generateRecommendations } from "../tools/generate-recommendations.js";
+import { redisCommand, startCluster, startRedis, startS3 } from "../local/launcher/services.js";
+import { generateRecommendations } from "../local/dev/sample-recommendations.js";
 import { printTable, type Row } from "./table.js";
 
 const sizes = (process.env.BENCH_SCALE_USERS ?? "1000000,5000000").split(",").map(Number);

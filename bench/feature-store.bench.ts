@@ -9,11 +9,11 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
-import { CurrentVersion, readRecommendations } from "../functions/feature-reader/reader.js";
-import { localS3 } from "../local/aws-clients.js";
-import { startFeatureServer } from "../local/feature-server.js";
-import { redisCommand, startRedis, startS3 } from "../local/services.js";
-import { generateRecommendations } from "../tools/generate-recommendations.js";
+import { CurrentVersion, readRecommendations } from "../domain/feature-store/reader.js";
+import { localS3 } from "../local/aws/aws-clients.js";
+import { startFeatureServer } from "../local/servers/feature-server.js";
+import { redisCommand, startRedis, startS3 } from "../local/launcher/services.js";
+import { generateRecommendations } from "../local/dev/sample-recommendations.js";
 import { percentile, printTable } from "./table.js";
 
 const users = Number(process.env.BENCH_USERS ?? 100_000);

@@ -5,10 +5,10 @@ import { promisify } from "node:util";
 import { mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { resolveCommandField } from "../functions/command-api/resolver.js";
-import { startCommandApiServer } from "../local/command-api-server.js";
-import { startRestServer } from "../local/rest-server.js";
-import { freePort, redisCommand, startRedis } from "../local/services.js";
+import { resolveCommandField } from "../domain/command-gateway/appsync-resolver.js";
+import { startCommandApiServer } from "../local/servers/command-api-server.js";
+import { startRestServer } from "../local/servers/rest-server.js";
+import { freePort, redisCommand, startRedis } from "../local/launcher/services.js";
 import { gatewayOn } from "../test/harness/command-gateway.js";
 import { percentile, printTable } from "./table.js";
 

@@ -1,10 +1,10 @@
 // One change-feed listener in a process of its own, into a null sink, on the cluster at argv[2] as
 // consumer argv[3]; its health file (argv[4]) says which shards it holds and what it has seen.
-import { connectRedisOrCluster } from "../functions/shared/redis/clients.js";
-import { memoryLogger } from "../functions/shared/log.js";
-import { connectionsLike } from "../listener/connections.js";
-import { ChangeFeedListener, defaultListenerConfig } from "../listener/listener.js";
-import { parseMapping } from "../listener/mappings.js";
+import { connectRedisOrCluster } from "../domain/redis/clients.js";
+import { memoryLogger } from "../domain/runtime/log.js";
+import { connectionsLike } from "../domain/change-feed/capture/connections.js";
+import { ChangeFeedListener, defaultListenerConfig } from "../domain/change-feed/capture/listener.js";
+import { parseMapping } from "../domain/change-feed/mappings.js";
 import { nullSink } from "./change-feed-rig.js";
 
 const [url, consumer, healthFile] = process.argv.slice(2);

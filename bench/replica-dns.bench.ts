@@ -1,8 +1,8 @@
 // Replica DNS keeper: planner time, and Route 53 calls per event against the original's one call per replica.
-import { ReplicaDnsKeeper, type RecordZone } from "../functions/replica-dns-keeper/keeper.js";
-import { parseInvocation } from "../functions/replica-dns-keeper/events.js";
-import { applyChanges, planRecordChanges, type CacheNode, type RecordChange, type RecordSet } from "../functions/replica-dns-keeper/planner.js";
-import { memoryLogger } from "../functions/shared/log.js";
+import { ReplicaDnsKeeper, type RecordZone } from "../domain/replica-dns/keeper.js";
+import { parseInvocation } from "../domain/replica-dns/events.js";
+import { applyChanges, planRecordChanges, type CacheNode, type RecordChange, type RecordSet } from "../domain/replica-dns/planner.js";
+import { memoryLogger } from "../domain/runtime/log.js";
 import { printTable } from "./table.js";
 
 const naming = { zone: "cache.internal.", template: "replica.cache.internal.", ttl: 10 };

@@ -1,10 +1,10 @@
 // The whole system's configuration, typed in one place, with defaults a first-time user can deploy.
 // Overrides come from the environment (see docs/deploying.md, "Configuration").
 import { defaultDataPathAlarms, type DataPathAlarmThresholds } from "./alarm-thresholds.js";
-import { ConfigError } from "../functions/shared/errors.js";
-import { readEnvironment } from "../functions/shared/env.js";
-import { defaultGatewaySettings, readGatewaySettings, type GatewaySettings } from "../functions/shared/gateway-settings.js";
-import { defaultEngineLimits, type EngineLimits } from "../functions/shared/redis/engine-limits.js";
+import { ConfigError } from "../domain/runtime/errors.js";
+import { readEnvironment } from "../domain/runtime/env.js";
+import { defaultGatewaySettings, readGatewaySettings, type GatewaySettings } from "../domain/command-gateway/settings.js";
+import { defaultEngineLimits, type EngineLimits } from "../domain/redis/engine-limits.js";
 
 /** The Node.js major of the Lambdas' runtime (`nodejs22.x`), the listener host and local runs (the `node` devDependency). */
 export const nodeMajor = 22;

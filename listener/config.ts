@@ -1,7 +1,7 @@
 // The listener's configuration file (JSON), written by user-data on EC2 and by the tests locally.
 import { hostname } from "node:os";
-import { defaultDriftConfig, type DriftConfig } from "./drift.js";
-import { defaultListenerConfig, type ListenerConfig } from "./listener.js";
+import { defaultDriftConfig, type DriftConfig } from "../domain/change-feed/drift.js";
+import { defaultListenerConfig, type ListenerConfig } from "../domain/change-feed/capture/listener.js";
 
 export interface ListenerFileConfig {
   redisUrl: string;

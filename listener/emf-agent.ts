@@ -2,9 +2,9 @@
 // TCP listener on the same host, which batches them into the metrics log group and retries. While the
 // agent is away (starting, restarting), documents wait in a bounded queue, the oldest dropped first.
 import { connect, type Socket } from "node:net";
-import { errorMessage } from "../functions/shared/errors.js";
-import type { Logger } from "../functions/shared/log.js";
-import type { EmfDocument, EmfSink } from "../functions/shared/metrics.js";
+import { errorMessage } from "../domain/runtime/errors.js";
+import type { Logger } from "../domain/runtime/log.js";
+import type { EmfDocument, EmfSink } from "../domain/runtime/metrics.js";
 
 /** About fifteen minutes of the listener's documents at its default interval. */
 const maxQueued = 1_000;

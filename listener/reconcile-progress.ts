@@ -4,8 +4,8 @@
 import { DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { MultiBar, Presets, type SingleBar } from "cli-progress";
 import type { Cluster, Redis } from "ioredis";
-import { primaryNodes } from "../functions/shared/redis/clients.js";
-import type { ReconcileProgress } from "./reconcile.js";
+import { primaryNodes } from "../domain/redis/clients.js";
+import type { ReconcileProgress } from "../domain/change-feed/reconcile.js";
 
 export async function terminalProgress(
   client: Redis | Cluster,

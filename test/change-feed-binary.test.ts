@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import { GetItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { writeChanges, writeRequestOf } from "../functions/change-feed/writer.js";
-import { parseMapping } from "../listener/mappings.js";
-import { reconcile } from "../listener/reconcile.js";
-import { RoutingSink } from "../listener/sinks.js";
+import { writeChanges, writeRequestOf } from "../domain/change-feed/writer.js";
+import { parseMapping } from "../domain/change-feed/mappings.js";
+import { reconcile } from "../domain/change-feed/reconcile.js";
+import { RoutingSink } from "../domain/change-feed/sinks.js";
 import { differences, withListener } from "./harness/change-feed.js";
 import { eventually } from "./harness/eventually.js";
 import { startSinks, type Sinks } from "./harness/sinks.js";

@@ -6,8 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ListenerFileConfig } from "../listener/config.js";
-import { createTable, localDynamo } from "../local/aws-clients.js";
-import { startCluster, startDynamo, startRedis, type HttpService, type RedisCluster, type RedisNode } from "../local/services.js";
+import { createTable, localDynamo } from "../local/aws/aws-clients.js";
+import { startCluster, startDynamo, startRedis, type HttpService, type RedisCluster, type RedisNode } from "../local/launcher/services.js";
 import { notifications } from "./harness/change-feed.js";
 import { killHard } from "./harness/cli.js";
 import { eventually, sleep } from "./harness/eventually.js";

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { writeChanges, writeRequestOf } from "../functions/change-feed/writer.js";
-import { parseMapping } from "../listener/mappings.js";
-import { RoutingSink } from "../listener/sinks.js";
+import { writeChanges, writeRequestOf } from "../domain/change-feed/writer.js";
+import { parseMapping } from "../domain/change-feed/mappings.js";
+import { RoutingSink } from "../domain/change-feed/sinks.js";
 import { withListener } from "./harness/change-feed.js";
 import { liveItem } from "./harness/dynamo.js";
 import { eventually } from "./harness/eventually.js";

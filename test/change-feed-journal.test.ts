@@ -1,9 +1,9 @@
 import { expect } from "chai";
-import type { Change } from "../functions/change-feed/writer.js";
-import { compareEntryIds } from "../listener/listener.js";
-import { RoutingSink } from "../listener/sinks.js";
-import { createTable, localDynamo } from "../local/aws-clients.js";
-import { startDynamo } from "../local/services.js";
+import type { Change } from "../domain/change-feed/writer.js";
+import { compareEntryIds } from "../domain/change-feed/capture/listener.js";
+import { RoutingSink } from "../domain/change-feed/sinks.js";
+import { createTable, localDynamo } from "../local/aws/aws-clients.js";
+import { startDynamo } from "../local/launcher/services.js";
 import { confirmingSink, withListener } from "./harness/change-feed.js";
 import { liveItem } from "./harness/dynamo.js";
 import { eventually, gate } from "./harness/eventually.js";

@@ -6,16 +6,16 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeChanges } from "../functions/change-feed/writer.js";
-import { memoryLogger } from "../functions/shared/log.js";
-import { ChangeFeedListener, defaultListenerConfig } from "../listener/listener.js";
-import { connectionsLike } from "../listener/connections.js";
-import { parseMapping, parseMappingFile } from "../listener/mappings.js";
-import { reconcile } from "../listener/reconcile.js";
-import { RoutingSink } from "../listener/sinks.js";
-import { createTable, localCredentials, localDynamo, localRegion } from "../local/aws-clients.js";
-import { startLambdaEndpoint } from "../local/lambda-endpoint.js";
-import { startDynamo, startRedis, type HttpService, type RedisNode } from "../local/services.js";
+import { writeChanges } from "../domain/change-feed/writer.js";
+import { memoryLogger } from "../domain/runtime/log.js";
+import { ChangeFeedListener, defaultListenerConfig } from "../domain/change-feed/capture/listener.js";
+import { connectionsLike } from "../domain/change-feed/capture/connections.js";
+import { parseMapping, parseMappingFile } from "../domain/change-feed/mappings.js";
+import { reconcile } from "../domain/change-feed/reconcile.js";
+import { RoutingSink } from "../domain/change-feed/sinks.js";
+import { createTable, localCredentials, localDynamo, localRegion } from "../local/aws/aws-clients.js";
+import { startLambdaEndpoint } from "../local/aws/lambda-endpoint.js";
+import { startDynamo, startRedis, type HttpService, type RedisNode } from "../local/launcher/services.js";
 import { differences, notifications } from "./harness/change-feed.js";
 import { liveItem } from "./harness/dynamo.js";
 import { runTsx } from "./harness/cli.js";
@@ -283,7 +283,7 @@ describe("change feed: the listener on a real redis-server, dynalite and a local
 
   it("reconcile works from the mapping file when a flush wiped the mappings hash", async () => {
     await redis.del("changefeed:mappings");
-    const reconcileRun = (name: string) => runTsx(["listener/main.ts", "reconcile", config(), name]);
+    const reconcileRun = (name: string) => runTsx(["listener/reconcile.ts", config(), name]);
     const run = await reconcileRun("people");
     expect(run.status, run.stderr).to.equal(0);
     expect(JSON.parse(run.stdout)).to.deep.include({ mapping: "people", missing: [], stale: [], orphaned: [] });

@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { writeChanges } from "../functions/change-feed/writer.js";
-import { globMatches, maxMappings, MappingError, parseMapping, partitionKeyOf } from "../listener/mappings.js";
-import { reconcile } from "../listener/reconcile.js";
-import { RoutingSink } from "../listener/sinks.js";
-import { maxRequestBytes } from "../local/lambda-endpoint.js";
-import { memoryLogger } from "../functions/shared/log.js";
+import { writeChanges } from "../domain/change-feed/writer.js";
+import { globMatches, maxMappings, MappingError, parseMapping, partitionKeyOf } from "../domain/change-feed/mappings.js";
+import { reconcile } from "../domain/change-feed/reconcile.js";
+import { RoutingSink } from "../domain/change-feed/sinks.js";
+import { maxRequestBytes } from "../local/aws/lambda-endpoint.js";
+import { memoryLogger } from "../domain/runtime/log.js";
 import { differences, withListener } from "./harness/change-feed.js";
 import { liveItem } from "./harness/dynamo.js";
 import { eventually } from "./harness/eventually.js";

@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import { Cluster, Redis } from "ioredis";
-import { Snapshots } from "../listener/snapshots.js";
-import { redisCommand, startCluster, startRedis, type RedisCluster, type RedisNode } from "../local/services.js";
-import { Journal } from "../listener/journal.js";
-import { defaultListenerConfig } from "../listener/listener.js";
+import { Snapshots } from "../domain/change-feed/capture/snapshots.js";
+import { redisCommand, startCluster, startRedis, type RedisCluster, type RedisNode } from "../local/launcher/services.js";
+import { Journal } from "../domain/change-feed/capture/journal.js";
+import { defaultListenerConfig } from "../domain/change-feed/capture/listener.js";
 import { eventually } from "./harness/eventually.js";
 
 /** Calls of `command` a server has executed (scripts' inner calls included). */

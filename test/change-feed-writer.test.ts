@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { writeChanges } from "../functions/change-feed/writer.js";
-import { createTable, localDynamo } from "../local/aws-clients.js";
-import { startDynamo, type HttpService } from "../local/services.js";
+import { writeChanges } from "../domain/change-feed/writer.js";
+import { createTable, localDynamo } from "../local/aws/aws-clients.js";
+import { startDynamo, type HttpService } from "../local/launcher/services.js";
 import { liveItem } from "./harness/dynamo.js";
 
 describe("change feed: the writer's conditional, versioned writes (dynalite)", () => {

@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { mkdirSync } from "node:fs";
 import type { Browser } from "playwright-core";
 import { formatReply, parseCommandLine, quote, type Reply } from "../web/redis-cli.js";
-import { startCommandApiServer } from "../local/command-api-server.js";
-import { redisCommand, startRedis, type HttpService, type RedisNode } from "../local/services.js";
+import { startCommandApiServer } from "../local/servers/command-api-server.js";
+import { redisCommand, startRedis, type HttpService, type RedisNode } from "../local/launcher/services.js";
 import { gatewayOn } from "./harness/command-gateway.js";
 import { launchChromium } from "./harness/browser.js";
 

@@ -1,9 +1,8 @@
-import { defaultLimits } from "../functions/command-gateway/batch.js";
 import { expect } from "chai";
 import fc from "fast-check";
-import { resolveCommandField, type AppSyncResolverEvent } from "../functions/command-api/resolver.js";
-import { callerId, type CommandGateway } from "../functions/command-gateway/gateway.js";
-import { startRedis, type RedisNode } from "../local/services.js";
+import { resolveCommandField, type AppSyncResolverEvent } from "../domain/command-gateway/appsync-resolver.js";
+import { callerId, type CommandGateway } from "../domain/command-gateway/gateway.js";
+import { startRedis, type RedisNode } from "../local/launcher/services.js";
 import { gatewayOn } from "./harness/command-gateway.js";
 import { eventually } from "./harness/eventually.js";
 
@@ -158,7 +157,7 @@ describe("command API resolver (Direct Lambda Resolver events, real redis-server
   });
 
   it("enforces limits with errors that name them", async () => {
-    const limited = await gatewayOn(node.url, { limits: { ...defaultLimits, maxCommands: 2, maxRequestBytes: 30, maxReplyBytes: 5, maxKeysScanSize: 1 } });
+    const limited = await gatewayOn(node.url, { maxCommands: 2, maxRequestBytes: 30, maxReplyBytes: 5, maxKeysScanSize: 1 });
     try {
       const attempt = async (commands: unknown) => resolveCommandField(limited.gateway, run(commands)).catch((e: Error) => e.message);
       expect(
@@ -252,7 +251,7 @@ describe("command API resolver (Direct Lambda Resolver events, real redis-server
 
 describe("Redis clients from settings", () => {
   it("a cluster client keeps the AUTH password and TLS when the caller adds its own redisOptions", async () => {
-    const { connectRedisOrCluster } = await import("../functions/shared/redis/clients.js");
+    const { connectRedisOrCluster } = await import("../domain/redis/clients.js");
     const cluster = (await connectRedisOrCluster(
       { url: "rediss://configuration.example.internal:6379", cluster: true },
       { lazyConnect: true, redisOptions: { maxRetriesPerRequest: null } },

@@ -1,17 +1,18 @@
+import { defaultGatewaySettings } from "../domain/command-gateway/settings.js";
 import { expect } from "chai";
-import { classifyCommand, type CommandPolicy } from "../functions/command-gateway/classifier.js";
-import { CommandRefused } from "../functions/command-gateway/errors.js";
-import { deserializeTable, docsByName, engineOfInfo, parseCommandReply, serializeTable, withDocs } from "../functions/command-gateway/command-table.js";
-import { shippedTable } from "../functions/command-gateway/gateway.js";
-import { defaultLimits, RequestBudget } from "../functions/command-gateway/batch.js";
-import { gatewayConfig, gatewayOn } from "./harness/command-gateway.js";
-import { CommandGateway } from "../functions/command-gateway/gateway.js";
-import { RespConnection } from "../functions/shared/redis/resp-connection.js";
-import { endpointFromUrl } from "../functions/shared/redis/connector.js";
-import { redisCommand, startRedis } from "../local/services.js";
+import { classifyCommand, type CommandPolicy } from "../domain/command-gateway/classifier.js";
+import { CommandRefused } from "../domain/command-gateway/errors.js";
+import { deserializeTable, docsByName, engineOfInfo, parseCommandReply, serializeTable, withDocs } from "../domain/command-gateway/command-table.js";
+import { shippedTable } from "../domain/command-gateway/gateway.js";
+import { RequestBudget } from "../domain/command-gateway/batch.js";
+import { gatewaySettings, gatewayOn } from "./harness/command-gateway.js";
+import { CommandGateway } from "../domain/command-gateway/gateway.js";
+import { RespConnection } from "../domain/redis/resp-connection.js";
+import { endpointFromUrl } from "../domain/redis/connector.js";
+import { redisCommand, startRedis } from "../local/launcher/services.js";
 
 const table = deserializeTable(shippedTable.commands);
-const read: CommandPolicy = { access: "read", allowScripts: false, limits: defaultLimits, allowance: new RequestBudget(defaultLimits) };
+const read: CommandPolicy = { access: "read", allowScripts: false, settings: defaultGatewaySettings, allowance: new RequestBudget(defaultGatewaySettings) };
 const write: CommandPolicy = { ...read, access: "write" };
 const refusal = (args: string[], policy: CommandPolicy) => {
   try {
@@ -158,7 +159,7 @@ describe("command classifier (the exposure list, each command parsed against its
     // The docs never come: only the shipped grammars can classify.
     connection.send = (commands, options) => (commands[0]?.[0] === "COMMAND" && commands[0][1] === "DOCS" ? new Promise(() => {}) : send(commands, options));
     try {
-      const gateway = new CommandGateway(connection, gatewayConfig());
+      const gateway = new CommandGateway(connection, gatewaySettings());
       const results = await gateway.run(
         [
           ["SET", "k", "v", "EX", "10", "NX"],

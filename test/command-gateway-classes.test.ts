@@ -1,9 +1,9 @@
 import { expect } from "chai";
-import { defaultLimits, type BatchLimits } from "../functions/command-gateway/batch.js";
-import { redisCommand, type RedisNode } from "../local/services.js";
+import { defaultGatewaySettings, type GatewaySettings } from "../domain/command-gateway/settings.js";
+import { redisCommand, type RedisNode } from "../local/launcher/services.js";
 import { healthyAfter, startGatewayBed, type GatewayBed } from "./harness/gateway-bed.js";
 
-const limits: BatchLimits = { ...defaultLimits, maxReplyBytes: 64 * 1024, maxReplyElements: 100, maxWorkElements: 1_000, maxCopyBytes: 2 << 20 };
+const limits: GatewaySettings = { ...defaultGatewaySettings, maxReplyBytes: 64 * 1024, maxReplyElements: 100, maxWorkElements: 1_000, maxCopyBytes: 2 << 20 };
 
 /** The classes that broke last round, one test each, through both doors and as the tenant and the read-only caller. */
 describe("command gateway, deny by default: each class of last round's holes, through REST and GraphQL", function () {
@@ -12,7 +12,7 @@ describe("command gateway, deny by default: each class of last round's holes, th
   let node: RedisNode;
 
   before(async () => {
-    bed = await startGatewayBed({ limits, maxFieldsPerRequest: 2, allowScripts: true, scriptTimeoutMs: 300 });
+    bed = await startGatewayBed({ ...limits, maxFieldsPerRequest: 2, allowScripts: true, scriptTimeoutMs: 300 });
     ({ node } = bed);
   });
   after(() => bed.stop());

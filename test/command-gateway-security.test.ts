@@ -4,15 +4,15 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { defaultLimits, type BatchLimits } from "../functions/command-gateway/batch.js";
-import { RespConnection } from "../functions/shared/redis/resp-connection.js";
-import { endpointFromUrl } from "../functions/shared/redis/connector.js";
-import { redisCommand, type RedisNode } from "../local/services.js";
+import { defaultGatewaySettings, type GatewaySettings } from "../domain/command-gateway/settings.js";
+import { RespConnection } from "../domain/redis/resp-connection.js";
+import { endpointFromUrl } from "../domain/redis/connector.js";
+import { redisCommand, type RedisNode } from "../local/launcher/services.js";
 import { eventually } from "./harness/eventually.js";
 import { healthyAfter as healthyAfter_, startGatewayBed, type GatewayBed, type Traffic } from "./harness/gateway-bed.js";
 
-const limits: BatchLimits = {
-  ...defaultLimits,
+const limits: GatewaySettings = {
+  ...defaultGatewaySettings,
   maxCommands: 50,
   maxRequestBytes: 4_096,
   maxReplyBytes: 64 * 1024,
@@ -29,7 +29,7 @@ describe("command gateway: bounded and scoped against hostile callers (REST and 
   const healthyAfter = (attack: () => Promise<void>, heapMb?: number) => healthyAfter_(node.url, attack, { heapMb, redisPeakMb: 200 });
 
   before(async () => {
-    bed = await startGatewayBed({ limits, maxFieldsPerRequest: 3, allowScripts: true, scriptTimeoutMs: 300 });
+    bed = await startGatewayBed({ ...limits, maxFieldsPerRequest: 3, allowScripts: true, scriptTimeoutMs: 300 });
     ({ node } = bed);
   });
   beforeEach(() => {
@@ -128,20 +128,22 @@ describe("command gateway: bounded and scoped against hostile callers (REST and 
     });
   });
 
-  it("the operator stops a runaway script from the listener host: listener script-kill", async () => {
+  it("the operator stops a runaway script from the listener host: script-kill.mjs beside the listener", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ecp-kill-"));
     const config = join(dir, "listener.json");
     writeFileSync(config, JSON.stringify({ redisUrl: node.url, region: "us-east-1" }));
+    // The program as the host gets it (`make build`), not the source.
+    const shippedScriptKill = join("dist", "listener", "script-kill.mjs");
     const runaway = new RespConnection({ ...endpointFromUrl(node.url), commandTimeoutMs: 20_000 });
     try {
       const looping = runaway.send([["EVAL", "while true do end", "0"]]);
       await scriptRunning();
-      const kill = spawnSync(process.execPath, ["--import", "tsx", "listener/main.ts", "script-kill", config], { encoding: "utf8" });
+      const kill = spawnSync(process.execPath, [shippedScriptKill, config], { encoding: "utf8" });
       expect(kill.status, kill.stderr).to.equal(0);
       expect(kill.stdout).to.contain("SCRIPT KILL: OK");
       const [reply] = await looping;
       expect(String(reply)).to.match(/Script killed by user with SCRIPT KILL/);
-      const idle = spawnSync(process.execPath, ["--import", "tsx", "listener/main.ts", "script-kill", config], { encoding: "utf8" });
+      const idle = spawnSync(process.execPath, [shippedScriptKill, config], { encoding: "utf8" });
       expect(idle.status).to.equal(0);
       expect(idle.stdout).to.match(/SCRIPT KILL: NOTBUSY/);
     } finally {

@@ -1,13 +1,14 @@
+import { defaultGatewaySettings } from "../domain/command-gateway/settings.js";
 import { expect } from "chai";
-import { classifyCommand } from "../functions/command-gateway/classifier.js";
-import { defaultLimits, RequestBudget } from "../functions/command-gateway/batch.js";
-import type { CommandTable } from "../functions/command-gateway/command-table.js";
-import { exposure } from "../functions/command-gateway/exposure.js";
-import { parseArguments } from "../functions/shared/redis/command-grammar.js";
-import { endpointFromUrl } from "../functions/shared/redis/connector.js";
-import { aclSetUser, gatewayUser } from "../functions/shared/redis/engine-users.js";
-import { RespConnection } from "../functions/shared/redis/resp-connection.js";
-import { redisCommand, startRedis, type RedisNode } from "../local/services.js";
+import { classifyCommand } from "../domain/command-gateway/classifier.js";
+import { RequestBudget } from "../domain/command-gateway/batch.js";
+import type { CommandTable } from "../domain/command-gateway/command-table.js";
+import { exposure } from "../domain/command-gateway/exposure.js";
+import { parseArguments } from "../domain/redis/command-grammar.js";
+import { endpointFromUrl } from "../domain/redis/connector.js";
+import { aclSetUser, gatewayUser } from "../domain/redis/engine-users.js";
+import { RespConnection } from "../domain/redis/resp-connection.js";
+import { redisCommand, startRedis, type RedisNode } from "../local/launcher/services.js";
 import { gatewayOn } from "./harness/command-gateway.js";
 import { wellFormed } from "./harness/grammar-vectors.js";
 import { random } from "./harness/workload.js";
@@ -71,7 +72,7 @@ describe(`the command grammar against the engine's own key lookup (seed ${seed};
   });
 
   it("every known last-wins command is refused before it runs, though the engine acts on the last option", async () => {
-    const policy = { access: "write" as const, allowScripts: false, limits: defaultLimits, allowance: new RequestBudget(defaultLimits) };
+    const policy = { access: "write" as const, allowScripts: false, settings: defaultGatewaySettings, allowance: new RequestBudget(defaultGatewaySettings) };
     const refused = (args: string[], prefix?: string) => {
       try {
         classifyCommand(args, table, { ...policy, keyPrefix: prefix });

@@ -4,8 +4,8 @@ import { request as httpRequest } from "node:http";
 import type { Browser, Page } from "playwright-core";
 import { completeCommand, helpText, hintFor, parseDocs } from "../web/command-help.js";
 import { formatReply, sendCommands } from "../web/redis-cli.js";
-import { startCommandApiServer } from "../local/command-api-server.js";
-import { redisCommand, startRedis, type HttpService, type RedisNode } from "../local/services.js";
+import { startCommandApiServer } from "../local/servers/command-api-server.js";
+import { redisCommand, startRedis, type HttpService, type RedisNode } from "../local/launcher/services.js";
 import { gatewayOn } from "./harness/command-gateway.js";
 import { launchChromium } from "./harness/browser.js";
 

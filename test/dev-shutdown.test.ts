@@ -4,9 +4,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import type { Endpoints } from "../local/endpoints.js";
-import { failover } from "../local/failover.js";
-import { freePortRange, redisCommand } from "../local/services.js";
+import type { Endpoints } from "../local/dev/endpoints.js";
+import { failover } from "../local/dev/failover.js";
+import { freePortRange, redisCommand } from "../local/launcher/services.js";
 import { eventually, sleep } from "./harness/eventually.js";
 
 describe("make dev stops within seconds on Ctrl-C, after a failover, with a node down and a load in flight", function () {
@@ -15,7 +15,7 @@ describe("make dev stops within seconds on Ctrl-C, after a failover, with a node
   it("exits 0 within 10 s and removes its endpoints file", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ecp-dev-"));
     const port = await freePortRange(7);
-    const dev = spawn(process.execPath, ["--import", "tsx", "local/dev.ts"], {
+    const dev = spawn(process.execPath, ["--import", "tsx", "local/dev/main.ts"], {
       env: { ...process.env, DEV_STATE_DIR: dir, DEV_PORT_BASE: String(port), DEV_SAMPLE_USERS: "100" },
       stdio: ["ignore", "ignore", "inherit"],
     });

@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import type { Endpoints } from "../local/endpoints.js";
-import { freePortRange } from "../local/services.js";
+import type { Endpoints } from "../local/dev/endpoints.js";
+import { freePortRange } from "../local/launcher/services.js";
 import { eventually } from "./harness/eventually.js";
 
 const sh = promisify(exec);
@@ -17,9 +17,9 @@ describe("make dev: stable ports and keys across restarts, and the examples it p
   before(async () => (base = await freePortRange(7)));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** Starts local/dev.ts and returns its endpoints, its printed output and a stop. */
+  /** Starts local/dev/main.ts and returns its endpoints, its printed output and a stop. */
   async function startDev(): Promise<{ endpoints: Endpoints; output: () => string; stop: () => Promise<void> }> {
-    const dev: ChildProcess = spawn(process.execPath, ["--import", "tsx", "local/dev.ts"], {
+    const dev: ChildProcess = spawn(process.execPath, ["--import", "tsx", "local/dev/main.ts"], {
       env: { ...process.env, DEV_STATE_DIR: dir, DEV_PORT_BASE: String(base), DEV_SAMPLE_USERS: "100" },
       stdio: ["ignore", "pipe", "inherit"],
     });

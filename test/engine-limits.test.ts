@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { connect } from "node:net";
-import { defaultEngineLimits, engineDirectives } from "../functions/shared/redis/engine-limits.js";
-import { redisCommand, startRedis } from "../local/services.js";
+import { defaultEngineLimits, engineDirectives } from "../domain/redis/engine-limits.js";
+import { redisCommand, startRedis } from "../local/launcher/services.js";
 import { eventually } from "./harness/eventually.js";
 
 describe("the engine's own bounds (the parameter group's, on every local server)", function () {

@@ -1,11 +1,11 @@
 import { expect } from "chai";
-import { connectRedisOrCluster } from "../functions/shared/redis/clients.js";
-import { memoryLogger } from "../functions/shared/log.js";
-import { ChangeFeedListener, defaultListenerConfig } from "../listener/listener.js";
-import { connectionsLike } from "../listener/connections.js";
-import { RoutingSink } from "../listener/sinks.js";
-import { createTable, localDynamo } from "../local/aws-clients.js";
-import { redisCommand, startCluster, startDynamo } from "../local/services.js";
+import { connectRedisOrCluster } from "../domain/redis/clients.js";
+import { memoryLogger } from "../domain/runtime/log.js";
+import { ChangeFeedListener, defaultListenerConfig } from "../domain/change-feed/capture/listener.js";
+import { connectionsLike } from "../domain/change-feed/capture/connections.js";
+import { RoutingSink } from "../domain/change-feed/sinks.js";
+import { createTable, localDynamo } from "../local/aws/aws-clients.js";
+import { redisCommand, startCluster, startDynamo } from "../local/launcher/services.js";
 import { notifications, people } from "./harness/change-feed.js";
 import { liveItem } from "./harness/dynamo.js";
 import { eventually } from "./harness/eventually.js";

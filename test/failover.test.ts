@@ -1,26 +1,26 @@
 import { expect } from "chai";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Redis } from "ioredis";
-import { writeChanges, writeRequestOf } from "../functions/change-feed/writer.js";
-import { CommandGateway } from "../functions/command-gateway/gateway.js";
-import { CurrentVersion, readRecommendations } from "../functions/feature-reader/reader.js";
-import { RecommendationLoader } from "../functions/feature-loader/loader.js";
-import { memoryLogger } from "../functions/shared/log.js";
-import { endpointFromUrl } from "../functions/shared/redis/connector.js";
-import { connectRedis } from "../functions/shared/redis/clients.js";
-import { RespConnection } from "../functions/shared/redis/resp-connection.js";
-import { ChangeFeedListener, defaultListenerConfig } from "../listener/listener.js";
-import { connectionsLike } from "../listener/connections.js";
-import { parseMapping } from "../listener/mappings.js";
-import { reconcile } from "../listener/reconcile.js";
-import { RoutingSink } from "../listener/sinks.js";
-import { failover } from "../local/failover.js";
-import type { PrimaryEndpoint } from "../local/primary-endpoint.js";
-import type { ReplicationGroup } from "../local/services.js";
+import { writeChanges, writeRequestOf } from "../domain/change-feed/writer.js";
+import { CommandGateway } from "../domain/command-gateway/gateway.js";
+import { CurrentVersion, readRecommendations } from "../domain/feature-store/reader.js";
+import { RecommendationLoader } from "../domain/feature-store/loader.js";
+import { memoryLogger } from "../domain/runtime/log.js";
+import { endpointFromUrl } from "../domain/redis/connector.js";
+import { connectRedis } from "../domain/redis/clients.js";
+import { RespConnection } from "../domain/redis/resp-connection.js";
+import { ChangeFeedListener, defaultListenerConfig } from "../domain/change-feed/capture/listener.js";
+import { connectionsLike } from "../domain/change-feed/capture/connections.js";
+import { parseMapping } from "../domain/change-feed/mappings.js";
+import { reconcile } from "../domain/change-feed/reconcile.js";
+import { RoutingSink } from "../domain/change-feed/sinks.js";
+import { failover } from "../local/dev/failover.js";
+import type { PrimaryEndpoint } from "../local/aws/primary-endpoint.js";
+import type { ReplicationGroup } from "../local/launcher/services.js";
 import { differences } from "./harness/change-feed.js";
 import { startFailoverBed, type FailoverBed } from "./harness/failover.js";
 import { startSinks, type Sinks } from "./harness/sinks.js";
-import { gatewayConfig } from "./harness/command-gateway.js";
+import { gatewaySettings } from "./harness/command-gateway.js";
 import { eventually, sleep } from "./harness/eventually.js";
 
 const people = parseMapping({ name: "people", pattern: "person:{id}", table: "people" });
@@ -58,7 +58,7 @@ describe("failover drill: writes and deletes before, during and after a promotio
       reconnectOnError: (e) => (e.message.startsWith("READONLY") ? 2 : false),
     });
     const connection = new RespConnection({ ...endpointFromUrl(endpoint.url), connectTimeoutMs: 500 });
-    const gateway = new CommandGateway(connection, gatewayConfig());
+    const gateway = new CommandGateway(connection, gatewaySettings());
     const reader = await connectRedis({ url: endpoint.url });
     const stopped: Promise<unknown>[] = [];
     try {

@@ -1,11 +1,11 @@
 import { expect } from "chai";
 import { Redis } from "ioredis";
-import { currentVersionKey, userKey } from "../functions/feature-store/keys.js";
+import { currentVersionKey, userKey } from "../domain/feature-store/keys.js";
 import { featureLoaderConfig } from "../functions/feature-loader/config.js";
-import { defaultLoaderConfig, RecommendationLoader } from "../functions/feature-loader/loader.js";
-import { ConfigError } from "../functions/shared/errors.js";
-import { memoryLogger } from "../functions/shared/log.js";
-import { startRedis, type RedisNode } from "../local/services.js";
+import { defaultLoaderConfig, RecommendationLoader } from "../domain/feature-store/loader.js";
+import { ConfigError } from "../domain/runtime/errors.js";
+import { memoryLogger } from "../domain/runtime/log.js";
+import { startRedis, type RedisNode } from "../local/launcher/services.js";
 
 async function* lines(movie: number) {
   yield `{"userId":1,"movieId":[${movie}]}\n{"userId":2,"movieId":[${movie}]}\n`;

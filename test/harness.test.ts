@@ -3,10 +3,10 @@ import { CreateTableCommand, GetItemCommand, PutItemCommand } from "@aws-sdk/cli
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { Cluster } from "ioredis";
 import { readFileSync } from "node:fs";
-import { engineOfInfo } from "../functions/command-gateway/command-table.js";
+import { engineOfInfo } from "../domain/command-gateway/command-table.js";
 import { nodeMajor } from "../infra/config.js";
-import { redisCommand, redisServerBinary, startCluster, startDynamo, startRedis, startReplicationGroup, startS3 } from "../local/services.js";
-import { localDynamo, localS3 } from "../local/aws-clients.js";
+import { redisCommand, redisServerBinary, startCluster, startDynamo, startRedis, startReplicationGroup, startS3 } from "../local/launcher/services.js";
+import { localDynamo, localS3 } from "../local/aws/aws-clients.js";
 import { eventually } from "./harness/eventually.js";
 
 describe("test harness: real local services", function () {

@@ -3,7 +3,7 @@ import { buildSchema } from "graphql";
 import { readFileSync } from "node:fs";
 import { configFromEnvironment, defaultConfig } from "../infra/config.js";
 import { appSyncSchema } from "../infra/appsync-schema.js";
-import { flowLogActions, lambdaVpcActions, retainTag } from "../infra/policy/deploy-rules.js";
+import { flowLogActions, lambdaVpcActions, retainTag } from "../infra/conventions.js";
 import type { ResourceConfig } from "../infra/policy/rules.js";
 import { terraformSteps } from "../infra/terraform.js";
 import { replaceableName } from "../infra/naming.js";

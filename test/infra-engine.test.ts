@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { configFromEnvironment, defaultConfig, type SystemConfig } from "../infra/config.js";
-import { defaultGatewaySettings, gatewayEnvironmentNames, type GatewaySettings } from "../functions/shared/gateway-settings.js";
+import { defaultGatewaySettings, gatewayEnvironmentNames, type GatewaySettings } from "../domain/command-gateway/settings.js";
 import type { ResourceConfig } from "../infra/policy/rules.js";
 import { of, one, synth } from "./harness/synth.js";
 

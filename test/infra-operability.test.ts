@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { defaultConfig, type SystemConfig } from "../infra/config.js";
 import { dataPathAlarms, runbookDocument } from "../infra/constructs/data-path-alarms.js";
 import { cloudWatchAgentConfig, metricsAgentAddress } from "../infra/listener-boot.js";
-import { dataPaths, metricNamespace, metricsOf } from "../functions/shared/metrics.js";
+import { dataPaths, metricNamespace, metricsOf } from "../domain/runtime/metrics.js";
 import { of, one, synth, type Json } from "./harness/synth.js";
 
 /** The anchors of a Markdown file's headings, as GitHub makes them. */
@@ -90,7 +90,9 @@ describe("operability in AWS: the dashboard, the data paths' alarms, the listene
     });
     const group = one(json, "aws_cloudwatch_log_group", (g) => String(g.name).endsWith("/listener-metrics"));
     expect(group.config.kms_key_id).to.be.a("string");
-    const config = JSON.parse(String(one(json, "aws_s3_object", (o) => o.key === "listener/listener.json").config.content)) as { drift?: unknown };
+    const config = JSON.parse(String(one(json, "aws_s3_object", (o) => o.key === "domain/change-feed/capture/listener.json").config.content)) as {
+      drift?: unknown;
+    };
     expect(config).to.include({ metricsAgent: metricsAgentAddress, metricsLogGroup: group.config.name });
     expect(config.drift).to.deep.equal({ intervalMs: defaultConfig.alarms.dataPaths.driftIntervalSeconds * 1000 });
     const policy = JSON.parse(String(one(json, "aws_iam_role_policy", (p) => String(p.role).includes("listener")).config.policy)) as {

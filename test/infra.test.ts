@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { defaultEngineLimits, engineParameters } from "../functions/shared/redis/engine-limits.js";
-import { gatewayUser, listenerUser } from "../functions/shared/redis/engine-users.js";
+import { defaultEngineLimits, engineParameters } from "../domain/redis/engine-limits.js";
+import { gatewayUser, listenerUser } from "../domain/redis/engine-users.js";
 import { Testing } from "cdktf";
 import { readFileSync } from "node:fs";
 import { configFromEnvironment, defaultConfig } from "../infra/config.js";
@@ -106,11 +106,15 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
     expect((one(json, "aws_autoscaling_group").config.vpc_zone_identifier as string[]).every((s) => s.includes("aws_subnet."))).to.equal(true);
     expect(String(template.config.user_data)).to.contain("systemctl enable --now changefeed.service");
     const objects = Object.fromEntries(of(json, "aws_s3_object").map(([, o]) => [String(o.key), o]));
-    expect(Object.keys(objects).sort()).to.deep.equal(["listener/listener.json", "listener/listener.zip", "listener/mappings.json"]);
-    const listenerConfig = String(objects["listener/listener.json"].content);
+    expect(Object.keys(objects).sort()).to.deep.equal([
+      "domain/change-feed/capture/listener.json",
+      "listener/listener.zip",
+      "domain/change-feed/mappings.json",
+    ]);
+    const listenerConfig = String(objects["domain/change-feed/capture/listener.json"].content);
     expect(listenerConfig).to.contain("redisAuthSecretArn").and.not.contain("random_password");
     const writer = one(json, "aws_lambda_function", (f) => String(f.function_name).endsWith("change-writer"));
-    expect(String(objects["listener/mappings.json"].content)).to.contain(writer.ref("function_name"));
+    expect(String(objects["domain/change-feed/mappings.json"].content)).to.contain(writer.ref("function_name"));
     const writerPolicy = one(json, "aws_iam_role_policy", (p) => String(p.role).includes("writer"));
     expect((JSON.parse(String(writerPolicy.config.policy)) as { Statement: { Sid: string }[] }).Statement.find((s) => s.Sid === "WriteItems")).to.deep.include({
       Action: ["dynamodb:PutItem"],

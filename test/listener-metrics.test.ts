@@ -6,12 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Redis } from "ioredis";
-import type { EmfDocument } from "../functions/shared/metrics.js";
+import type { EmfDocument } from "../domain/runtime/metrics.js";
 import type { ListenerFileConfig } from "../listener/config.js";
-import { aclSetUser, listenerUser } from "../functions/shared/redis/engine-users.js";
-import { createTable, localDynamo } from "../local/aws-clients.js";
-import { urlAs } from "../local/engine-users.js";
-import { startDynamo, startRedis, type HttpService, type RedisNode } from "../local/services.js";
+import { aclSetUser, listenerUser } from "../domain/redis/engine-users.js";
+import { createTable, localDynamo } from "../local/aws/aws-clients.js";
+import { urlAs } from "../local/dev/engine-users.js";
+import { startDynamo, startRedis, type HttpService, type RedisNode } from "../local/launcher/services.js";
 import { notifications } from "./harness/change-feed.js";
 import { liveItem } from "./harness/dynamo.js";
 import { emfDocuments, expectEveryMetric } from "./harness/emf.js";
@@ -148,7 +148,7 @@ describe("the listener process's metric output, and drift as a number", function
       );
       expect(Math.max(...valuesOf("Drift", deleted))).to.equal(1);
 
-      const repair = await runTsx(["listener/main.ts", "reconcile", config, "people", "--repair"]);
+      const repair = await runTsx(["listener/reconcile.ts", config, "people", "--repair"]);
       expect(repair.status, repair.stderr).to.equal(0);
       expect(JSON.parse(repair.stdout.slice(repair.stdout.indexOf("{")))).to.include({ repaired: 1 });
       expect(await liveItem(table, "people", { id: "7" })).to.include({ name: "n7" });

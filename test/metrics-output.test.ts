@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { metricCatalog, metricNamespace, type DataPath, type EmfDocument } from "../functions/shared/metrics.js";
-import { startRedis, type RedisNode } from "../local/services.js";
+import { metricCatalog, metricNamespace, type DataPath, type EmfDocument } from "../domain/runtime/metrics.js";
+import { startRedis, type RedisNode } from "../local/launcher/services.js";
 import { emfDocuments, expectEveryMetric } from "./harness/emf.js";
 
 const run = promisify(execFile);

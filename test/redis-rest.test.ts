@@ -1,8 +1,7 @@
-import { defaultLimits } from "../functions/command-gateway/batch.js";
 import { expect } from "chai";
 import { Redis as Upstash } from "@upstash/redis";
-import { startRestServer } from "../local/rest-server.js";
-import { startRedis, type HttpService, type RedisNode } from "../local/services.js";
+import { startRestServer } from "../local/servers/rest-server.js";
+import { startRedis, type HttpService, type RedisNode } from "../local/launcher/services.js";
 import { gatewayOn } from "./harness/command-gateway.js";
 
 const tokens = { readWrite: ["rw-token"], readOnly: ["ro-token"] };
@@ -24,7 +23,7 @@ describe("REST endpoint (Upstash Redis REST protocol) with the unmodified @upsta
   before(async () => {
     node = await startRedis();
     const { gateway, connection } = await gatewayOn(node.url, {
-      limits: { ...defaultLimits, maxRequestBytes: 64 * 1024 },
+      maxRequestBytes: 64 * 1024,
     });
     disconnect = () => connection.close();
     server = await startRestServer(gateway, tokens);

@@ -5,8 +5,8 @@ import type { LookupFunction } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { connectToReplica, replicaEndpoint } from "../functions/shared/redis/replica-client.js";
-import { freePort, startRedis, type RedisNode } from "../local/services.js";
+import { connectToReplica, replicaEndpoint } from "../domain/redis/replica-client.js";
+import { freePort, startRedis, type RedisNode } from "../local/launcher/services.js";
 
 // ElastiCache's certificates name the node endpoints. Here a TLS redis-server holds a certificate for
 // the node name `node-2.cache.test` only, and the "private zone" says replica1 -> that node.

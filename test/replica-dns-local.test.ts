@@ -2,12 +2,12 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { scheduledInvocation } from "../functions/replica-dns-keeper/events.js";
-import { failover, notifyKeeper } from "../local/failover.js";
-import { startLambdaEndpoint } from "../local/lambda-endpoint.js";
-import { keeperFunction, localReplicaDnsKeeper, readZoneFile, resolveLocalName } from "../local/replica-dns.js";
-import { redisCommand, startReplicationGroup, type ReplicationGroup } from "../local/services.js";
-import type { HttpService } from "../local/services.js";
+import { scheduledInvocation } from "../domain/replica-dns/events.js";
+import { failover, notifyKeeper } from "../local/dev/failover.js";
+import { startLambdaEndpoint } from "../local/aws/lambda-endpoint.js";
+import { keeperFunction, localReplicaDnsKeeper, readZoneFile, resolveLocalName } from "../local/aws/replica-dns.js";
+import { redisCommand, startReplicationGroup, type ReplicationGroup } from "../local/launcher/services.js";
+import type { HttpService } from "../local/launcher/services.js";
 import { eventually } from "./harness/eventually.js";
 
 describe("replica DNS keeper on real redis-server nodes (local zone file)", function () {

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { createServer, type Server } from "node:net";
-import { endpointFromUrl } from "../functions/shared/redis/connector.js";
-import { RedisUnavailable, RedisReplyError, RespConnection, type RespReply } from "../functions/shared/redis/resp-connection.js";
-import { freePort, redisCommand, startRedis, startReplicationGroup, type RedisNode } from "../local/services.js";
+import { endpointFromUrl } from "../domain/redis/connector.js";
+import { RedisUnavailable, RedisReplyError, RespConnection, type RespReply } from "../domain/redis/resp-connection.js";
+import { freePort, redisCommand, startRedis, startReplicationGroup, type RedisNode } from "../local/launcher/services.js";
 
 const text = (reply: RespReply): unknown => (Buffer.isBuffer(reply) ? reply.toString("utf8") : Array.isArray(reply) ? reply.map(text) : reply);
 

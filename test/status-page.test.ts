@@ -6,11 +6,11 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { Redis } from "ioredis";
 import type { Browser, Page } from "playwright-core";
-import { localS3 } from "../local/aws-clients.js";
-import { devPorts, type Endpoints } from "../local/endpoints.js";
-import { freePortRange } from "../local/services.js";
-import { startLocalStack, type LocalStack } from "../local/stack.js";
-import { generateRecommendations } from "../tools/generate-recommendations.js";
+import { localS3 } from "../local/aws/aws-clients.js";
+import { devPorts, type Endpoints } from "../local/dev/endpoints.js";
+import { freePortRange } from "../local/launcher/services.js";
+import { startLocalStack, type LocalStack } from "../local/dev/stack.js";
+import { generateRecommendations } from "../local/dev/sample-recommendations.js";
 import { launchChromium } from "./harness/browser.js";
 import { eventually } from "./harness/eventually.js";
 

@@ -1,36 +1,38 @@
-// `make build`: one self-contained, minified ESM bundle (with source map) per function and for the listener.
+// `make build`: one self-contained, minified ESM bundle (with source map) per Lambda and per program of
+// the listener host, and the console page.
 import { build } from "esbuild";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { bundleConsoleScript } from "../local/servers/console-script.js";
 
 export interface BundleEntry {
+  /** What the bundle table prints. */
   name: string;
   entry: string;
+  outfile: string;
 }
 
-/** Every `functions/<name>/handler.ts` is a Lambda; `listener/main.ts` is the EC2 listener. */
+/**
+ * Every `functions/<name>/handler.ts` is a Lambda (`dist/<name>/index.mjs`). `dist/listener/` is what
+ * the listener host downloads: the listener, its reconcile command, and the gateway's script-kill
+ * (the host is the one place inside the VPC an operator reaches the cache from).
+ */
 export function bundleEntries(root = "."): BundleEntry[] {
   const functionsDir = join(root, "functions");
   const functions = readdirSync(functionsDir)
     .filter((name) => existsSync(join(functionsDir, name, "handler.ts")))
-    .map((name) => ({ name, entry: join(functionsDir, name, "handler.ts") }));
-  const listener = join(root, "listener", "main.ts");
-  return existsSync(listener) ? [...functions, { name: "listener", entry: listener }] : functions;
-}
-
-export const bundlePath = (name: string) => join("dist", name, "index.mjs");
-
-/** The console page's script, for the local server (on request) and for `dist/web/` (a static copy). */
-export async function bundleConsoleScript(): Promise<string> {
-  const result = await build({ entryPoints: [join("web", "redis-cli.ts")], bundle: true, minify: true, format: "esm", target: "es2020", write: false });
-  return result.outputFiles[0].text;
+    .map((name) => ({ name, entry: join(functionsDir, name, "handler.ts"), outfile: join("dist", name, "index.mjs") }));
+  const host = [
+    { name: "listener", entry: join(root, "listener", "main.ts"), outfile: join("dist", "listener", "index.mjs") },
+    { name: "listener reconcile", entry: join(root, "listener", "reconcile.ts"), outfile: join("dist", "listener", "reconcile.mjs") },
+    { name: "listener script-kill", entry: join(root, "ops", "script-kill.ts"), outfile: join("dist", "listener", "script-kill.mjs") },
+  ];
+  return [...functions, ...host.filter((h) => existsSync(h.entry))];
 }
 
 async function main() {
-  const entries = bundleEntries();
   const rows: [string, string][] = [];
-  for (const { name, entry } of entries) {
-    const outfile = bundlePath(name);
+  for (const { name, entry, outfile } of bundleEntries()) {
     await build({
       entryPoints: [entry],
       outfile,

@@ -1,39 +1,12 @@
-// Generates a recommendations file in the original's format (pandas orient="table" JSON) or JSON Lines,
-// streamed in chunks so a file of any size never sits in memory.
+// Writes a sample recommendations file to stdout:
 //   npx tsx tools/generate-recommendations.ts --users 1000 --ranks 10 [--format lines] > file.json
-export interface GeneratorOptions {
-  users: number;
-  ranks: number;
-  format: "table" | "lines";
-  seed?: number;
-}
+import { generateRecommendations } from "../local/dev/sample-recommendations.js";
 
-export async function* generateRecommendations(options: GeneratorOptions): AsyncGenerator<string> {
-  let state = options.seed ?? 1;
-  const movie = () => 1 + ((state = (state * 1103515245 + 12345) % 2 ** 31) % 60_000);
-  const record = (userId: number) => `{"movieId":[${Array.from({ length: options.ranks }, movie).join(",")}],"userId":${userId}}`;
-  const chunkUsers = 1_000;
-  if (options.format === "lines") {
-    for (let start = 1; start <= options.users; start += chunkUsers) {
-      yield Array.from({ length: Math.min(chunkUsers, options.users - start + 1) }, (_, i) => record(start + i) + "\n").join("");
-    }
-    return;
-  }
-  yield '{"schema":{"fields":[{"name":"index","type":"integer"},{"name":"movieId","type":"string"},{"name":"userId","type":"integer"}],"primaryKey":["userId"],"pandas_version":"0.20.0"},"data":[';
-  for (let start = 1; start <= options.users; start += chunkUsers) {
-    const users = Array.from({ length: Math.min(chunkUsers, options.users - start + 1) }, (_, i) => record(start + i));
-    yield (start === 1 ? "" : ",") + users.join(",");
-  }
-  yield "]}";
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const arg = (name: string, fallback: string) => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i > 0 ? process.argv[i + 1] : fallback;
-  };
-  const options = { users: Number(arg("users", "1000")), ranks: Number(arg("ranks", "10")), format: arg("format", "table") as "table" | "lines" };
-  for await (const chunk of generateRecommendations(options)) {
-    if (!process.stdout.write(chunk)) await new Promise((r) => process.stdout.once("drain", r));
-  }
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const options = { users: Number(arg("users", "1000")), ranks: Number(arg("ranks", "10")), format: arg("format", "table") as "table" | "lines" };
+for await (const chunk of generateRecommendations(options)) {
+  if (!process.stdout.write(chunk)) await new Promise((r) => process.stdout.once("drain", r));
 }

@@ -1,9 +1,9 @@
 // redis-cli's help from the server's own `COMMAND DOCS`: `HELP <command>`, the argument hint shown
 // while typing, and Tab completion of command names. Pure functions; the console page fetches the docs.
-import type { ArgumentDoc, CommandDoc } from "../functions/shared/redis/command-docs.js";
-import { remainingArguments } from "../functions/shared/redis/command-grammar.js";
+import type { ArgumentDoc, CommandDoc } from "../domain/redis/command-docs.js";
+import { remainingArguments } from "../domain/redis/command-grammar.js";
 
-export { parseDocs, type CommandDoc } from "../functions/shared/redis/command-docs.js";
+export { parseDocs, type CommandDoc } from "../domain/redis/command-docs.js";
 
 /** One argument as redis-cli writes it: `[NX | XX]`, `EX seconds`, `key [key ...]`. */
 export function argumentSyntax(arg: ArgumentDoc): string {

@@ -146,129 +146,137 @@ class CommandDocs {
   }
 }
 
-function startConsole(): void {
-  const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-  const urlInput = $<HTMLInputElement>("url");
-  const keyInput = $<HTMLInputElement>("key");
-  const screen = $<HTMLPreElement>("screen");
-  const input = $<HTMLInputElement>("command");
-  const prompt = $<HTMLSpanElement>("prompt");
-  const hint = $<HTMLSpanElement>("hint");
-  const history = JSON.parse(localStorage.getItem("redis-cli-history") ?? "[]") as string[];
-  let cursor = history.length;
-  const docs = new CommandDocs((commands) => sendCommands(urlInput.value, keyInput.value, commands, true));
+/** The page's elements, its history and its docs, and what each key and paste does. */
+class Console {
+  private readonly $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+  private readonly urlInput = this.$<HTMLInputElement>("url");
+  private readonly keyInput = this.$<HTMLInputElement>("key");
+  private readonly screen = this.$<HTMLPreElement>("screen");
+  private readonly input = this.$<HTMLInputElement>("command");
+  private readonly prompt = this.$<HTMLSpanElement>("prompt");
+  private readonly hint = this.$<HTMLSpanElement>("hint");
+  private readonly history = JSON.parse(localStorage.getItem("redis-cli-history") ?? "[]") as string[];
+  private cursor = this.history.length;
+  private readonly docs = new CommandDocs((commands) => sendCommands(this.urlInput.value, this.keyInput.value, commands, true));
+  private hintRequest = 0;
+  private completing: { prefix: string; current?: string } | undefined;
 
-  // Served by the local stack, the API is next door and the console URL's fragment names the local key
-  // (never sent to a server); opened as a file, the user pastes AppSync's URL and key.
-  const sameOrigin = window.location.protocol.startsWith("http") ? new URL("/graphql", window.location.href).href : "";
-  urlInput.value = localStorage.getItem("redis-cli-url") || sameOrigin;
-  keyInput.value = new URLSearchParams(window.location.hash.slice(1)).get("key") || localStorage.getItem("redis-cli-key") || "";
+  start(): void {
+    // Served by the local stack, the API is next door and the console URL's fragment names the local key
+    // (never sent to a server); opened as a file, the user pastes AppSync's URL and key.
+    const sameOrigin = window.location.protocol.startsWith("http") ? new URL("/graphql", window.location.href).href : "";
+    this.urlInput.value = localStorage.getItem("redis-cli-url") || sameOrigin;
+    this.keyInput.value = new URLSearchParams(window.location.hash.slice(1)).get("key") || localStorage.getItem("redis-cli-key") || "";
+    this.$<HTMLFormElement>("connect").addEventListener("submit", (event) => {
+      event.preventDefault();
+      void this.connect();
+    });
+    this.input.addEventListener("keydown", (event) => this.onKey(event));
+    this.input.addEventListener("input", () => void this.showHint());
+    // A pasted block of several lines goes as one mutation: one round trip, replies in order.
+    this.input.addEventListener("paste", (event) => {
+      const text = event.clipboardData?.getData("text") ?? "";
+      if (!text.includes("\n")) return;
+      event.preventDefault();
+      void this.run(text.split(/\r?\n/).filter((l) => l.trim() !== ""));
+    });
+    // Connected on load when the page knows where and with which key.
+    if (this.urlInput.value && this.keyInput.value) void this.connect();
+  }
 
-  const print = (text: string, className = "") => {
+  private print(text: string, className = ""): void {
     const line = document.createElement("div");
     line.textContent = text;
     if (className) line.className = className;
-    screen.appendChild(line);
-    screen.scrollTop = screen.scrollHeight;
-  };
+    this.screen.appendChild(line);
+    this.screen.scrollTop = this.screen.scrollHeight;
+  }
 
   /** redis-cli answers HELP itself, from the server's COMMAND DOCS. */
-  const help = async (args: string[]) => {
-    if (args.length === 0) return print('To get help about a command: "HELP <command>". Tab completes command names.', "info");
-    const found = await docs.ofLine(args);
-    print(found ? helpText(found.name, found.doc) : `No help for ${args.join(" ")}`, "info");
-  };
+  private async help(args: string[]): Promise<void> {
+    if (args.length === 0) return this.print('To get help about a command: "HELP <command>". Tab completes command names.', "info");
+    const found = await this.docs.ofLine(args);
+    this.print(found ? helpText(found.name, found.doc) : `No help for ${args.join(" ")}`, "info");
+  }
 
-  const run = async (lines: string[]) => {
+  private async run(lines: string[]): Promise<void> {
     const commands: string[][] = [];
     for (const line of lines) {
-      print(`${prompt.textContent}${line}`, "echo");
+      this.print(`${this.prompt.textContent}${line}`, "echo");
       const args = parseCommandLine(line);
-      if (args === undefined) print("Invalid argument(s)", "error");
-      else if (args[0]?.toLowerCase() === "help") await help(args.slice(1));
+      if (args === undefined) this.print("Invalid argument(s)", "error");
+      else if (args[0]?.toLowerCase() === "help") await this.help(args.slice(1));
       else if (args.length) commands.push(args);
-      history.push(line);
+      this.history.push(line);
     }
-    localStorage.setItem("redis-cli-history", JSON.stringify(history.slice(-200)));
-    cursor = history.length;
+    localStorage.setItem("redis-cli-history", JSON.stringify(this.history.slice(-200)));
+    this.cursor = this.history.length;
     if (!commands.length) return;
     try {
-      for (const reply of await sendCommands(urlInput.value, keyInput.value, commands)) print(formatReply(reply), reply.type === "ERROR" ? "error" : "reply");
+      for (const reply of await sendCommands(this.urlInput.value, this.keyInput.value, commands)) {
+        this.print(formatReply(reply), reply.type === "ERROR" ? "error" : "reply");
+      }
     } catch (error) {
-      print(`(error) ${(error as Error).message}`, "error");
+      this.print(`(error) ${(error as Error).message}`, "error");
     }
-  };
+  }
 
   /** The argument hint after what is typed, as redis-cli shows it once the command name is followed by a space. */
-  let hintRequest = 0;
-  const showHint = async () => {
-    const line = input.value;
-    input.style.width = `${Math.max(1, line.length + 1)}ch`;
+  private async showHint(): Promise<void> {
+    const line = this.input.value;
+    this.input.style.width = `${Math.max(1, line.length + 1)}ch`;
     const words = parseCommandLine(line);
-    const request = ++hintRequest;
-    const found = words && words.length > 0 && /\s$/.test(line) ? await docs.ofLine(words) : undefined;
-    if (request !== hintRequest) return; // a newer keystroke answered first
-    hint.textContent = found ? hintFor(found.doc, found.given) : "";
-  };
+    const request = ++this.hintRequest;
+    const found = words && words.length > 0 && /\s$/.test(line) ? await this.docs.ofLine(words) : undefined;
+    if (request !== this.hintRequest) return; // a newer keystroke answered first
+    this.hint.textContent = found ? hintFor(found.doc, found.given) : "";
+  }
 
-  const connect = async () => {
-    localStorage.setItem("redis-cli-url", urlInput.value);
-    localStorage.setItem("redis-cli-key", keyInput.value);
+  private async connect(): Promise<void> {
+    localStorage.setItem("redis-cli-url", this.urlInput.value);
+    localStorage.setItem("redis-cli-key", this.keyInput.value);
     try {
-      await sendCommands(urlInput.value, keyInput.value, [["PING"]], true);
-      prompt.textContent = `${new URL(urlInput.value).host}> `;
-      print(`Connected to ${urlInput.value}`, "info");
+      await sendCommands(this.urlInput.value, this.keyInput.value, [["PING"]], true);
+      this.prompt.textContent = `${new URL(this.urlInput.value).host}> `;
+      this.print(`Connected to ${this.urlInput.value}`, "info");
       document.body.classList.add("connected");
-      input.focus();
-      await docs.load().catch(() => undefined);
+      this.input.focus();
+      await this.docs.load().catch(() => undefined);
     } catch (error) {
-      print(`Could not connect: ${(error as Error).message}`, "error");
+      this.print(`Could not connect: ${(error as Error).message}`, "error");
     }
-  };
-  $<HTMLFormElement>("connect").addEventListener("submit", (event) => {
-    event.preventDefault();
-    void connect();
-  });
-  // Connected on load when the page knows where and with which key.
-  if (urlInput.value && keyInput.value) void connect();
+  }
 
-  let completing: { prefix: string; current?: string } | undefined;
-  input.addEventListener("keydown", (event) => {
+  /** Tab completes the command name; Enter runs the line; the arrows walk the history. */
+  private onKey(event: KeyboardEvent): void {
+    const { input, history } = this;
     if (event.key === "Tab") {
       event.preventDefault();
       const [first, ...rest] = input.value.split(" ");
       if (rest.length > 0) return; // only the command name completes
-      completing ??= { prefix: first };
-      completing.current = completeCommand(completing.prefix, docs.names, completing.current);
-      if (completing.current) input.value = completing.current;
-      void showHint();
+      this.completing ??= { prefix: first };
+      this.completing.current = completeCommand(this.completing.prefix, this.docs.names, this.completing.current);
+      if (this.completing.current) input.value = this.completing.current;
+      void this.showHint();
       return;
     }
-    completing = undefined;
+    this.completing = undefined;
     if (event.key === "Enter") {
       const line = input.value;
       input.value = "";
-      void showHint();
-      void run([line]);
-    } else if (event.key === "ArrowUp" && cursor > 0) {
-      input.value = history[--cursor];
+      void this.showHint();
+      void this.run([line]);
+    } else if (event.key === "ArrowUp" && this.cursor > 0) {
+      input.value = history[--this.cursor];
       event.preventDefault();
-      void showHint();
+      void this.showHint();
     } else if (event.key === "ArrowDown") {
-      cursor = Math.min(history.length, cursor + 1);
-      input.value = history[cursor] ?? "";
+      this.cursor = Math.min(history.length, this.cursor + 1);
+      input.value = history[this.cursor] ?? "";
       event.preventDefault();
-      void showHint();
+      void this.showHint();
     }
-  });
-  input.addEventListener("input", () => void showHint());
-  // A pasted block of several lines goes as one mutation: one round trip, replies in order.
-  input.addEventListener("paste", (event) => {
-    const text = event.clipboardData?.getData("text") ?? "";
-    if (!text.includes("\n")) return;
-    event.preventDefault();
-    void run(text.split(/\r?\n/).filter((l) => l.trim() !== ""));
-  });
+  }
 }
 
-if (typeof document !== "undefined") startConsole();
+if (typeof document !== "undefined") new Console().start();

@@ -1,5 +1,5 @@
 // The change writer's settings: the tables its role may write to.
-import { readEnvironment, type Environment } from "../shared/env.js";
+import { readEnvironment, type Environment } from "../../domain/runtime/env.js";
 
 export interface ChangeWriterConfig {
   /** Empty: any table (its IAM role still decides). */

@@ -1,8 +1,8 @@
 // The feature loader's settings: where Redis is, how long the previous version stays, replicas to wait for,
 // how often a load reports its progress.
-import { readEnvironment, type Environment } from "../shared/env.js";
-import { redisSettings, type RedisConnectionSettings } from "../shared/redis/clients.js";
-import { defaultLoaderConfig, type LoaderConfig } from "./loader.js";
+import { readEnvironment, type Environment } from "../../domain/runtime/env.js";
+import { redisSettings, type RedisConnectionSettings } from "../../domain/redis/clients.js";
+import { defaultLoaderConfig, type LoaderConfig } from "../../domain/feature-store/loader.js";
 
 export interface FeatureLoaderConfig {
   redis: RedisConnectionSettings;

@@ -1,13 +1,13 @@
 // Lambda entry: an S3 object-created event, or by hand `{ "bucket": "...", "key": "..." }`. Reads
 // config, opens the S3 and Redis clients once per container, then loads what the event names.
 import { S3Client } from "@aws-sdk/client-s3";
-import { createLogger } from "../shared/log.js";
-import { PathMetrics } from "../shared/metrics.js";
-import { instrument } from "../shared/observability.js";
-import { connectRedisOrCluster } from "../shared/redis/clients.js";
+import { createLogger } from "../../domain/runtime/log.js";
+import { PathMetrics } from "../../domain/runtime/metrics.js";
+import { instrument } from "../../domain/runtime/observability.js";
+import { connectRedisOrCluster } from "../../domain/redis/clients.js";
 import { featureLoaderConfig } from "./config.js";
-import { RecommendationLoader } from "./loader.js";
-import { loadObjectsOfEvent } from "./s3-event.js";
+import { RecommendationLoader } from "../../domain/feature-store/loader.js";
+import { loadObjectsOfEvent } from "../../domain/feature-store/s3-event.js";
 
 const config = featureLoaderConfig(process.env);
 const s3 = new S3Client({});

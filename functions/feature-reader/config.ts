@@ -1,6 +1,6 @@
 // The feature reader's settings: where Redis is (a cluster-mode group's configuration endpoint or a primary).
-import { readEnvironment, type Environment } from "../shared/env.js";
-import { redisSettings, type RedisConnectionSettings } from "../shared/redis/clients.js";
+import { readEnvironment, type Environment } from "../../domain/runtime/env.js";
+import { redisSettings, type RedisConnectionSettings } from "../../domain/redis/clients.js";
 
 export interface FeatureReaderConfig {
   redis: RedisConnectionSettings;

@@ -1,12 +1,12 @@
 // Lambda entry behind API Gateway (HTTP API, payload 2.0): GET /recommendations?userId=1&rank=1.
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { apiGatewayResult, requestOfApiGateway } from "../shared/http.js";
-import { createLogger } from "../shared/log.js";
-import { PathMetrics } from "../shared/metrics.js";
-import { instrument } from "../shared/observability.js";
-import { connectRedisOrCluster } from "../shared/redis/clients.js";
+import { apiGatewayResult, requestOfApiGateway } from "../../domain/runtime/http.js";
+import { createLogger } from "../../domain/runtime/log.js";
+import { PathMetrics } from "../../domain/runtime/metrics.js";
+import { instrument } from "../../domain/runtime/observability.js";
+import { connectRedisOrCluster } from "../../domain/redis/clients.js";
 import { featureReaderConfig } from "./config.js";
-import { CurrentVersion, readAndRecord } from "./reader.js";
+import { CurrentVersion, readAndRecord } from "../../domain/feature-store/reader.js";
 
 const config = featureReaderConfig(process.env);
 const client = await connectRedisOrCluster(config.redis);

@@ -1,6 +1,6 @@
 // The keeper's settings, read once per container from its environment (set by the infrastructure).
-import { readEnvironment, type Environment } from "../shared/env.js";
-import type { KeeperConfig } from "./keeper.js";
+import { readEnvironment, type Environment } from "../../domain/runtime/env.js";
+import type { KeeperConfig } from "../../domain/replica-dns/keeper.js";
 
 export function keeperConfig(environment: Environment): KeeperConfig & { zoneId: string } {
   const env = readEnvironment(environment);

@@ -2,13 +2,13 @@
 // The raw event is parsed here, at the edge; the keeper works on the parsed invocation.
 import { ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import { Route53Client } from "@aws-sdk/client-route-53";
-import { createLogger } from "../shared/log.js";
-import { PathMetrics } from "../shared/metrics.js";
-import { instrument } from "../shared/observability.js";
-import { ElastiCacheTopology, Route53Zone } from "./aws-adapters.js";
+import { createLogger } from "../../domain/runtime/log.js";
+import { PathMetrics } from "../../domain/runtime/metrics.js";
+import { instrument } from "../../domain/runtime/observability.js";
+import { ElastiCacheTopology, Route53Zone } from "../../domain/replica-dns/aws-adapters.js";
 import { keeperConfig } from "./config.js";
-import { parseInvocation } from "./events.js";
-import { ReplicaDnsKeeper } from "./keeper.js";
+import { parseInvocation } from "../../domain/replica-dns/events.js";
+import { ReplicaDnsKeeper } from "../../domain/replica-dns/keeper.js";
 
 const config = keeperConfig(process.env);
 const observability = { logger: createLogger("replica-dns-keeper"), metrics: new PathMetrics("replica-dns") };

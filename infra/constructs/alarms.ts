@@ -17,6 +17,64 @@ export interface AlarmsProps {
   functions: NodejsFunction[];
 }
 
+interface AlarmSpec {
+  namespace: string;
+  metric: string;
+  statistic: string;
+  threshold: number;
+  period: number;
+  description: string;
+}
+
+/** Each cache node's alarms, by the suffix of their id. */
+const cacheNodeAlarms = (config: SystemConfig["alarms"]): Record<string, AlarmSpec> => {
+  const cache = { namespace: "AWS/ElastiCache" };
+  return {
+    "new-connections": {
+      ...cache,
+      metric: "NewConnections",
+      statistic: "Maximum",
+      threshold: config.newConnectionsThreshold,
+      period: 60,
+      description: "Clients are reconnecting instead of reusing connections",
+    },
+    "current-connections": {
+      ...cache,
+      metric: "CurrentConnections",
+      statistic: "Maximum",
+      threshold: config.currentConnectionsThreshold,
+      period: 60,
+      description: "Connections approach the node's limit (65,000)",
+    },
+    cpu: {
+      ...cache,
+      metric: "EngineCPUUtilization",
+      statistic: "Average",
+      threshold: config.cpuPercent,
+      period: 300,
+      description: "Redis's main thread is busy",
+    },
+    evictions: { ...cache, metric: "Evictions", statistic: "Sum", threshold: 0, period: 300, description: "Keys are evicted: memory is full" },
+    "replication-lag": {
+      ...cache,
+      metric: "ReplicationLag",
+      statistic: "Maximum",
+      threshold: config.replicationLagSeconds,
+      period: 60,
+      description: "A replica is behind its primary",
+    },
+  };
+};
+
+const functionErrors: AlarmSpec = {
+  namespace: "AWS/Lambda",
+  metric: "Errors",
+  statistic: "Sum",
+  threshold: 0,
+  period: 300,
+  description: "The function failed",
+};
+
 export class Alarms extends Construct {
   readonly topic: SnsTopic;
 
@@ -25,87 +83,29 @@ export class Alarms extends Construct {
     const { config } = props;
     this.topic = new SnsTopic(this, "topic", { name: `${props.name}-alarms`, kmsMasterKeyId: props.encryption.key.arn });
     if (config.email) new SnsTopicSubscription(this, "email", { topicArn: this.topic.arn, protocol: "email", endpoint: config.email });
-    const alarm = (
-      id: string,
-      spec: {
-        namespace: string;
-        metric: string;
-        statistic: string;
-        threshold: number;
-        period: number;
-        dimensions: Record<string, string>;
-        description: string;
-      },
-    ) =>
-      new CloudwatchMetricAlarm(this, id, {
-        alarmName: `${props.name}-${id}`,
-        alarmDescription: spec.description,
-        namespace: spec.namespace,
-        metricName: spec.metric,
-        statistic: spec.statistic,
-        period: spec.period,
-        evaluationPeriods: 1,
-        threshold: spec.threshold,
-        comparisonOperator: "GreaterThanThreshold",
-        dimensions: spec.dimensions,
-        treatMissingData: "notBreaching",
-        alarmActions: [this.topic.arn],
-        okActions: [this.topic.arn],
-      });
     for (const node of props.cacheNodes) {
-      const dimensions = { CacheClusterId: node };
-      const cache = { namespace: "AWS/ElastiCache", dimensions };
-      alarm(`${node}-new-connections`, {
-        ...cache,
-        metric: "NewConnections",
-        statistic: "Maximum",
-        threshold: config.newConnectionsThreshold,
-        period: 60,
-        description: "Clients are reconnecting instead of reusing connections",
-      });
-      alarm(`${node}-current-connections`, {
-        ...cache,
-        metric: "CurrentConnections",
-        statistic: "Maximum",
-        threshold: config.currentConnectionsThreshold,
-        period: 60,
-        description: "Connections approach the node's limit (65,000)",
-      });
-      alarm(`${node}-cpu`, {
-        ...cache,
-        metric: "EngineCPUUtilization",
-        statistic: "Average",
-        threshold: config.cpuPercent,
-        period: 300,
-        description: "Redis's main thread is busy",
-      });
-      alarm(`${node}-evictions`, {
-        ...cache,
-        metric: "Evictions",
-        statistic: "Sum",
-        threshold: 0,
-        period: 300,
-        description: "Keys are evicted: memory is full",
-      });
-      alarm(`${node}-replication-lag`, {
-        ...cache,
-        metric: "ReplicationLag",
-        statistic: "Maximum",
-        threshold: config.replicationLagSeconds,
-        period: 60,
-        description: "A replica is behind its primary",
-      });
+      for (const [suffix, spec] of Object.entries(cacheNodeAlarms(config))) this.alarm(props.name, `${node}-${suffix}`, spec, { CacheClusterId: node });
     }
     for (const fn of props.functions) {
-      alarm(`${fn.node.id}-${fn.node.scope?.node.id ?? "fn"}-errors`, {
-        namespace: "AWS/Lambda",
-        metric: "Errors",
-        statistic: "Sum",
-        threshold: 0,
-        period: 300,
-        dimensions: { FunctionName: fn.function.functionName },
-        description: "The function failed",
-      });
+      this.alarm(props.name, `${fn.node.id}-${fn.node.scope?.node.id ?? "fn"}-errors`, functionErrors, { FunctionName: fn.function.functionName });
     }
+  }
+
+  private alarm(name: string, id: string, spec: AlarmSpec, dimensions: Record<string, string>): CloudwatchMetricAlarm {
+    return new CloudwatchMetricAlarm(this, id, {
+      alarmName: `${name}-${id}`,
+      alarmDescription: spec.description,
+      namespace: spec.namespace,
+      metricName: spec.metric,
+      statistic: spec.statistic,
+      period: spec.period,
+      evaluationPeriods: 1,
+      threshold: spec.threshold,
+      comparisonOperator: "GreaterThanThreshold",
+      dimensions,
+      treatMissingData: "notBreaching",
+      alarmActions: [this.topic.arn],
+      okActions: [this.topic.arn],
+    });
   }
 }

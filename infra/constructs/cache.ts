@@ -15,7 +15,7 @@ import type { RedisAccess } from "./nodejs-function.js";
 import type { EngineRole, EngineUsers } from "./engine-users.js";
 import { policyDocument } from "./policy.js";
 import { replaceableName } from "../naming.js";
-import { engineParameters } from "../../functions/shared/redis/engine-limits.js";
+import { engineParameters } from "../../domain/redis/engine-limits.js";
 
 export interface CacheProps {
   name: string;
@@ -50,11 +50,10 @@ export class Cache extends Construct {
 
   constructor(scope: Construct, id: string, props: CacheProps & { featureStoreCluster?: { shards: number } }) {
     super(scope, id);
-    const { config, encryption, network } = props;
+    const { config, network } = props;
     this.network = network;
     this.users = props.users;
     this.groupId = `${props.name}-cache`;
-    const subnets = new ElasticacheSubnetGroup(this, "subnets", { name: `${props.name}-cache`, subnetIds: network.privateSubnetIds });
     const family = parameterGroupFamily(config.engine, config.engineVersion);
     // A new engine or major gets a new group before the old one (still in use) goes; the name carries a
     // digest of what forces a replacement, so the new group never collides with the old one's name.
@@ -72,42 +71,8 @@ export class Cache extends Construct {
       "Keyspace notifications for the change feed (CONFIG SET is refused on ElastiCache) and the engine's own bounds",
       [{ name: "notify-keyspace-events", value: config.keyspaceEvents }, ...limits],
     );
-
-    this.eventsTopic = new SnsTopic(this, "events", { name: `${props.name}-cache-events` });
-    // The policy ElastiCache's documentation prescribes: any principal of this account may publish,
-    // keyed on aws:SourceOwner (with aws:SourceAccount, ElastiCache marks the topic inactive).
-    new SnsTopicPolicy(this, "events-policy", {
-      arn: this.eventsTopic.arn,
-      policy: policyDocument([
-        {
-          sid: "ElastiCachePublishesEvents",
-          principals: { AWS: "*" },
-          actions: ["SNS:Publish"],
-          resources: [this.eventsTopic.arn],
-          conditions: { StringEquals: { "AWS:SourceOwner": encryption.accountId } },
-        },
-      ]),
-    });
-
-    const common = {
-      engine: config.engine,
-      engineVersion: config.engineVersion,
-      nodeType: config.nodeType,
-      port: cachePort,
-      subnetGroupName: subnets.name,
-      securityGroupIds: [network.cacheGroup.id],
-      atRestEncryptionEnabled: "true",
-      kmsKeyId: encryption.key.arn,
-      transitEncryptionEnabled: true,
-      // RBAC: every client logs in as its own engine user (no AUTH token: the two are exclusive).
-      userGroupIds: [props.users.group.userGroupId],
-      automaticFailoverEnabled: true,
-      multiAzEnabled: true,
-      snapshotRetentionLimit: props.snapshotRetentionDays,
-      autoMinorVersionUpgrade: "true",
-      notificationTopicArn: this.eventsTopic.arn,
-      applyImmediately: false,
-    };
+    this.eventsTopic = this.eventsTopicFor(props);
+    const common = this.groupSettings(props);
     this.group = new ElasticacheReplicationGroup(this, "group", {
       ...common,
       replicationGroupId: this.groupId,
@@ -132,6 +97,51 @@ export class Cache extends Construct {
       });
       this.featureUrl = tlsUrl(this.featureGroup.configurationEndpointAddress);
     }
+  }
+
+  /** The topic ElastiCache sends its events to (failovers, node changes): the replica DNS keeper's trigger. */
+  private eventsTopicFor(props: CacheProps): SnsTopic {
+    const topic = new SnsTopic(this, "events", { name: `${props.name}-cache-events` });
+    // The policy ElastiCache's documentation prescribes: any principal of this account may publish,
+    // keyed on aws:SourceOwner (with aws:SourceAccount, ElastiCache marks the topic inactive).
+    new SnsTopicPolicy(this, "events-policy", {
+      arn: topic.arn,
+      policy: policyDocument([
+        {
+          sid: "ElastiCachePublishesEvents",
+          principals: { AWS: "*" },
+          actions: ["SNS:Publish"],
+          resources: [topic.arn],
+          conditions: { StringEquals: { "AWS:SourceOwner": props.encryption.accountId } },
+        },
+      ]),
+    });
+    return topic;
+  }
+
+  /** What both groups share: private subnets, encryption in transit and at rest, RBAC, Multi-AZ failover, snapshots. */
+  private groupSettings(props: CacheProps) {
+    const { config, encryption, network } = props;
+    const subnets = new ElasticacheSubnetGroup(this, "subnets", { name: `${props.name}-cache`, subnetIds: network.privateSubnetIds });
+    return {
+      engine: config.engine,
+      engineVersion: config.engineVersion,
+      nodeType: config.nodeType,
+      port: cachePort,
+      subnetGroupName: subnets.name,
+      securityGroupIds: [network.cacheGroup.id],
+      atRestEncryptionEnabled: "true",
+      kmsKeyId: encryption.key.arn,
+      transitEncryptionEnabled: true,
+      // RBAC: every client logs in as its own engine user (no AUTH token: the two are exclusive).
+      userGroupIds: [props.users.group.userGroupId],
+      automaticFailoverEnabled: true,
+      multiAzEnabled: true,
+      snapshotRetentionLimit: props.snapshotRetentionDays,
+      autoMinorVersionUpgrade: "true",
+      notificationTopicArn: this.eventsTopic.arn,
+      applyImmediately: false,
+    };
   }
 
   /**

@@ -3,7 +3,7 @@
 import { Construct } from "constructs";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { listenerPaths, metricsAgentAddress } from "../listener-boot.js";
-import { retainTags } from "../policy/deploy-rules.js";
+import { retainTags } from "../conventions.js";
 import { functionDefaults, type DataPathProps } from "./data-path.js";
 import { ListenerHost, metricsLogGroupName } from "./listener-host.js";
 import { NodejsFunction } from "./nodejs-function.js";
@@ -15,7 +15,7 @@ export class ChangeFeed extends Construct {
 
   constructor(scope: Construct, id: string, props: DataPathProps) {
     super(scope, id);
-    const { config, encryption, network, cache } = props;
+    const { config, encryption, network } = props;
     const listenerUser = props.users.secrets.listener!;
     this.table = new DynamodbTable(this, "table", {
       name: `${props.name}-${config.changeFeed.tableName}`,
@@ -38,25 +38,6 @@ export class ChangeFeed extends Construct {
       statements: [{ sid: "WriteItems", actions: ["dynamodb:PutItem"], resources: [this.table.arn] }],
     });
 
-    const mappings = config.changeFeed.mappings.map((m) => ({
-      name: m.name,
-      pattern: m.pattern,
-      table: this.table.name,
-      ...(m.lambda ? { lambda: this.writer.function.functionName } : {}),
-      ...(m.partitionKey ? { partitionKey: m.partitionKey } : {}),
-      ...(m.format ? { format: m.format } : {}),
-    }));
-    const configuration = {
-      redisUrl: cache.primaryUrl,
-      redisAuthSecretArn: listenerUser.secret.arn,
-      region: encryption.region,
-      mappingFile: `${listenerPaths.installDir}/mappings.json`,
-      listener: { healthFile: `${listenerPaths.stateDir}/health.json`, allowCatchAllMappings: config.changeFeed.allowCatchAllMappings },
-      // The drift alarm's period is the sampling interval: one setting for both.
-      drift: { intervalMs: config.alarms.dataPaths.driftIntervalSeconds * 1000 },
-      metricsAgent: metricsAgentAddress,
-      metricsLogGroup: metricsLogGroupName(props.name),
-    };
     this.listener = new ListenerHost(this, "listener", {
       name: props.name,
       encryption,
@@ -65,8 +46,8 @@ export class ChangeFeed extends Construct {
       groupSize: config.changeFeed.listenerGroupSize,
       nodeMajor: config.changeFeed.listenerNodeMajor,
       amiId: config.lookups.listenerAmiId,
-      configuration: JSON.stringify(configuration, null, 2),
-      mappings: JSON.stringify({ mappings }, null, 2),
+      configuration: JSON.stringify(this.listenerConfiguration(props), null, 2),
+      mappings: JSON.stringify({ mappings: this.mappingFile(props) }, null, 2),
       bootNeeds: [listenerUser.value],
       logRetentionDays: config.logRetentionDays,
       statements: [
@@ -81,5 +62,32 @@ export class ChangeFeed extends Construct {
         },
       ],
     });
+  }
+
+  /** The mappings of the configuration, on this table (and through the writer, for mappings that ask for it). */
+  private mappingFile({ config }: DataPathProps) {
+    return config.changeFeed.mappings.map((m) => ({
+      name: m.name,
+      pattern: m.pattern,
+      table: this.table.name,
+      ...(m.lambda ? { lambda: this.writer.function.functionName } : {}),
+      ...(m.partitionKey ? { partitionKey: m.partitionKey } : {}),
+      ...(m.format ? { format: m.format } : {}),
+    }));
+  }
+
+  /** The listener's configuration file (listener/config.ts reads it on the host). */
+  private listenerConfiguration({ name, config, encryption, cache, users }: DataPathProps) {
+    return {
+      redisUrl: cache.primaryUrl,
+      redisAuthSecretArn: users.secrets.listener!.secret.arn,
+      region: encryption.region,
+      mappingFile: `${listenerPaths.installDir}/mappings.json`,
+      listener: { healthFile: `${listenerPaths.stateDir}/health.json`, allowCatchAllMappings: config.changeFeed.allowCatchAllMappings },
+      // The drift alarm's period is the sampling interval: one setting for both.
+      drift: { intervalMs: config.alarms.dataPaths.driftIntervalSeconds * 1000 },
+      metricsAgent: metricsAgentAddress,
+      metricsLogGroup: metricsLogGroupName(name),
+    };
   }
 }

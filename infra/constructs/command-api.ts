@@ -1,6 +1,6 @@
 // Command API: AppSync (API key) with a Direct Lambda Resolver for each field, field-level
 // logs and X-Ray; and the Upstash-compatible REST endpoint on an HTTP API, both over the same core.
-import { gatewayEnvironment } from "../../functions/shared/gateway-settings.js";
+import { gatewayEnvironment } from "../../domain/command-gateway/settings.js";
 import { Construct } from "constructs";
 import { Fn } from "cdktf";
 import { AppsyncApiKey } from "@cdktf/provider-aws/lib/appsync-api-key";
@@ -16,7 +16,7 @@ import { Password } from "@cdktf/provider-random/lib/password";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { appSyncSchema } from "../appsync-schema.js";
-import { retainTags } from "../policy/deploy-rules.js";
+import { retainTags } from "../conventions.js";
 import { functionDefaults, type DataPathProps } from "./data-path.js";
 import { HttpApi } from "./http-api.js";
 import { NodejsFunction } from "./nodejs-function.js";
@@ -46,29 +46,7 @@ export class CommandApi extends Construct {
     const environment = gatewayEnvironment(config.commandApi.gateway);
 
     this.resolver = new NodejsFunction(this, "resolver", { defaults, dataPath: "command-gateway", bundle: "command-api", redis, environment });
-
-    const logRole = new IamRole(this, "appsync-logs-role", { name: `${props.name}-appsync-logs`, assumeRolePolicy: assumeRolePolicy("appsync.amazonaws.com") });
-    this.graphql = new AppsyncGraphqlApi(this, "graphql", {
-      name: `${props.name}-command-api`,
-      authenticationType: "API_KEY",
-      schema: appSyncSchema(readFileSync(resolve("schema", "command-api.graphql"), "utf8")),
-      xrayEnabled: true,
-      // AppSync runs the resolver once per root field: this caps a document's fields, so the
-      // gateway's per-request limits hold per HTTP request (the local server shares one budget).
-      resolverCountLimit: config.commandApi.gateway.maxFieldsPerRequest,
-      // The schema nests two levels (a field and its reply's scalars); nothing deeper is needed.
-      queryDepthLimit: 4,
-      logConfig: { cloudwatchLogsRoleArn: logRole.arn, fieldLogLevel: "ERROR", excludeVerboseContent: true },
-    });
-    const logs = new CloudwatchLogGroup(this, "appsync-logs", {
-      name: `/aws/appsync/apis/${this.graphql.id}`,
-      retentionInDays: config.logRetentionDays,
-      kmsKeyId: encryption.key.arn,
-    });
-    new IamRolePolicy(this, "appsync-logs-policy", {
-      role: logRole.id,
-      policy: policyDocument([{ actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${logs.arn}:*`] }]),
-    });
+    this.graphql = this.graphqlApi(props);
     // Without `expires` AppSync ends the key after 7 days. It lives the configured days from its
     // creation; `timestamp()` would move it on every plan, so later plans leave it (docs/deploying.md: Secrets).
     this.apiKey = new AppsyncApiKey(this, "api-key", {
@@ -77,38 +55,9 @@ export class CommandApi extends Construct {
       expires: Fn.timeadd(Fn.timestamp(), `${config.commandApi.apiKeyExpiryDays * 24}h`),
       lifecycle: { ignoreChanges: ["expires"] },
     });
+    this.resolveFieldsWith(props, this.resolver);
 
-    const invokeRole = new IamRole(this, "datasource-role", {
-      name: `${props.name}-appsync-lambda`,
-      assumeRolePolicy: assumeRolePolicy("appsync.amazonaws.com"),
-    });
-    new IamRolePolicy(this, "datasource-policy", {
-      role: invokeRole.id,
-      policy: policyDocument([{ actions: ["lambda:InvokeFunction"], resources: [this.resolver.function.arn] }]),
-    });
-    const dataSource = new AppsyncDatasource(this, "datasource", {
-      apiId: this.graphql.id,
-      name: "redis",
-      type: "AWS_LAMBDA",
-      serviceRoleArn: invokeRole.arn,
-      lambdaConfig: { functionArn: this.resolver.function.arn },
-    });
-    for (const [type, field] of resolvedFields) {
-      new AppsyncResolver(this, `resolver-${type}-${field}`, { apiId: this.graphql.id, type, field, dataSource: dataSource.name, kind: "UNIT" });
-    }
-
-    // REST: read-write and read-only tokens, generated once and kept in Secrets Manager for the function.
-    const token = (name: string) => new Password(this, name, { length: 48, special: false });
-    this.restTokens = new SecretsmanagerSecret(this, "rest-tokens", {
-      name: `${props.name}/rest-tokens`,
-      kmsKeyId: encryption.key.arn,
-      recoveryWindowInDays: config.secretRecoveryWindowDays,
-      tags: retainTags(config.secretRecoveryWindowDays > 0),
-    });
-    new SecretsmanagerSecretVersion(this, "rest-tokens-value", {
-      secretId: this.restTokens.id,
-      secretString: `{"readWrite":["${token("rest-token").result}"],"readOnly":["${token("rest-read-only-token").result}"]}`,
-    });
+    this.restTokens = this.generatedRestTokens(props);
     this.redisRest = new NodejsFunction(this, "redis-rest", {
       dataPath: "command-gateway",
       defaults,
@@ -125,5 +74,72 @@ export class CommandApi extends Construct {
       encryption,
       logRetentionDays: config.logRetentionDays,
     });
+  }
+
+  /** The API with its limits, logging errors (no verbose content) to an encrypted group. */
+  private graphqlApi(props: DataPathProps): AppsyncGraphqlApi {
+    const { config } = props;
+    const logRole = new IamRole(this, "appsync-logs-role", { name: `${props.name}-appsync-logs`, assumeRolePolicy: assumeRolePolicy("appsync.amazonaws.com") });
+    const graphql = new AppsyncGraphqlApi(this, "graphql", {
+      name: `${props.name}-command-api`,
+      authenticationType: "API_KEY",
+      schema: appSyncSchema(readFileSync(resolve("schema", "command-api.graphql"), "utf8")),
+      xrayEnabled: true,
+      // AppSync runs the resolver once per root field: this caps a document's fields, so the
+      // gateway's per-request limits hold per HTTP request (the local server shares one budget).
+      resolverCountLimit: config.commandApi.gateway.maxFieldsPerRequest,
+      // The schema nests two levels (a field and its reply's scalars); nothing deeper is needed.
+      queryDepthLimit: 4,
+      logConfig: { cloudwatchLogsRoleArn: logRole.arn, fieldLogLevel: "ERROR", excludeVerboseContent: true },
+    });
+    const logs = new CloudwatchLogGroup(this, "appsync-logs", {
+      name: `/aws/appsync/apis/${graphql.id}`,
+      retentionInDays: config.logRetentionDays,
+      kmsKeyId: props.encryption.key.arn,
+    });
+    new IamRolePolicy(this, "appsync-logs-policy", {
+      role: logRole.id,
+      policy: policyDocument([{ actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${logs.arn}:*`] }]),
+    });
+    return graphql;
+  }
+
+  /** Every root field of the schema resolved by the one function, through a data source that may only invoke it. */
+  private resolveFieldsWith(props: DataPathProps, resolver: NodejsFunction): void {
+    const invokeRole = new IamRole(this, "datasource-role", {
+      name: `${props.name}-appsync-lambda`,
+      assumeRolePolicy: assumeRolePolicy("appsync.amazonaws.com"),
+    });
+    new IamRolePolicy(this, "datasource-policy", {
+      role: invokeRole.id,
+      policy: policyDocument([{ actions: ["lambda:InvokeFunction"], resources: [resolver.function.arn] }]),
+    });
+    const dataSource = new AppsyncDatasource(this, "datasource", {
+      apiId: this.graphql.id,
+      name: "redis",
+      type: "AWS_LAMBDA",
+      serviceRoleArn: invokeRole.arn,
+      lambdaConfig: { functionArn: resolver.function.arn },
+    });
+    for (const [type, field] of resolvedFields) {
+      new AppsyncResolver(this, `resolver-${type}-${field}`, { apiId: this.graphql.id, type, field, dataSource: dataSource.name, kind: "UNIT" });
+    }
+  }
+
+  /** REST: read-write and read-only tokens, generated once and kept in Secrets Manager for the function. */
+  private generatedRestTokens(props: DataPathProps): SecretsmanagerSecret {
+    const { config } = props;
+    const token = (name: string) => new Password(this, name, { length: 48, special: false });
+    const secret = new SecretsmanagerSecret(this, "rest-tokens", {
+      name: `${props.name}/rest-tokens`,
+      kmsKeyId: props.encryption.key.arn,
+      recoveryWindowInDays: config.secretRecoveryWindowDays,
+      tags: retainTags(config.secretRecoveryWindowDays > 0),
+    });
+    new SecretsmanagerSecretVersion(this, "rest-tokens-value", {
+      secretId: secret.id,
+      secretString: `{"readWrite":["${token("rest-token").result}"],"readOnly":["${token("rest-read-only-token").result}"]}`,
+    });
+    return secret;
   }
 }

@@ -1,9 +1,9 @@
 // One CloudWatch dashboard, a row per data path: every metric that path reports, from the same catalog
-// the processes use (functions/shared/metrics.ts), plus the per-mapping lag of the change feed and the
+// the processes use (domain/runtime/metrics.ts), plus the per-mapping lag of the change feed and the
 // refusals by reason (SEARCH finds mappings added at run time too), then the cache's own metrics.
 import { Construct } from "constructs";
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
-import { metricCatalog, metricNamespace, metricsOf, pathDimension, type DataPath, type MetricName } from "../../functions/shared/metrics.js";
+import { metricCatalog, metricNamespace, metricsOf, pathDimension, type DataPath, type MetricName } from "../../domain/runtime/metrics.js";
 
 const width = 6;
 const height = 5;

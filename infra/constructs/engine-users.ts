@@ -1,5 +1,5 @@
 // The engine users (ElastiCache RBAC) in place of an AUTH token: one per client, each with the access
-// string functions/shared/redis/engine-users.ts gives it, in one user group that every replication
+// string domain/redis/engine-users.ts gives it, in one user group that every replication
 // group uses; the default user is off. Each client reads its own credentials from a secret of its own.
 import { Construct } from "constructs";
 import { ElasticacheUser } from "@cdktf/provider-aws/lib/elasticache-user";
@@ -9,9 +9,9 @@ import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmana
 import { Password } from "@cdktf/provider-random/lib/password";
 import { Fn } from "cdktf";
 import type { CacheEngine } from "../config.js";
-import { scopeId, type EngineUser, type GatewayScope } from "../../functions/shared/redis/engine-users.js";
-import { gatewayUser } from "../../functions/shared/redis/engine-users.js";
-import { retainTags } from "../policy/deploy-rules.js";
+import { scopeId, type EngineUser, type GatewayScope } from "../../domain/redis/engine-users.js";
+import { gatewayUser } from "../../domain/redis/engine-users.js";
+import { retainTags } from "../conventions.js";
 import type { Encryption } from "./encryption.js";
 
 /** The clients with engine users; `gateway` is a set of users, one per scope, in one secret. */

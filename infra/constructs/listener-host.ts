@@ -19,7 +19,7 @@ import type { Encryption } from "./encryption.js";
 import type { Network } from "./network.js";
 import { assumeRolePolicy, policyDocument, type Statement } from "./policy.js";
 import { SecureBucket } from "./secure-bucket.js";
-import { dataPathTag } from "../policy/deploy-rules.js";
+import { dataPathTag } from "../conventions.js";
 
 /**
  * The boot script as a Terraform expression: its text goes through Fn.rawString (Terraform would read
@@ -69,6 +69,48 @@ export class ListenerHost extends Construct {
     const { encryption, network } = props;
     // Only the listener's own bundle and configuration live here: nothing to keep on destroy.
     this.artifacts = new SecureBucket(this, "artifacts", { name: `${props.name}-listener-${encryption.accountId}`, encryption, forceDestroy: true });
+    const objects = this.uploadArtifacts(props);
+    // Ours, encrypted and with retention, before the agent could make one of its own.
+    this.metricsLog = new CloudwatchLogGroup(this, "metrics", {
+      name: metricsLogGroupName(props.name),
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: encryption.key.arn,
+    });
+    const { profile, policy } = this.instanceRole(props);
+    // The bucket is versioned: any change to the bundle, the configuration or the mappings gives its
+    // object a new version id, so the user data changes and the template gets a new version.
+    this.template = this.launchTemplate(
+      props,
+      profile,
+      Fn.join(
+        " ",
+        objects.map((o) => o.versionId),
+      ),
+    );
+    // A new group has no egress until its rules exist, and no route to S3 or DynamoDB before the
+    // subnets' route-table associations: boot after the whole network path, or first boot fails.
+    const bootNeeds: ITerraformDependable[] = [...objects, policy, this.metricsLog, ...network.pathOf(network.listenerGroup), ...props.bootNeeds];
+    this.group = new AutoscalingGroup(this, "group", {
+      name: `${props.name}-listener`,
+      minSize: props.groupSize,
+      maxSize: props.groupSize,
+      desiredCapacity: props.groupSize,
+      vpcZoneIdentifier: network.privateSubnetIds,
+      launchTemplate: { id: this.template.id, version: Fn.tostring(this.template.latestVersion) },
+      healthCheckType: "EC2",
+      healthCheckGracePeriod: 300,
+      // A new template version (new artifacts) replaces the instance; the journal keeps what it had not delivered.
+      instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 0 } },
+      tag: [
+        { key: "Name", value: `${props.name}-change-feed-listener`, propagateAtLaunch: true },
+        { key: dataPathTag, value: "change-feed", propagateAtLaunch: false },
+      ],
+      dependsOn: bootNeeds,
+    });
+  }
+
+  /** The host's programs (`dist/listener/`), its configuration and the mapping file, as objects the instance downloads. */
+  private uploadArtifacts(props: ListenerHostProps): S3Object[] {
     const bundle = new TerraformAsset(this, "bundle", { path: resolve("dist", "listener"), type: AssetType.ARCHIVE });
     const put = (key: string, body: { source: string } | { content: string }) =>
       new S3Object(this, key.replace(/\W/g, "-"), {
@@ -78,25 +120,21 @@ export class ListenerHost extends Construct {
         ...("source" in body ? { sourceHash: Fn.filemd5(body.source) } : {}),
         dependsOn: this.artifacts.configured,
       });
-    const objects = [
+    return [
       put("listener.zip", { source: bundle.path }),
       put("listener.json", { content: props.configuration }),
       put("mappings.json", { content: props.mappings }),
     ];
+  }
 
-    // Ours, encrypted and with retention, before the agent could make one of its own.
-    this.metricsLog = new CloudwatchLogGroup(this, "metrics", {
-      name: metricsLogGroupName(props.name),
-      retentionInDays: props.logRetentionDays,
-      kmsKeyId: encryption.key.arn,
-    });
+  private instanceRole(props: ListenerHostProps): { profile: IamInstanceProfile; policy: IamRolePolicy } {
     const role = new IamRole(this, "role", { name: `${props.name}-listener`, assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com") });
     const policy = new IamRolePolicy(this, "policy", {
       role: role.id,
       name: "least-privilege",
       policy: policyDocument([
         { sid: "ReadBundleAndConfig", actions: ["s3:GetObject"], resources: [`${this.artifacts.bucket.arn}/listener/*`] },
-        { sid: "DecryptWithTheSystemKey", actions: ["kms:Decrypt"], resources: [encryption.key.arn] },
+        { sid: "DecryptWithTheSystemKey", actions: ["kms:Decrypt"], resources: [props.encryption.key.arn] },
         {
           sid: "MetricsThroughTheAgent",
           actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
@@ -117,16 +155,14 @@ export class ListenerHost extends Construct {
         },
       ]),
     });
-    const profile = new IamInstanceProfile(this, "profile", { name: `${props.name}-listener`, role: role.name });
+    return { profile: new IamInstanceProfile(this, "profile", { name: `${props.name}-listener`, role: role.name }), policy };
+  }
+
+  /** IMDSv2 only, no public address, an encrypted volume, and user data that names the artifacts' versions. */
+  private launchTemplate(props: ListenerHostProps, profile: IamInstanceProfile, artifactVersions: string): LaunchTemplate {
     const imageId =
       props.amiId ?? new DataAwsSsmParameter(this, "al2023", { name: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64" }).value;
-    // The bucket is versioned: any change to the bundle, the configuration or the mappings gives its
-    // object a new version id, so the user data changes and the template gets a new version.
-    const artifactVersions = Fn.join(
-      " ",
-      objects.map((o) => o.versionId),
-    );
-    this.template = new LaunchTemplate(this, "template", {
+    return new LaunchTemplate(this, "template", {
       name: `${props.name}-listener`,
       imageId,
       instanceType: props.instanceType,
@@ -134,35 +170,15 @@ export class ListenerHost extends Construct {
       ebsOptimized: "true",
       monitoring: { enabled: true },
       metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
-      networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "false", securityGroups: [network.listenerGroup.id], deleteOnTermination: "true" }],
+      networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "false", securityGroups: [props.network.listenerGroup.id], deleteOnTermination: "true" }],
       // The AWS-managed EBS key: a customer key would need a grant to the Auto Scaling service-linked role.
       blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true", volumeType: "gp3", volumeSize: 20, deleteOnTermination: "true" } }],
       userData: Fn.base64encode(
-        bootUserData({ bucket: this.artifacts.bucket.bucket, region: encryption.region, artifactVersions, nodeMajor: props.nodeMajor }),
+        bootUserData({ bucket: this.artifacts.bucket.bucket, region: props.encryption.region, artifactVersions, nodeMajor: props.nodeMajor }),
       ),
       updateDefaultVersion: true,
       tagSpecifications: [{ resourceType: "instance", tags: { Name: `${props.name}-change-feed-listener` } }],
       lifecycle: { ignoreChanges: ["image_id"] },
-    });
-    // A new group has no egress until its rules exist, and no route to S3 or DynamoDB before the
-    // subnets' route-table associations: boot after the whole network path, or first boot fails.
-    const bootNeeds: ITerraformDependable[] = [...objects, policy, this.metricsLog, ...network.pathOf(network.listenerGroup), ...props.bootNeeds];
-    this.group = new AutoscalingGroup(this, "group", {
-      name: `${props.name}-listener`,
-      minSize: props.groupSize,
-      maxSize: props.groupSize,
-      desiredCapacity: props.groupSize,
-      vpcZoneIdentifier: network.privateSubnetIds,
-      launchTemplate: { id: this.template.id, version: Fn.tostring(this.template.latestVersion) },
-      healthCheckType: "EC2",
-      healthCheckGracePeriod: 300,
-      // A new template version (new artifacts) replaces the instance; the journal keeps what it had not delivered.
-      instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 0 } },
-      tag: [
-        { key: "Name", value: `${props.name}-change-feed-listener`, propagateAtLaunch: true },
-        { key: dataPathTag, value: "change-feed", propagateAtLaunch: false },
-      ],
-      dependsOn: bootNeeds,
     });
   }
 }

@@ -18,7 +18,7 @@ import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { flowLogActions } from "../policy/deploy-rules.js";
+import { flowLogActions } from "../conventions.js";
 import type { Encryption } from "./encryption.js";
 import { assumeRolePolicy, policyDocument } from "./policy.js";
 
@@ -52,13 +52,28 @@ export class Network extends Construct {
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
-    const zoneNames = props.availabilityZoneNames ?? new DataAwsAvailabilityZones(this, "zones", { state: "available" }).names;
     this.vpc = new Vpc(this, "vpc", { cidrBlock: props.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: props.name } });
     // The default group admits nothing: every resource gets a group of its own.
     new DefaultSecurityGroup(this, "default", { vpcId: this.vpc.id });
-
     const routes = new RouteTable(this, "private-routes", { vpcId: this.vpc.id, tags: { Name: `${props.name}-private` } });
-    this.privateSubnetIds = Array.from({ length: props.availabilityZones }, (_, i) => {
+    this.privateSubnetIds = this.privateSubnets(props, routes);
+
+    const group = (name: string, description: string) =>
+      new SecurityGroup(this, name, { name: `${props.name}-${name}`, description, vpcId: this.vpc.id, tags: { Name: `${props.name}-${name}` } });
+    this.functionsGroup = group("functions", "Lambda functions that talk to Redis");
+    this.listenerGroup = group("listener", "Change-feed listener instance");
+    this.cacheGroup = group("cache", "ElastiCache: the Redis port from functions and the listener only");
+    const endpointsGroup = group("endpoints", "Interface endpoints: HTTPS from functions and the listener only");
+    this.rules.set(this.functionsGroup, this.clientRules("functions", this.functionsGroup, endpointsGroup));
+    this.rules.set(this.listenerGroup, this.clientRules("listener", this.listenerGroup, endpointsGroup));
+    this.addEndpoints(props, routes, endpointsGroup);
+    this.rejectedTrafficLogs(props);
+  }
+
+  /** One private subnet per zone, on the one route table (no route leaves the VPC). */
+  private privateSubnets(props: NetworkProps, routes: RouteTable): string[] {
+    const zoneNames = props.availabilityZoneNames ?? new DataAwsAvailabilityZones(this, "zones", { state: "available" }).names;
+    return Array.from({ length: props.availabilityZones }, (_, i) => {
       const subnet = new Subnet(this, `private-${i}`, {
         vpcId: this.vpc.id,
         cidrBlock: Fn.cidrsubnet(props.cidr, 4, i),
@@ -69,68 +84,48 @@ export class Network extends Construct {
       this.routeAssociations.push(new RouteTableAssociation(this, `private-${i}-routes`, { subnetId: subnet.id, routeTableId: routes.id }));
       return subnet.id;
     });
+  }
 
-    const group = (name: string, description: string) =>
-      new SecurityGroup(this, name, { name: `${props.name}-${name}`, description, vpcId: this.vpc.id, tags: { Name: `${props.name}-${name}` } });
-    this.functionsGroup = group("functions", "Lambda functions that talk to Redis");
-    this.listenerGroup = group("listener", "Change-feed listener instance");
-    this.cacheGroup = group("cache", "ElastiCache: the Redis port from functions and the listener only");
-    const endpointsGroup = group("endpoints", "Interface endpoints: HTTPS from functions and the listener only");
-
-    for (const [name, client] of [
-      ["functions", this.functionsGroup],
-      ["listener", this.listenerGroup],
-    ] as const) {
-      const rules = [];
-      rules.push(
-        new VpcSecurityGroupIngressRule(this, `cache-from-${name}`, {
-          securityGroupId: this.cacheGroup.id,
-          referencedSecurityGroupId: client.id,
-          ipProtocol: "tcp",
-          fromPort: 6379,
-          toPort: 6379,
-          description: `Redis from ${name}`,
-        }),
-      );
-      rules.push(
-        new VpcSecurityGroupIngressRule(this, `endpoints-from-${name}`, {
-          securityGroupId: endpointsGroup.id,
-          referencedSecurityGroupId: client.id,
-          ipProtocol: "tcp",
-          fromPort: 443,
-          toPort: 443,
-          description: `HTTPS from ${name}`,
-        }),
-      );
-      rules.push(
-        new VpcSecurityGroupEgressRule(this, `${name}-to-cache`, {
-          securityGroupId: client.id,
-          referencedSecurityGroupId: this.cacheGroup.id,
-          ipProtocol: "tcp",
-          fromPort: 6379,
-          toPort: 6379,
-          description: "Redis",
-        }),
-      );
+  /** A client group's rules on both sides: the cache and the endpoints admit it; it reaches them and nothing else. */
+  private clientRules(name: string, client: SecurityGroup, endpointsGroup: SecurityGroup): ITerraformDependable[] {
+    const port = (fromPort: number) => ({ ipProtocol: "tcp", fromPort, toPort: fromPort });
+    return [
+      new VpcSecurityGroupIngressRule(this, `cache-from-${name}`, {
+        securityGroupId: this.cacheGroup.id,
+        referencedSecurityGroupId: client.id,
+        ...port(6379),
+        description: `Redis from ${name}`,
+      }),
+      new VpcSecurityGroupIngressRule(this, `endpoints-from-${name}`, {
+        securityGroupId: endpointsGroup.id,
+        referencedSecurityGroupId: client.id,
+        ...port(443),
+        description: `HTTPS from ${name}`,
+      }),
+      new VpcSecurityGroupEgressRule(this, `${name}-to-cache`, {
+        securityGroupId: client.id,
+        referencedSecurityGroupId: this.cacheGroup.id,
+        ...port(6379),
+        description: "Redis",
+      }),
       // AWS APIs over HTTPS: interface endpoints in the VPC and the S3 / DynamoDB gateway endpoints (no route goes further).
-      rules.push(
-        new VpcSecurityGroupEgressRule(this, `${name}-to-aws-apis`, {
-          securityGroupId: client.id,
-          cidrIpv4: "0.0.0.0/0",
-          ipProtocol: "tcp",
-          fromPort: 443,
-          toPort: 443,
-          description: "AWS APIs through VPC endpoints",
-        }),
-      );
-      this.rules.set(client, rules);
-    }
+      new VpcSecurityGroupEgressRule(this, `${name}-to-aws-apis`, {
+        securityGroupId: client.id,
+        cidrIpv4: "0.0.0.0/0",
+        ...port(443),
+        description: "AWS APIs through VPC endpoints",
+      }),
+    ];
+  }
 
+  /** S3 and DynamoDB through gateway endpoints (routes), every other service through an interface endpoint. */
+  private addEndpoints(props: NetworkProps, routes: RouteTable, endpointsGroup: SecurityGroup): void {
+    const serviceName = (service: string) => `com.amazonaws.${props.encryption.region}.${service}`;
     for (const service of ["s3", "dynamodb"]) {
       this.endpoints.push(
         new VpcEndpoint(this, `${service}-gateway`, {
           vpcId: this.vpc.id,
-          serviceName: `com.amazonaws.${props.encryption.region}.${service}`,
+          serviceName: serviceName(service),
           vpcEndpointType: "Gateway",
           routeTableIds: [routes.id],
           tags: { Name: `${props.name}-${service}` },
@@ -141,7 +136,7 @@ export class Network extends Construct {
       this.endpoints.push(
         new VpcEndpoint(this, `${service}-interface`, {
           vpcId: this.vpc.id,
-          serviceName: `com.amazonaws.${props.encryption.region}.${service}`,
+          serviceName: serviceName(service),
           vpcEndpointType: "Interface",
           privateDnsEnabled: true,
           subnetIds: this.privateSubnetIds,
@@ -150,8 +145,10 @@ export class Network extends Construct {
         }),
       );
     }
+  }
 
-    // Flow logs of rejected traffic: what tried to get in (or out) that the groups refused.
+  /** Flow logs of rejected traffic: what tried to get in (or out) that the groups refused. */
+  private rejectedTrafficLogs(props: NetworkProps): void {
     const flowLogs = new CloudwatchLogGroup(this, "flow-logs", {
       name: `/vpc/${props.name}/flow-logs`,
       retentionInDays: props.logRetentionDays,
@@ -163,14 +160,7 @@ export class Network extends Construct {
     });
     new IamRolePolicy(this, "flow-logs-policy", {
       role: flowRole.id,
-      // What the VPC Flow Logs documentation lists for a role that publishes to CloudWatch Logs.
-      policy: policyDocument([
-        {
-          sid: "PublishFlowLogs",
-          actions: flowLogActions,
-          resources: [flowLogs.arn, `${flowLogs.arn}:*`],
-        },
-      ]),
+      policy: policyDocument([{ sid: "PublishFlowLogs", actions: flowLogActions, resources: [flowLogs.arn, `${flowLogs.arn}:*`] }]),
     });
     new FlowLog(this, "flow-log", { vpcId: this.vpc.id, trafficType: "REJECT", logDestination: flowLogs.arn, iamRoleArn: flowRole.arn });
   }

@@ -8,12 +8,11 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { resolve } from "node:path";
-import { lambdaVpcActions } from "../policy/deploy-rules.js";
+import { dataPathTag, lambdaVpcActions } from "../conventions.js";
 import type { Encryption } from "./encryption.js";
 import { nodeMajor } from "../config.js";
 import { assumeRolePolicy, policyDocument, type Statement } from "./policy.js";
-import type { DataPath } from "../../functions/shared/metrics.js";
-import { dataPathTag } from "../policy/deploy-rules.js";
+import type { DataPath } from "../../domain/runtime/metrics.js";
 
 /** What every function of one deployment shares: the name prefix, the key, the log retention. */
 export interface FunctionDefaults {
@@ -70,29 +69,7 @@ export class NodejsFunction extends Construct {
       kmsMasterKeyId: encryption.key.arn,
     });
     this.role = new IamRole(this, "role", { name: `${name}-fn`, assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com") });
-    const statements: Statement[] = [
-      {
-        sid: "OwnLogGroup",
-        actions: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-        resources: [this.logGroup.arn, `${this.logGroup.arn}:*`],
-      },
-      // X-Ray and VPC network interfaces accept no narrower resource than "*".
-      { sid: "Tracing", actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources: ["*"] },
-      { sid: "DeadLetters", actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.arn] },
-      { sid: "EncryptedEnvironmentAndQueue", actions: ["kms:Decrypt", "kms:GenerateDataKey"], resources: [encryption.key.arn] },
-      ...(vpc
-        ? [
-            {
-              sid: "VpcNetworkInterfaces",
-              // Those of AWSLambdaVPCAccessExecutionRole (its logs actions are in OwnLogGroup above).
-              actions: lambdaVpcActions.filter((a) => a.startsWith("ec2:")),
-              resources: ["*"],
-            },
-          ]
-        : []),
-      ...(props.redis?.statements ?? []),
-      ...(props.statements ?? []),
-    ];
+    const statements = this.leastPrivilege(props);
     const policy = new IamRolePolicy(this, "policy", { name: "least-privilege", role: this.role.id, policy: policyDocument(statements) });
     this.function = new LambdaFunction(this, "function", {
       functionName: name,
@@ -116,5 +93,34 @@ export class NodejsFunction extends Construct {
       vpcConfig: vpc,
       dependsOn: [this.logGroup, policy],
     });
+  }
+
+  /** Its own log group, tracing, its dead-letter queue, the key, the VPC's interfaces when in one, and what the path adds. */
+  private leastPrivilege(props: NodejsFunctionProps): Statement[] {
+    const { encryption } = props.defaults;
+    const vpc = props.redis?.vpc;
+    return [
+      {
+        sid: "OwnLogGroup",
+        actions: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [this.logGroup.arn, `${this.logGroup.arn}:*`],
+      },
+      // X-Ray and VPC network interfaces accept no narrower resource than "*".
+      { sid: "Tracing", actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources: ["*"] },
+      { sid: "DeadLetters", actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.arn] },
+      { sid: "EncryptedEnvironmentAndQueue", actions: ["kms:Decrypt", "kms:GenerateDataKey"], resources: [encryption.key.arn] },
+      ...(vpc
+        ? [
+            {
+              sid: "VpcNetworkInterfaces",
+              // Those of AWSLambdaVPCAccessExecutionRole (its logs actions are in OwnLogGroup above).
+              actions: lambdaVpcActions.filter((a) => a.startsWith("ec2:")),
+              resources: ["*"],
+            },
+          ]
+        : []),
+      ...(props.redis?.statements ?? []),
+      ...(props.statements ?? []),
+    ];
   }
 }

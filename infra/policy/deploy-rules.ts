@@ -1,16 +1,8 @@
 // Rules for applying and destroying as AWS would: ordering, first boot, updates, services that publish
 // to us, permissions the services need, and `make destroy` in one run. No checkov ids: these are ours.
+import { flowLogActions, lambdaVpcActions, retainTag } from "../conventions.js";
 import { replaceableName } from "../naming.js";
 import { list, referencedBy, resources, truthy, type PolicyRule, type ResourceConfig, type TerraformJson } from "./terraform-json.js";
-
-/** Resources a user deliberately keeps on destroy carry this tag (set by the constructs from a setting). */
-export const retainTag = "ecp:retain-on-destroy";
-
-/** The data path a function or host serves (its alarms' `service` dimension). */
-export const dataPathTag = "ecp:data-path";
-
-/** The tags a construct sets on a resource a setting keeps on destroy. */
-export const retainTags = (retain: boolean): Record<string, string> | undefined => (retain ? { [retainTag]: "true" } : undefined);
 
 const retained = (r: ResourceConfig) => (r.tags as Record<string, string> | undefined)?.[retainTag] === "true";
 const address = (type: string, name: string) => `${type}.${name}`;
@@ -24,22 +16,6 @@ function roleActions(all: TerraformJson, roleReference: unknown): string[] {
     return statements.filter((s) => s.Effect === "Allow").flatMap((s) => list<string>(s.Action));
   });
 }
-
-/** What AWS's managed AWSLambdaVPCAccessExecutionRole grants (v3). */
-export const lambdaVpcActions = [
-  "logs:CreateLogGroup",
-  "logs:CreateLogStream",
-  "logs:PutLogEvents",
-  "ec2:CreateNetworkInterface",
-  "ec2:DescribeNetworkInterfaces",
-  "ec2:DescribeSubnets",
-  "ec2:DeleteNetworkInterface",
-  "ec2:AssignPrivateIpAddresses",
-  "ec2:UnassignPrivateIpAddresses",
-];
-
-/** What the VPC Flow Logs documentation lists for publishing to CloudWatch Logs. */
-export const flowLogActions = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"];
 
 const missing = (granted: string[], needed: string[]) => needed.filter((a) => !granted.includes(a));
 

@@ -1,8 +1,8 @@
 // Rules that keep the system operable: every data path is watched by an alarm on its own metrics,
 // every such alarm names its runbook, and no alarm asks CloudWatch for a window it refuses.
-import { metricNamespace } from "../../functions/shared/metrics.js";
+import { metricNamespace } from "../../domain/runtime/metrics.js";
 import { runbookDocument } from "../constructs/data-path-alarms.js";
-import { dataPathTag } from "./deploy-rules.js";
+import { dataPathTag } from "../conventions.js";
 import { list, resources, type PolicyRule, type ResourceConfig } from "./terraform-json.js";
 
 /** The data paths an alarm watches: the `service` dimension of its metrics in our namespace. */

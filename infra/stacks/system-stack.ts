@@ -8,12 +8,13 @@ import { Alarms } from "../constructs/alarms.js";
 import { Cache } from "../constructs/cache.js";
 import { Dashboard } from "../constructs/dashboard.js";
 import { DataPathAlarms } from "../constructs/data-path-alarms.js";
-import type { DataPath } from "../../functions/shared/metrics.js";
+import type { DataPath } from "../../domain/runtime/metrics.js";
 import { ChangeFeed } from "../constructs/change-feed.js";
+import type { DataPathProps } from "../constructs/data-path.js";
 import { CommandApi } from "../constructs/command-api.js";
 import { Encryption } from "../constructs/encryption.js";
 import { EngineUsers } from "../constructs/engine-users.js";
-import { featureLoaderUser, featureReaderUser, gatewayScopes, listenerUser } from "../../functions/shared/redis/engine-users.js";
+import { featureLoaderUser, featureReaderUser, gatewayScopes, listenerUser } from "../../domain/redis/engine-users.js";
 import { FeatureStore } from "../constructs/feature-store.js";
 import { Network } from "../constructs/network.js";
 import type { NodejsFunction } from "../constructs/nodejs-function.js";
@@ -39,7 +40,29 @@ export function interfaceEndpointsFor(config: SystemConfig): string[] {
 export class ElastiCachePatternsStack extends TerraformStack {
   constructor(scope: Construct, id: string, config: SystemConfig) {
     super(scope, id);
-    // Terraform Cloud only when asked: its backend validates a terraform binary at synth.
+    this.backend(id, config);
+    new AwsProvider(this, "aws", { region: config.region, defaultTags: [{ tags: config.tags }] });
+    new RandomProvider(this, "random");
+    const parts = this.foundations(config);
+    const { cache } = parts;
+    this.output("primary_endpoint", cache.primaryUrl, "Redis primary endpoint (TLS; AUTH token in the secret below)");
+    this.output("reader_endpoint", cache.readerUrl, "Redis reader endpoint: spreads connections over the replicas (TLS; its certificate names it)");
+    if (cache.featureUrl) this.output("feature_store_endpoint", cache.featureUrl, "Cluster-mode feature store configuration endpoint (TLS)");
+    const functions = [
+      ...(config.patterns.changeFeed ? this.changeFeed(parts) : []),
+      ...(config.patterns.commandApi ? this.commandApi(parts) : []),
+      ...(config.patterns.featureStore ? this.featureStore(parts) : []),
+      ...(config.patterns.replicaDns ? this.replicaDns(parts) : []),
+    ];
+    this.observability(parts, functions);
+  }
+
+  private output(id: string, value: string | string[], description: string, sensitive = false): void {
+    new TerraformOutput(this, id, { value, description, sensitive });
+  }
+
+  /** Terraform Cloud only when asked: its backend validates a terraform binary at synth. */
+  private backend(id: string, config: SystemConfig): void {
     if (config.terraformCloud) {
       new CloudBackend(this, {
         organization: config.terraformCloud.organization,
@@ -50,10 +73,10 @@ export class ElastiCachePatternsStack extends TerraformStack {
       // files, outside cdktf.out/ (which `make clean` deletes), so a clean never orphans a deployment.
       new LocalBackend(this, { path: `../../../${config.stateDirectory}/${id}.tfstate` });
     }
-    new AwsProvider(this, "aws", { region: config.region, defaultTags: [{ tags: config.tags }] });
-    new RandomProvider(this, "random");
+  }
 
-    const { name } = config;
+  private foundations(config: SystemConfig): DataPathProps {
+    const { name, patterns } = config;
     const encryption = new Encryption(this, "encryption", { name, accountId: config.lookups.accountId });
     const network = new Network(this, "network", {
       name,
@@ -64,7 +87,6 @@ export class ElastiCachePatternsStack extends TerraformStack {
       logRetentionDays: config.logRetentionDays,
       interfaceEndpoints: interfaceEndpointsFor(config),
     });
-    const { patterns } = config;
     const users = new EngineUsers(this, "engine-users", {
       name,
       engine: config.cache.engine,
@@ -85,59 +107,60 @@ export class ElastiCachePatternsStack extends TerraformStack {
       network,
       snapshotRetentionDays: config.cache.snapshotRetentionDays,
       users,
-      featureStoreCluster: config.patterns.featureStore && config.featureStore.dedicatedCluster ? { shards: config.featureStore.shards } : undefined,
+      featureStoreCluster: patterns.featureStore && config.featureStore.dedicatedCluster ? { shards: config.featureStore.shards } : undefined,
     });
-    const parts = { name, config, encryption, network, cache, users };
-    const functions: NodejsFunction[] = [];
-    const output = (id: string, value: string | string[], description: string, sensitive = false) =>
-      new TerraformOutput(this, id, { value, description, sensitive });
+    return { name, config, encryption, network, cache, users };
+  }
 
-    output("primary_endpoint", cache.primaryUrl, "Redis primary endpoint (TLS; AUTH token in the secret below)");
-    output("reader_endpoint", cache.readerUrl, "Redis reader endpoint: spreads connections over the replicas (TLS; its certificate names it)");
-    if (cache.featureUrl) output("feature_store_endpoint", cache.featureUrl, "Cluster-mode feature store configuration endpoint (TLS)");
+  private changeFeed(parts: DataPathProps): NodejsFunction[] {
+    const changeFeed = new ChangeFeed(this, "change-feed", parts);
+    this.output(
+      "redis_auth_secret_arn",
+      parts.users.secrets.listener!.secret.arn,
+      "Secrets Manager secret of the listener's engine user (username and password): the operator's way in, from the listener host",
+    );
+    this.output("change_table", changeFeed.table.name, "DynamoDB table the change feed writes to");
+    this.output(
+      "listener_autoscaling_group",
+      changeFeed.listener.group.name,
+      "Auto Scaling group of the change-feed listener (one instance; Session Manager to reach it)",
+    );
+    return [changeFeed.writer];
+  }
 
-    if (config.patterns.changeFeed) {
-      const changeFeed = new ChangeFeed(this, "change-feed", parts);
-      functions.push(changeFeed.writer);
-      output(
-        "redis_auth_secret_arn",
-        users.secrets.listener!.secret.arn,
-        "Secrets Manager secret of the listener's engine user (username and password): the operator's way in, from the listener host",
-      );
-      output("change_table", changeFeed.table.name, "DynamoDB table the change feed writes to");
-      output(
-        "listener_autoscaling_group",
-        changeFeed.listener.group.name,
-        "Auto Scaling group of the change-feed listener (one instance; Session Manager to reach it)",
-      );
-    }
-    if (config.patterns.commandApi) {
-      const commandApi = new CommandApi(this, "command-api", parts);
-      functions.push(commandApi.resolver, commandApi.redisRest);
-      output("graphql_url", commandApi.graphql.uris.lookup("GRAPHQL"), "AppSync GraphQL endpoint of the command API");
-      output("api_key", commandApi.apiKey.key, "AppSync API key (sensitive: terraform output -raw api_key)", true);
-      output("api_key_expires", commandApi.apiKey.expires, "When the AppSync API key stops working: rotate it before (docs/deploying.md: Secrets)");
-      output("rest_url", commandApi.rest.url, "Upstash-compatible REST endpoint");
-      output("rest_tokens_secret_arn", commandApi.restTokens.arn, "Secrets Manager secret with the REST tokens (readWrite, readOnly)");
-    }
-    if (config.patterns.featureStore) {
-      const featureStore = new FeatureStore(this, "feature-store", parts);
-      functions.push(featureStore.loader, featureStore.reader);
-      output("feature_bucket", featureStore.batches.bucket.bucket, "S3 bucket for nightly recommendation files (uploads load automatically)");
-      output("feature_url", featureStore.api.url, "Feature store reader: append recommendations?userId=1&rank=1");
-    }
-    if (config.patterns.replicaDns) {
-      const replicaDns = new ReplicaDns(this, "replica-dns", parts);
-      functions.push(replicaDns.keeper);
-      output("reader_cnames", replicaNames(config.replicaDns.cnameTemplate, config.cache.replicas), "Replica CNAMEs kept by the replica DNS keeper");
-      output("hosted_zone_id", replicaDns.zone.zoneId, "Private hosted zone of the replica CNAMEs");
-    }
+  private commandApi(parts: DataPathProps): NodejsFunction[] {
+    const commandApi = new CommandApi(this, "command-api", parts);
+    this.output("graphql_url", commandApi.graphql.uris.lookup("GRAPHQL"), "AppSync GraphQL endpoint of the command API");
+    this.output("api_key", commandApi.apiKey.key, "AppSync API key (sensitive: terraform output -raw api_key)", true);
+    this.output("api_key_expires", commandApi.apiKey.expires, "When the AppSync API key stops working: rotate it before (docs/deploying.md: Secrets)");
+    this.output("rest_url", commandApi.rest.url, "Upstash-compatible REST endpoint");
+    this.output("rest_tokens_secret_arn", commandApi.restTokens.arn, "Secrets Manager secret with the REST tokens (readWrite, readOnly)");
+    return [commandApi.resolver, commandApi.redisRest];
+  }
+
+  private featureStore(parts: DataPathProps): NodejsFunction[] {
+    const featureStore = new FeatureStore(this, "feature-store", parts);
+    this.output("feature_bucket", featureStore.batches.bucket.bucket, "S3 bucket for nightly recommendation files (uploads load automatically)");
+    this.output("feature_url", featureStore.api.url, "Feature store reader: append recommendations?userId=1&rank=1");
+    return [featureStore.loader, featureStore.reader];
+  }
+
+  private replicaDns(parts: DataPathProps): NodejsFunction[] {
+    const { config } = parts;
+    const replicaDns = new ReplicaDns(this, "replica-dns", parts);
+    this.output("reader_cnames", replicaNames(config.replicaDns.cnameTemplate, config.cache.replicas), "Replica CNAMEs kept by the replica DNS keeper");
+    this.output("hosted_zone_id", replicaDns.zone.zoneId, "Private hosted zone of the replica CNAMEs");
+    return [replicaDns.keeper];
+  }
+
+  /** The alarms (and their topic), each data path's alarms, and the dashboard. */
+  private observability({ name, config, encryption, cache }: DataPathProps, functions: NodejsFunction[]): void {
     const cacheNodes = cache.memberIds(config.cache.replicas);
     const alarms = new Alarms(this, "alarms", { name, config: config.alarms, encryption, cacheNodes, functions });
     const paths = enabledDataPaths(config);
     new DataPathAlarms(this, "data-path-alarms", { name, topic: alarms.topic, thresholds: config.alarms.dataPaths, paths });
     const dashboard = new Dashboard(this, "dashboard", { name, region: config.region, paths, cacheNodes });
-    output(
+    this.output(
       "dashboard_url",
       `https://${config.region}.console.aws.amazon.com/cloudwatch/home?region=${config.region}#dashboards/dashboard/${dashboard.dashboard.dashboardName}`,
       "CloudWatch dashboard: a row per data path (docs/operating.md)",

@@ -1,15 +1,15 @@
 // Change-feed fixtures: a listener on its own redis-server (or a cluster), started and stopped for one test.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Cluster, Redis } from "ioredis";
-import { connectRedisOrCluster } from "../../functions/shared/redis/clients.js";
-import type { Change } from "../../functions/change-feed/writer.js";
-import { memoryLogger, type Logger } from "../../functions/shared/log.js";
-import { ChangeFeedListener, defaultListenerConfig, type ListenerConfig } from "../../listener/listener.js";
-import { connectionsLike } from "../../listener/connections.js";
-import { parseMapping, type CompiledMapping } from "../../listener/mappings.js";
-import type { ReconcileReport } from "../../listener/reconcile.js";
-import type { ChangeSink } from "../../listener/sinks.js";
-import { startCluster, startRedis } from "../../local/services.js";
+import { connectRedisOrCluster } from "../../domain/redis/clients.js";
+import type { Change } from "../../domain/change-feed/writer.js";
+import { memoryLogger, type Logger } from "../../domain/runtime/log.js";
+import { ChangeFeedListener, defaultListenerConfig, type ListenerConfig } from "../../domain/change-feed/capture/listener.js";
+import { connectionsLike } from "../../domain/change-feed/capture/connections.js";
+import { parseMapping, type CompiledMapping } from "../../domain/change-feed/mappings.js";
+import type { ReconcileReport } from "../../domain/change-feed/reconcile.js";
+import type { ChangeSink } from "../../domain/change-feed/sinks.js";
+import { startCluster, startRedis } from "../../local/launcher/services.js";
 
 /** What every listener test needs from the server: keyspace notifications on. */
 export const notifications = { "notify-keyspace-events": "KEA" };

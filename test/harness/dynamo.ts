@@ -1,6 +1,6 @@
 // DynamoDB fixtures for the change-feed suites (dynalite).
 import { DeleteTableCommand, DescribeTableCommand, GetItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { createTable } from "../../local/aws-clients.js";
+import { createTable } from "../../local/aws/aws-clients.js";
 import { eventually } from "./eventually.js";
 
 /**

@@ -1,7 +1,7 @@
 // Reading metric output as CloudWatch does: EMF documents among a process's stdout lines, and the
 // check that a data path's documents hold every metric of the catalog with its unit and dimensions.
 import { expect } from "chai";
-import { metricCatalog, metricNamespace, metricsOf, pathDimension, type DataPath, type EmfDocument } from "../../functions/shared/metrics.js";
+import { metricCatalog, metricNamespace, metricsOf, pathDimension, type DataPath, type EmfDocument } from "../../domain/runtime/metrics.js";
 
 /** The EMF documents among `lines` (the other lines are logs). */
 export const emfDocuments = (lines: string[]): EmfDocument[] =>

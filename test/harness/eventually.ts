@@ -1,5 +1,5 @@
 // Waiting in tests: poll until a condition holds, or fail saying what was awaited and what was last seen.
-import { sleep } from "../../functions/shared/retry.js";
+import { sleep } from "../../domain/runtime/retry.js";
 
 export { sleep };
 

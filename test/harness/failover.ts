@@ -1,7 +1,7 @@
 // A replication group (a primary and two replicas on their own loopback addresses) behind the local
 // primary endpoint, for the suites that fail it over.
-import { startPrimaryEndpoint, type PrimaryEndpoint } from "../../local/primary-endpoint.js";
-import { startReplicationGroup, type ReplicationGroup } from "../../local/services.js";
+import { startPrimaryEndpoint, type PrimaryEndpoint } from "../../local/aws/primary-endpoint.js";
+import { startReplicationGroup, type ReplicationGroup } from "../../local/launcher/services.js";
 import { notifications } from "./change-feed.js";
 
 export interface FailoverBed {

@@ -3,14 +3,13 @@
 // healthy (event-loop delay, heap, Redis's memory peak, a neighbour's PING latency).
 import { expect } from "chai";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import type { BatchLimits } from "../../functions/command-gateway/batch.js";
-import type { GatewayConfig } from "../../functions/command-gateway/gateway.js";
-import { encodeCommand, endpointFromUrl } from "../../functions/shared/redis/connector.js";
-import { RespConnection, respSize } from "../../functions/shared/redis/resp-connection.js";
-import { startCommandApiServer } from "../../local/command-api-server.js";
-import { startRestServer } from "../../local/rest-server.js";
-import { redisCommand, startRedis, type RedisNode } from "../../local/services.js";
-import { callerId } from "../../functions/command-gateway/gateway.js";
+import type { GatewaySettings } from "../../domain/command-gateway/settings.js";
+import { encodeCommand, endpointFromUrl } from "../../domain/redis/connector.js";
+import { RespConnection, respSize } from "../../domain/redis/resp-connection.js";
+import { startCommandApiServer } from "../../local/servers/command-api-server.js";
+import { startRestServer } from "../../local/servers/rest-server.js";
+import { redisCommand, startRedis, type RedisNode } from "../../local/launcher/services.js";
+import { callerId } from "../../domain/command-gateway/gateway.js";
 import { gatewayOn } from "./command-gateway.js";
 
 /** What reached Redis and came back for callers' commands (the gateway's own probes and MULTI/EXEC aside). */
@@ -42,7 +41,7 @@ export interface GatewayBed {
 /** Commands the gateway sends for itself: its table, its cost probes, the transaction option. */
 const own = new Set(["COMMAND", "DBSIZE", "MULTI", "EXEC", "LLEN", "SCARD", "ZCARD", "HLEN", "XLEN", "STRLEN", "MEMORY"]);
 
-export async function startGatewayBed(overrides: Partial<GatewayConfig> & { limits: BatchLimits }, server: Record<string, string> = {}): Promise<GatewayBed> {
+export async function startGatewayBed(overrides: Partial<GatewaySettings>, server: Record<string, string> = {}): Promise<GatewayBed> {
   const node = await startRedis({ config: { "busy-reply-threshold": "100", "enable-debug-command": "yes", ...server } });
   const tenantToken = "tenant-a-token-attack";
   const tenantApiKey = "da2-tenant-a-attack";

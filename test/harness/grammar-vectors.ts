@@ -3,8 +3,8 @@
 // come in a shuffled order, as the engine takes them (inside a block they keep theirs, and a list that
 // takes the rest, STREAMS's, stays last); `numkeys` counts its list, and a STREAMS block has as many
 // ids as keys. Values never spell a token, so a vector has one reading.
-import type { ArgumentDoc, CommandDoc } from "../../functions/shared/redis/command-docs.js";
-import { isOption } from "../../functions/shared/redis/argument-shapes.js";
+import type { ArgumentDoc, CommandDoc } from "../../domain/redis/command-docs.js";
+import { isOption } from "../../domain/redis/argument-shapes.js";
 
 type Random = () => number;
 

@@ -1,6 +1,6 @@
 // A service that can be made unreachable: a forwarder in front of it that refuses and drops every
 // connection while the outage lasts, as a network path or an AWS endpoint that goes away does.
-import { startTcpForwarder } from "../../local/tcp-forwarder.js";
+import { startTcpForwarder } from "../../local/launcher/tcp-forwarder.js";
 
 export interface Outage {
   /** The service's endpoint through the forwarder (same scheme and path as the real one). */

@@ -2,9 +2,9 @@
 // the suite's writer functions, and a Lambda client for it; one stop() for all.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LambdaClient } from "@aws-sdk/client-lambda";
-import { createTable, localCredentials, localDynamo, localRegion } from "../../local/aws-clients.js";
-import { startLambdaEndpoint, type LocalFunction } from "../../local/lambda-endpoint.js";
-import { startDynamo } from "../../local/services.js";
+import { createTable, localCredentials, localDynamo, localRegion } from "../../local/aws/aws-clients.js";
+import { startLambdaEndpoint, type LocalFunction } from "../../local/aws/lambda-endpoint.js";
+import { startDynamo } from "../../local/launcher/services.js";
 
 export interface Sinks {
   dynamo: DynamoDBClient;

@@ -2,9 +2,9 @@
 // change a hash can see, and an item-by-item comparison of Redis and DynamoDB afterwards.
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Command, type Cluster, type Redis } from "ioredis";
-import { scanPrimaries } from "../../functions/shared/redis/clients.js";
-import { attributeOf } from "../../functions/change-feed/writer.js";
-import { hashFields } from "../../listener/mappings.js";
+import { scanPrimaries } from "../../domain/redis/clients.js";
+import { attributeOf } from "../../domain/change-feed/writer.js";
+import { hashFields } from "../../domain/change-feed/mappings.js";
 import { sleep } from "./eventually.js";
 
 /** mulberry32: small, fast, and the same sequence for the same seed. */

@@ -1,0 +1,155 @@
+// Drift as a number: a bounded, sampled reconcile. Each round, per mapping, up to `sampleSize` keys
+// from a random point of each primary's keyspace and as many items from a random segment of the
+// table are compared the way `reconcile` compares them; a difference is counted only if it is still
+// there after `settleMs` (a change in flight is not drift). Reported as Drift and DriftSampled.
+import { GetItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { Command, type Cluster, type Redis } from "ioredis";
+import { deletedAttribute } from "./writer.js";
+import { errorMessage } from "../runtime/errors.js";
+import type { Logger } from "../runtime/log.js";
+import { primaryNodes } from "../redis/clients.js";
+import { sleep } from "../runtime/retry.js";
+import { hashFields, keyOfPartitionKey, partitionKeyOf, type CompiledMapping } from "./mappings.js";
+import { expectedAttributes, sameAttributes } from "./reconcile.js";
+
+export interface DriftConfig {
+  /** Between two rounds; 0 turns the sampler off. */
+  intervalMs: number;
+  /** Keys (and as many items) compared per mapping and round. */
+  sampleSize: number;
+  /** A difference is looked at again after this long, and counted only if it is still there. */
+  settleMs: number;
+}
+
+export const defaultDriftConfig: DriftConfig = { intervalMs: 300_000, sampleSize: 200, settleMs: 10_000 };
+
+/** SCAN calls per node and round, whatever the keyspace: the bound on a round's work in Redis. */
+const maxScanCalls = 20;
+/** Segments the table is cut into; each round scans one, at random. */
+const tableSegments = 16;
+
+export interface DriftReport {
+  mapping: string;
+  sampled: number;
+  differing: string[];
+}
+
+/** Up to `wanted` keys of `mapping`, from a random cursor of each primary (wrapping once past the end). */
+async function sampleKeys(client: Redis | Cluster, mapping: CompiledMapping, wanted: number): Promise<Set<string>> {
+  const keys = new Set<string>();
+  const nodes = primaryNodes(client);
+  for (const node of nodes) {
+    const size = Math.max(1, await node.dbsize());
+    // A cursor is a position in the table (of a power-of-two size): any value below the size is one.
+    let cursor = String(Math.floor(Math.random() * 2 ** Math.ceil(Math.log2(size))));
+    let wrapped = cursor === "0";
+    for (let call = 0; call < maxScanCalls && keys.size < (wanted * (nodes.indexOf(node) + 1)) / nodes.length; call++) {
+      const [next, page] = await node.scan(cursor, "MATCH", mapping.scanPattern, "COUNT", 1_000, "TYPE", "hash");
+      for (const key of page) if (partitionKeyOf(mapping, key) !== undefined) keys.add(key);
+      if (next === "0" && wrapped) break;
+      if (next === "0") wrapped = true;
+      cursor = next;
+    }
+  }
+  return keys;
+}
+
+/** Up to `wanted` live items' keys from one random segment of the table. */
+async function sampleItems(dynamo: DynamoDBClient, mapping: CompiledMapping, wanted: number): Promise<string[]> {
+  const page = await dynamo.send(
+    new ScanCommand({ TableName: mapping.table, Segment: Math.floor(Math.random() * tableSegments), TotalSegments: tableSegments, Limit: wanted }),
+  );
+  return (page.Items ?? []).filter((item) => !item[deletedAttribute]?.BOOL).map((item) => keyOfPartitionKey(mapping, item[mapping.partitionKey]?.S ?? ""));
+}
+
+export class DriftSampler {
+  private timer?: ReturnType<typeof setTimeout>;
+  private stopped = false;
+
+  constructor(
+    private readonly client: Redis | Cluster,
+    private readonly dynamo: DynamoDBClient,
+    private readonly mappings: () => readonly CompiledMapping[],
+    private readonly config: DriftConfig,
+    private readonly report: (report: DriftReport) => void,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    if (this.config.intervalMs <= 0) return;
+    const round = async () => {
+      await this.sampleAll();
+      if (!this.stopped) this.timer = setTimeout(() => void round(), this.config.intervalMs);
+    };
+    this.timer = setTimeout(() => void round(), this.config.intervalMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /** One round over every mapping; a mapping that cannot be sampled now is logged and skipped. */
+  async sampleAll(): Promise<DriftReport[]> {
+    const reports: DriftReport[] = [];
+    for (const mapping of this.mappings()) {
+      try {
+        const report = await this.sample(mapping);
+        if (report.differing.length)
+          this.log.warn("drift: items differ between Redis and DynamoDB", { mapping: mapping.name, keys: report.differing.slice(0, 20) });
+        this.report(report);
+        reports.push(report);
+      } catch (error) {
+        this.log.warn("drift sample failed", { mapping: mapping.name, reason: errorMessage(error) });
+      }
+    }
+    return reports;
+  }
+
+  async sample(mapping: CompiledMapping): Promise<DriftReport> {
+    const { sampleSize, settleMs } = this.config;
+    const [keys, items] = await Promise.all([sampleKeys(this.client, mapping, sampleSize), sampleItems(this.dynamo, mapping, sampleSize)]);
+    const candidates = [...new Set([...keys, ...items])];
+    let differing = await this.differing(mapping, candidates);
+    if (differing.length && settleMs > 0) {
+      await sleep(settleMs);
+      differing = await this.differing(mapping, differing);
+    }
+    return { mapping: mapping.name, sampled: candidates.length, differing };
+  }
+
+  /** The keys whose item is missing, stale or orphaned (another mapping writing the same item counts as its owner). */
+  private async differing(mapping: CompiledMapping, keys: string[]): Promise<string[]> {
+    const sharing = this.mappings().filter((m) => m.name !== mapping.name && m.table === mapping.table && m.partitionKey === mapping.partitionKey);
+    const verdicts = await Promise.all(
+      keys.map(async (key) => {
+        const value = partitionKeyOf(mapping, key)!;
+        const [flat, item] = await Promise.all([this.hash(key), this.item(mapping, value)]);
+        if (flat.length === 0) {
+          if (!item) return false;
+          const owners = await Promise.all(sharing.map(async (m) => (await this.hash(keyOfPartitionKey(m, value))).length > 0));
+          return !owners.includes(true);
+        }
+        return !item || !sameAttributes(expectedAttributes(mapping, key, hashFields(flat)), item, mapping);
+      }),
+    );
+    return keys.filter((_, i) => verdicts[i]);
+  }
+
+  private async hash(key: string): Promise<Buffer[]> {
+    // Bytes, as the listener reads them; a key of another type is not a hash (any other error fails the sample).
+    const read = this.client.sendCommand(new Command("HGETALL", [key], { replyEncoding: null })) as Promise<Buffer[]>;
+    const reply = await read.catch((error: Error) => {
+      if (error.message.startsWith("WRONGTYPE")) return [];
+      throw error;
+    });
+    return reply as Buffer[];
+  }
+
+  private async item(mapping: CompiledMapping, value: string): Promise<Record<string, AttributeValue> | undefined> {
+    const { Item } = await this.dynamo.send(
+      new GetItemCommand({ TableName: mapping.table, Key: { [mapping.partitionKey]: { S: value } }, ConsistentRead: true }),
+    );
+    return Item && !Item[deletedAttribute]?.BOOL ? Item : undefined;
+  }
+}

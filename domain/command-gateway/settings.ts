@@ -1,0 +1,140 @@
+// The command gateway's settings, the one type of them: what the Lambdas read, `make dev` passes on,
+// the infrastructure types and sets (ECP_<NAME>), and docs/command-api.md documents. The per-request
+// limits count every GraphQL field of one document together. Each field's default is beside it.
+import type { EnvironmentReader } from "../runtime/env.js";
+
+export interface GatewaySettings {
+  /**
+   * Commands per HTTP request (every field of a GraphQL document together).
+   * @default 1000
+   */
+  maxCommands: number;
+  /**
+   * Request bytes as Redis receives them (arguments and their RESP framing), per HTTP request.
+   * @default 1048576 (1 MiB)
+   */
+  maxRequestBytes: number;
+  /**
+   * Reply bytes (RESP, as received) per HTTP request; reading stops past it and the rest become errors.
+   * @default 4194304 (4 MiB)
+   */
+  maxReplyBytes: number;
+  /**
+   * KEYS only on a keyspace at most this large; SCAN's COUNT at most this.
+   * @default 1000
+   */
+  maxKeysScanSize: number;
+  /**
+   * Largest count (COUNT options, SRANDMEMBER counts, LIMIT blocks) a command may ask for.
+   * @default 10000
+   */
+  maxReplyElements: number;
+  /**
+   * Largest byte offset a write may reach (SETRANGE, SETBIT, BITFIELD allocate up to it); bytes a bitmap count may walk.
+   * @default 1048576 (1 MiB)
+   */
+  maxOffsetBytes: number;
+  /**
+   * Elements one command may make the server walk or combine without returning them (set algebra, sorts, list scans, offsets).
+   * @default 100000
+   */
+  maxWorkElements: number;
+  /**
+   * Bytes one request may copy inside Redis (COPY's sources, as MEMORY USAGE sizes them).
+   * @default 1048576 (1 MiB)
+   */
+  maxCopyBytes: number;
+  /**
+   * Root fields (aliases included) per GraphQL document; AppSync's resolver count limit in AWS.
+   * @default 1
+   */
+  maxFieldsPerRequest: number;
+  /**
+   * EVAL, EVALSHA, FCALL (and their _RO forms for read-only callers); never for a caller with a key prefix.
+   * @default false
+   */
+  allowScripts: boolean;
+  /**
+   * A script still running after this long is killed with SCRIPT KILL / FUNCTION KILL.
+   * @default 1000
+   */
+  scriptTimeoutMs: number;
+  /**
+   * Caller id (`sha256:` + the first 32 hex digits of the key's or token's SHA-256) -> the only key prefix it may touch.
+   * @default {} (no caller confined)
+   */
+  keyPrefixes: Record<string, string>;
+}
+
+export const defaultGatewaySettings: GatewaySettings = {
+  maxCommands: 1_000,
+  maxRequestBytes: 1 << 20,
+  maxReplyBytes: 4 << 20,
+  maxKeysScanSize: 1_000,
+  maxReplyElements: 10_000,
+  maxOffsetBytes: 1 << 20,
+  maxWorkElements: 100_000,
+  maxCopyBytes: 1 << 20,
+  maxFieldsPerRequest: 1,
+  allowScripts: false,
+  scriptTimeoutMs: 1_000,
+  keyPrefixes: {},
+};
+
+/** Each setting's environment variable in the Lambdas and `make dev`; the infrastructure reads `ECP_` + the same name. */
+export const gatewayEnvironmentNames: Record<keyof GatewaySettings, string> = {
+  maxCommands: "MAX_COMMANDS",
+  maxRequestBytes: "MAX_REQUEST_BYTES",
+  maxReplyBytes: "MAX_REPLY_BYTES",
+  maxKeysScanSize: "MAX_KEYS_SCAN_SIZE",
+  maxReplyElements: "MAX_REPLY_ELEMENTS",
+  maxOffsetBytes: "MAX_OFFSET_BYTES",
+  maxWorkElements: "MAX_WORK_ELEMENTS",
+  maxCopyBytes: "MAX_COPY_BYTES",
+  maxFieldsPerRequest: "MAX_FIELDS_PER_REQUEST",
+  allowScripts: "ALLOW_SCRIPTS",
+  scriptTimeoutMs: "SCRIPT_TIMEOUT_MS",
+  keyPrefixes: "KEY_PREFIXES",
+};
+
+/** The settings as the environment variables the gateway's functions read. */
+export function gatewayEnvironment(settings: GatewaySettings): Record<string, string> {
+  return Object.fromEntries(
+    (Object.keys(gatewayEnvironmentNames) as (keyof GatewaySettings)[]).map((field) => {
+      const value = settings[field];
+      return [gatewayEnvironmentNames[field], typeof value === "object" ? JSON.stringify(value) : String(value)];
+    }),
+  );
+}
+
+export const keyPrefixExample = '{"sha256:<first 32 hex of the key\'s SHA-256>": "tenant-a:"}';
+
+/** Checks a KEY_PREFIXES value: a JSON object of non-empty string prefixes. */
+export function keyPrefixesOf(value: unknown): Record<string, string> {
+  if (!value || typeof value !== "object" || Array.isArray(value)) throw new Error("not a JSON object");
+  for (const [caller, prefix] of Object.entries(value)) {
+    if (typeof prefix !== "string" || prefix === "") throw new Error(`the prefix of ${caller} is not a non-empty string`);
+  }
+  return value as Record<string, string>;
+}
+
+/** Reads every setting from the environment (names after `prefix`), with the defaults above. */
+export function readGatewaySettings(env: EnvironmentReader, prefix = ""): GatewaySettings {
+  const d = defaultGatewaySettings;
+  const n = gatewayEnvironmentNames;
+  const int = (field: keyof GatewaySettings) => env.positiveInteger(prefix + n[field], d[field] as number);
+  return {
+    maxCommands: int("maxCommands"),
+    maxRequestBytes: int("maxRequestBytes"),
+    maxReplyBytes: int("maxReplyBytes"),
+    maxKeysScanSize: int("maxKeysScanSize"),
+    maxReplyElements: int("maxReplyElements"),
+    maxOffsetBytes: int("maxOffsetBytes"),
+    maxWorkElements: int("maxWorkElements"),
+    maxCopyBytes: int("maxCopyBytes"),
+    maxFieldsPerRequest: int("maxFieldsPerRequest"),
+    allowScripts: env.flag(prefix + n.allowScripts, d.allowScripts),
+    scriptTimeoutMs: int("scriptTimeoutMs"),
+    keyPrefixes: env.json(prefix + n.keyPrefixes, d.keyPrefixes, keyPrefixesOf, keyPrefixExample),
+  };
+}

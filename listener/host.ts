@@ -1,0 +1,41 @@
+// What the listener host's programs share: the configuration file and the clients it names.
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import type { Cluster, Redis } from "ioredis";
+import { readFileSync } from "node:fs";
+import { parseMappingFile, type CompiledMapping, type MappingOptions } from "../domain/change-feed/mappings.js";
+import { RoutingSink } from "../domain/change-feed/sinks.js";
+import { writerClientConfig } from "../domain/change-feed/writer.js";
+import { connectRedisOrCluster } from "../domain/redis/clients.js";
+import type { ListenerFileConfig } from "./config.js";
+
+/** The JSON file user-data writes on EC2 (and the tests write locally); exits with a usage line when none is named. */
+export function readConfigFile(path: string | undefined, usage: string): ListenerFileConfig {
+  if (!path) {
+    console.error(`usage: ${usage}`);
+    process.exit(2);
+  }
+  return JSON.parse(readFileSync(path, "utf8")) as ListenerFileConfig;
+}
+
+export interface HostClients {
+  client: Redis | Cluster;
+  dynamo: DynamoDBClient;
+  sink: RoutingSink;
+}
+
+export async function openHostClients(file: ListenerFileConfig): Promise<HostClients> {
+  // Locally the stand-ins take any credentials; in AWS the instance role provides them.
+  const local = file.dynamodbEndpoint ? { credentials: { accessKeyId: "local", secretAccessKey: "local" } } : {};
+  const dynamo = new DynamoDBClient({ ...writerClientConfig, region: file.region, endpoint: file.dynamodbEndpoint, ...local });
+  const lambda = new LambdaClient({ region: file.region, endpoint: file.lambdaEndpoint, ...local });
+  // The listener never gives up on Redis: it reconnects for as long as it runs, and rescans after.
+  const client = await connectRedisOrCluster(
+    { url: file.redisUrl, cluster: file.cluster, authSecretArn: file.redisAuthSecretArn },
+    { redisOptions: { maxRetriesPerRequest: null, enableAutoPipelining: true, commandTimeout: undefined } },
+  );
+  return { client, dynamo, sink: new RoutingSink(dynamo, lambda) };
+}
+
+export const fileMappingsOf = (file: ListenerFileConfig, options: MappingOptions): CompiledMapping[] =>
+  file.mappingFile ? parseMappingFile(readFileSync(file.mappingFile, "utf8"), options) : [];
