@@ -90,7 +90,7 @@ describe("operability in AWS: the dashboard, the data paths' alarms, the listene
     });
     const group = one(json, "aws_cloudwatch_log_group", (g) => String(g.name).endsWith("/listener-metrics"));
     expect(group.config.kms_key_id).to.be.a("string");
-    const config = JSON.parse(String(one(json, "aws_s3_object", (o) => o.key === "domain/change-feed/capture/listener.json").config.content)) as {
+    const config = JSON.parse(String(one(json, "aws_s3_object", (o) => o.key === "listener/listener.json").config.content)) as {
       drift?: unknown;
     };
     expect(config).to.include({ metricsAgent: metricsAgentAddress, metricsLogGroup: group.config.name });

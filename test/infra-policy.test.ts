@@ -96,7 +96,7 @@ describe("infrastructure policy suite (named rules over the synthesized Terrafor
     // The deploy and destroy classes: each bad resource is the shape the code had before the fix.
     "ECP-BOOT-AFTER-ARTIFACTS": {
       resource: {
-        aws_s3_object: { config: { key: "domain/change-feed/capture/listener.json" } },
+        aws_s3_object: { config: { key: "listener/listener.json" } },
         aws_vpc_endpoint: { s3: { service_name: "com.amazonaws.us-east-1.s3" } },
         aws_instance: { listener: { user_data: "aws s3 cp ..." } },
       },

@@ -107,14 +107,14 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
     expect(String(template.config.user_data)).to.contain("systemctl enable --now changefeed.service");
     const objects = Object.fromEntries(of(json, "aws_s3_object").map(([, o]) => [String(o.key), o]));
     expect(Object.keys(objects).sort()).to.deep.equal([
-      "domain/change-feed/capture/listener.json",
+      "listener/listener.json",
       "listener/listener.zip",
-      "domain/change-feed/mappings.json",
+      "listener/mappings.json",
     ]);
-    const listenerConfig = String(objects["domain/change-feed/capture/listener.json"].content);
+    const listenerConfig = String(objects["listener/listener.json"].content);
     expect(listenerConfig).to.contain("redisAuthSecretArn").and.not.contain("random_password");
     const writer = one(json, "aws_lambda_function", (f) => String(f.function_name).endsWith("change-writer"));
-    expect(String(objects["domain/change-feed/mappings.json"].content)).to.contain(writer.ref("function_name"));
+    expect(String(objects["listener/mappings.json"].content)).to.contain(writer.ref("function_name"));
     const writerPolicy = one(json, "aws_iam_role_policy", (p) => String(p.role).includes("writer"));
     expect((JSON.parse(String(writerPolicy.config.policy)) as { Statement: { Sid: string }[] }).Statement.find((s) => s.Sid === "WriteItems")).to.deep.include({
       Action: ["dynamodb:PutItem"],

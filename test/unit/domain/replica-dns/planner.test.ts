@@ -10,7 +10,7 @@ const cname = (n: number, id: string): RecordSet => ({ name: `replica${n}.cache.
 const summary = (changes: RecordChange[]) => changes.map((c) => `${c.action} ${c.record.name} ${c.record.value.split(".")[0]}`);
 const applied = applyChanges;
 
-describe("replica DNS planner", () => {
+describe("domain/replica-dns/planner", () => {
   const group = [node("g-001", "primary"), node("g-002", "replica"), node("g-003", "replica")];
   const settled = [cname(1, "g-002"), cname(2, "g-003")];
 

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { metricCatalog, metricNamespace, PathMetrics, quantile, type EmfDocument } from "../../../../domain/runtime/metrics.js";
 
-describe("functions/shared/metrics: one catalog, serialized as EMF", () => {
+describe("domain/runtime/metrics: one catalog, serialized as EMF", () => {
   it("counts add up, gauges keep the last value, distributions keep every value; one document per dimension set", () => {
     const documents: EmfDocument[] = [];
     const metrics = new PathMetrics("change-feed", (d) => documents.push(d));

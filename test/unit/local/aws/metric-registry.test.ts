@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { MetricRegistry } from "../../../../local/aws/metric-registry.js";
 
-describe("local/metric-registry: the documents as CloudWatch would hold them, and as Prometheus text", () => {
+describe("local/aws/metric-registry: the documents as CloudWatch would hold them, and as Prometheus text", () => {
   it("keeps per-mapping and total series, and prints counters, gauges and summaries", () => {
     const registry = new MetricRegistry();
     const feed = registry.metricsFor("change-feed");

@@ -3,7 +3,7 @@ import { chunksOf, compareEntryIds, keysOf, type Entry } from "../../../../../do
 
 const entry = (id: string, keys: string[], origin = "k"): Entry => [id, ["by", "a", ...keys.flatMap((k) => [origin, k])]];
 
-describe("listener/journal-entries: what an entry holds and how entries make deliveries", () => {
+describe("domain/change-feed/capture/journal-entries: what an entry holds and how entries make deliveries", () => {
   it("an entry's keys are its k (notified) and r (rescanned) fields, not who journaled it; a removed entry has none", () => {
     expect(keysOf(["by", "listener-1", "k", "person:1", "r", "person:2"])).to.deep.equal(["person:1", "person:2"]);
     expect(keysOf(["by", "k"])).to.deep.equal([]);

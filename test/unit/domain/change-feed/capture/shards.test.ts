@@ -10,7 +10,7 @@ const clusterOf = (owners: [from: number, to: number, node: string][]) =>
     slots: Array.from({ length: 16_384 }, (_, slot) => [owners.find(([from, to]) => slot >= from && slot <= to)![2]]),
   }) as unknown as Cluster;
 
-describe("listener/shards: shards, their journals and lease keys", () => {
+describe("domain/change-feed/capture/shards: shards, their journals and lease keys", () => {
   it("a tag hashes to the slot it is made for", () => {
     for (const slot of [0, 1, 5_461, 10_923, 16_383]) expect(calculateSlot(tagOfSlot(slot))).to.equal(slot);
   });

@@ -1,0 +1,53 @@
+import { expect } from "chai";
+import { classifyCommand } from "../../../../domain/command-gateway/classifier.js";
+import { CommandRefused, type RefusalReason } from "../../../../domain/command-gateway/errors.js";
+import { policyOf, table } from "./fixtures.js";
+
+const reasonOf = (args: string[], policy = policyOf()): RefusalReason | "allowed" => {
+  try {
+    classifyCommand(args, table, policy);
+    return "allowed";
+  } catch (error) {
+    if (error instanceof CommandRefused) return error.reason;
+    throw error;
+  }
+};
+
+describe("domain/command-gateway/classifier: deny by default, each refusal with its reason", () => {
+  it("a known data command is classified with its keys; nothing is sent", () => {
+    const command = classifyCommand(["MSET", "a", "1", "b", "2"], table, policyOf());
+    expect([command.name, command.keys]).to.deep.equal(["mset", ["a", "b"]]);
+  });
+
+  it("unknown, unexposed, wrong arity, bad grammar and blocking commands are refused, each for its reason", () => {
+    expect(reasonOf(["NOSUCH"])).to.equal("unknown-command");
+    expect(reasonOf(["FLUSHALL"])).to.equal("not-exposed");
+    expect(reasonOf(["CONFIG", "SET", "x", "y"])).to.equal("not-exposed");
+    expect(reasonOf(["GET"])).to.equal("arity");
+    expect(reasonOf(["SET", "k", "v", "EX", "1", "EX", "2"])).to.equal("grammar");
+    expect(reasonOf(["BLPOP", "k", "0"])).to.equal("not-exposed");
+    expect(reasonOf(["XREAD", "BLOCK", "0", "STREAMS", "s", "$"])).to.equal("blocking");
+  });
+
+  it("a read-only request may not write; scripts stay off unless allowed, and never under a prefix", () => {
+    expect(reasonOf(["SET", "k", "v"], policyOf({ access: "read" }))).to.equal("read-only");
+    expect(reasonOf(["GET", "k"], policyOf({ access: "read" }))).to.equal("allowed");
+    expect(reasonOf(["EVAL", "return 1", "0"])).to.equal("scripts");
+    expect(reasonOf(["EVAL", "return 1", "0"], policyOf({ allowScripts: true }))).to.equal("allowed");
+    expect(reasonOf(["EVAL", "return 1", "0"], policyOf({ allowScripts: true, keyPrefix: "t:" }))).to.equal("scripts");
+  });
+
+  it("under a key prefix every key, channel and pattern starts with it", () => {
+    const tenant = policyOf({ keyPrefix: "tenant-a:" });
+    expect(reasonOf(["GET", "tenant-a:k"], tenant)).to.equal("allowed");
+    expect(reasonOf(["MGET", "tenant-a:k", "other"], tenant)).to.equal("key-prefix");
+    expect(reasonOf(["PUBLISH", "news", "x"], tenant)).to.equal("key-prefix");
+    expect(reasonOf(["SCAN", "0", "MATCH", "*"], tenant)).to.equal("key-prefix");
+    expect(reasonOf(["SCAN", "0", "MATCH", "tenant-a:*"], tenant)).to.equal("allowed");
+  });
+
+  it("counts the arguments decide are held to the settings before anything runs", () => {
+    expect(reasonOf(["SRANDMEMBER", "s", "20"], policyOf({}, { maxReplyElements: 10 }))).to.equal("cost");
+    expect(reasonOf(["SRANDMEMBER", "s", "5"], policyOf({}, { maxReplyElements: 10 }))).to.equal("allowed");
+  });
+});

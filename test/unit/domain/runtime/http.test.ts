@@ -1,0 +1,35 @@
+import { expect } from "chai";
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { apiGatewayResult, jsonResponse, requestOfApiGateway, textResponse } from "../../../../domain/runtime/http.js";
+
+const event = (overrides: Partial<APIGatewayProxyEventV2>): APIGatewayProxyEventV2 =>
+  ({
+    rawPath: "/pipeline",
+    rawQueryString: "a=1&b=2",
+    headers: { authorization: "Bearer t" },
+    requestContext: { http: { method: "POST" } },
+    isBase64Encoded: false,
+    ...overrides,
+  }) as APIGatewayProxyEventV2;
+
+describe("domain/runtime/http: API Gateway's payload 2.0 in and out", () => {
+  it("a request keeps its method, path, query and headers; a base64 body is decoded", () => {
+    const request = requestOfApiGateway(event({ body: Buffer.from('["PING"]').toString("base64"), isBase64Encoded: true }));
+    expect([request.method, request.path, request.query.get("b"), request.headers.authorization, request.body]).to.deep.equal([
+      "POST",
+      "/pipeline",
+      "2",
+      "Bearer t",
+      '["PING"]',
+    ]);
+    expect(requestOfApiGateway(event({ body: undefined })).body).to.equal("");
+  });
+
+  it("responses carry their content type and become API Gateway's structured result", () => {
+    const json = jsonResponse(400, { error: "bad" });
+    expect(json.headers["content-type"]).to.match(/^application\/json/);
+    expect(JSON.parse(json.body)).to.deep.equal({ error: "bad" });
+    expect(textResponse(200, "OK").headers["content-type"]).to.match(/^text\/plain/);
+    expect(apiGatewayResult(json)).to.deep.equal({ statusCode: 400, headers: json.headers, body: json.body });
+  });
+});
