@@ -106,11 +106,7 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
     expect((one(json, "aws_autoscaling_group").config.vpc_zone_identifier as string[]).every((s) => s.includes("aws_subnet."))).to.equal(true);
     expect(String(template.config.user_data)).to.contain("systemctl enable --now changefeed.service");
     const objects = Object.fromEntries(of(json, "aws_s3_object").map(([, o]) => [String(o.key), o]));
-    expect(Object.keys(objects).sort()).to.deep.equal([
-      "listener/listener.json",
-      "listener/listener.zip",
-      "listener/mappings.json",
-    ]);
+    expect(Object.keys(objects).sort()).to.deep.equal(["listener/listener.json", "listener/listener.zip", "listener/mappings.json"]);
     const listenerConfig = String(objects["listener/listener.json"].content);
     expect(listenerConfig).to.contain("redisAuthSecretArn").and.not.contain("random_password");
     const writer = one(json, "aws_lambda_function", (f) => String(f.function_name).endsWith("change-writer"));

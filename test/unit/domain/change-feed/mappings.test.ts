@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { MappingError, parseMapping, parseMappingFile } from "../../../../domain/change-feed/mappings.js";
 
-describe("domain/change-feed/mappings: (bad input names the field)", () => {
+describe("domain/change-feed/mappings: patterns, partition keys and changes (bad input names the field)", () => {
   it("compiles placeholders and prefixes", () => {
     const m = parseMapping({ name: "orders", pattern: "order:{orderId}", table: "orders" });
     expect(m).to.include({ partitionKey: "orderId", scanPattern: "order:*", format: "attributes" });

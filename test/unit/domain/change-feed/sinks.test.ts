@@ -15,7 +15,9 @@ const payload = (body: unknown) => Buffer.from(JSON.stringify(body));
 describe("domain/change-feed/sinks: each mapping's sink, and which of its failures a retry can fix", () => {
   it("a direct mapping writes the table; a refusal that no retry fixes is a permanent SinkFailed", async () => {
     const dynamo = new DynamoDBClient({ region: "us-east-1" });
-    mockClient(dynamo).on(PutItemCommand).rejects(Object.assign(new Error("Requested resource not found"), { name: "ResourceNotFoundException" }));
+    mockClient(dynamo)
+      .on(PutItemCommand)
+      .rejects(Object.assign(new Error("Requested resource not found"), { name: "ResourceNotFoundException" }));
     const failure = await new RoutingSink(dynamo).write(direct, changes).catch((e: unknown) => e);
     expect(failure).to.be.instanceOf(SinkFailed);
     expect((failure as SinkFailed).retryable).to.equal(false);
@@ -28,7 +30,10 @@ describe("domain/change-feed/sinks: each mapping's sink, and which of its failur
     mock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload({ written: 1, skipped: 0, retried: 2, rejected: [] }) as never });
     const result = await new RoutingSink(new DynamoDBClient({ region: "us-east-1" }), lambda).write(viaLambda, changes);
     expect(result).to.deep.equal({ written: 1, skipped: 0, retried: 2, rejected: [] });
-    const sent = JSON.parse(Buffer.from(mock.commandCalls(InvokeCommand)[0].args[0].input.Payload as Uint8Array).toString("utf8")) as { table: string; changes: Change[] };
+    const sent = JSON.parse(Buffer.from(mock.commandCalls(InvokeCommand)[0].args[0].input.Payload as Uint8Array).toString("utf8")) as {
+      table: string;
+      changes: Change[];
+    };
     expect([sent.table, sent.changes.length]).to.deep.equal(["orders", 1]);
   });
 
@@ -36,9 +41,15 @@ describe("domain/change-feed/sinks: each mapping's sink, and which of its failur
     const lambda = new LambdaClient({ region: "us-east-1" });
     const mock = mockClient(lambda);
     const sink = new RoutingSink(new DynamoDBClient({ region: "us-east-1" }), lambda);
-    mock.on(InvokeCommand).resolves({ FunctionError: "Unhandled", Payload: payload({ errorType: "TableNotAllowed", errorMessage: "table orders is not one this function writes to" }) as never });
+    mock.on(InvokeCommand).resolves({
+      FunctionError: "Unhandled",
+      Payload: payload({ errorType: "TableNotAllowed", errorMessage: "table orders is not one this function writes to" }) as never,
+    });
     const refused = (await sink.write(viaLambda, changes).catch((e: unknown) => e)) as SinkFailed;
-    expect([refused.retryable, refused.message]).to.deep.equal([false, "change-writer failed: TableNotAllowed: table orders is not one this function writes to"]);
+    expect([refused.retryable, refused.message]).to.deep.equal([
+      false,
+      "change-writer failed: TableNotAllowed: table orders is not one this function writes to",
+    ]);
     mock.on(InvokeCommand).rejects(Object.assign(new Error("Rate exceeded"), { name: "TooManyRequestsException" }));
     expect(((await sink.write(viaLambda, changes).catch((e: unknown) => e)) as SinkFailed).retryable).to.equal(true);
   });

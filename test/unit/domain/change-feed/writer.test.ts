@@ -5,13 +5,21 @@ import { BadWriteRequest, TableNotAllowed } from "../../../../domain/change-feed
 import { itemOf, maxVersionAheadMicros, writeChanges, writeRequestOf, type Change } from "../../../../domain/change-feed/writer.js";
 
 const now = Date.now();
-const change = (value: string, version: number, attributes?: Change["attributes"]): Change => ({ key: `person:${value}`, partitionKey: { name: "id", value }, version, attributes });
+const change = (value: string, version: number, attributes?: Change["attributes"]): Change => ({
+  key: `person:${value}`,
+  partitionKey: { name: "id", value },
+  version,
+  attributes,
+});
 const noWait = { attempts: 3, baseMs: 0, maxMs: 0 };
 
 describe("domain/change-feed/writer: changes into DynamoDB, newest version wins, nothing lost silently", () => {
   it("an invocation must name a table it may write to", () => {
     expect(() => writeRequestOf({}, new Set())).to.throw(BadWriteRequest);
-    expect(() => writeRequestOf({ table: "other", changes: [] }, new Set(["people"]))).to.throw(TableNotAllowed, "table other is not one this function writes to");
+    expect(() => writeRequestOf({ table: "other", changes: [] }, new Set(["people"]))).to.throw(
+      TableNotAllowed,
+      "table other is not one this function writes to",
+    );
     expect(writeRequestOf({ table: "people", changes: [] }, new Set(["people"])).table).to.equal("people");
   });
 
@@ -37,7 +45,9 @@ describe("domain/change-feed/writer: changes into DynamoDB, newest version wins,
       .on(PutItemCommand, { Item: { id: { S: "1" }, _v: { N: String(version + 2) }, n: { S: "new" } } })
       .rejectsOnce(Object.assign(new Error("slow down"), { name: "ThrottlingException" }))
       .resolves({});
-    mock.on(PutItemCommand, { Item: { id: { S: "2" }, _v: { N: String(version) }, n: { S: "old" } } }).rejects(new ConditionalCheckFailedException({ message: "newer", $metadata: {} }));
+    mock
+      .on(PutItemCommand, { Item: { id: { S: "2" }, _v: { N: String(version) }, n: { S: "old" } } })
+      .rejects(new ConditionalCheckFailedException({ message: "newer", $metadata: {} }));
     const result = await writeChanges(
       dynamo,
       { table: "people", changes: [change("1", version + 1, { n: "mid" }), change("1", version + 2, { n: "new" }), change("2", version, { n: "old" })] },

@@ -8,7 +8,12 @@ import { fakeConnection } from "./fixtures.js";
 describe("domain/command-gateway/appsync-resolver: an AppSync Direct Lambda Resolver event in, the field's value out", () => {
   it("each of a document's fields gets its share of the per-request limits (never below 1)", () => {
     const share = fieldShare({ ...defaultGatewaySettings, maxCommands: 10, maxReplyBytes: 1_000, maxCopyBytes: 1 }, 3);
-    expect([share.maxCommands, share.maxReplyBytes, share.maxCopyBytes, share.maxReplyElements]).to.deep.equal([3, 333, 1, defaultGatewaySettings.maxReplyElements]);
+    expect([share.maxCommands, share.maxReplyBytes, share.maxCopyBytes, share.maxReplyElements]).to.deep.equal([
+      3,
+      333,
+      1,
+      defaultGatewaySettings.maxReplyElements,
+    ]);
   });
 
   it("the caller is its authorizer's identity, else a hash of its API key (never the key)", () => {
@@ -22,7 +27,15 @@ describe("domain/command-gateway/appsync-resolver: an AppSync Direct Lambda Reso
     const { connection } = fakeConnection((c) => (c[0] === "INCR" ? "2" : Buffer.from("OK")));
     const gateway = new CommandGateway(connection, defaultGatewaySettings);
     const info = (parentTypeName: string, fieldName: string) => ({ parentTypeName, fieldName, selectionSetGraphQL: "{ type value error }" });
-    const run = await resolveCommandField(gateway, { arguments: { commands: [["SET", "k", "v"], ["INCR", "n"]] }, info: info("Mutation", "run") });
+    const run = await resolveCommandField(gateway, {
+      arguments: {
+        commands: [
+          ["SET", "k", "v"],
+          ["INCR", "n"],
+        ],
+      },
+      info: info("Mutation", "run"),
+    });
     expect(run).to.deep.equal([
       { type: "STATUS", value: '"OK"', error: null },
       { type: "INTEGER", value: "2", error: null },

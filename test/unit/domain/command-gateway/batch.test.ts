@@ -28,7 +28,15 @@ describe("domain/command-gateway/batch: a request's commands checked for shape a
     // *2\r\n $3\r\nGET\r\n $1\r\nk\r\n = 4 + 9 + 7 = 20 bytes
     expect(parseCommandList([["GET", "k"]], b)).to.deep.equal([["GET", "k"]]);
     expect([b.commands, b.requestBytes]).to.deep.equal([defaultGatewaySettings.maxCommands - 1, 20]);
-    expect(problem([["GET", "k"], ["GET", "k"]], b)).to.match(/request exceeds the 20 left of the limit of 40 bytes/);
+    expect(
+      problem(
+        [
+          ["GET", "k"],
+          ["GET", "k"],
+        ],
+        b,
+      ),
+    ).to.match(/request exceeds the 20 left of the limit of 40 bytes/);
     // A million empty arguments count too.
     expect(problem([["DEL", ...Array<string>(50).fill("")]], budget({ maxRequestBytes: 100 }))).to.match(/the limit of 100 bytes/);
   });

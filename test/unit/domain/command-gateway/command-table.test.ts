@@ -21,7 +21,10 @@ describe("domain/command-gateway/command-table: the server's COMMAND reply and t
   });
 
   it("INFO names the engine: Valkey says so, Redis does not", () => {
-    expect(engineOfInfo("# Server\r\nserver_name:valkey\r\nvalkey_version:8.0.2\r\nredis_version:7.2.4\r\n")).to.deep.equal({ engine: "valkey", version: "8.0.2" });
+    expect(engineOfInfo("# Server\r\nserver_name:valkey\r\nvalkey_version:8.0.2\r\nredis_version:7.2.4\r\n")).to.deep.equal({
+      engine: "valkey",
+      version: "8.0.2",
+    });
     expect(engineOfInfo("# Server\r\nredis_version:7.0.15\r\n")).to.deep.equal({ engine: "redis", version: "7.0.15" });
   });
 });

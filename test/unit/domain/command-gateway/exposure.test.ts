@@ -19,6 +19,7 @@ describe("domain/command-gateway/exposure: the list of data commands, each with 
   });
 
   it("every command that walks a collection or the keyspace has a cost rule", () => {
-    for (const walker of ["keys", "smembers", "hgetall", "lrange", "zrange", "sort", "sunion", "copy"]) expect(exposure[walker]?.cost.length, walker).to.be.greaterThan(0);
+    for (const walker of ["keys", "smembers", "hgetall", "lrange", "zrange", "sort", "sunion", "copy"])
+      expect(exposure[walker]?.cost.length, walker).to.be.greaterThan(0);
   });
 });

@@ -47,7 +47,9 @@ describe("domain/command-gateway/gateway: one command core, one round trip per r
     const { connection } = fakeConnection();
     const apiKey = "da2-tenant-key";
     const gateway = new CommandGateway(connection, { ...defaultGatewaySettings, keyPrefixes: { [callerId(apiKey)]: "t:" } });
-    expect(callerId(apiKey)).to.match(/^sha256:[0-9a-f]{32}$/).and.not.include(apiKey);
+    expect(callerId(apiKey))
+      .to.match(/^sha256:[0-9a-f]{32}$/)
+      .and.not.include(apiKey);
     const refused = await gateway.run([["GET", "other"]], { access: "read", transaction: false, caller: callerId(apiKey) }).catch((e: unknown) => e);
     expect((refused as CommandRefused).reason).to.equal("key-prefix");
   });

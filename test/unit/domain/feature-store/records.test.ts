@@ -20,7 +20,8 @@ describe("domain/feature-store/records: the nightly file, streamed record by rec
   });
 
   it("pandas orient=table and JSON Lines, split anywhere, give the same records; a bad one is reported, the rest kept", async () => {
-    const table = '{"schema":{"fields":[]},"data":[{"index":0,"movieId":[1,2],"userId":1},{"index":1,"movieId":"x","userId":2},{"index":2,"movieId":[3],"userId":3}]}';
+    const table =
+      '{"schema":{"fields":[]},"data":[{"index":0,"movieId":[1,2],"userId":1},{"index":1,"movieId":"x","userId":2},{"index":2,"movieId":[3],"userId":3}]}';
     const lines = '{"movieId":[1,2],"userId":1}\n{"movieId":"x","userId":2}\n{"movieId":[3],"userId":3}\n';
     for (const text of [table, lines]) {
       const records = await collect(text);

@@ -5,8 +5,17 @@ import type { ArgumentDoc } from "../../../../domain/redis/command-docs.js";
 const arg = (a: Partial<ArgumentDoc>): ArgumentDoc => ({ name: "x", type: "string", flags: [], arguments: [], ...a });
 
 describe("domain/redis/argument-shapes: what a documented argument begins with and takes", () => {
-  const limit = arg({ name: "limit", type: "block", token: "LIMIT", arguments: [arg({ name: "offset", type: "integer" }), arg({ name: "count", type: "integer" })] });
-  const unit = arg({ name: "unit", type: "oneof", arguments: [arg({ name: "m", type: "pure-token", token: "M" }), arg({ name: "km", type: "pure-token", token: "KM" })] });
+  const limit = arg({
+    name: "limit",
+    type: "block",
+    token: "LIMIT",
+    arguments: [arg({ name: "offset", type: "integer" }), arg({ name: "count", type: "integer" })],
+  });
+  const unit = arg({
+    name: "unit",
+    type: "oneof",
+    arguments: [arg({ name: "m", type: "pure-token", token: "M" }), arg({ name: "km", type: "pure-token", token: "KM" })],
+  });
 
   it("start tokens: a token, the union of a oneof's, none for a plain value", () => {
     expect([...startTokens(limit)!]).to.deep.equal(["LIMIT"]);

@@ -6,7 +6,16 @@ const reply = [
   "GET",
   ["summary", "Returns the string value of a key.", "since", "1.0.0", "group", "string", "arguments", [["name", "key", "type", "key", "key_spec_index", 0]]],
   "CONFIG",
-  ["summary", "A container", "since", "2.0.0", "group", "server", "subcommands", ["CONFIG|GET", ["summary", "Returns values", "group", "server", "arguments", [["name", "parameter", "type", "string", "flags", ["multiple"]]]]]],
+  [
+    "summary",
+    "A container",
+    "since",
+    "2.0.0",
+    "group",
+    "server",
+    "subcommands",
+    ["CONFIG|GET", ["summary", "Returns values", "group", "server", "arguments", [["name", "parameter", "type", "string", "flags", ["multiple"]]]]],
+  ],
 ];
 
 describe("domain/redis/command-docs: the server's COMMAND DOCS, parsed", () => {

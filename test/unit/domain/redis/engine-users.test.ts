@@ -28,7 +28,9 @@ describe("domain/redis/engine-users: least privilege in the engine, one user per
   it("scripts only when allowed and unconfined; the writer gets EVAL, the reader only the _RO forms", () => {
     expect(gatewayUser({ access: "write" }, { scripts: false }).access).to.not.include("+eval");
     expect(gatewayUser({ access: "write" }, { scripts: true }).access).to.include("+eval ");
-    expect(gatewayUser({ access: "read" }, { scripts: true }).access).to.include("+evalsha_ro").and.not.include("+eval ");
+    expect(gatewayUser({ access: "read" }, { scripts: true }).access)
+      .to.include("+evalsha_ro")
+      .and.not.include("+eval ");
   });
 
   it("the listener and the reader reach only what they need; ACL SETUSER resets before it grants", () => {

@@ -14,7 +14,9 @@ const readAll = (chunks: string[], allowance = Infinity) => {
 
 describe("domain/redis/resp-reader: RESP2 read incrementally, with each reply's size on the wire", () => {
   it("status and bulk strings as Buffers, integers as strings, nil as null, errors as values, nested arrays", () => {
-    const [[status], [integer], [bulk], [nil], [error], [array]] = readAll(["+OK\r\n:9007199254740993\r\n$2\r\nhi\r\n$-1\r\n-ERR no\r\n*2\r\n*1\r\n:1\r\n$0\r\n\r\n"]);
+    const [[status], [integer], [bulk], [nil], [error], [array]] = readAll([
+      "+OK\r\n:9007199254740993\r\n$2\r\nhi\r\n$-1\r\n-ERR no\r\n*2\r\n*1\r\n:1\r\n$0\r\n\r\n",
+    ]);
     expect(String(status)).to.equal("OK");
     expect(integer).to.equal("9007199254740993");
     expect(String(bulk)).to.equal("hi");

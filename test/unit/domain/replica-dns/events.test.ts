@@ -6,7 +6,11 @@ const sns = (...messages: string[]) => ({ Records: messages.map((Message) => ({ 
 describe("domain/replica-dns/events: what invoked the keeper", () => {
   it("keeps the topology events of its group's nodes; says why it ignores the rest", () => {
     const invocation = parseInvocation(
-      sns('{"ElastiCache:FailoverComplete":"testdns-002","ElastiCache:SnapshotComplete":"testdns-001"}', '{"ElastiCache:FailoverComplete":"other-001"}', "not json"),
+      sns(
+        '{"ElastiCache:FailoverComplete":"testdns-002","ElastiCache:SnapshotComplete":"testdns-001"}',
+        '{"ElastiCache:FailoverComplete":"other-001"}',
+        "not json",
+      ),
       "testdns",
     );
     expect(invocation.trigger).to.equal("sns");

@@ -19,7 +19,7 @@ const sns = (message: Record<string, string>) => ({
 });
 const throttled = (name: string) => Object.assign(new Error(`Rate exceeded (${name})`), { name, $metadata: { httpStatusCode: 400 } });
 
-describe("domain/replica-dns/keeper: (ElastiCache and Route 53 at the SDK boundary)", () => {
+describe("domain/replica-dns/keeper: one run of the keeper (ElastiCache and Route 53 at the SDK boundary)", () => {
   const elastiCache = mockClient(ElastiCacheClient);
   const route53 = mockClient(Route53Client);
   const fastRetry = { attempts: 5, baseMs: 1, maxMs: 2 };

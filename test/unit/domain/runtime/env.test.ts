@@ -30,9 +30,14 @@ describe("domain/runtime/env: one reader for every function's settings", () => {
     expect(env.json("JSON", {}, object, "{}")).to.deep.equal({ a: "b" });
     expect(() => env.json("BROKEN", {}, object, '{"k":"v"}')).to.throw(ConfigError, 'BROKEN must be JSON such as {"k":"v"}');
     expect(() =>
-      env.json("JSON", {}, () => {
-        throw new Error("not a list");
-      }, "[]"),
+      env.json(
+        "JSON",
+        {},
+        () => {
+          throw new Error("not a list");
+        },
+        "[]",
+      ),
     ).to.throw(ConfigError, "not a list");
   });
 });

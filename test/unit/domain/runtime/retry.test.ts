@@ -28,13 +28,24 @@ describe("domain/runtime/retry: exponential backoff with full jitter", () => {
 
   it("throws the last error once attempts run out, and at once for what is not retryable", async () => {
     let calls = 0;
-    const failing = () => withRetry(async () => Promise.reject(new Error(`attempt ${++calls}`)), () => true, policy, async () => {});
+    const failing = () =>
+      withRetry(
+        async () => Promise.reject(new Error(`attempt ${++calls}`)),
+        () => true,
+        policy,
+        async () => {},
+      );
     await failing().then(
       () => expect.fail("resolved"),
       (e: Error) => expect(e.message).to.equal("attempt 4"),
     );
     calls = 0;
-    await withRetry(async () => Promise.reject(new Error(`attempt ${++calls}`)), () => false, policy, async () => {}).catch(() => undefined);
+    await withRetry(
+      async () => Promise.reject(new Error(`attempt ${++calls}`)),
+      () => false,
+      policy,
+      async () => {},
+    ).catch(() => undefined);
     expect(calls).to.equal(1);
   });
 });

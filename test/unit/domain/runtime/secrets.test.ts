@@ -17,7 +17,9 @@ describe("domain/runtime/secrets: secrets by ARN from Secrets Manager", () => {
 
   it("a binary-only secret is a configuration error naming the secret", async () => {
     const client = new SecretsManagerClient({ region: "us-east-1" });
-    mockClient(client).on(GetSecretValueCommand).resolves({ ARN: arn, SecretBinary: new Uint8Array([1]) });
+    mockClient(client)
+      .on(GetSecretValueCommand)
+      .resolves({ ARN: arn, SecretBinary: new Uint8Array([1]) });
     await secretString(arn, client).then(
       () => expect.fail("resolved"),
       (e: Error) => {

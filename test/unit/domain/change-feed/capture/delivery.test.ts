@@ -1,0 +1,78 @@
+import { expect } from "chai";
+import type { Redis } from "ioredis";
+import { Delivery, newCounters } from "../../../../../domain/change-feed/capture/delivery.js";
+import { FeedMetrics } from "../../../../../domain/change-feed/capture/feed-metrics.js";
+import { SinkFailed } from "../../../../../domain/change-feed/errors.js";
+import { parseMapping, type CompiledMapping } from "../../../../../domain/change-feed/mappings.js";
+import type { ChangeSink } from "../../../../../domain/change-feed/sinks.js";
+import type { Change } from "../../../../../domain/change-feed/writer.js";
+import { memoryLogger } from "../../../../../domain/runtime/log.js";
+import { PathMetrics } from "../../../../../domain/runtime/metrics.js";
+
+/** A client with the snapshot script over an in-memory keyspace, and the dead-letter stream it is sent. */
+function redisWith(keyspace: Record<string, Record<string, string> | string>) {
+  const deadLetters: string[][] = [];
+  const client = {
+    defineCommand: () => {},
+    changefeedSnapshotBuffer: async (...keys: string[]) => [
+      Buffer.from("1700000000"),
+      Buffer.from("0"),
+      ...keys.flatMap((key) => {
+        const value = keyspace[key];
+        if (value === undefined) return [Buffer.from("none"), null];
+        if (typeof value === "string") return [Buffer.from(value), null];
+        return [Buffer.from("hash"), Object.entries(value).flatMap(([f, v]) => [Buffer.from(f), Buffer.from(v)])];
+      }),
+    ],
+    xadd: async (_key: string, _id: string, ...fields: string[]) => void deadLetters.push(fields),
+  };
+  return { client: client as unknown as Redis, deadLetters };
+}
+
+const people = parseMapping({ name: "people", pattern: "person:*", table: "people" });
+const everyone = parseMapping({ name: "everyone", pattern: "person:*", table: "audit" });
+const hinted = (...keys: string[]) => new Map(keys.map((k) => [k, Date.now()]));
+
+describe("domain/change-feed/capture/delivery: snapshots to each mapping's sink; what can never be written is dead-lettered", () => {
+  it("one mapping's outage leaves its keys to retry and never holds up another mapping's writes", async () => {
+    const { client } = redisWith({ "person:1": { name: "Ada" } });
+    const written: [string, Change[]][] = [];
+    const sink: ChangeSink = {
+      write: async (mapping: CompiledMapping, changes: Change[]) => {
+        if (mapping.table === "audit") throw new SinkFailed("throttled", { retryable: true });
+        written.push([mapping.name, changes]);
+        return { written: changes.length, skipped: 0, retried: 0, rejected: [] };
+      },
+    };
+    const counters = newCounters();
+    const delivery = new Delivery(client, sink, "changefeed:deadletter", counters, memoryLogger(), new FeedMetrics(new PathMetrics("change-feed", () => {})));
+    const { failed } = await delivery.deliver(hinted("person:1"), [people, everyone]);
+    expect([...failed]).to.deep.equal(["person:1"]);
+    expect(written.map(([m, c]) => [m, c[0].attributes])).to.deep.equal([["people", { name: "Ada" }]]);
+    expect(counters.written).to.equal(1);
+  });
+
+  it("a hash replaced by another type becomes a tombstone and a note; a refusal no retry fixes is dead-lettered after a few tries", async () => {
+    const { client, deadLetters } = redisWith({ "person:2": "string" });
+    let attempts = 0;
+    const sink: ChangeSink = {
+      write: async (mapping: CompiledMapping, changes: Change[]) => {
+        if (mapping.table === "audit") {
+          attempts++;
+          throw new SinkFailed("ResourceNotFoundException: no such table", { retryable: false });
+        }
+        expect(changes[0].attributes).to.equal(undefined);
+        return { written: 1, skipped: 0, retried: 0, rejected: [] };
+      },
+    };
+    const counters = newCounters();
+    const delivery = new Delivery(client, sink, "changefeed:deadletter", counters, memoryLogger(), new FeedMetrics(new PathMetrics("change-feed", () => {})));
+    const { failed } = await delivery.deliver(hinted("person:2"), [people, everyone]);
+    expect(failed.size).to.equal(0);
+    expect(attempts).to.equal(3);
+    const reasons = deadLetters.map((fields) => fields[fields.indexOf("reason") + 1]);
+    expect(reasons).to.include("key person:2 is a string, not a hash");
+    expect(reasons).to.include("the sink refused it: ResourceNotFoundException: no such table");
+    expect(counters.deadLettered).to.equal(deadLetters.length);
+  });
+});
