@@ -206,7 +206,6 @@ describe("architecture: homes and sizes", () => {
     "domain/change-feed/capture/listener.ts": ["test/change-feed-listener.test.ts", "test/change-feed-faults.test.ts"],
     "domain/change-feed/capture/sharded-journal.ts": ["test/change-feed-fleet.test.ts"],
     "domain/change-feed/capture/subscriptions.ts": ["test/change-feed-listener.test.ts", "test/failover.test.ts"],
-    "domain/feature-store/mass-writer.ts": ["test/feature-store.test.ts", "test/feature-loader-safety.test.ts"],
   };
   const unitTestOf = (source: string) => `test/unit/${source.replace(/\.ts$/, ".test.ts")}`;
 

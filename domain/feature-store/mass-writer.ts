@@ -9,6 +9,9 @@ import { endpointOfClientOptions } from "../redis/clients.js";
 import { encodeCommand as encode, openRedisSocket, RedisUnavailable, RedisReplyError, type RedisEndpoint } from "../redis/connector.js";
 import { FeatureStoreError } from "./errors.js";
 
+/** Opens a node's socket, handshake done, paused (`openRedisSocket`). */
+export type SocketOpener = (endpoint: RedisEndpoint) => Promise<Socket>;
+
 /** One socket to one primary: writes batches, resolves when every reply of a batch has arrived. */
 class NodeConnection {
   private socket?: Promise<Socket>;
@@ -19,10 +22,13 @@ class NodeConnection {
   private waiters: { until: number; resolve: () => void; reject: (e: Error) => void }[] = [];
   private failure?: Error;
 
-  constructor(private readonly endpoint: RedisEndpoint) {}
+  constructor(
+    private readonly endpoint: RedisEndpoint,
+    private readonly openSocket: SocketOpener,
+  ) {}
 
   private open(): Promise<Socket> {
-    this.socket ??= openRedisSocket(this.endpoint).then((socket) => {
+    this.socket ??= this.openSocket(this.endpoint).then((socket) => {
       const { host, port } = this.endpoint;
       socket.on("error", (error) => this.fail(new RedisUnavailable(`${host}:${port}: ${error.message}`, { cause: error })));
       socket.on("close", () => this.fail(new RedisUnavailable(`connection to ${host}:${port} closed during the load`)));
@@ -75,7 +81,10 @@ export class MassWriter {
   private pending = new Map<string, { text: string[]; count: number }>();
   private single?: string;
 
-  constructor(private readonly client: Redis | Cluster) {}
+  constructor(
+    private readonly client: Redis | Cluster,
+    private readonly openSocket: SocketOpener = openRedisSocket,
+  ) {}
 
   /** `host:port` of the node that owns `key` (this runs per command: no allocation for a single node). */
   private nodeOf(key: string): string {
@@ -113,7 +122,7 @@ export class MassWriter {
 
   private queue(key: string, text: string): void {
     const id = this.nodeOf(key);
-    if (!this.connections.has(id)) this.connections.set(id, new NodeConnection(this.endpointOf(id)));
+    if (!this.connections.has(id)) this.connections.set(id, new NodeConnection(this.endpointOf(id), this.openSocket));
     let batch = this.pending.get(id);
     if (!batch) this.pending.set(id, (batch = { text: [], count: 0 }));
     batch.text.push(text);
