@@ -200,24 +200,12 @@ describe("architecture: homes and sizes", () => {
     expect(exits("if (bad) process.exit(2);")).to.equal(true);
   });
 
-  /** The engines whose every step is a live server's answer (streams, subscriptions, raw sockets): covered where one runs. */
-  const servedOnly: Record<string, string[]> = {
-    "domain/change-feed/capture/journal.ts": ["test/change-feed-journal.test.ts", "test/change-feed-faults.test.ts"],
-    "domain/change-feed/capture/listener.ts": ["test/change-feed-listener.test.ts", "test/change-feed-faults.test.ts"],
-    "domain/change-feed/capture/sharded-journal.ts": ["test/change-feed-fleet.test.ts"],
-    "domain/change-feed/capture/subscriptions.ts": ["test/change-feed-listener.test.ts", "test/failover.test.ts"],
-  };
   const unitTestOf = (source: string) => `test/unit/${source.replace(/\.ts$/, ".test.ts")}`;
 
-  it("every domain module has a unit test of its own, but the few engines that need a live server (each named with its suites)", () => {
+  it("every domain module has a unit test of its own", () => {
     const domain = files.filter((f) => top(f) === "domain");
     expect(domain.length).to.be.greaterThan(50);
-    expect(domain.filter((f) => !existsSync(unitTestOf(f)) && !(f in servedOnly))).to.deep.equal([]);
-    for (const [module, suites] of Object.entries(servedOnly)) {
-      expect(existsSync(module), module).to.equal(true);
-      expect(existsSync(unitTestOf(module)), `${module} has a unit test now: take it off the list`).to.equal(false);
-      for (const suite of suites) expect(existsSync(suite), suite).to.equal(true);
-    }
+    expect(domain.filter((f) => !existsSync(unitTestOf(f)))).to.deep.equal([]);
     expect(existsSync(unitTestOf("domain/change-feed/no-such-module.ts"))).to.equal(false);
   });
 

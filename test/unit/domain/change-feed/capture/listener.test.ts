@@ -1,0 +1,47 @@
+import { expect } from "chai";
+import { ChangeFeedListener, defaultListenerConfig } from "../../../../../domain/change-feed/capture/listener.js";
+import { parseMapping } from "../../../../../domain/change-feed/mappings.js";
+import type { ChangeSink } from "../../../../../domain/change-feed/sinks.js";
+import { memoryLogger } from "../../../../../domain/runtime/log.js";
+import { fakeNode } from "./fake-node.js";
+
+const config = { ...defaultListenerConfig, consumer: "host-a", rescanDeletes: false, maxLatencyMs: 5, probeTimeoutMs: 200 };
+const sink: ChangeSink = { write: async () => ({ written: 0, skipped: 0, retried: 0, rejected: [] }) };
+const people = parseMapping({ name: "people", pattern: "person:*", table: "people" });
+
+/** Resolves once `done()` holds, checked after each turn of the event loop (state, never a clock). */
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((resolve) => setImmediate(resolve));
+}
+
+describe("domain/change-feed/capture/listener: notifications in, hints journaled, mappings followed", () => {
+  it("starts with the mapping file in the hash, hears its probe, and journals only hints of mapped keys that may have changed", async () => {
+    const redis = fakeNode();
+    const listener = new ChangeFeedListener(redis.client, redis.connect, sink, undefined, config, memoryLogger());
+    await listener.start([people]);
+    expect([...(redis.hashes.get("changefeed:mappings")?.keys() ?? [])]).to.deep.equal(["people"]);
+    expect(listener.health()).to.include({ status: "running", notificationsOk: true });
+    expect(listener.health().shards).to.deep.equal(["0"]);
+    redis.notify("hset", "person:1");
+    redis.notify("expire", "person:2"); // a TTL set: the state cannot differ
+    redis.notify("hset", "order:1"); // no mapping covers it
+    redis.notify("del", "changefeed:journal"); // the listener's own keys
+    await until(() => redis.appends.length > 0);
+    expect(redis.appends).to.deep.equal([{ by: "host-a", keys: ["person:1"] }]);
+    expect(listener.counters.seen).to.equal(1);
+    await listener.stop();
+    expect(listener.health().status).to.equal("stopped");
+  });
+
+  it("a write to the mappings hash reloads the mappings; a bad entry is refused with its reason, the good ones kept", async () => {
+    const redis = fakeNode();
+    const log = memoryLogger();
+    const listener = new ChangeFeedListener(redis.client, redis.connect, sink, undefined, config, log);
+    await listener.start([people]);
+    await redis.client.hset("changefeed:mappings", "orders", JSON.stringify({ name: "orders", pattern: "order:*", table: "orders" }), "broken", "{");
+    await until(() => listener.activeMappings.length === 2);
+    expect(listener.activeMappings.map((m) => m.name).sort()).to.deep.equal(["orders", "people"]);
+    expect(log.entries.find((e) => e.message === "mapping refused")).to.include({ mapping: "broken" });
+    await listener.stop();
+  });
+});
