@@ -14,7 +14,13 @@ const { mappingsKey, allowCatchAllMappings } = listenerConfigOf(file);
 const options = { allowCatchAll: allowCatchAllMappings };
 // The mappings hash first (it holds run-time mappings too; the listener reports a bad entry, reconcile
 // judges the good ones); the mapping file when a flush wiped the hash.
-const fromHash = (await readMappingsHash(client, mappingsKey, options)).mappings;
+const fromHash = await readMappingsHash(client, mappingsKey, options).then(
+  (read) => read.mappings,
+  (error: Error) => {
+    console.error(`cannot read ${mappingsKey}: ${error.message}`);
+    process.exit(2);
+  },
+);
 const mappings = [...fromHash, ...fileMappingsOf(file, options).filter((f) => !fromHash.some((h) => h.name === f.name))];
 const mapping = mappings.find((m) => m.name === name);
 if (!mapping) {
