@@ -29,16 +29,19 @@ function recording() {
   return { client, appends, appended };
 }
 
+const journalOn = (client: Redis) =>
+  new Journal(
+    client,
+    () => client,
+    config,
+    async () => ({ failed: new Set() }),
+    events,
+  );
+
 describe("domain/change-feed/capture/journal: hints made durable, one XADD per tick", () => {
   it("a tick's hints are collapsed per key, with who journaled them and where each came from (a notification beats a rescan)", async () => {
     const { client, appends, appended } = recording();
-    const journal = new Journal(
-      client,
-      () => client,
-      config,
-      async () => ({ failed: new Set() }),
-      events,
-    );
+    const journal = journalOn(client);
     journal.append(["person:1", "person:2"], "r");
     journal.append(["person:1", "person:1"]);
     expect(appends).to.deep.equal([]); // nothing before the tick ends
@@ -48,13 +51,7 @@ describe("domain/change-feed/capture/journal: hints made durable, one XADD per t
 
   it("a tick with more keys than an entry holds is split into entries of at most keysPerEntry keys", async () => {
     const { client, appends, appended } = recording();
-    const journal = new Journal(
-      client,
-      () => client,
-      config,
-      async () => ({ failed: new Set() }),
-      events,
-    );
+    const journal = journalOn(client);
     const keys = Array.from({ length: keysPerEntry + 3 }, (_, i) => `person:${i}`);
     journal.append(keys);
     await appended(2);
@@ -63,13 +60,7 @@ describe("domain/change-feed/capture/journal: hints made durable, one XADD per t
 
   it("hints not journaled when the journal stops are left to the shard's next holder", async () => {
     const { client, appends } = recording();
-    const journal = new Journal(
-      client,
-      () => client,
-      config,
-      async () => ({ failed: new Set() }),
-      events,
-    );
+    const journal = journalOn(client);
     journal.append(["person:1"]);
     journal.stop();
     await new Promise((resolve) => setImmediate(resolve));
