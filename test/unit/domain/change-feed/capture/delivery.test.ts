@@ -8,22 +8,14 @@ import type { ChangeSink } from "../../../../../domain/change-feed/sinks.js";
 import type { Change } from "../../../../../domain/change-feed/writer.js";
 import { memoryLogger } from "../../../../../domain/runtime/log.js";
 import { PathMetrics } from "../../../../../domain/runtime/metrics.js";
+import { snapshotReply, type Keyspace } from "./fake-node.js";
 
 /** A client with the snapshot script over an in-memory keyspace, and the dead-letter stream it is sent. */
-function redisWith(keyspace: Record<string, Record<string, string> | string>) {
+function redisWith(keyspace: Keyspace) {
   const deadLetters: string[][] = [];
   const client = {
     defineCommand: () => {},
-    changefeedSnapshotBuffer: async (...keys: string[]) => [
-      Buffer.from("1700000000"),
-      Buffer.from("0"),
-      ...keys.flatMap((key) => {
-        const value = keyspace[key];
-        if (value === undefined) return [Buffer.from("none"), null];
-        if (typeof value === "string") return [Buffer.from(value), null];
-        return [Buffer.from("hash"), Object.entries(value).flatMap(([f, v]) => [Buffer.from(f), Buffer.from(v)])];
-      }),
-    ],
+    changefeedSnapshotBuffer: async (...keys: string[]) => snapshotReply(keyspace, keys),
     xadd: async (_key: string, _id: string, ...fields: string[]) => void deadLetters.push(fields),
   };
   return { client: client as unknown as Redis, deadLetters };

@@ -5,6 +5,21 @@
 import type { Redis } from "ioredis";
 import { EventEmitter } from "node:events";
 
+/** A key's state: a hash's fields, or the name of another type; absent keys are gone. */
+export type Keyspace = Record<string, Record<string, string> | string>;
+
+/** The snapshot script's reply for `keys` (snapshots.ts): the server's time, then each key's type and fields, as bytes. */
+export const snapshotReply = (keyspace: Keyspace, keys: string[]): (Buffer | Buffer[] | null)[] => [
+  Buffer.from("1700000000"),
+  Buffer.from("5"),
+  ...keys.flatMap((key) => {
+    const value = keyspace[key];
+    if (value === undefined) return [Buffer.from("none"), null];
+    if (typeof value === "string") return [Buffer.from(value), null];
+    return [Buffer.from("hash"), Object.entries(value).flatMap(([f, v]) => [Buffer.from(f), Buffer.from(v)])];
+  }),
+];
+
 export interface FakeNode {
   client: Redis;
   /** Opens a subscriber on the node (the listener's `connect`). */
@@ -12,8 +27,12 @@ export interface FakeNode {
   hashes: Map<string, Map<string, string>>;
   leases: Map<string, string>;
   appends: { by: string; keys: string[] }[];
-  /** Tells every subscriber that `key` changed by `event`, as a keyspace notification. */
+  /** The subscribers made on the node, with the patterns each subscribed to. */
+  subscribers: (EventEmitter & { patterns: string[] })[];
+  /** Tells every subscriber that `key` changed by `event`, as a keyspace notification (none while `deaf`). */
   notify(event: string, key: string): void;
+  /** A node whose subscribers hear nothing (one left on a demoted primary). */
+  deaf: boolean;
 }
 
 export function fakeNode(): FakeNode {
@@ -21,9 +40,10 @@ export function fakeNode(): FakeNode {
   const leases = new Map<string, string>();
   const members = new Set<string>();
   const appends: { by: string; keys: string[] }[] = [];
-  const subscribers: EventEmitter[] = [];
+  const subscribers: (EventEmitter & { patterns: string[] })[] = [];
   const options = { host: "10.0.0.1", port: 6379 };
   const notify = (event: string, key: string) => {
+    if (node.deaf) return;
     for (const s of subscribers) s.emit("pmessage", "__keyevent@*__:*", `__keyevent@0__:${event}`, key);
   };
   const client = {
@@ -58,13 +78,15 @@ export function fakeNode(): FakeNode {
   } as unknown as Redis;
   const connect = () => {
     const subscriber = Object.assign(new EventEmitter(), {
+      patterns: [] as string[],
       options,
       status: "ready",
-      psubscribe: async () => 1,
+      psubscribe: async (pattern: string) => void subscriber.patterns.push(pattern),
       disconnect: () => void (subscriber.status = "end"),
     });
     subscribers.push(subscriber);
     return subscriber as unknown as Redis;
   };
-  return { client, connect, hashes, leases, appends, notify };
+  const node: FakeNode = { client, connect, hashes, leases, appends, subscribers, notify, deaf: false };
+  return node;
 }

@@ -1,27 +1,17 @@
 import { expect } from "chai";
 import type { Redis } from "ioredis";
 import { Snapshots } from "../../../../../domain/change-feed/capture/snapshots.js";
+import { snapshotReply, type Keyspace } from "./fake-node.js";
 
 /** A client whose snapshot script answers from an in-memory keyspace at a fixed server time, counting calls. */
-function scripted(keyspace: Record<string, Record<string, string> | string>, options: { failCallsOver?: number } = {}) {
+function scripted(keyspace: Keyspace, options: { failCallsOver?: number } = {}) {
   const calls: string[][] = [];
   const client = {
     defineCommand: () => {},
     changefeedSnapshotBuffer: async (...keys: string[]) => {
       calls.push(keys);
       if (options.failCallsOver !== undefined && keys.length > options.failCallsOver) throw new Error("MOVED 1234 10.0.0.2:6379");
-      const out: (Buffer | Buffer[] | null)[] = [Buffer.from("1700000000"), Buffer.from("5")];
-      for (const key of keys) {
-        const value = keyspace[key];
-        if (value === undefined) out.push(Buffer.from("none"), null);
-        else if (typeof value === "string") out.push(Buffer.from(value), null);
-        else
-          out.push(
-            Buffer.from("hash"),
-            Object.entries(value).flatMap(([f, v]) => [Buffer.from(f), Buffer.from(v)]),
-          );
-      }
-      return out;
+      return snapshotReply(keyspace, keys);
     },
   };
   return { client: client as unknown as Redis, calls };

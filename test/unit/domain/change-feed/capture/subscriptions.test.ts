@@ -1,35 +1,6 @@
 import { expect } from "chai";
-import type { Redis } from "ioredis";
-import { EventEmitter } from "node:events";
 import { Subscriptions, type SubscriptionEvents } from "../../../../../domain/change-feed/capture/subscriptions.js";
-
-/**
- * One primary and the subscribers made on it. A write through the client notifies every subscriber
- * that `hears` (a subscriber left on a demoted node hears nothing).
- */
-function primary(hears: () => boolean) {
-  const subscribers: (EventEmitter & { patterns: string[] })[] = [];
-  const notify = (event: string, key: string) => {
-    if (hears()) for (const s of subscribers) s.emit("pmessage", "__keyevent@*__:*", `__keyevent@0__:${event}`, key);
-  };
-  const client = {
-    options: { host: "10.0.0.1", port: 6379 },
-    hset: async (key: string) => (notify("hset", key), 1),
-    del: async (key: string) => (notify("del", key), 1),
-  } as unknown as Redis;
-  const connect = () => {
-    const subscriber = Object.assign(new EventEmitter(), {
-      patterns: [] as string[],
-      options: { host: "10.0.0.1", port: 6379 },
-      status: "ready",
-      psubscribe: async (pattern: string) => void subscriber.patterns.push(pattern),
-      disconnect: () => void (subscriber.status = "end"),
-    });
-    subscribers.push(subscriber);
-    return subscriber as unknown as Redis;
-  };
-  return { client, connect, subscribers };
-}
+import { fakeNode } from "./fake-node.js";
 
 const config = { consumer: "host-1", probeIntervalMs: 60_000, probeTimeoutMs: 100 };
 /** The events, handled as the listener does: a notification is a change unless it is one of the probes. */
@@ -48,7 +19,7 @@ const recorder = () => {
 
 describe("domain/change-feed/capture/subscriptions: keyspace notifications that must prove they are heard", () => {
   it("subscribes on each captured primary and proves it hears a probe written through the client; probes are not changes", async () => {
-    const node = primary(() => true);
+    const node = fakeNode();
     const { seen, events, of } = recorder();
     const subscriptions = (of.subscriptions = new Subscriptions(node.client, node.connect, () => true, config, events));
     expect(await subscriptions.start()).to.equal(true);
@@ -63,7 +34,8 @@ describe("domain/change-feed/capture/subscriptions: keyspace notifications that 
   });
 
   it("a subscriber that hears nothing is reported deaf, naming the probe it missed", async () => {
-    const node = primary(() => false);
+    const node = fakeNode();
+    node.deaf = true;
     const { seen, events, of } = recorder();
     const subscriptions = (of.subscriptions = new Subscriptions(node.client, node.connect, () => true, config, events));
     expect(await subscriptions.start()).to.equal(false);
@@ -73,7 +45,7 @@ describe("domain/change-feed/capture/subscriptions: keyspace notifications that 
   });
 
   it("a listener that captures no shard subscribes nowhere", async () => {
-    const node = primary(() => true);
+    const node = fakeNode();
     const { events, of } = recorder();
     const subscriptions = (of.subscriptions = new Subscriptions(node.client, node.connect, () => false, config, events));
     expect(await subscriptions.start()).to.equal(true);
