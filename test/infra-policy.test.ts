@@ -29,6 +29,9 @@ describe("infrastructure policy suite (named rules over the synthesized Terrafor
         aws_elasticache_user_group: { g: { user_ids: ["${aws_elasticache_user.d.user_id}"] } },
       },
     },
+    "ECP-CACHE-USER-HAS-PASSWORD": {
+      resource: { aws_elasticache_user: { d: { user_id: "ecp-default", user_name: "default", engine: "valkey", access_string: "off -@all", no_password_required: true } } },
+    },
     "ECP-CACHE-FAILOVER": { resource: { aws_elasticache_replication_group: { g: { automatic_failover_enabled: true, multi_az_enabled: false } } } },
     "ECP-DYNAMODB-PITR": { resource: { aws_dynamodb_table: { t: { point_in_time_recovery: { enabled: false } } } } },
     "ECP-DYNAMODB-CMK": { resource: { aws_dynamodb_table: { t: { server_side_encryption: { enabled: true } } } } },

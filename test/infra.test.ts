@@ -68,7 +68,13 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
     const userGroup = one(json, "aws_elasticache_user_group");
     expect(group.config.user_group_ids).to.deep.equal([userGroup.ref("user_group_id")]);
     const users = of(json, "aws_elasticache_user").map(([, u]) => u);
-    expect(users.find((u) => u.user_name === "default")).to.deep.include({ access_string: "off -@all", no_password_required: true });
+    // Valkey refuses a password-less user, even an off one: the default user has a password no secret holds.
+    const defaultUser = users.find((u) => u.user_name === "default");
+    expect(defaultUser).to.deep.include({ access_string: "off -@all" });
+    expect(defaultUser?.no_password_required).to.equal(undefined);
+    expect(defaultUser?.passwords).to.have.length(1);
+    expect(String((defaultUser?.passwords as string[])[0])).to.match(/^\$\{random_password\..*default-password.*\.result\}$/);
+    expect(JSON.stringify(of(json, "aws_secretsmanager_secret_version"))).not.to.contain("default-password");
     expect(users.find((u) => u.user_name === "listener")?.access_string).to.equal(`on ${listenerUser.access}`);
     expect(users.find((u) => u.user_name === "gw-read")?.access_string).to.equal(`on ${gatewayUser({ access: "read" }, { scripts: false }).access}`);
     expect(users.map((u) => u.user_name).sort()).to.deep.equal(["default", "gw-read", "gw-write", "listener", "loader", "reader"]);

@@ -41,13 +41,16 @@ export class EngineUsers extends Construct {
   constructor(scope: Construct, id: string, props: EngineUsersProps) {
     super(scope, id);
     const { name, engine } = props;
-    // Every user group must hold a user named `default`: this one can do nothing.
+    // Every user group must hold a user named `default`: this one is off and can do nothing. Valkey
+    // refuses a password-less user even when it is off (InvalidParameterCombination), so it gets a
+    // random password that no secret holds: nobody can log in as it.
+    const unheld = new Password(this, "default-password", { length: 48, special: false });
     const defaultUser = new ElasticacheUser(this, "default", {
       userId: `${name}-default`,
       userName: "default",
       engine,
       accessString: "off -@all",
-      noPasswordRequired: true,
+      passwords: [unheld.result],
     });
     const make = (user: EngineUser) => {
       // The password is in Terraform state (marked sensitive): keep state encrypted (Terraform Cloud does).

@@ -37,6 +37,17 @@ export const dataRules: PolicyRule[] = [
     },
   },
   {
+    id: "ECP-CACHE-USER-HAS-PASSWORD",
+    title: "No ElastiCache engine user is password-less: Valkey refuses one at CreateUser (even a disabled one), and on Redis OSS it is an open door",
+    types: ["aws_elasticache_user"],
+    check: (r) => {
+      const mode = (list<ResourceConfig>(r.authentication_mode)[0] ?? {}) as ResourceConfig;
+      if (truthy(r.no_password_required) || mode.type === "no-password-required") return `user ${String(r.user_name)} requires no password`;
+      const byIam = mode.type === "iam";
+      return byIam || list(r.passwords).length > 0 || list(mode.passwords).length > 0 ? undefined : `user ${String(r.user_name)} has neither passwords nor IAM authentication`;
+    },
+  },
+  {
     id: "ECP-CACHE-FAILOVER",
     checkov: "CKV2_AWS_50",
     title: "ElastiCache replication groups are Multi-AZ with automatic failover and keep snapshots",
