@@ -42,8 +42,15 @@ checkers: ## shellcheck, systemd-analyze and openssl: the tests check generated 
 webdis:
 	@command -v webdis >/dev/null && command -v wrk >/dev/null || { $(APT_UPDATE); $(APT_INSTALL) webdis wrk; }
 
-dev: deps redis build ## Run every data path locally (foreground; Ctrl-C stops it) and write .dev/endpoints.json
-	npx tsx local/dev/main.ts
+# Whether make dev runs: its pid file names a live process (DEV_STATE_DIR moves the file with the rest of the state).
+DEV_RUNNING = pid=$$(cat "$${DEV_STATE_DIR:-.dev}/dev.pid" 2>/dev/null) && [ -n "$$pid" ] && kill -0 "$$pid" 2>/dev/null
+
+dev: ## Run every data path locally (foreground; Ctrl-C stops it) and write .dev/endpoints.json
+	@# A running stack is said before anything is rebuilt; the program checks again (two starts at once).
+	@if $(DEV_RUNNING); then echo "make dev is already running (pid $$pid); stop it with Ctrl-C in its terminal first." >&2; exit 1; fi
+	@$(MAKE) --no-print-directory deps redis build
+	@# node itself, not the tsx CLI: tsx relays a terminal's SIGINT to its child, which then hears Ctrl-C twice.
+	node --import tsx local/dev/main.ts
 
 test-unit: deps ## The unit lane: test/unit/ mirrors the source tree, starts no service, runs in seconds
 	npx mocha --config test/unit.mocharc.json
@@ -78,7 +85,7 @@ bench: deps redis webdis build ## Run the benchmarks in bench/ and print their t
 	npx tsx bench/run.ts
 
 failover: deps ## Fail the local primary over to a replica (as TestFailover does) and let the keeper follow
-	@test -f .dev/endpoints.json || { echo "make dev is not running: start it in another terminal first."; exit 1; }
+	@$(DEV_RUNNING) || { echo "make dev is not running: start it in another terminal first."; exit 1; }
 	npx tsx local/dev/failover.ts
 
 format: deps ## Format the code with Prettier (make test checks it)

@@ -7,6 +7,8 @@ import { promisify } from "node:util";
 import type { Endpoints } from "../local/dev/endpoints.js";
 import { freePortRange } from "../local/launcher/services.js";
 import { eventually } from "./harness/eventually.js";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { localS3 } from "../local/aws/aws-clients.js";
 
 const sh = promisify(exec);
 
@@ -81,6 +83,18 @@ describe("make dev: stable ports and keys across restarts, and the examples it p
       expect(await run("feature store")).to.match(/^The number 1 recommended movie for user 1 is /);
       expect(example("console")).to.equal(`open ${endpoints.consoleUrl} in a browser`);
       expect(example("replica DNS")).to.equal(`make failover && cat ${endpoints.zoneFile}`);
+      // The developer's own file replaces the sample...
+      const s3 = localS3(endpoints.s3Endpoint);
+      const mine = Array.from({ length: 150 }, (_, i) => `{"userId":${i + 1},"movieId":[4242]}`).join("\n");
+      await s3.send(new PutObjectCommand({ Bucket: endpoints.featureBucket, Key: "mine.jsonl", Body: Buffer.from(mine) }));
+      s3.destroy();
+      await eventually(
+        "the uploaded file to be served",
+        async () => (await fetch(`${endpoints.featureUrl}/recommendations?userId=1&rank=1`)).text(),
+        (t) => t.endsWith(" is 4242"),
+        20_000,
+        100,
+      );
     } finally {
       await first.stop();
     }
@@ -104,6 +118,10 @@ describe("make dev: stable ports and keys across restarts, and the examples it p
       ]) {
         expect(second.endpoints[key], key).to.equal(endpoints[key]);
       }
+      // ...and a restart does not load the sample over it.
+      expect(await (await fetch(`${second.endpoints.featureUrl}/recommendations?userId=1&rank=1`)).text()).to.equal(
+        "The number 1 recommended movie for user 1 is 4242",
+      );
     } finally {
       await second.stop();
     }

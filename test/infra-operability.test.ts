@@ -47,6 +47,7 @@ describe("operability in AWS: the dashboard, the data paths' alarms, the listene
       "feed-drift",
       "listener-host-unhealthy",
       "feature-load-stale",
+      "feature-load-failed",
       "keeper-held",
       "gateway-errors",
       "gateway-refusals",

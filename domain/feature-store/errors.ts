@@ -17,6 +17,11 @@ export class LoadFailed extends FeatureStoreError {
   override readonly retryable = true;
 }
 
+/** A file that parsed but must not be published (not whole, too few users, an unintended shrink). */
+export class LoadRefused extends FeatureStoreError {
+  override name = "LoadRefused";
+}
+
 /** There is no previous version left to roll back to. */
 export class NoPreviousVersion extends FeatureStoreError {
   override name = "NoPreviousVersion";

@@ -6,7 +6,7 @@ import type { Logger } from "../runtime/log.js";
 import { primaryNodes, scanPrimaries } from "../redis/clients.js";
 import { currentVersionKey, lastReportKey, previousVersionKey, userKey, versionPattern, versionsKey } from "./keys.js";
 import { parseRecommendations, type BadRecord } from "./records.js";
-import { NoPreviousVersion } from "./errors.js";
+import { LoadRefused, NoPreviousVersion } from "./errors.js";
 import { PathMetrics } from "../runtime/metrics.js";
 import { ConfigError } from "../runtime/errors.js";
 import { MassWriter } from "./mass-writer.js";
@@ -22,6 +22,13 @@ export interface LoaderConfig {
   waitForReplicas: number;
   /** Bad records listed in the report (all are counted). */
   maxListedBadRecords: number;
+  /** A version with fewer good users than this is never published (an empty or unreadable file). */
+  minUsers: number;
+  /**
+   * The shrink guard: a version with fewer users than this percent of the served one's is not
+   * published, unless the load says the shrink is intended (LoadSource.allowShrink). 0 turns it off.
+   */
+  minPercentOfCurrent: number;
 }
 
 export const defaultLoaderConfig: LoaderConfig = {
@@ -30,6 +37,8 @@ export const defaultLoaderConfig: LoaderConfig = {
   progressEvery: 100_000,
   waitForReplicas: 0,
   maxListedBadRecords: 100,
+  minUsers: 1,
+  minPercentOfCurrent: 50,
 };
 
 export interface LoadSource {
@@ -38,6 +47,8 @@ export interface LoadSource {
   /** Identifies the object's content (S3 ETag or version id): the same object loads as the same version. */
   etag: string;
   chunks: AsyncIterable<string | Buffer>;
+  /** An intended shrink: publish even below the shrink guard (never below minUsers). */
+  allowShrink?: boolean;
 }
 
 export interface LoadReport {
@@ -63,6 +74,13 @@ async function forEachVersionKey(client: RedisClient, version: string, action: (
   for await (const { node, keys } of scanPrimaries(client, versionPattern(version))) await action(node, keys);
 }
 
+/** The user count a version's entry in the versions hash records, if it records one. */
+function usersOf(entry: string | null): number | undefined {
+  if (!entry) return undefined;
+  const users = (JSON.parse(entry) as { users?: unknown }).users;
+  return typeof users === "number" ? users : undefined;
+}
+
 const unlinkAll = (node: Redis, keys: string[]) => Promise.all(keys.map((k) => node.unlink(k)));
 
 export class RecommendationLoader {
@@ -78,6 +96,7 @@ export class RecommendationLoader {
       if (!Number.isSafeInteger(value) || value < 0) throw new ConfigError(`loader setting ${name} must be a whole number >= 0, got ${value}`);
     }
     if (config.previousVersionTtlSeconds === 0) throw new ConfigError("loader setting previousVersionTtlSeconds must be > 0");
+    if (config.minPercentOfCurrent > 100) throw new ConfigError(`loader setting minPercentOfCurrent must be at most 100, got ${config.minPercentOfCurrent}`);
   }
 
   private recordOutcome(report: LoadReport): void {
@@ -86,6 +105,7 @@ export class RecommendationLoader {
     this.metrics.add("LoadRecordsPerSecond", report.recordsPerSecond);
     this.metrics.add("LoadBadRecords", report.badRecords);
     this.metrics.add("LoadSucceeded", report.status === "loaded" ? 1 : 0);
+    this.metrics.add("LoadFailed", report.status === "failed" ? 1 : 0);
     this.metrics.add("LoadProgress", report.users + report.badRecords);
     this.metrics.flush();
   }
@@ -120,31 +140,58 @@ export class RecommendationLoader {
     await this.client.hset(versionsKey, version, JSON.stringify({ status: "loading", at: new Date().toISOString() }));
     const writer = new MassWriter(this.client);
     try {
-      await this.writeVersion(source, version, report, writer, started);
+      const unusable = await this.writeVersion(source, version, report, writer, started);
+      await this.refuseUnpublishable(report, unusable, source.allowShrink === true);
       if (this.config.waitForReplicas > 0) {
         for (const node of primaryNodes(this.client)) await node.call("WAIT", this.config.waitForReplicas, 5_000);
       }
       await this.publish(version, report);
       return finish("loaded");
     } catch (error) {
-      // The current version keeps serving; the half-written one is removed, unless the pointer already
-      // names it (or cannot be read): a pointer must never name a version that is gone.
+      // The current version keeps serving; the half-written one is removed, unless a pointer (current or
+      // previous) already names it (or cannot be read): a pointer must never name a version that is gone.
       report.error = error instanceof Error ? error.message : String(error);
-      const pointer = await this.client.get(currentVersionKey).catch(() => version);
-      if (pointer !== version) await forEachVersionKey(this.client, version, unlinkAll).catch(() => undefined);
+      const pointers = await this.client.mget(currentVersionKey, previousVersionKey).catch(() => [version]);
+      if (!pointers.includes(version)) await forEachVersionKey(this.client, version, unlinkAll).catch(() => undefined);
       return finish("failed");
     } finally {
       writer.close();
     }
   }
 
-  /** Streams every record into the version's keys: bad records counted and skipped, two batches in flight. */
-  private async writeVersion(source: LoadSource, version: string, report: LoadReport, writer: MassWriter, started: number): Promise<void> {
+  /**
+   * Publishes only a whole file with enough users: a file that did not parse to its end, one with fewer
+   * than minUsers good records, or one that shrinks the served version past the guard fails the load.
+   */
+  private async refuseUnpublishable(report: LoadReport, unusable: BadRecord | undefined, allowShrink: boolean): Promise<void> {
+    if (unusable) throw new LoadRefused(`the file is not loadable as a whole: ${unusable.reason} (line ${unusable.line})`);
+    const { minUsers, minPercentOfCurrent } = this.config;
+    if (report.users < minUsers) {
+      throw new LoadRefused(`the file has ${report.users} good user records, fewer than the minimum of ${minUsers} (${report.badRecords} bad)`);
+    }
+    if (allowShrink || minPercentOfCurrent === 0) return;
+    const current = await this.client.get(currentVersionKey);
+    const served = current ? usersOf(await this.client.hget(versionsKey, current)) : undefined;
+    if (served !== undefined && report.users * 100 < served * minPercentOfCurrent) {
+      throw new LoadRefused(
+        `the file has ${report.users} users, fewer than ${minPercentOfCurrent}% of the ${served} the served version ${current} has ` +
+          `(an intended shrink: load it with allowShrink, or set LOAD_MIN_PERCENT_OF_CURRENT)`,
+      );
+    }
+  }
+
+  /**
+   * Streams every record into the version's keys: bad records counted and skipped, two batches in
+   * flight. Returns what made the file unusable as a whole, if anything did.
+   */
+  private async writeVersion(source: LoadSource, version: string, report: LoadReport, writer: MassWriter, started: number): Promise<BadRecord | undefined> {
+    let unusable: BadRecord | undefined;
     let batchUsers = 0;
     // Two batches in flight: Redis applies one while the next is parsed and encoded.
     const inFlight: Promise<void>[] = [];
     for await (const parsed of parseRecommendations(source.chunks)) {
       if (!parsed.ok) {
+        if (parsed.bad.wholeFile) unusable ??= parsed.bad;
         report.badRecords++;
         if (report.badRecordList.length < this.config.maxListedBadRecords) report.badRecordList.push(parsed.bad);
         this.log.warn("bad record skipped", { ...parsed.bad });
@@ -170,6 +217,7 @@ export class RecommendationLoader {
     }
     inFlight.push(writer.flush());
     await Promise.all(inFlight);
+    return unusable;
   }
 
   /**

@@ -14,18 +14,22 @@ export interface BadRecord {
   /** 1-based position of the record in the file. */
   record: number;
   reason: string;
+  /** The file as a whole is unusable (truncated, or not a recommendations file): nothing of it may be published. */
+  wholeFile?: true;
 }
 
 export type ParsedRecord = { ok: true; value: Recommendation; line: number } | { ok: false; bad: BadRecord };
 
 const id = (v: unknown) => (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) || (typeof v === "string" && /^[A-Za-z0-9_.:-]{1,128}$/.test(v));
+/** Users are numbered (the reader serves `?userId=1`): a number, or a string of digits. */
+const userNumber = (v: unknown) => (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) || (typeof v === "string" && /^[0-9]{1,19}$/.test(v));
 
 /** Validates one decoded record; the reason names the field that is wrong. */
 export function toRecommendation(raw: unknown): Recommendation | string {
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) return "record is not a JSON object";
   const { userId, movieId } = raw as { userId?: unknown; movieId?: unknown };
   if (userId === undefined) return "userId is missing";
-  if (!id(userId)) return `userId ${JSON.stringify(userId)} is not a non-negative integer or a plain id`;
+  if (!userNumber(userId)) return `userId ${JSON.stringify(userId)} is not a non-negative integer`;
   if (!Array.isArray(movieId)) return `movieId must be a list of movie ids, got ${movieId === undefined ? "nothing" : typeof movieId}`;
   const badMovie = movieId.findIndex((m) => !id(m));
   if (badMovie >= 0) return `movieId[${badMovie}] ${JSON.stringify(movieId[badMovie])} is not a movie id`;
@@ -170,9 +174,11 @@ class TableScanner {
 
   *end(): Generator<ParsedRecord> {
     if (this.capturing || this.depth !== 0) {
-      yield { ok: false, bad: { line: this.line, record: this.record + 1, reason: "file ends inside a record (truncated?)" } };
+      const reason = this.capturing ? "file ends inside a record (truncated?)" : "file ends before its JSON closes (truncated?)";
+      yield { ok: false, bad: { line: this.line, record: this.record + 1, reason, wholeFile: true } };
     } else if (!this.sawData) {
-      yield { ok: false, bad: { line: this.line, record: 0, reason: 'no "data" list found: expected pandas orient="table" JSON or JSON Lines' } };
+      const reason = 'no "data" list found: expected pandas orient="table" JSON or JSON Lines';
+      yield { ok: false, bad: { line: this.line, record: 0, reason, wholeFile: true } };
     }
   }
 }

@@ -7,7 +7,12 @@ import type { LoadReport, RecommendationLoader } from "./loader.js";
 export interface ObjectRef {
   bucket: string;
   key: string;
+  /** An intended shrink, said by the manual call (`"allowShrink": true`). */
+  allowShrink?: boolean;
 }
+
+/** The object metadata (`x-amz-meta-allow-shrink: true`) by which an upload says it shrinks on purpose. */
+export const allowShrinkMetadata = "allow-shrink";
 
 interface S3EventRecord {
   eventName?: string;
@@ -22,18 +27,22 @@ export function objectsOfEvent(event: unknown): ObjectRef[] {
       .map((r) => ({ bucket: r.s3?.bucket?.name ?? "", key: decodeURIComponent((r.s3?.object?.key ?? "").replace(/\+/g, " ")) }))
       .filter((o) => o.bucket && o.key);
   }
-  const { bucket, key } = (event ?? {}) as { bucket?: unknown; key?: unknown };
+  const { bucket, key, allowShrink } = (event ?? {}) as { bucket?: unknown; key?: unknown; allowShrink?: unknown };
   if (typeof bucket !== "string" || typeof key !== "string" || !bucket || !key) {
-    throw new BadLoadRequest('expected an S3 event or { "bucket": "...", "key": "..." }');
+    throw new BadLoadRequest('expected an S3 event or { "bucket": "...", "key": "...", "allowShrink"?: true }');
   }
-  return [{ bucket, key }];
+  if (allowShrink !== undefined && typeof allowShrink !== "boolean")
+    throw new BadLoadRequest(`allowShrink must be true or false, got ${JSON.stringify(allowShrink)}`);
+  return [allowShrink === undefined ? { bucket, key } : { bucket, key, allowShrink }];
 }
 
 export async function loadObjectsOfEvent(s3: S3Client, loader: RecommendationLoader, event: unknown): Promise<LoadReport[]> {
   const reports: LoadReport[] = [];
-  for (const { bucket, key } of objectsOfEvent(event)) {
+  for (const { bucket, key, allowShrink } of objectsOfEvent(event)) {
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    reports.push(await loader.load({ uri: `s3://${bucket}/${key}`, etag: object.VersionId ?? object.ETag ?? "", chunks: object.Body as Readable }));
+    const shrinkSaid = allowShrink ?? object.Metadata?.[allowShrinkMetadata] === "true";
+    const etag = object.VersionId ?? object.ETag ?? "";
+    reports.push(await loader.load({ uri: `s3://${bucket}/${key}`, etag, chunks: object.Body as Readable, allowShrink: shrinkSaid }));
   }
   const failed = reports.filter((r) => r.status === "failed");
   // Fail the invocation so S3's asynchronous retry and the dead-letter queue see it.

@@ -66,6 +66,7 @@ export const metricCatalog = {
   LoadRecordsPerSecond: spec(store, CountPerSecond, "gauge", "records a feature load wrote per second"),
   LoadBadRecords: spec(store, Count, "count", "records a load skipped as malformed"),
   LoadSucceeded: spec(store, Count, "count", "feature loads that published a new version"),
+  LoadFailed: spec(store, Count, "count", "feature loads that failed or were refused (the served version kept serving)"),
   LoadProgress: spec(store, Count, "gauge", "records loaded so far by the load under way"),
   VersionAge: spec(store, Seconds, "gauge", "age of the version the reader serves"),
   ReaderLatency: spec(store, Milliseconds, "distribution", "Redis time of a recommendation read"),

@@ -111,6 +111,13 @@ const featureStoreAlarms = (t: DataPathAlarmThresholds): DataPathAlarm[] => [
       treatMissingData: "breaching",
     },
   },
+  {
+    id: "feature-load-failed",
+    path: "feature-store",
+    runbook: "feature-load-failed",
+    meaning: "A feature load failed or was refused (a bad, truncated or shrunken file): the previous version keeps serving",
+    spec: { ...metric("LoadFailed", "Sum", 300), threshold: 0, evaluationPeriods: 1, comparisonOperator: above, treatMissingData: "notBreaching" },
+  },
 ];
 
 const replicaDnsAlarms = (t: DataPathAlarmThresholds): DataPathAlarm[] => [

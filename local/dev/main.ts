@@ -55,14 +55,18 @@ const pathWidth = Math.max(...examplesOf.map((e) => e.path.length));
 for (const { path, command } of examplesOf) console.log(`  ${path.padEnd(pathWidth)}  ${command}`);
 console.log("\nCtrl-C stops every service; data in .dev/ is kept.\n");
 
-/** Ctrl-C stops within a few seconds whatever state the stack is in; a second Ctrl-C, or 8 s, exits at once. */
-let stopping = false;
+/**
+ * Ctrl-C stops within a few seconds whatever state the stack is in; a second Ctrl-C, or 8 s, exits at
+ * once. A signal within a second of the first is the same keypress relayed by a wrapper, not a second one.
+ */
+let stoppingSince: number | undefined;
 async function shutdown(signal: string) {
-  if (stopping) {
+  if (stoppingSince !== undefined) {
+    if (Date.now() - stoppingSince < 1_000) return;
     console.log(`${signal} again: exiting now.`);
     process.exit(1);
   }
-  stopping = true;
+  stoppingSince = Date.now();
   console.log(`\n${signal}: stopping the local stack...`);
   setTimeout(() => {
     console.error("the local stack did not stop within 8 s: exiting anyway.");
@@ -71,6 +75,7 @@ async function shutdown(signal: string) {
   await stack.stop();
   rmSync(lockFile, { force: true });
   rmSync(endpointsFile, { force: true });
+  console.log("The local stack stopped.");
   process.exit(0);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -9,6 +9,7 @@ import { Readable } from "node:stream";
 import { generateRecommendations } from "./sample-recommendations.js";
 import { featureLoaderConfig } from "../../functions/feature-loader/config.js";
 import { RecommendationLoader } from "../../domain/feature-store/loader.js";
+import { currentVersionKey } from "../../domain/feature-store/keys.js";
 import { loadObjectsOfEvent } from "../../domain/feature-store/s3-event.js";
 import { CommandGateway } from "../../domain/command-gateway/gateway.js";
 import { commandApiConfig } from "../../functions/command-api/config.js";
@@ -111,21 +112,26 @@ async function startFeatureStore(shared: Shared) {
     if (records.some((r) => r.eventName?.startsWith("ObjectCreated"))) void load(event).catch(() => undefined);
   });
   await shared.s3Client.send(new CreateBucketCommand({ Bucket: featureBucket })).catch(() => undefined);
+  // The sample goes only into an empty store: a restart never loads it over what the developer uploaded.
+  if ((await client.get(currentVersionKey)) === null) await loadSample(shared, featureBucket, load);
+  const reader = await startFeatureServer(readerClient, { port: shared.options.ports.feature, metrics: shared.registry.metricsFor("feature-store") });
+  shared.started.push(reader);
+  return { featureUrl: reader.endpoint, featureBucket };
+}
+
+/** Loads the bundled sample file: by hand when it is in the bucket already, else by uploading it (its event loads it). */
+async function loadSample(shared: Shared, featureBucket: string, load: LocalFunction): Promise<void> {
   const sampleKey = "batchpredictions.json";
   const hasSample = await shared.s3Client.send(new HeadObjectCommand({ Bucket: featureBucket, Key: sampleKey })).then(
     () => true,
     () => false,
   );
   if (hasSample) {
-    // A restart with the sample already there loads it by hand (a no-op when it is current).
     await load({ bucket: featureBucket, key: sampleKey });
   } else {
     const body = Readable.from(generateRecommendations({ users: shared.options.sampleUsers, ranks: 10, format: "table" }));
     await new Upload({ client: shared.s3Client, params: { Bucket: featureBucket, Key: sampleKey, Body: body } }).done();
   }
-  const reader = await startFeatureServer(readerClient, { port: shared.options.ports.feature, metrics: shared.registry.metricsFor("feature-store") });
-  shared.started.push(reader);
-  return { featureUrl: reader.endpoint, featureBucket };
 }
 
 /** Command API (GraphQL, same schema and resolver as AppSync) and the Upstash-compatible REST API, on one core. */

@@ -122,7 +122,8 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisNode>
   };
   const args = Object.entries(directives).flatMap(([k, v]) => [`--${k}`, ...v.split(" ")]);
   const binary = redisServerBinary();
-  const child = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] });
+  // Its own process group: a terminal's Ctrl-C reaches the stack, which stops the servers in order.
+  const child = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"], detached: true });
   let exited = false;
   child.once("exit", () => (exited = true));
   const url = `redis://${host}:${port}`;

@@ -11,4 +11,8 @@ describe("domain/feature-store/loader: one version per file, published only when
   it("the defaults keep the previous version an hour for rollback and list at most 100 bad records", () => {
     expect([defaultLoaderConfig.previousVersionTtlSeconds, defaultLoaderConfig.maxListedBadRecords]).to.deep.equal([3_600, 100]);
   });
+
+  it("the defaults publish no file without a good user, nor one under half the served version's users", () => {
+    expect([defaultLoaderConfig.minUsers, defaultLoaderConfig.minPercentOfCurrent]).to.deep.equal([1, 50]);
+  });
 });

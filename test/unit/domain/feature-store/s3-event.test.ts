@@ -15,6 +15,14 @@ describe("domain/feature-store/s3-event: which objects an invocation names", () 
 
   it("a manual call names the bucket and key; anything else is a bad request saying what is expected", () => {
     expect(objectsOfEvent({ bucket: "batch", key: "a.json" })).to.deep.equal([{ bucket: "batch", key: "a.json" }]);
-    expect(() => objectsOfEvent({ bucket: "batch" })).to.throw(BadLoadRequest, 'expected an S3 event or { "bucket": "...", "key": "..." }');
+    expect(objectsOfEvent({ bucket: "batch", key: "a.json", allowShrink: true })).to.deep.equal([{ bucket: "batch", key: "a.json", allowShrink: true }]);
+    expect(() => objectsOfEvent({ bucket: "batch" })).to.throw(
+      BadLoadRequest,
+      'expected an S3 event or { "bucket": "...", "key": "...", "allowShrink"?: true }',
+    );
+    expect(() => objectsOfEvent({ bucket: "batch", key: "a.json", allowShrink: "yes" })).to.throw(
+      BadLoadRequest,
+      'allowShrink must be true or false, got "yes"',
+    );
   });
 });
