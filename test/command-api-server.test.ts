@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { mkdirSync } from "node:fs";
 import type { Browser } from "playwright-core";
 import { formatReply, parseCommandLine, quote, type Reply } from "../web/redis-cli.js";
+import { formatRaw, NotTextArgument, printsRaw } from "../web/cli-format.js";
 import { startCommandApiServer } from "../local/servers/command-api-server.js";
 import { redisCommand, startRedis, type HttpService, type RedisNode } from "../local/launcher/services.js";
 import { gatewayOn } from "./harness/command-gateway.js";
@@ -116,6 +117,17 @@ describe("command API over HTTP (local AppSync stand-in) and the console page", 
       expect(parseCommandLine('SET "unterminated')).to.equal(undefined);
       expect(parseCommandLine('SET "a"b')).to.equal(undefined);
       expect(parseCommandLine("")).to.deep.equal([]);
+    });
+    it("an escape is the byte it names: three escapes of UTF-8 are one character of three bytes, bytes that are not UTF-8 are refused by name", () => {
+      expect(parseCommandLine('SET binary "\\xe2\\x82\\xac"')).to.deep.equal(["SET", "binary", "€"]);
+      expect(() => parseCommandLine('SET k "a\\xff"')).to.throw(NotTextArgument, 'argument 3 ("a\\xff") is not UTF-8 text');
+      expect(quote(new Uint8Array([0xe2, 0x82, 0xac, 0xff]))).to.equal('"\\xe2\\x82\\xac\\xff"');
+    });
+    it("prints INFO and the other raw-output commands as lines, as redis-cli does", () => {
+      expect(printsRaw(["INFO"])).to.equal(true);
+      expect(printsRaw(["client", "LIST"])).to.equal(true);
+      expect(printsRaw(["GET", "info"])).to.equal(false);
+      expect(formatRaw({ type: "STRING", value: new TextEncoder().encode("# Server\r\nredis_version:7.0\r\n") })).to.equal("# Server\nredis_version:7.0");
     });
   });
 

@@ -175,5 +175,102 @@ describe("console: redis-cli's help, hints and completion from COMMAND DOCS", fu
       await page.screenshot({ path: "test-output/console-reload.png" });
       await context.close();
     });
+
+    /** What redis-cli prints for a line given on its standard input, colours off, in the console's line endings. */
+    const cli = (line: string) =>
+      execFileSync("redis-cli", ["--no-raw", "-u", node.url], { input: `${line}\n` })
+        .toString()
+        .replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), "")
+        .replace(/\r\n/g, "\n");
+    const connected = async () => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(server.consoleUrl);
+      await page.waitForSelector("body.connected");
+      return { page, close: () => context.close() };
+    };
+    /** The lines the console printed for one command: what follows its echo, up to the next echo. */
+    const replyTo = async (page: Page, command: string) => {
+      const all = await lines(page);
+      const at = all.lastIndexOf(`${(await page.textContent("#prompt")) ?? ""}${command}`);
+      return all.slice(at + 1, at + 2)[0];
+    };
+
+    it("is binary-safe: an escape stores the byte it names, and replies show the bytes as redis-cli shows them", async () => {
+      const { page, close } = await connected();
+      await type(page, 'SET binary "\\xe2\\x82\\xac"');
+      expect(cli("STRLEN binary")).to.equal("(integer) 3\n");
+      await type(page, "GET binary");
+      expect(`${await replyTo(page, "GET binary")}\n`).to.equal(cli("GET binary"));
+      // Bytes that are not UTF-8, written by redis-cli, read back by the console exactly.
+      cli('SET raw "\\xff\\xfe\\x00z"');
+      await type(page, "GET raw");
+      expect(await replyTo(page, "GET raw")).to.equal('"\\xff\\xfe\\x00z"');
+      expect(`${await replyTo(page, "GET raw")}\n`).to.equal(cli("GET raw"));
+      // An argument that is not UTF-8 cannot travel as text: refused by name, nothing sent.
+      await type(page, 'SET raw "\\xff"');
+      expect(await replyTo(page, 'SET raw "\\xff"')).to.match(/^\(error\) argument 3 \("\\xff"\) is not UTF-8 text/);
+      await close();
+    });
+
+    it("INFO prints as lines, HELP alone and HELP @group as redis-cli prints them, clear clears, quit disconnects", async () => {
+      const { page, close } = await connected();
+      await type(page, "INFO server");
+      const info = (await replyTo(page, "INFO server")).split("\n");
+      expect(info[0]).to.equal("# Server");
+      expect(info.some((l) => /^(redis|valkey)_version:/.test(l))).to.equal(true);
+      await type(page, "HELP");
+      expect(await replyTo(page, "HELP")).to.contain('"help @<group>" to get a list of commands in <group>');
+      await type(page, "HELP @hash");
+      expect(`${await replyTo(page, "HELP @hash")}\n`).to.equal(cli("help @hash"));
+      await page.screenshot({ path: "test-output/console-help-group.png" });
+      await page.fill("#command", "clear");
+      await page.press("#command", "Enter");
+      await page.waitForFunction(() => document.querySelectorAll("#screen div").length === 0);
+      await page.fill("#command", "quit");
+      await page.press("#command", "Enter");
+      await page.waitForFunction(() => !document.body.classList.contains("connected"));
+      expect((await lines(page)).pop()).to.equal("Disconnected. Press Connect (or reload the page) to start again.");
+      await close();
+    });
+
+    it("a pasted batch shows each reply under its command, in one round trip", async () => {
+      const { page, close } = await connected();
+      const requests: string[] = [];
+      page.on("request", (r) => void (r.url().endsWith("/graphql") && r.method() === "POST" && requests.push(r.postData() ?? "")));
+      const before = (await lines(page)).length;
+      await page.evaluate(() => {
+        const data = new DataTransfer();
+        data.setData("text", "SET pasted 1\nGET pasted\nINCR pasted\n");
+        document.getElementById("command")!.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+      });
+      await page.waitForFunction((n) => document.querySelectorAll("#screen div").length >= n + 6, before);
+      const prompt = (await page.textContent("#prompt")) ?? "";
+      expect((await lines(page)).slice(before)).to.deep.equal([
+        `${prompt}SET pasted 1`,
+        "OK",
+        `${prompt}GET pasted`,
+        '"1"',
+        `${prompt}INCR pasted`,
+        "(integer) 2",
+      ]);
+      expect(requests.filter((r) => r.includes("mutation"))).to.have.length(1);
+      await close();
+    });
+
+    it("a page without a key says where the key is; an API that cannot be reached gets a sentence, not 'Failed to fetch'", async () => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(server.consoleUrl.replace(/#.*$/, ""));
+      await page.waitForFunction(() => document.getElementById("screen")!.textContent!.includes("No API key"));
+      expect((await lines(page)).join("\n")).to.contain("its #key= fragment carries the key");
+      await page.fill("#url", "http://127.0.0.1:9/graphql");
+      await page.fill("#key", "da2-anything");
+      await page.click("#connect-button");
+      await page.waitForFunction(() => document.getElementById("screen")!.textContent!.includes("Could not connect"));
+      const said = (await lines(page)).pop()!;
+      expect(said).to.match(/^Could not connect: could not reach http:\/\/127\.0\.0\.1:9\/graphql \(.*\): is the stack running \(make dev\)/);
+      await context.close();
+    });
   });
 });

@@ -30,7 +30,9 @@ describe("infrastructure policy suite (named rules over the synthesized Terrafor
       },
     },
     "ECP-CACHE-USER-HAS-PASSWORD": {
-      resource: { aws_elasticache_user: { d: { user_id: "ecp-default", user_name: "default", engine: "valkey", access_string: "off -@all", no_password_required: true } } },
+      resource: {
+        aws_elasticache_user: { d: { user_id: "ecp-default", user_name: "default", engine: "valkey", access_string: "off -@all", no_password_required: true } },
+      },
     },
     "ECP-CACHE-FAILOVER": { resource: { aws_elasticache_replication_group: { g: { automatic_failover_enabled: true, multi_az_enabled: false } } } },
     "ECP-DYNAMODB-PITR": { resource: { aws_dynamodb_table: { t: { point_in_time_recovery: { enabled: false } } } } },

@@ -17,13 +17,34 @@ export function argumentSyntax(arg: ArgumentDoc): string {
   return arg.flags.includes("optional") ? `[${text}]` : text;
 }
 
-/** The full syntax line: `SET key value [NX | XX] ...`, `CONFIG GET parameter [parameter ...]`. */
-export const commandSyntax = (name: string, doc: CommandDoc) => [name.toUpperCase().replace("|", " "), ...doc.arguments.map(argumentSyntax)].join(" ");
+/** The full syntax line, as redis-cli writes it (`%s %s`: a command without arguments keeps its space). */
+const commandSyntax = (name: string, doc: CommandDoc) => `${displayName(name)} ${doc.arguments.map(argumentSyntax).join(" ")}`;
+const displayName = (name: string) => name.toUpperCase().replace("|", " ");
+const entry = (name: string, doc: CommandDoc) => ["", `  ${commandSyntax(name, doc)}`, `  summary: ${doc.summary}`, `  since: ${doc.since}`];
 
 /** What `HELP <command>` prints, as redis-cli prints it. */
 export function helpText(name: string, doc: CommandDoc): string {
-  return ["", `  ${commandSyntax(name, doc)}`, `  summary: ${doc.summary}`, `  since: ${doc.since}`, `  group: ${doc.group}`, ""].join("\n");
+  return [...entry(name, doc), `  group: ${doc.group}`, ""].join("\n");
 }
+
+/** Every command and subcommand of the docs, by its `name` or `name|sub`. */
+function allEntries(docs: Record<string, CommandDoc>): [string, CommandDoc][] {
+  return Object.entries(docs).flatMap(([name, doc]) => [[name, doc] as [string, CommandDoc], ...Object.entries(doc.subcommands)]);
+}
+
+/** What `HELP @<group>` prints, as redis-cli prints it: each command of the group in name order, without its group line. */
+export function helpGroup(group: string, docs: Record<string, CommandDoc>): string {
+  const members = allEntries(docs)
+    .filter(([, doc]) => doc.group === group.toLowerCase())
+    .sort(([a], [b]) => (displayName(a).toLowerCase() < displayName(b).toLowerCase() ? -1 : 1));
+  return members.length ? [...members.flatMap(([name, doc]) => entry(name, doc)), ""].join("\n") : "";
+}
+
+/** The topics `HELP <Tab>` cycles through: every `@group`, then every command. */
+export const helpTopics = (docs: Record<string, CommandDoc>) => [
+  ...[...new Set(allEntries(docs).map(([, doc]) => `@${doc.group}`))].sort(),
+  ...Object.keys(docs).sort(),
+];
 
 /**
  * The hint after what is typed: the arguments not yet given, as the gateway's own parse of the words

@@ -1,119 +1,22 @@
-// The browser console: redis-cli's argument parsing and reply formatting, over the GraphQL command API.
-// Bundled by esbuild for the page; the pure functions are exported for the tests.
-import { completeCommand, helpText, hintFor, parseDocs, type CommandDoc } from "./command-help.js";
+// The browser console: redis-cli over the GraphQL command API. Bundled by esbuild for the page; the
+// pure parts (parsing, formatting, help) live beside it for the tests.
+import { completeCommand, helpGroup, helpText, helpTopics, hintFor, parseDocs, type CommandDoc } from "./command-help.js";
+import { formatRaw, formatReply, helpOverview, NotTextArgument, parseCommandLine, printsRaw, type Reply } from "./cli-format.js";
 
-export interface Reply {
-  type: "STATUS" | "STRING" | "INTEGER" | "NIL" | "ARRAY" | "ERROR";
-  value: unknown;
-  error?: string | null;
-}
+import { sendCommands } from "./command-api-client.js";
 
-/** Splits a line as redis-cli does (sdssplitargs): quotes, escapes, `\xHH`; undefined when unbalanced. */
-export function parseCommandLine(line: string): string[] | undefined {
-  const args: string[] = [];
-  let i = 0;
-  const isSpace = (c: string | undefined) => c !== undefined && /\s/.test(c);
-  while (true) {
-    while (isSpace(line[i])) i++;
-    if (i >= line.length) return args;
-    let current = "";
-    // Inside quotes: `"` takes redis-cli's escapes (\n, \xHH, ...), `'` only \'.
-    let quoted: '"' | "'" | undefined;
-    for (;;) {
-      const c = line[i];
-      const next = line[i + 1];
-      if (quoted) {
-        if (c === undefined) return undefined;
-        if (quoted === '"' && c === "\\" && next === "x" && /^[0-9a-fA-F]{2}$/.test(line.slice(i + 2, i + 4))) {
-          current += String.fromCharCode(parseInt(line.slice(i + 2, i + 4), 16));
-          i += 3;
-        } else if (quoted === '"' && c === "\\" && next !== undefined) {
-          const escapes: Record<string, string> = { n: "\n", r: "\r", t: "\t", b: "\b", a: "\x07" };
-          current += escapes[next] ?? next;
-          i++;
-        } else if (quoted === "'" && c === "\\" && next === "'") {
-          current += "'";
-          i++;
-        } else if (c === quoted) {
-          // A closing quote must be followed by a space or the end of the line.
-          if (next !== undefined && !isSpace(next)) return undefined;
-          i++;
-          break;
-        } else current += c;
-      } else {
-        if (c === undefined || isSpace(c)) break;
-        if (c === '"' || c === "'") quoted = c;
-        else current += c;
-      }
-      i++;
-    }
-    args.push(current);
-  }
-}
-
-/** Quotes a bulk string as redis-cli does (sdscatrepr): byte by byte, so UTF-8 beyond ASCII shows as `\xNN`. */
-export function quote(value: string): string {
-  const escapes: Record<number, string> = { 0x5c: "\\\\", 0x22: '\\"', 0x0a: "\\n", 0x0d: "\\r", 0x09: "\\t", 0x07: "\\a", 0x08: "\\b" };
-  let out = '"';
-  for (const byte of new TextEncoder().encode(value)) {
-    if (escapes[byte]) out += escapes[byte];
-    else if (byte < 0x20 || byte >= 0x7f) out += `\\x${byte.toString(16).padStart(2, "0")}`;
-    else out += String.fromCharCode(byte);
-  }
-  return `${out}"`;
-}
-
-/** Formats a reply exactly as redis-cli does on a terminal, nested arrays included. */
-export function formatReply(reply: Reply, indent = ""): string {
-  switch (reply.type) {
-    case "STATUS":
-      return String(reply.value);
-    case "STRING":
-      return quote(String(reply.value));
-    case "INTEGER":
-      return `(integer) ${reply.value}`;
-    case "NIL":
-      return "(nil)";
-    case "ERROR":
-      return `(error) ${reply.error}`;
-    case "ARRAY": {
-      const elements = (reply.value as Reply[]) ?? [];
-      if (elements.length === 0) return "(empty array)";
-      const width = String(elements.length).length;
-      return elements
-        .map((element, i) => {
-          const label = `${String(i + 1).padStart(width, " ")}) `;
-          return `${i === 0 ? "" : indent}${label}${formatReply(element, indent + " ".repeat(label.length))}`;
-        })
-        .join("\n");
-    }
-  }
-}
-
-const runMutation = `mutation Run($commands: [[String!]!]!) { run(commands: $commands) { type value error } }`;
-const readQuery = `query Read($commands: [[String!]!]!) { read(commands: $commands) { type value error } }`;
-
-/** Sends commands as one mutation (or, `read`, one query); replies come back with `value` parsed from AWSJSON. */
-export async function sendCommands(url: string, apiKey: string, commands: string[][], read = false): Promise<Reply[]> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-api-key": apiKey },
-    body: JSON.stringify({ query: read ? readQuery : runMutation, variables: { commands } }),
-  });
-  const body = (await response.json().catch(() => ({}))) as { data?: Record<string, Reply[] | undefined>; errors?: { message: string }[] };
-  const replies = body.data?.[read ? "read" : "run"];
-  if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join("; "));
-  if (!response.ok || !replies) throw new Error(`HTTP ${response.status}`);
-  return replies.map((r) => ({ ...r, value: typeof r.value === "string" ? (JSON.parse(r.value) as unknown) : r.value }));
-}
+export { formatReply, parseCommandLine, quote, type Reply } from "./cli-format.js";
+export { sendCommands } from "./command-api-client.js";
 
 /** A typed reply as plain values (strings, numbers, nested lists), as COMMAND DOCS is parsed from. */
-const plain = (reply: Reply): unknown => (reply.type === "ARRAY" ? (reply.value as Reply[]).map(plain) : reply.value);
+const plain = (reply: Reply): unknown =>
+  reply.type === "ARRAY" ? (reply.value as Reply[]).map(plain) : reply.value instanceof Uint8Array ? new TextDecoder().decode(reply.value) : reply.value;
 
 /** What the console knows of the server's commands: names for Tab, docs fetched once per command for hints and HELP. */
 class CommandDocs {
   names: string[] = [];
   private docs = new Map<string, Promise<CommandDoc | undefined>>();
+  private everything: Promise<Record<string, CommandDoc>> | undefined;
 
   constructor(private readonly send: (commands: string[][]) => Promise<Reply[]>) {}
 
@@ -136,6 +39,19 @@ class CommandDocs {
     return sub ? doc.then((d) => d?.subcommands[`${base}|${sub}`]) : doc;
   }
 
+  /**
+   * Every command's doc, fetched once for HELP @group and HELP <Tab>: COMMAND DOCS of 16 names at a time
+   * (the gateway bounds it there), all in one request.
+   */
+  all(): Promise<Record<string, CommandDoc>> {
+    const chunks: string[][] = [];
+    for (let i = 0; i < this.names.length; i += 16) chunks.push(["COMMAND", "DOCS", ...this.names.slice(i, i + 16)]);
+    this.everything ??= this.send(chunks).then((replies) =>
+      replies.reduce<Record<string, CommandDoc>>((all, r) => (r.type === "ARRAY" ? { ...all, ...parseDocs(plain(r)) } : all), {}),
+    );
+    return this.everything;
+  }
+
   /** The doc for a typed line and the words given after its name: `CONFIG GET x` -> (config|get, ["x"]). */
   async ofLine(words: string[]): Promise<{ name: string; doc: CommandDoc; given: string[] } | undefined> {
     const doc = await this.get(words[0]);
@@ -145,6 +61,11 @@ class CommandDocs {
     return { name: words[0], doc, given: words.slice(1) };
   }
 }
+
+/** What a page opened without a key says: where the key is. */
+const missingKey =
+  "No API key. Locally, open the consoleUrl that make dev prints (also in .dev/endpoints.json): its #key= fragment carries the key. " +
+  "In AWS, paste the GraphQL URL and the api_key output of make apply above, then Connect.";
 
 /** The page's elements, its history and its docs, and what each key and paste does. */
 class Console {
@@ -182,6 +103,7 @@ class Console {
     });
     // Connected on load when the page knows where and with which key.
     if (this.urlInput.value && this.keyInput.value) void this.connect();
+    else this.print(missingKey, "info");
   }
 
   private print(text: string, className = ""): void {
@@ -192,33 +114,86 @@ class Console {
     this.screen.scrollTop = this.screen.scrollHeight;
   }
 
-  /** redis-cli answers HELP itself, from the server's COMMAND DOCS. */
+  /** redis-cli answers HELP itself, from the server's COMMAND DOCS: HELP, HELP @group, HELP <command>. */
   private async help(args: string[]): Promise<void> {
-    if (args.length === 0) return this.print('To get help about a command: "HELP <command>". Tab completes command names.', "info");
+    if (args.length === 0) return this.print(helpOverview, "info");
+    if (args[0].startsWith("@")) return this.print(helpGroup(args[0].slice(1), await this.docs.all()) || `No commands in ${args[0]}`, "info");
     const found = await this.docs.ofLine(args);
     this.print(found ? helpText(found.name, found.doc) : `No help for ${args.join(" ")}`, "info");
   }
 
+  /**
+   * Runs typed or pasted lines in order, each reply under its command: the Redis commands between two
+   * of the console's own (help, clear, quit) go as one mutation, one round trip.
+   */
   private async run(lines: string[]): Promise<void> {
-    const commands: string[][] = [];
+    let pending: { line: string; args: string[] }[] = [];
+    const flush = async () => {
+      const batch = pending;
+      pending = [];
+      if (batch.length) await this.runBatch(batch);
+    };
     for (const line of lines) {
-      this.print(`${this.prompt.textContent}${line}`, "echo");
-      const args = parseCommandLine(line);
+      this.remember(line);
+      let args: string[] | undefined;
+      try {
+        args = parseCommandLine(line);
+      } catch (error) {
+        if (!(error instanceof NotTextArgument)) throw error;
+        await flush();
+        this.echo(line);
+        this.print(`(error) ${error.message}`, "error");
+        continue;
+      }
+      const name = args?.[0]?.toLowerCase();
+      if (args && args.length && !["help", "clear", "quit", "exit"].includes(name!)) {
+        pending.push({ line, args });
+        continue;
+      }
+      await flush();
+      this.echo(line);
       if (args === undefined) this.print("Invalid argument(s)", "error");
-      else if (args[0]?.toLowerCase() === "help") await this.help(args.slice(1));
-      else if (args.length) commands.push(args);
-      this.history.push(line);
+      else if (name === "help") await this.help(args.slice(1));
+      else if (name === "clear") this.screen.replaceChildren();
+      else if (name === "quit" || name === "exit") this.disconnect();
     }
+    await flush();
+  }
+
+  private async runBatch(batch: { line: string; args: string[] }[]): Promise<void> {
+    let replies: Reply[] | undefined;
+    let failure: string | undefined;
+    try {
+      replies = await sendCommands(
+        this.urlInput.value,
+        this.keyInput.value,
+        batch.map((b) => b.args),
+      );
+    } catch (error) {
+      failure = `(error) ${(error as Error).message}`;
+    }
+    for (const [i, { line, args }] of batch.entries()) {
+      this.echo(line);
+      const reply = replies?.[i];
+      if (!reply) this.print(failure ?? "(error) no reply", "error");
+      else this.print(printsRaw(args) ? formatRaw(reply) : formatReply(reply), reply.type === "ERROR" ? "error" : "reply");
+    }
+  }
+
+  private echo(line: string): void {
+    this.print(`${this.prompt.textContent}${line}`, "echo");
+  }
+
+  private remember(line: string): void {
+    this.history.push(line);
     localStorage.setItem("redis-cli-history", JSON.stringify(this.history.slice(-200)));
     this.cursor = this.history.length;
-    if (!commands.length) return;
-    try {
-      for (const reply of await sendCommands(this.urlInput.value, this.keyInput.value, commands)) {
-        this.print(formatReply(reply), reply.type === "ERROR" ? "error" : "reply");
-      }
-    } catch (error) {
-      this.print(`(error) ${(error as Error).message}`, "error");
-    }
+  }
+
+  /** quit / exit: the session ends as redis-cli's does; Connect (or a reload) starts another. */
+  private disconnect(): void {
+    document.body.classList.remove("connected");
+    this.print("Disconnected. Press Connect (or reload the page) to start again.", "info");
   }
 
   /** The argument hint after what is typed, as redis-cli shows it once the command name is followed by a space. */
@@ -247,17 +222,32 @@ class Console {
     }
   }
 
+  /** Tab: the command name, or after `help ` a topic (`@group` or a command), cycling on each Tab. */
+  private async complete(): Promise<void> {
+    const { input } = this;
+    const words = input.value.split(" ");
+    const topic = words.length === 2 && words[0].toLowerCase() === "help";
+    if (words.length > 1 && !topic) return; // only the command name, or HELP's topic, completes
+    this.completing ??= { prefix: words[words.length - 1] };
+    if (topic) {
+      const topics = helpTopics(await this.docs.all());
+      const matches = topics.filter((t) => t.startsWith(this.completing!.prefix.toLowerCase()));
+      const at = this.completing.current === undefined ? -1 : matches.indexOf(this.completing.current);
+      this.completing.current = matches[(at + 1) % Math.max(1, matches.length)];
+      if (this.completing.current) input.value = `${words[0]} ${this.completing.current}`;
+    } else {
+      this.completing.current = completeCommand(this.completing.prefix, this.docs.names, this.completing.current);
+      if (this.completing.current) input.value = this.completing.current;
+    }
+    void this.showHint();
+  }
+
   /** Tab completes the command name; Enter runs the line; the arrows walk the history. */
   private onKey(event: KeyboardEvent): void {
     const { input, history } = this;
     if (event.key === "Tab") {
       event.preventDefault();
-      const [first, ...rest] = input.value.split(" ");
-      if (rest.length > 0) return; // only the command name completes
-      this.completing ??= { prefix: first };
-      this.completing.current = completeCommand(this.completing.prefix, this.docs.names, this.completing.current);
-      if (this.completing.current) input.value = this.completing.current;
-      void this.showHint();
+      void this.complete();
       return;
     }
     this.completing = undefined;

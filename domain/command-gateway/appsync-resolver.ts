@@ -22,7 +22,8 @@ export interface GraphQLReply {
   error: string | null;
 }
 
-const typedReplies = (results: CommandResult[]) => results.map((r) => toTypedReply(r.reply, isStatusReply(r.command.name, r.command.args)));
+const typedReplies = (results: CommandResult[], encoding?: unknown) =>
+  results.map((r) => toTypedReply(r.reply, isStatusReply(r.command.name, r.command.args), encoding === "BASE64" ? "BASE64" : "TEXT"));
 
 const asGraphQL = (reply: TypedReply): GraphQLReply => ({
   type: reply.type,
@@ -79,9 +80,12 @@ export async function resolveCommandField(gateway: CommandGateway, event: AppSyn
   const copies = replyCopies(event.info?.selectionSetGraphQL);
   switch (`${event.info?.parentTypeName}.${event.info?.fieldName}`) {
     case "Query.read":
-      return typedReplies(await gateway.run(args.commands, { access: "read", transaction: false, caller, budget, copies })).map(asGraphQL);
+      return typedReplies(await gateway.run(args.commands, { access: "read", transaction: false, caller, budget, copies }), args.encoding).map(asGraphQL);
     case "Mutation.run":
-      return typedReplies(await gateway.run(args.commands, { access: "write", transaction: args.transaction === true, caller, budget, copies })).map(asGraphQL);
+      return typedReplies(
+        await gateway.run(args.commands, { access: "write", transaction: args.transaction === true, caller, budget, copies }),
+        args.encoding,
+      ).map(asGraphQL);
     case "Query.getRedis":
       return flatStrings(typedReplies(await gateway.run([args.Command], { access: "read", transaction: false, caller, budget, copies }))[0]);
     case "Mutation.putRedis": {

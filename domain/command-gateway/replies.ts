@@ -52,15 +52,18 @@ const integer = (v: string | number) => {
   return Number.isSafeInteger(n) ? n : String(v);
 };
 
-function typed(value: unknown, status: boolean): TypedReply {
+/** How a typed reply carries bytes: as text (lossy where they are not UTF-8), or as base64 of the bytes. */
+export type ReplyEncoding = "TEXT" | "BASE64";
+
+function typed(value: unknown, status: boolean, encoding: ReplyEncoding): TypedReply {
   if (value === null || value === undefined) return { type: "NIL", value: null };
   if (Buffer.isBuffer(value)) {
-    const text = value.toString("utf8");
+    const text = value.toString(encoding === "BASE64" ? "base64" : "utf8");
     return { type: status ? "STATUS" : "STRING", value: text };
   }
   if (typeof value === "string" || typeof value === "number") return { type: "INTEGER", value: integer(value) };
   if (value instanceof Error) return { type: "ERROR", value: null, error: value.message };
-  if (Array.isArray(value)) return { type: "ARRAY", value: value.map((v) => typed(v, false)) };
+  if (Array.isArray(value)) return { type: "ARRAY", value: value.map((v) => typed(v, false, encoding)) };
   return { type: "STRING", value: String(value) };
 }
 
@@ -70,9 +73,9 @@ export const isStatusReply = (name: string, args: string[]) =>
   statusCommands.has(name) && !(name === "set" && args.some((a) => a.toLowerCase() === "get"));
 
 /** The typed reply of the GraphQL API. */
-export function toTypedReply(reply: RawReply, status: boolean): TypedReply {
+export function toTypedReply(reply: RawReply, status: boolean, encoding: ReplyEncoding = "TEXT"): TypedReply {
   if (!reply.ok) return { type: "ERROR", value: null, error: reply.error };
-  return typed(reply.value, status);
+  return typed(reply.value, status, encoding);
 }
 
 /** Upstash REST `result`: strings base64-encoded when asked, except the status `OK` (the client decodes the rest). */

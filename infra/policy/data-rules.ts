@@ -44,7 +44,9 @@ export const dataRules: PolicyRule[] = [
       const mode = (list<ResourceConfig>(r.authentication_mode)[0] ?? {}) as ResourceConfig;
       if (truthy(r.no_password_required) || mode.type === "no-password-required") return `user ${String(r.user_name)} requires no password`;
       const byIam = mode.type === "iam";
-      return byIam || list(r.passwords).length > 0 || list(mode.passwords).length > 0 ? undefined : `user ${String(r.user_name)} has neither passwords nor IAM authentication`;
+      return byIam || list(r.passwords).length > 0 || list(mode.passwords).length > 0
+        ? undefined
+        : `user ${String(r.user_name)} has neither passwords nor IAM authentication`;
     },
   },
   {
