@@ -14,7 +14,7 @@ APT_INSTALL = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 # apt-get update once per machine, only when something is actually missing.
 APT_UPDATE = { ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 || apt-get update -qq; }
 
-.PHONY: help deps redis valkey chromium checkers webdis dev test test-unit build synth plan apply destroy bench failover format clean
+.PHONY: help deps redis valkey chromium checkers webdis dev test test-unit build synth plan apply destroy bench failover reconcile format clean
 
 help: ## List every target
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -87,6 +87,11 @@ bench: deps redis webdis build ## Run the benchmarks in bench/ and print their t
 failover: deps ## Fail the local primary over to a replica (as TestFailover does) and let the keeper follow
 	@$(DEV_RUNNING) || { echo "make dev is not running: start it in another terminal first."; exit 1; }
 	npx tsx local/dev/failover.ts
+
+reconcile: ## Compare a change-feed mapping's keys with its table while make dev runs (MAPPING=people; REPAIR=1 repairs)
+	@$(DEV_RUNNING) || { echo "make dev is not running: start it in another terminal first."; exit 1; }
+	@# make dev built dist/ when it started; the report is JSON on stdout (progress goes to a terminal's stderr).
+	@node dist/listener/reconcile.mjs "$${DEV_STATE_DIR:-.dev}/listener.json" "$(or $(MAPPING),people)" $(if $(REPAIR),--repair)
 
 format: deps ## Format the code with Prettier (make test checks it)
 	npx prettier --write --log-level warn .

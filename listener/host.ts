@@ -15,7 +15,22 @@ export function readConfigFile(path: string | undefined, usage: string): Listene
     console.error(`usage: ${usage}`);
     process.exit(2);
   }
-  return JSON.parse(readFileSync(path, "utf8")) as ListenerFileConfig;
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    console.error(
+      `no listener configuration at ${path} (${why}): locally, run make reconcile MAPPING=<name> while make dev runs; on the listener host, /opt/changefeed/listener.json`,
+    );
+    process.exit(2);
+  }
+  try {
+    return JSON.parse(text) as ListenerFileConfig;
+  } catch (error) {
+    console.error(`the listener configuration ${path} is not JSON: ${(error as Error).message}`);
+    process.exit(2);
+  }
 }
 
 export interface HostClients {

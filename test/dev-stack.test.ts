@@ -60,11 +60,27 @@ describe("make dev: stable ports and keys across restarts, and the examples it p
         expect(line, path).to.be.a("string");
         return line!.trim().slice(path.length).trim();
       };
-      const run = async (path: string) => (await sh(example(path), { cwd: process.cwd() })).stdout;
+      const env = { ...process.env, DEV_STATE_DIR: dir };
+      const run = async (path: string) => (await sh(example(path), { cwd: process.cwd(), env })).stdout;
+      /** An example that writes, waits a second and reads: its write as pasted, then its read until the item is there (no race with the second). */
+      const item = async (path: string) => {
+        const [write, read] = example(path).split(" && sleep 1 && ");
+        await sh(write, { env });
+        return eventually(
+          `the item of the ${path} example`,
+          async () => JSON.parse((await sh(read)).stdout) as { Item?: Record<string, { S?: string }> },
+          (answer) => answer.Item !== undefined,
+          20_000,
+          100,
+        );
+      };
 
-      // redis-cli prints HSET's count, then curl the item.
-      const item = JSON.parse((await run("change feed")).trim().split("\n").pop()!) as { Item?: Record<string, { S?: string }> };
-      expect(item.Item?.firstName?.S).to.equal("Ada");
+      expect((await item("change feed")).Item?.firstName?.S).to.equal("Ada");
+      // The docs' run-time mapping: its table is made when it loads, and order:1 arrives.
+      expect((await item("run-time mapping")).Item?.total?.S).to.equal("3");
+      // reconcile as printed: the people mapping agrees with its table (exit 0) and says so in JSON.
+      const reconciled = JSON.parse(await run("reconcile")) as { missing: unknown[]; stale: unknown[] };
+      expect([reconciled.missing.length, reconciled.stale.length]).to.deep.equal([0, 0]);
       expect(JSON.parse(await run("command API"))).to.deep.equal({
         data: {
           run: [

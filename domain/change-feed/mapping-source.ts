@@ -14,6 +14,14 @@ export interface MappingsRead {
   refused: Map<string, string>;
 }
 
+function jsonOf(text: string, name: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new MappingError(`mapping "${name}": not JSON (${errorMessage(error)})`);
+  }
+}
+
 /** Reads and parses the hash; throws MappingError when it is too large to read (the mappings in use then stay). */
 export async function readMappingsHash(client: Redis | Cluster, key: string, options: MappingOptions): Promise<MappingsRead> {
   const bytes = Number((await client.call("MEMORY", "USAGE", key)) ?? 0);
@@ -25,7 +33,7 @@ export async function readMappingsHash(client: Redis | Cluster, key: string, opt
   for (const [name, text] of Object.entries(await client.hgetall(key))) {
     try {
       if (mappings.length >= maxMappings) throw new MappingError(`mapping "${name}": more than ${maxMappings} mappings; this one is ignored`);
-      const mapping = parseMapping(JSON.parse(text), `mapping "${name}"`, options);
+      const mapping = parseMapping(jsonOf(text, name), `mapping "${name}"`, options);
       if (mapping.name !== name) throw new MappingError(`mapping "${name}": field "name" is "${mapping.name}", not the hash field's name`);
       mappings.push(mapping);
     } catch (error) {

@@ -1,7 +1,7 @@
 // Where changes go: the mapping's Lambda (the original design's path) or the table directly. Failures
 // are classified here: what a retry can fix, and what it never will (the keys are then dead-lettered).
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SinkFailed } from "./errors.js";
 import { writeChanges, type Change, type WriteResult } from "./writer.js";
 import { errorMessage } from "../runtime/errors.js";
@@ -10,6 +10,8 @@ import type { CompiledMapping } from "./mappings.js";
 export interface ChangeSink {
   /** Resolves once the sink has confirmed every change (written, skipped as older, or rejected); throws SinkFailed otherwise. */
   write(mapping: CompiledMapping, changes: Change[], options?: { overwrite?: boolean }): Promise<WriteResult>;
+  /** Why the mapping's destination cannot take writes (checked when the mapping loads); undefined when it can or cannot be told now. */
+  check?(mapping: CompiledMapping): Promise<string | undefined>;
 }
 
 /** Lambda's synchronous request payload limit is 6 MB; deliveries are split well under it. */
@@ -59,6 +61,21 @@ export class RoutingSink implements ChangeSink {
     private readonly dynamo: DynamoDBClient,
     private readonly lambda?: LambdaClient,
   ) {}
+
+  /** The table exists with the mapping's partition key; an outage (a retry may fix it) refuses nothing. */
+  async check(mapping: CompiledMapping): Promise<string | undefined> {
+    try {
+      const { Table } = await this.dynamo.send(new DescribeTableCommand({ TableName: mapping.table }));
+      const hashKey = Table?.KeySchema?.find((k) => k.KeyType === "HASH")?.AttributeName;
+      return hashKey && hashKey !== mapping.partitionKey
+        ? `table "${mapping.table}" is keyed by "${hashKey}", not the mapping's partition key "${mapping.partitionKey}"`
+        : undefined;
+    } catch (error) {
+      const name = (error as Error).name;
+      if (name === "ResourceNotFoundException") return `table "${mapping.table}" does not exist`;
+      return permanent.has(name) ? `table "${mapping.table}" cannot be described: ${name}: ${errorMessage(error)}` : undefined;
+    }
+  }
 
   async write(mapping: CompiledMapping, changes: Change[], options: { overwrite?: boolean } = {}): Promise<WriteResult> {
     if (!mapping.lambda) {

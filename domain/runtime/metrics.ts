@@ -53,6 +53,7 @@ export const metricCatalog = {
   DeadLetters: spec(feed, Count, "count", "items dead-lettered (never writable as they are)", mapping),
   Rescans: spec(feed, Count, "count", "rescans of a mapping completed", mapping),
   Deaf: spec(feed, Count, "gauge", "1 while the listener hears no keyspace notification from a primary"),
+  MappingsRefused: spec(feed, Count, "gauge", "mappings refused at their last load (HGETALL changefeed:mappings-refused says why)"),
   Heartbeat: spec(feed, Count, "gauge", "1 per report from a running listener; missing means no listener runs"),
   Drift: spec(feed, Count, "gauge", "sampled items that differ between Redis and DynamoDB, after a settle re-check", mapping),
   DriftSampled: spec(feed, Count, "gauge", "items the drift sample compared", mapping),

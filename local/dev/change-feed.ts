@@ -9,7 +9,9 @@ import { defaultDriftConfig, DriftSampler } from "../../domain/change-feed/drift
 import { ChangeFeedListener, defaultListenerConfig } from "../../domain/change-feed/capture/listener.js";
 import { connectionsLike } from "../../domain/change-feed/capture/connections.js";
 import type { CompiledMapping } from "../../domain/change-feed/mappings.js";
-import { RoutingSink } from "../../domain/change-feed/sinks.js";
+import { RoutingSink, type ChangeSink } from "../../domain/change-feed/sinks.js";
+import { writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { createTable, localCredentials } from "../aws/aws-clients.js";
 import { urlAs } from "./engine-users.js";
 import type { Shared } from "./stack.js";
@@ -21,8 +23,36 @@ export function registerChangeWriter(shared: Shared, mappings: CompiledMapping[]
   shared.functions["change-writer"] = (event) => writeChanges(shared.dynamo, writeRequestOf(event, allowedTables));
 }
 
+/**
+ * The sink as deployed, but a mapping's missing table is created in dynalite when the mapping loads, as
+ * Terraform creates the tables in AWS: a mapping added at run time (the docs' `orders`) works as pasted.
+ */
+function localSink(shared: Shared, lambda: LambdaClient): ChangeSink {
+  const sink = new RoutingSink(shared.dynamo, lambda);
+  return {
+    write: (mapping, changes, options) => sink.write(mapping, changes, options),
+    check: async (mapping) => {
+      await createTable(shared.dynamo, mapping.table, mapping.partitionKey);
+      return sink.check(mapping);
+    },
+  };
+}
+
+/** The listener's configuration file (listener/config.ts's format), as user-data writes it on EC2: what `make reconcile` runs with. */
+function writeListenerConfig(shared: Shared, lambdaEndpoint: string): string {
+  const file = join(shared.options.stateDir, "listener.json");
+  const config = {
+    redisUrl: urlAs(shared.primaryUrl, shared.users.listener),
+    region: shared.options.region,
+    dynamodbEndpoint: shared.dynamodbEndpoint,
+    lambdaEndpoint,
+    mappingFile: resolve(shared.options.mappingFile),
+  };
+  writeFileSync(file, JSON.stringify(config, null, 2) + "\n", { mode: 0o600 });
+  return file;
+}
+
 export async function startChangeFeed(shared: Shared, mappings: CompiledMapping[], lambdaEndpoint: string) {
-  for (const table of new Set(mappings.map((m) => m.table))) await createTable(shared.dynamo, table, mappings.find((m) => m.table === table)!.partitionKey);
   const client = await connectRedis(
     { url: urlAs(shared.primaryUrl, shared.users.listener) },
     { enableAutoPipelining: true, maxRetriesPerRequest: null, commandTimeout: undefined },
@@ -31,7 +61,7 @@ export async function startChangeFeed(shared: Shared, mappings: CompiledMapping[
   const listener = new ChangeFeedListener(
     client,
     connectionsLike(client),
-    new RoutingSink(shared.dynamo, lambda),
+    localSink(shared, lambda),
     shared.dynamo,
     { ...defaultListenerConfig, consumer: "make-dev", healthFile: shared.listenerHealthFile, metricsIntervalMs: 1_000 },
     createLogger("change-feed-listener"),
@@ -56,5 +86,5 @@ export async function startChangeFeed(shared: Shared, mappings: CompiledMapping[
   });
   await listener.start(mappings);
   drift.start();
-  return { changeTable: mappings[0]?.table };
+  return { changeTable: mappings[0]?.table, listenerConfig: writeListenerConfig(shared, lambdaEndpoint) };
 }

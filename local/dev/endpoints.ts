@@ -40,6 +40,8 @@ export interface Endpoints {
   featureBucket: string;
   /** The DynamoDB table (in dynalite) the default change-feed mapping writes to. */
   changeTable: string;
+  /** The change-feed listener's configuration file, as on EC2 (`make reconcile MAPPING=people` runs with it). */
+  listenerConfig: string;
   [key: string]: unknown;
 }
 

@@ -13,6 +13,9 @@ const dynamoCurl = (e: Endpoints, target: string, body: unknown) =>
   `-H 'X-Amz-Date: 20260101T000000Z' -H 'Authorization: AWS4-HMAC-SHA256 Credential=local/20260101/${e.region}/dynamodb/aws4_request, SignedHeaders=host, Signature=local' ` +
   `-d '${JSON.stringify(body)}'`;
 
+/** The docs' run-time mapping (docs/change-feed.md): its table is made when it loads, as Terraform makes them in AWS. */
+export const ordersMapping = { name: "orders", pattern: "order:{orderId}", table: "orders" };
+
 /** `partitionKey`: the key attribute of the default mapping's table. */
 export function examples(e: Endpoints, partitionKey: string): Example[] {
   const graphql = JSON.stringify({ query: 'mutation { run(commands: [["SET","greeting","hello"],["GET","greeting"]]) { type value } }' });
@@ -21,6 +24,13 @@ export function examples(e: Endpoints, partitionKey: string): Example[] {
       path: "change feed",
       command: `redis-cli -u ${e.redisUrl} HSET person1 firstName Ada && sleep 1 && ${dynamoCurl(e, "GetItem", { TableName: e.changeTable, Key: { [partitionKey]: { S: "person1" } } })}`,
     },
+    {
+      path: "run-time mapping",
+      command:
+        `redis-cli -u ${e.redisUrl} HSET changefeed:mappings orders '${JSON.stringify(ordersMapping)}' && redis-cli -u ${e.redisUrl} HSET order:1 total 3 && sleep 1 && ` +
+        dynamoCurl(e, "GetItem", { TableName: "orders", Key: { orderId: { S: "1" } } }),
+    },
+    { path: "reconcile", command: "make reconcile MAPPING=people" },
     { path: "command API", command: `curl -s ${e.graphqlUrl} -H 'x-api-key: ${e.apiKey}' -H 'content-type: application/json' -d '${graphql}'` },
     { path: "REST (Upstash)", command: `curl -s ${e.restUrl}/get/greeting -H 'Authorization: Bearer ${e.restToken}'` },
     { path: "key prefix", command: `curl -s ${e.restUrl}/set/${e.tenantKeyPrefix}greeting/hi -H 'Authorization: Bearer ${e.tenantRestToken}'` },

@@ -60,6 +60,7 @@ export interface Shared {
   primaryUrl: string;
   nodeUrls: string[];
   dynamo: DynamoDBClient;
+  dynamodbEndpoint: string;
   s3: S3Service;
   s3Client: S3Client;
   functions: Record<string, LocalFunction>;
@@ -231,6 +232,7 @@ async function sharedOf(options: LocalStackOptions, stores: Awaited<ReturnType<t
     primaryUrl: stores.primaryEndpoint.url,
     nodeUrls: stores.nodeUrls,
     dynamo,
+    dynamodbEndpoint: stores.dynamoService.endpoint,
     s3: stores.s3,
     s3Client,
     functions: {},

@@ -50,7 +50,7 @@ export class FeedMetrics {
   }
 
   /** The interval's figures, then a flush. `journal` is undefined when Redis did not answer (then it is not reported). */
-  report(state: { deaf: boolean; journal?: JournalDepth }): void {
+  report(state: { deaf: boolean; journal?: JournalDepth; refusedMappings: number }): void {
     for (const [mapping, { samples }] of this.lags) {
       if (!samples.length) continue;
       samples.sort((a, b) => a - b);
@@ -63,6 +63,7 @@ export class FeedMetrics {
       this.metrics.add("OldestUnconfirmedAge", state.journal.oldestUnconfirmedAgeMs / 1000);
     }
     this.metrics.add("Deaf", state.deaf ? 1 : 0);
+    this.metrics.add("MappingsRefused", state.refusedMappings);
     this.metrics.add("Heartbeat", 1);
     this.metrics.flush();
   }

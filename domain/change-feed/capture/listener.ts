@@ -15,7 +15,7 @@ import { FeedMetrics } from "./feed-metrics.js";
 import type { JournalConfig } from "./journal.js";
 import { ShardedJournal } from "./sharded-journal.js";
 import type { ShardConfig } from "./shards.js";
-import { describeMapping, mappingChanges, readMappingsHash } from "../mapping-source.js";
+import { ActiveMappings, type ActiveMappingsConfig } from "./active-mappings.js";
 import { internalPrefix, partitionKeyOf, type CompiledMapping } from "../mappings.js";
 import { Rescanner } from "./rescan.js";
 import { Subscriptions, type SubscriptionsConfig } from "./subscriptions.js";
@@ -24,10 +24,7 @@ import type { ChangeSink } from "../sinks.js";
 export { compareEntryIds } from "./journal-entries.js";
 export type { ListenerCounters } from "./delivery.js";
 
-export interface ListenerConfig extends JournalConfig, ShardConfig, Omit<SubscriptionsConfig, "consumer"> {
-  mappingsKey: string;
-  /** A mapping whose pattern has no literal text (`{id}`, `*`) copies every hash in Redis: refused unless true. */
-  allowCatchAllMappings: boolean;
+export interface ListenerConfig extends JournalConfig, ShardConfig, Omit<SubscriptionsConfig, "consumer">, ActiveMappingsConfig {
   deadLetterKey: string;
   /** On (re)connect, also find items whose Redis key is gone (a DynamoDB Scan per mapping). */
   rescanDeletes: boolean;
@@ -38,6 +35,7 @@ export interface ListenerConfig extends JournalConfig, ShardConfig, Omit<Subscri
 
 export const defaultListenerConfig: Omit<ListenerConfig, "consumer"> = {
   mappingsKey: "changefeed:mappings",
+  refusedMappingsKey: "changefeed:mappings-refused",
   allowCatchAllMappings: false,
   journalKey: "changefeed:journal",
   deadLetterKey: "changefeed:dead-letter",
@@ -59,17 +57,12 @@ const stateless = new Set(["expire", "persist", "keymiss", "new"]);
 
 export class ChangeFeedListener {
   readonly counters: ListenerCounters = newCounters();
-  private mappings: CompiledMapping[] = [];
+  private readonly active: ActiveMappings;
   /** The mapping file's mappings, restored into the mappings hash when a flush wipes it. */
   private fileMappings: CompiledMapping[] = [];
   private running = false;
   private loops: Promise<void>[] = [];
   private notificationsOk?: boolean;
-  /** A reload under way, and whether another write to the hash came meanwhile (writes coalesce: at most one more reload). */
-  private reloading?: Promise<void>;
-  private reloadAgain = false;
-  /** What each refused hash entry was refused for at the last reload (a refusal is logged once, when it changes). */
-  private refused = new Map<string, string>();
   private lastError?: string;
   private failures = 0;
   private healthTimer?: ReturnType<typeof setInterval>;
@@ -94,6 +87,7 @@ export class ChangeFeedListener {
     metrics = new PathMetrics("change-feed", () => {}),
   ) {
     this.metrics = new FeedMetrics(metrics);
+    this.active = this.activeMappingsOf(sink);
     this.delivery = new Delivery(client, sink, config.deadLetterKey, this.counters, log, this.metrics);
     this.journal = new ShardedJournal(
       client,
@@ -142,12 +136,23 @@ export class ChangeFeedListener {
     );
   }
 
+  /** The mappings in force, each destination checked by the sink when it loads. */
+  private activeMappingsOf(sink: ChangeSink): ActiveMappings {
+    return new ActiveMappings(this.client, this.config, (m) => sink.check?.(m) ?? Promise.resolve(undefined), this.log, {
+      // A new (or newly pointed) mapping covers keys that already exist: copy them now.
+      changed: (mappings) => {
+        if (this.running) this.scheduleRescan(mappings, false);
+      },
+      error: (what, error) => this.noteError(what, error),
+    });
+  }
+
   /** Loads the mapping file's mappings into the mappings hash (replacing same-named ones), then starts. */
   async start(fileMappings: CompiledMapping[]): Promise<void> {
     this.fileMappings = fileMappings;
     await this.writeFileMappings();
     this.running = true;
-    await this.reloadMappings();
+    await this.active.reload();
     await this.journal.open();
     // ElastiCache refuses CONFIG: the only way to know notifications are on is to hear one.
     const heard = await this.subscriptions.start();
@@ -163,12 +168,16 @@ export class ChangeFeedListener {
 
   /** The mappings in force now (the hash's, after its last reload). */
   get activeMappings(): readonly CompiledMapping[] {
-    return this.mappings;
+    return this.active.mappings;
+  }
+
+  private get mappings(): CompiledMapping[] {
+    return this.active.mappings;
   }
 
   private async reportMetrics(): Promise<void> {
     const journal = await this.journal.depth().catch(() => undefined);
-    this.metrics.report({ deaf: this.running && !this.notificationsOk, journal });
+    this.metrics.report({ deaf: this.running && !this.notificationsOk, journal, refusedMappings: this.active.refused.size });
   }
 
   async stop(): Promise<void> {
@@ -192,6 +201,7 @@ export class ChangeFeedListener {
       notificationsOk: this.notificationsOk ?? null,
       subscribers: this.subscriptions.status(),
       mappings: this.mappings.map((m) => m.name),
+      refusedMappings: Object.fromEntries(this.active.refused),
       shards: this.journal.heldShards(),
       // A rescan stays pending until it completes (the table may be unreachable for a while).
       rescan: this.rescanner.status(),
@@ -226,7 +236,7 @@ export class ChangeFeedListener {
     this.log.warn("the listener's state in Redis was gone (a flush or a restart): restoring it and rescanning");
     try {
       if (!(await this.client.exists(this.config.mappingsKey))) await this.writeFileMappings();
-      await this.reloadMappings();
+      await this.active.reload();
       this.scheduleRescan(this.mappings, true);
     } catch (error) {
       this.noteError("restoring the listener's state failed", error);
@@ -239,35 +249,10 @@ export class ChangeFeedListener {
     return outcome;
   }
 
-  /** Re-reads the mappings hash (bounded in bytes); a bad entry is refused with its reason, never fatal; what changed is logged. */
-  private async reloadMappings(): Promise<void> {
-    const { mappings, refused } = await readMappingsHash(this.client, this.config.mappingsKey, { allowCatchAll: this.config.allowCatchAllMappings });
-    for (const [mapping, reason] of refused) if (this.refused.get(mapping) !== reason) this.log.error("mapping refused", { mapping, reason });
-    this.refused = refused;
-    const { added, removed, changed } = mappingChanges(this.mappings, mappings);
-    this.mappings = mappings;
-    if (added.length + removed.length + changed.length > 0) {
-      this.log.info("mappings changed", { added: added.map(describeMapping), removed, changed: changed.map(describeMapping) });
-    }
-    // A new (or newly pointed) mapping covers keys that already exist: copy them now.
-    if (this.running && added.length + changed.length) this.scheduleRescan([...added, ...changed], false);
-  }
-
-  /** Writes to the mappings hash coalesce: one reload at a time, and at most one more for every write made during it. */
-  private scheduleReload(): void {
-    if (this.reloading) return void (this.reloadAgain = true);
-    this.reloading = (async () => {
-      do {
-        this.reloadAgain = false;
-        await this.reloadMappings().catch((e) => this.noteError("mapping reload failed", e));
-      } while (this.reloadAgain && this.running);
-    })().finally(() => (this.reloading = undefined));
-  }
-
   private onNotification(channel: string, key: string): void {
     const event = channel.slice(channel.indexOf("__:") + 3);
     if (this.subscriptions.isProbe(key)) return;
-    if (key === this.config.mappingsKey) return this.scheduleReload();
+    if (key === this.config.mappingsKey) return this.active.schedule(() => this.running);
     if (stateless.has(event) || key.startsWith(internalPrefix)) return;
     if (!this.mappings.some((m) => partitionKeyOf(m, key) !== undefined)) return;
     this.counters.seen++;

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { DescribeTableCommand, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { SinkFailed } from "../../../../domain/change-feed/errors.js";
@@ -22,6 +22,25 @@ describe("domain/change-feed/sinks: each mapping's sink, and which of its failur
     expect(failure).to.be.instanceOf(SinkFailed);
     expect((failure as SinkFailed).retryable).to.equal(false);
     expect((failure as Error).message).to.equal("writing to people: ResourceNotFoundException: Requested resource not found");
+  });
+
+  it("checks a mapping's table when it loads: missing, keyed otherwise or not describable is a reason; an outage refuses nothing", async () => {
+    const dynamo = new DynamoDBClient({ region: "us-east-1" });
+    const mock = mockClient(dynamo);
+    const sink = new RoutingSink(dynamo);
+    const error = (name: string) => Object.assign(new Error(`${name} said`), { name });
+    mock
+      .on(DescribeTableCommand)
+      .rejectsOnce(error("ResourceNotFoundException"))
+      .resolvesOnce({ Table: { KeySchema: [{ AttributeName: "userId", KeyType: "HASH" }] } })
+      .rejectsOnce(error("AccessDeniedException"))
+      .rejectsOnce(error("TimeoutError"))
+      .resolvesOnce({ Table: { KeySchema: [{ AttributeName: direct.partitionKey, KeyType: "HASH" }] } });
+    expect(await sink.check(direct)).to.equal('table "people" does not exist');
+    expect(await sink.check(direct)).to.equal(`table "people" is keyed by "userId", not the mapping's partition key "${direct.partitionKey}"`);
+    expect(await sink.check(direct)).to.equal('table "people" cannot be described: AccessDeniedException: AccessDeniedException said');
+    expect(await sink.check(direct)).to.equal(undefined);
+    expect(await sink.check(direct)).to.equal(undefined);
   });
 
   it("a Lambda mapping invokes the writer with the table and changes, and adds up its results", async () => {

@@ -58,6 +58,8 @@ export function fakeNode(): FakeNode {
       return 1;
     },
     hgetall: async (key: string) => Object.fromEntries(hashes.get(key) ?? []),
+    hkeys: async (key: string) => [...(hashes.get(key)?.keys() ?? [])],
+    hdel: async (key: string, ...fields: string[]) => fields.filter((f) => hashes.get(key)?.delete(f)).length,
     del: async (key: string) => (hashes.delete(key), notify("del", key), 1),
     exists: async (key: string) => (hashes.has(key) ? 1 : 0),
     scan: async () => ["0", []],

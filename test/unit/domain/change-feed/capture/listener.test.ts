@@ -42,6 +42,25 @@ describe("domain/change-feed/capture/listener: notifications in, hints journaled
     await until(() => listener.activeMappings.length === 2);
     expect(listener.activeMappings.map((m) => m.name).sort()).to.deep.equal(["orders", "people"]);
     expect(log.entries.find((e) => e.message === "mapping refused")).to.include({ mapping: "broken" });
+    // The refusal is where redis-cli reads it and in the health report; fixing the entry clears it.
+    await until(() => redis.hashes.get("changefeed:mappings-refused")?.has("broken") === true);
+    expect(redis.hashes.get("changefeed:mappings-refused")?.get("broken")).to.match(/^mapping "broken": /);
+    expect(Object.keys(listener.health().refusedMappings)).to.deep.equal(["broken"]);
+    await redis.client.hset("changefeed:mappings", "broken", JSON.stringify({ name: "broken", pattern: "thing:*", table: "things" }));
+    await until(() => listener.activeMappings.length === 3);
+    expect(redis.hashes.get("changefeed:mappings-refused")?.size ?? 0).to.equal(0);
+    await listener.stop();
+  });
+
+  it("a mapping whose destination cannot take writes is refused when it loads, with the sink's reason", async () => {
+    const redis = fakeNode();
+    const checking: ChangeSink = { ...sink, check: async (m) => (m.table === "missing" ? `table "missing" does not exist` : undefined) };
+    const listener = new ChangeFeedListener(redis.client, redis.connect, checking, undefined, config, memoryLogger());
+    await listener.start([people]);
+    await redis.client.hset("changefeed:mappings", "orders", JSON.stringify({ name: "orders", pattern: "order:*", table: "missing" }));
+    await until(() => redis.hashes.get("changefeed:mappings-refused")?.has("orders") === true);
+    expect(redis.hashes.get("changefeed:mappings-refused")?.get("orders")).to.equal('mapping "orders": table "missing" does not exist');
+    expect(listener.activeMappings.map((m) => m.name)).to.deep.equal(["people"]);
     await listener.stop();
   });
 });
