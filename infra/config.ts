@@ -1,6 +1,6 @@
 // The whole system's configuration, typed in one place, with defaults a first-time user can deploy.
 // Overrides come from the environment (see docs/deploying.md, "Configuration").
-import { defaultDataPathAlarms, type DataPathAlarmThresholds } from "./alarm-thresholds.js";
+import { defaultDataPathAlarms, type DataPathAlarmThresholds } from "../domain/runtime/alarm-rules.js";
 import { ConfigError } from "../domain/runtime/errors.js";
 import { readEnvironment } from "../domain/runtime/env.js";
 import { defaultGatewaySettings, readGatewaySettings, type GatewaySettings } from "../domain/command-gateway/settings.js";

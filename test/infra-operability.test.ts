@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { defaultConfig, type SystemConfig } from "../infra/config.js";
-import { dataPathAlarms, runbookDocument } from "../infra/constructs/data-path-alarms.js";
+import { alarmSpecOf, runbookDocument } from "../infra/constructs/data-path-alarms.js";
+import { dataPathAlarmRules } from "../domain/runtime/alarm-rules.js";
 import { cloudWatchAgentConfig, metricsAgentAddress } from "../infra/listener-boot.js";
 import { dataPaths, metricNamespace, metricsOf } from "../domain/runtime/metrics.js";
 import { of, one, synth, type Json } from "./harness/synth.js";
@@ -38,13 +39,14 @@ describe("operability in AWS: the dashboard, the data paths' alarms, the listene
 
   it("every data-path alarm: its threshold from infra/config.ts, its metric in the namespace, a runbook entry that exists", () => {
     const runbooks = anchors(readFileSync(runbookDocument, "utf8"));
-    const expected = dataPathAlarms(defaultConfig.alarms.dataPaths, [...dataPaths]);
+    const expected = dataPathAlarmRules(defaultConfig.alarms.dataPaths, dataPaths).map((rule) => ({ ...rule, spec: alarmSpecOf(rule) }));
     expect(expected.map((a) => a.id)).to.deep.equal([
       "feed-lag",
       "feed-oldest-unconfirmed",
       "feed-dead-letters",
       "feed-deaf",
       "feed-drift",
+      "feed-mapping-refused",
       "listener-host-unhealthy",
       "feature-load-stale",
       "feature-load-failed",

@@ -37,6 +37,8 @@ const snake = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLo
 const labelValue = (value: string) => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 
 export class MetricRegistry {
+  /** When the registry began: periods before it hold no data (the status page's verdicts know it). */
+  readonly startedAt = Date.now();
   private readonly series = new Map<string, Series>();
   private readonly flushed: PathMetrics[] = [];
   private timer?: ReturnType<typeof setInterval>;
@@ -85,6 +87,12 @@ export class MetricRegistry {
 
   all(): Series[] {
     return [...this.series.values()];
+  }
+
+  /** The values of a metric's path total in [from, to), oldest first: what an alarm's period reads. */
+  valuesIn(name: MetricName, from: number, to: number): number[] {
+    const series = this.all().find((s) => s.name === name && Object.keys(s.dimensions).length === 0);
+    return (series?.points ?? []).filter((p) => p.at >= from && p.at < to).flatMap((p) => p.values);
   }
 
   /** The latest figure of a metric: the path's total, or one mapping's (or reason's) series. */

@@ -149,7 +149,7 @@ async function startCommandApis(shared: Shared) {
   const graphql = await startCommandApiServer(gateway, keys, {
     port: shared.options.ports.graphql,
     consoleKey: credentials.apiKey,
-    status: { registry: shared.registry, healthFile: shared.listenerHealthFile },
+    status: { registry: shared.registry, healthFile: shared.listenerHealthFile, nodeUrls: () => shared.nodeUrls },
   });
   shared.started.push(graphql);
   const tokens = { readWrite: [credentials.restToken, credentials.tenantRestToken], readOnly: [credentials.restReadOnlyToken] };

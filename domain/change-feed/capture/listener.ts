@@ -63,7 +63,7 @@ export class ChangeFeedListener {
   private running = false;
   private loops: Promise<void>[] = [];
   private notificationsOk?: boolean;
-  private lastError?: string;
+  private lastError?: { what: string; at: string };
   private failures = 0;
   private healthTimer?: ReturnType<typeof setInterval>;
   private metricsTimer?: ReturnType<typeof setInterval>;
@@ -206,7 +206,8 @@ export class ChangeFeedListener {
       // A rescan stays pending until it completes (the table may be unreachable for a while).
       rescan: this.rescanner.status(),
       counters: { ...this.counters },
-      lastError: this.lastError ?? null,
+      lastError: this.lastError?.what ?? null,
+      lastErrorAt: this.lastError?.at ?? null,
       at: new Date().toISOString(),
     };
   }
@@ -265,7 +266,7 @@ export class ChangeFeedListener {
   }
 
   private noteError(what: string, error: unknown) {
-    this.lastError = `${what}: ${errorMessage(error)}`;
+    this.lastError = { what: `${what}: ${errorMessage(error)}`, at: new Date().toISOString() };
     this.log.error(what, { reason: errorMessage(error) });
   }
 
