@@ -18,6 +18,8 @@ describe("the engine's own bounds (the parameter group's, on every local server)
       );
       expect(await config("lazyfree-lazy-user-del")).to.equal("yes");
       expect(await config("lazyfree-lazy-server-del")).to.equal("yes");
+      // ElastiCache's fixed script threshold (lua-time-limit 5000): a runaway script holds the engine as long here.
+      expect(await config("busy-reply-threshold")).to.equal(String(defaultEngineLimits.scriptBusyThresholdMs));
     } finally {
       await node.stop();
     }

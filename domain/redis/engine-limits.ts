@@ -13,6 +13,12 @@ export interface EngineLimits {
   lazyFreeUserDel: boolean;
   /** Deletes a command implies (SET over a large value, RENAME onto one) free in the background too. */
   lazyFreeServerDel: boolean;
+  /**
+   * How long a script runs before the server answers others BUSY and takes SCRIPT KILL. ElastiCache
+   * fixes it (`lua-time-limit`, 5,000 ms, not in any parameter group), so the local servers use the same:
+   * a runaway script holds the engine as long here as in AWS, whatever SCRIPT_TIMEOUT_MS says.
+   */
+  scriptBusyThresholdMs: number;
 }
 
 export const defaultEngineLimits: EngineLimits = {
@@ -21,11 +27,12 @@ export const defaultEngineLimits: EngineLimits = {
   outputBufferSoftSeconds: 30,
   lazyFreeUserDel: true,
   lazyFreeServerDel: true,
+  scriptBusyThresholdMs: 5_000,
 };
 
 const yesNo = (flag: boolean) => (flag ? "yes" : "no");
 
-/** As ElastiCache parameter-group parameters (node-based groups; `client-output-buffer-limit` is split in three). */
+/** As ElastiCache parameter-group parameters (node-based groups; `client-output-buffer-limit` is split in three; the busy threshold is fixed there). */
 export function engineParameters(limits: EngineLimits): { name: string; value: string }[] {
   return [
     { name: "client-output-buffer-limit-normal-hard-limit", value: String(limits.outputBufferHardBytes) },
@@ -43,5 +50,6 @@ export function engineDirectives(limits: EngineLimits): Record<string, string> {
     "client-output-buffer-limit": `normal ${limits.outputBufferHardBytes} ${limits.outputBufferSoftBytes} ${limits.outputBufferSoftSeconds}`,
     "lazyfree-lazy-user-del": yesNo(limits.lazyFreeUserDel),
     "lazyfree-lazy-server-del": yesNo(limits.lazyFreeServerDel),
+    "busy-reply-threshold": String(limits.scriptBusyThresholdMs),
   };
 }

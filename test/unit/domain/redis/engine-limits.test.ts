@@ -9,5 +9,9 @@ describe("domain/redis/engine-limits: one set of engine bounds, as ElastiCache p
     const directives = engineDirectives({ ...defaultEngineLimits, outputBufferHardBytes: 4 << 20, lazyFreeServerDel: false });
     expect(directives["client-output-buffer-limit"]).to.equal(`normal ${4 << 20} ${32 << 20} 30`);
     expect(directives["lazyfree-lazy-server-del"]).to.equal("no");
+    // ElastiCache fixes the script threshold: the local servers set it, the parameter group cannot.
+    expect(directives["busy-reply-threshold"]).to.equal("5000");
+    expect(parameters).to.not.have.property("busy-reply-threshold");
+    expect(parameters).to.not.have.property("lua-time-limit");
   });
 });
