@@ -46,9 +46,9 @@ export async function* parseRecommendations(chunks: AsyncIterable<string | Buffe
     const chunk = typeof raw === "string" ? raw : raw.toString("utf8");
     if (!format) {
       pending += chunk;
-      const firstLine = pending.split("\n", 1)[0];
-      if (!pending.includes("\n") && pending.length < 1 << 20) continue;
-      format = looksLikeJsonLine(firstLine) ? "lines" : "table";
+      // Only the new chunk can hold the first newline (looking in all of `pending` each time is quadratic).
+      if (!chunk.includes("\n") && pending.length < 1 << 20) continue;
+      format = looksLikeJsonLine(pending.split("\n", 1)[0]) ? "lines" : "table";
       yield* format === "lines" ? lines.push(pending) : scanner.push(pending);
       pending = "";
       continue;
@@ -71,7 +71,19 @@ function looksLikeJsonLine(line: string): boolean {
   }
 }
 
+// The common record as the nightly job writes it, in either key order, with integer ids of at most 15
+// digits (JSON's own integer syntax, so nothing JSON.parse would refuse passes): read without building
+// objects. Anything else goes through JSON.parse and the field checks.
+const integer = "(?:0|[1-9][0-9]{0,14})";
+const list = `((?:${integer}(?:,${integer})*)?)`;
+const plainRecord = new RegExp(`^\\{"(?:movieId":\\[${list}\\],"userId":(${integer})|userId":(${integer}),"movieId":\\[${list}\\])\\}$`);
+
 function decode(text: string, line: number, record: number): ParsedRecord {
+  const plain = plainRecord.exec(text);
+  if (plain) {
+    const movies = plain[1] ?? plain[4];
+    return { ok: true, value: { userId: plain[2] ?? plain[3], movieIds: movies ? movies.split(",") : [] }, line };
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -15,7 +15,8 @@ function fakeNode(reply: (command: number) => string) {
     const socket = Object.assign(new EventEmitter(), {
       resume: () => socket,
       end: () => {},
-      write: (text: string) => {
+      write: (bytes: Uint8Array) => {
+        const text = Buffer.from(bytes).toString("latin1");
         written.push(text);
         // Each command here is one RESP array: count its header lines (ids never start with '*').
         const count = text.split("\r\n").filter((line) => line.startsWith("*")).length;
