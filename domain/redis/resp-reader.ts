@@ -13,14 +13,22 @@ interface ArrayFrame {
   items: RespReply[] | null;
 }
 
-/** A header line (`$5`, `*3`, `+OK`) longer than this is not RESP. */
+/**
+ * A length or integer line (`$5`, `*3`, `:1`) longer than this is not RESP. Status and error lines may be
+ * any length (an error can echo a caller's argument): past this they are read as they stream in,
+ * counted, and dropped past the caller's allowance like any other reply.
+ */
 const maxLineBytes = 64 * 1024;
+const status = 0x2b;
+const error = 0x2d;
 
 export class RespReader {
   private pending: Buffer = Buffer.alloc(0);
   private frames: ArrayFrame[] = [];
   /** A bulk string being read: bytes still to come (its CRLF included), and its parts unless skipping. */
   private bulk?: { left: number; parts: Buffer[] | null };
+  /** A status or error line longer than a chunk: its type and its parts unless skipping. */
+  private line?: { type: number; parts: Buffer[] | null };
   /** Bytes of the top-level reply read so far. */
   private bytes = 0;
   private skipping = false;
@@ -49,18 +57,41 @@ export class RespReader {
         this.value(parts ? Buffer.concat(parts).subarray(0, -2) : null);
         continue;
       }
+      if (this.line) {
+        at = this.continueLine(data, at);
+        if (this.line) break;
+        continue;
+      }
       const end = data.indexOf("\r\n", at, "latin1");
       if (end < 0) {
-        if (data.length - at > maxLineBytes) throw new RedisUnavailable("unreadable reply: a header line longer than 64 KiB");
-        break;
+        if (data.length - at <= maxLineBytes) break;
+        if (data[at] !== status && data[at] !== error) throw new RedisUnavailable("unreadable reply: a length line longer than 64 KiB");
+        this.count(1);
+        this.line = { type: data[at], parts: this.skipping ? null : [] };
+        at += 1;
+        continue;
       }
       this.count(end + 2 - at);
       this.header(data[at], data.subarray(at + 1, end));
       at = end + 2;
     }
-    // What is left is a header line in progress; bulk bytes were taken as they came.
+    // What is left is a header line in progress (or a long line's trailing CR); bulk bytes were taken as they came.
     data = data.subarray(at);
     this.pending = data.length ? Buffer.from(data) : Buffer.alloc(0);
+  }
+
+  /** Takes a long line's bytes up to its CRLF (a CR at the chunk's end waits for the next); returns where it stopped. */
+  private continueLine(data: Buffer, at: number): number {
+    const line = this.line!;
+    const end = data.indexOf("\r\n", at, "latin1");
+    const stop = end >= 0 ? end : data[data.length - 1] === 0x0d ? data.length - 1 : data.length;
+    this.count(stop - at);
+    line.parts?.push(data.subarray(at, stop));
+    if (end < 0) return stop;
+    this.count(2);
+    this.line = undefined;
+    this.simple(line.type, line.parts && Buffer.concat(line.parts));
+    return end + 2;
   }
 
   /** Counts bytes of the current reply, and starts skipping it once it passes the allowance. */
@@ -70,15 +101,15 @@ export class RespReader {
       this.skipping = true;
       for (const frame of this.frames) frame.items = null;
       if (this.bulk) this.bulk.parts = null;
+      if (this.line) this.line.parts = null;
     }
   }
 
   private header(type: number, line: Buffer) {
     switch (type) {
-      case 0x2b: // + status
-        return this.value(this.skipping ? null : Buffer.from(line));
-      case 0x2d: // - error
-        return this.value(this.skipping ? null : new RedisReplyError(line.toString("utf8")));
+      case status:
+      case error:
+        return this.simple(type, this.skipping ? null : line);
       case 0x3a: // : integer
         return this.value(line.toString("latin1"));
       case 0x24: {
@@ -99,6 +130,12 @@ export class RespReader {
       default:
         throw new RedisUnavailable(`unreadable reply: unexpected type byte 0x${type.toString(16)}`);
     }
+  }
+
+  /** A status (+) or error (-) line; null while skipping. */
+  private simple(type: number, line: Buffer | null) {
+    if (line === null || this.skipping) return this.value(null);
+    return this.value(type === status ? Buffer.from(line) : new RedisReplyError(line.toString("utf8")));
   }
 
   private length(line: Buffer): number {

@@ -43,6 +43,23 @@ describe("domain/redis/resp-reader: RESP2 read incrementally, with each reply's 
 
   it("what is not RESP stops the connection with RedisUnavailable", () => {
     expect(() => readAll(["?what\r\n"])).to.throw(RedisUnavailable);
-    expect(() => readAll(["+" + "x".repeat(70 * 1024)])).to.throw(RedisUnavailable, "longer than 64 KiB");
+    expect(() => readAll(["$" + "9".repeat(70 * 1024)])).to.throw(RedisUnavailable, "a length line longer than 64 KiB");
+  });
+
+  it("an error line of any length (one that echoes a 300 KB argument) is read whole within the allowance, skipped past it, and the next reply reads", () => {
+    const echo = "-ERR no such key or group '" + "g".repeat(300 * 1024) + "'\r\n";
+    // Split in 1 KiB chunks, with a chunk ending on the CR of the line's CRLF.
+    const chunks = (echo + "+NEXT\r\n").match(/[\s\S]{1,1024}/g)!;
+    const cr = echo.length - 1;
+    const split = [...chunks.slice(0, Math.floor(cr / 1024)), echo.slice(Math.floor(cr / 1024) * 1024, cr), "\n+NEXT\r\n"];
+    for (const feed of [chunks, split]) {
+      const within = readAll(feed, 1 << 20);
+      expect((within[0][0] as Error).message).to.have.length(echo.length - 3);
+      expect(within[0][1]).to.equal(echo.length);
+      expect(String(within[1][0])).to.equal("NEXT");
+      const past = readAll(feed, 64 * 1024);
+      expect(past[0]).to.deep.equal([undefined, echo.length]);
+      expect(String(past[1][0])).to.equal("NEXT");
+    }
   });
 });
