@@ -1,6 +1,8 @@
 import { expect } from "chai";
+import { Redis } from "ioredis";
 import { defaultGatewaySettings } from "../domain/command-gateway/settings.js";
 import { redisCommand } from "../local/launcher/services.js";
+import { aclSetUser, gatewayScopes, gatewayUser } from "../domain/redis/engine-users.js";
 import { healthyAfter, startGatewayBed, type GatewayBed } from "./harness/gateway-bed.js";
 
 /** One caller can never make another fail: what reaches the shared connection from one request stays that request's. */
@@ -35,5 +37,29 @@ describe("command gateway isolation: one caller's reply never breaks the shared 
     });
     expect([neighbours, failed]).to.deep.equal([365, 0]);
     expect(await redisCommand(bed.node.url, "SLOWLOG", "LEN"), "commands Redis ran for 100 ms or more").to.equal(0);
+  });
+
+  it("nobody publishes on the keyspace notification channels: the gateway refuses it by name, and every gateway engine user is refused it straight at Redis", async () => {
+    const refused = await bed.rest([["PUBLISH", "__keyevent@0__:hset", "person:forged"]], "/pipeline");
+    expect(refused).to.deep.equal({
+      status: 400,
+      body: {
+        error: "ERR command 'publish' is not allowed: channel '__keyevent@0__:hset' is the engine's keyspace notifications (the change feed trusts them)",
+      },
+    });
+    for (const scope of gatewayScopes(["tenant-a:"]).filter((s) => s.access === "write")) {
+      const user = gatewayUser(scope, { scripts: false });
+      await redisCommand(bed.node.url, ...aclSetUser(user, "pw"));
+      const client = new Redis(bed.node.url, { username: user.name, password: "pw", enableReadyCheck: false, maxRetriesPerRequest: 0 });
+      const as = (...args: string[]) => client.call(args[0], ...args.slice(1)).catch((e: Error) => e.message);
+      for (const channel of ["__keyevent@0__:hset", "__keyspace@0__:person:1"]) {
+        expect(await as("PUBLISH", channel, "person:forged"), `${user.name} ${channel}`).to.match(/^NOPERM/);
+      }
+      // What the scope may publish on, it still may.
+      const own = scope.prefix ? `${scope.prefix}news` : "news";
+      expect(await as("PUBLISH", own, "hello"), `${user.name} ${own}`).to.equal(0);
+      if (!scope.prefix) for (const channel of ["__key", "__keyevents", "_x", "__keyspace"]) expect(await as("PUBLISH", channel, "x"), channel).to.equal(0);
+      client.disconnect();
+    }
   });
 });

@@ -78,6 +78,9 @@ function confined(parse: ParsedCommand): { what: string; value: string }[] {
 
 const globCharacters = /[*?[\\]/;
 
+/** The engine's keyspace notification channels: only the engine publishes there. */
+export const isKeyspaceChannel = (channel: string) => /^__key(space|event)@/.test(channel);
+
 function checkPrefix(name: string, exposed: Exposure, parse: ParsedCommand, prefix: string): void {
   if (exposed.global) throw refusal(name, exposed.global, "key-prefix");
   if (exposed.engineMisreads) throw refusal(name, exposed.engineMisreads, "key-prefix");
@@ -139,6 +142,9 @@ export function classifyCommand(args: string[], table: CommandTable, policy: Com
   }
   if (exposed.blocks && parse.has(exposed.blocks)) throw refusal(name, "blocking commands do not belong in a request/response API", "blocking");
   if (parse.has("DB")) throw refusal(name, "it reaches another logical database", "not-exposed");
+  const engineChannel = parse.values.find((v) => (v.name === "channel" || v.name === "shardchannel") && isKeyspaceChannel(v.value));
+  if (engineChannel)
+    throw refusal(name, `channel '${engineChannel.value.slice(0, 64)}' is the engine's keyspace notifications (the change feed trusts them)`, "not-exposed");
   if (streamsMisread(parse))
     throw refusal(name, "a group, consumer or value named STREAMS before the STREAMS option is misread by the engine's key lookup", "grammar");
   if (policy.keyPrefix !== undefined) checkPrefix(name, exposed, parse, policy.keyPrefix);

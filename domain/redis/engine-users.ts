@@ -46,11 +46,32 @@ const scripts = (access: "read" | "write") =>
     ? "+eval +evalsha +eval_ro +evalsha_ro +fcall +fcall_ro +script|load +script|exists +script|kill +function|kill"
     : "+evalsha_ro +fcall_ro +script|exists +script|kill +function|kill";
 
+/**
+ * Every channel but the engine's keyspace notifications (`__keyspace@…`, `__keyevent@…`), which the
+ * change feed trusts: ACL channel rules only allow, so the complement is spelled out as globs, one
+ * for each place a channel can first differ from those two prefixes (and the prefixes' own prefixes).
+ */
+function channelsButKeyspace(): string[] {
+  const patterns: string[] = [];
+  const seen = new Set<string>();
+  for (const reserved of ["__keyspace@", "__keyevent@"]) {
+    for (let i = 0; i < reserved.length; i++) {
+      const head = reserved.slice(0, i);
+      const nexts = ["__keyspace@", "__keyevent@"].filter((r) => r.startsWith(head) && r.length > i).map((r) => r[i]);
+      if (seen.has(head)) continue;
+      seen.add(head);
+      patterns.push(`${head}[^${[...new Set(nexts)].join("")}]*`);
+      if (head) patterns.push(head);
+    }
+  }
+  return patterns;
+}
+
 /** The gateway's engine user for a scope. `scripts`: ALLOW_SCRIPTS (never for a prefix). The gateway reads the command table as its read user. */
 export function gatewayUser(scope: GatewayScope, options: { scripts: boolean }): EngineUser {
   const confined = scope.prefix !== undefined;
   const keys = `${scope.access === "read" ? "%R~" : "~"}${confined ? literalPrefix(scope.prefix!) : "*"}`;
-  const channels = `&${confined ? literalPrefix(scope.prefix!) : "*"}`;
+  const channels = confined ? `&${literalPrefix(scope.prefix!)}` : channelsButKeyspace().map((p) => `&${p}`).join(" ");
   const extras = [
     gatewayExtras,
     ...(scope.access === "write" ? ["+publish +spublish +xreadgroup"] : []),

@@ -37,6 +37,14 @@ describe("domain/command-gateway/classifier: deny by default, each refusal with 
     expect(reasonOf(["EVAL", "return 1", "0"], policyOf({ allowScripts: true, keyPrefix: "t:" }))).to.equal("scripts");
   });
 
+  it("nobody publishes on the engine's keyspace notification channels (the change feed trusts them); other channels stay open", () => {
+    for (const channel of ["__keyevent@0__:hset", "__keyspace@0__:person:1", "__keyevent@*"]) {
+      expect(reasonOf(["PUBLISH", channel, "forged"]), channel).to.equal("not-exposed");
+      expect(reasonOf(["SPUBLISH", channel, "forged"]), channel).to.equal("not-exposed");
+    }
+    for (const channel of ["news", "__keyevents", "_keyevent@0__:hset", "__key"]) expect(reasonOf(["PUBLISH", channel, "x"]), channel).to.equal("allowed");
+  });
+
   it("under a key prefix every key, channel and pattern starts with it", () => {
     const tenant = policyOf({ keyPrefix: "tenant-a:" });
     expect(reasonOf(["GET", "tenant-a:k"], tenant)).to.equal("allowed");
