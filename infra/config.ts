@@ -72,6 +72,8 @@ export interface SystemConfig {
     apiKeyExpiryDays: number;
     /** Requests per second and burst for the REST endpoint's stage. */
     throttle: { rate: number; burst: number };
+    /** GraphQL introspection (the schema's own description, to any key holder): off unless a setting says so. */
+    introspection: boolean;
   };
   featureStore: {
     /** A separate cluster-mode-enabled group for the feature store, as in the original design. */
@@ -97,7 +99,10 @@ export interface SystemConfig {
     reservedConcurrency?: number;
   };
   logRetentionDays: number;
-  /** Days Secrets Manager keeps a deleted secret; 0 deletes at once, so a destroy and a new apply can reuse the names. */
+  /**
+   * Days Secrets Manager keeps a deleted secret recoverable (7-30): a destroy, or a mistaken delete, can
+   * be undone. Secrets are named by prefix, so a new apply never waits for a name a deleted one holds.
+   */
   secretRecoveryWindowDays: number;
   /** Local Terraform state, relative to the repository (outside cdktf.out/, which `make clean` deletes). */
   stateDirectory: string;
@@ -150,7 +155,7 @@ export const defaultConfig: SystemConfig = {
     allowCatchAllMappings: false,
     mappings: [{ name: "people", pattern: "person*", lambda: true }],
   },
-  commandApi: { gateway: defaultGatewaySettings, apiKeyExpiryDays: maxApiKeyExpiryDays, throttle: { rate: 100, burst: 200 } },
+  commandApi: { gateway: defaultGatewaySettings, apiKeyExpiryDays: maxApiKeyExpiryDays, throttle: { rate: 100, burst: 200 }, introspection: false },
   featureStore: { dedicatedCluster: false, shards: 3, previousVersionTtlSeconds: 3_600, throttle: { rate: 500, burst: 1_000 } },
   replicaDns: {
     zoneName: "cache.internal.",
@@ -161,7 +166,7 @@ export const defaultConfig: SystemConfig = {
     scheduleMinutes: 5,
   },
   logRetentionDays: 30,
-  secretRecoveryWindowDays: 0,
+  secretRecoveryWindowDays: 7,
   stateDirectory: ".state",
   alarms: {
     newConnectionsThreshold: 1_000,
@@ -204,6 +209,7 @@ export function configFromEnvironment(environment: NodeJS.ProcessEnv = process.e
       ...d.commandApi,
       gateway: readGatewaySettings(env, "ECP_"),
       apiKeyExpiryDays: env.positiveInteger("ECP_API_KEY_EXPIRY_DAYS", d.commandApi.apiKeyExpiryDays),
+      introspection: env.flag("ECP_GRAPHQL_INTROSPECTION", d.commandApi.introspection),
     },
     changeFeed: {
       ...d.changeFeed,
@@ -222,7 +228,7 @@ export function configFromEnvironment(environment: NodeJS.ProcessEnv = process.e
       reservedConcurrency:
         env.optionalString("ECP_KEEPER_RESERVED_CONCURRENCY") === undefined ? undefined : env.positiveInteger("ECP_KEEPER_RESERVED_CONCURRENCY", 1),
     },
-    secretRecoveryWindowDays: env.positiveInteger("ECP_SECRET_RECOVERY_DAYS", d.secretRecoveryWindowDays, { zero: true }),
+    secretRecoveryWindowDays: env.positiveInteger("ECP_SECRET_RECOVERY_DAYS", d.secretRecoveryWindowDays),
     alarms: { ...d.alarms, email: env.optionalString("ECP_ALARM_EMAIL") },
     terraformCloud: organization ? { organization, workspacePrefix: env.optionalString("TFC_WORKSPACE_PREFIX") ?? "elasticache-patterns" } : undefined,
     lookups: {
@@ -256,8 +262,7 @@ export function validateConfig(config: SystemConfig): void {
   if (config.cache.replicas < 1 || config.cache.replicas > 5)
     throw new ConfigError(`cache.replicas is ${config.cache.replicas}: Multi-AZ failover needs 1 to 5 replicas`);
   const window = config.secretRecoveryWindowDays;
-  if (window !== 0 && (window < 7 || window > 30))
-    throw new ConfigError(`secretRecoveryWindowDays is ${window}: Secrets Manager takes 0 (delete at once) or 7 to 30`);
+  if (window < 7 || window > 30) throw new ConfigError(`secretRecoveryWindowDays is ${window}: a deleted secret stays recoverable 7 to 30 days`);
   if (config.network.availabilityZones < 2) throw new ConfigError("network.availabilityZones must be at least 2 (Multi-AZ)");
   const days = config.commandApi.apiKeyExpiryDays;
   if (days < 1 || days > maxApiKeyExpiryDays) throw new ConfigError(`commandApi.apiKeyExpiryDays is ${days}: AppSync takes 1 to ${maxApiKeyExpiryDays} days`);

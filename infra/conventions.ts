@@ -4,6 +4,9 @@
 /** A resource a setting keeps on `terraform destroy` (the state file forgets it; AWS keeps it). */
 export const retainTag = "ecp:retain-on-destroy";
 
+/** What a setting deliberately allows on a resource that a policy rule would otherwise refuse (`introspection`). */
+export const allowedBySettingTag = "ecp:allowed-by-setting";
+
 /** The data path a function or host serves (its alarms' `service` dimension). */
 export const dataPathTag = "ecp:data-path";
 

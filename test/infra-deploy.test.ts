@@ -135,14 +135,14 @@ describe("deployable as documented: apply, first boot, updates and destroy (synt
       expect(keeper(synth(configFromEnvironment({ ECP_KEEPER_RESERVED_CONCURRENCY: "1" }))).reserved_concurrent_executions).to.equal(1);
     });
 
-    it("secrets are deleted at once on destroy, so a new apply can reuse their names; a window is a setting", () => {
+    it("secrets stay recoverable 7 days after a delete (a setting, 7-30) and are named by prefix, so a new apply never waits for a reserved name", () => {
       // The REST tokens and one engine-user secret per client (listener, loader, reader, gateway).
-      expect(of(json, "aws_secretsmanager_secret").map(([, s]) => s.recovery_window_in_days)).to.deep.equal([0, 0, 0, 0, 0]);
-      const kept = synth(configFromEnvironment({ ECP_SECRET_RECOVERY_DAYS: "7" }));
-      expect(
-        of(kept, "aws_secretsmanager_secret").every(([, s]) => s.recovery_window_in_days === 7 && (s.tags as ResourceConfig)[retainTag] === "true"),
-      ).to.equal(true);
-      expect(() => configFromEnvironment({ ECP_SECRET_RECOVERY_DAYS: "3" })).to.throw(/0 \(delete at once\) or 7 to 30/);
+      const secrets = of(json, "aws_secretsmanager_secret").map(([, s]) => s);
+      expect(secrets.map((s) => s.recovery_window_in_days)).to.deep.equal([7, 7, 7, 7, 7]);
+      expect(secrets.every((s) => s.name === undefined && /^ecp\/(redis-user-[a-z]+|rest-tokens)-$/.test(String(s.name_prefix)))).to.equal(true);
+      const kept = synth(configFromEnvironment({ ECP_SECRET_RECOVERY_DAYS: "30" }));
+      expect(of(kept, "aws_secretsmanager_secret").every(([, s]) => s.recovery_window_in_days === 30)).to.equal(true);
+      for (const days of ["0", "3"]) expect(() => configFromEnvironment({ ECP_SECRET_RECOVERY_DAYS: days })).to.throw(/7 to 30 days|whole number > 0/);
     });
 
     it("AppSync receives the schema file without descriptions, the same types and fields, and no unused auth mode", () => {

@@ -43,6 +43,7 @@ describe("infrastructure policy suite (named rules over the synthesized Terrafor
     "ECP-LAMBDA-ENV-ENCRYPTED": { resource: { aws_lambda_function: { f: { runtime: "nodejs22.x" } } } },
     "ECP-LAMBDA-NO-SECRETS-IN-ENV": { resource: { aws_lambda_function: { f: { environment: { variables: { REDIS_PASSWORD: "hunter2" } } } } } },
     "ECP-LAMBDA-REDIS-IN-VPC": { resource: { aws_lambda_function: { f: { environment: { variables: { REDIS_URL: "rediss://x" } } } } } },
+    "ECP-APPSYNC-NO-INTROSPECTION": { resource: { aws_appsync_graphql_api: { a: { name: "open" } } } },
     "ECP-APPSYNC-BOUNDED": { resource: { aws_appsync_graphql_api: { a: { resolver_count_limit: 1 } } } },
     "ECP-APPSYNC-LOGGING": { resource: { aws_appsync_graphql_api: { a: { log_config: { cloudwatch_logs_role_arn: "r", field_log_level: "NONE" } } } } },
     "ECP-API-STAGE-ACCESS-LOGS": { resource: { aws_apigatewayv2_stage: { s: { name: "$default" } } } },
@@ -158,6 +159,7 @@ describe("infrastructure policy suite (named rules over the synthesized Terrafor
     "ECP-DESTROYABLE-ZONE": { resource: { aws_route53_zone: { z: { name: "cache.internal." } } } },
     "ECP-DESTROYABLE-BUCKET": { resource: { aws_s3_bucket: { b: { bucket: "batches" } } } },
     "ECP-DESTROYABLE-SECRET": { resource: { aws_secretsmanager_secret: { s: { name: "ecp/redis-auth-token", recovery_window_in_days: 7 } } } },
+    "ECP-SECRET-RECOVERABLE": { resource: { aws_secretsmanager_secret: { s: { name_prefix: "ecp/rest-tokens-", recovery_window_in_days: 0 } } } },
     "ECP-LAMBDA-VPC-PERMISSIONS": {
       resource: {
         aws_iam_role: { r: {} },

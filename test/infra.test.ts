@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { configFromEnvironment, defaultConfig } from "../infra/config.js";
 import { appSyncSchema } from "../infra/appsync-schema.js";
 import { resolvedFields } from "../infra/constructs/command-api.js";
-import type { ResourceConfig } from "../infra/policy/rules.js";
+import { runPolicy, type ResourceConfig } from "../infra/policy/rules.js";
 import { of, one, synth, type Json } from "./harness/synth.js";
 
 describe("infrastructure (synthesized Terraform JSON)", function () {
@@ -130,6 +130,14 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
     expect(api.config.additional_authentication_provider).to.equal(undefined);
     expect(api.config.schema).to.equal(appSyncSchema(readFileSync("schema/command-api.graphql", "utf8")));
     expect((api.config.log_config as ResourceConfig).field_log_level).to.equal("ERROR");
+    // Introspection is off unless a setting allows it, and then the API says so by its tag.
+    expect(api.config.introspection_config).to.equal("DISABLED");
+    const allowed = synth(configFromEnvironment({ ECP_GRAPHQL_INTROSPECTION: "true" }));
+    expect(one(allowed, "aws_appsync_graphql_api").config).to.deep.include({
+      introspection_config: "ENABLED",
+      tags: { "ecp:allowed-by-setting": "introspection" },
+    });
+    expect(runPolicy(allowed).findings).to.deep.equal([]);
     const source = one(json, "aws_appsync_datasource");
     const resolver = one(json, "aws_lambda_function", (f) => String(f.function_name).endsWith("command-api"));
     expect((source.config.lambda_config as ResourceConfig).function_arn).to.equal(resolver.ref("arn"));

@@ -10,16 +10,16 @@ import { AppsyncResolver } from "@cdktf/provider-aws/lib/appsync-resolver";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
-import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
+import type { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { Password } from "@cdktf/provider-random/lib/password";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { appSyncSchema } from "../appsync-schema.js";
-import { retainTags } from "../conventions.js";
+import { allowedBySettingTag } from "../conventions.js";
 import { functionDefaults, type DataPathProps } from "./data-path.js";
 import { HttpApi } from "./http-api.js";
 import { NodejsFunction } from "./nodejs-function.js";
+import { Secret } from "./secret.js";
 import { assumeRolePolicy, policyDocument } from "./policy.js";
 
 /** The schema's root fields, each resolved by the Lambda directly (no mapping templates). */
@@ -90,6 +90,9 @@ export class CommandApi extends Construct {
       resolverCountLimit: config.commandApi.gateway.maxFieldsPerRequest,
       // The schema nests two levels (a field and its reply's scalars); nothing deeper is needed.
       queryDepthLimit: 4,
+      // The schema is in this repository; introspection would describe it to any key holder.
+      introspectionConfig: config.commandApi.introspection ? "ENABLED" : "DISABLED",
+      tags: config.commandApi.introspection ? { [allowedBySettingTag]: "introspection" } : undefined,
       logConfig: { cloudwatchLogsRoleArn: logRole.arn, fieldLogLevel: "ERROR", excludeVerboseContent: true },
     });
     const logs = new CloudwatchLogGroup(this, "appsync-logs", {
@@ -128,18 +131,13 @@ export class CommandApi extends Construct {
 
   /** REST: read-write and read-only tokens, generated once and kept in Secrets Manager for the function. */
   private generatedRestTokens(props: DataPathProps): SecretsmanagerSecret {
-    const { config } = props;
     const token = (name: string) => new Password(this, name, { length: 48, special: false });
-    const secret = new SecretsmanagerSecret(this, "rest-tokens", {
-      name: `${props.name}/rest-tokens`,
-      kmsKeyId: props.encryption.key.arn,
-      recoveryWindowInDays: config.secretRecoveryWindowDays,
-      tags: retainTags(config.secretRecoveryWindowDays > 0),
-    });
-    new SecretsmanagerSecretVersion(this, "rest-tokens-value", {
-      secretId: secret.id,
-      secretString: `{"readWrite":["${token("rest-token").result}"],"readOnly":["${token("rest-read-only-token").result}"]}`,
-    });
-    return secret;
+    return new Secret(this, "rest-tokens", {
+      namePrefix: `${props.name}/rest-tokens`,
+      description: "The REST API's read-write and read-only tokens",
+      encryption: props.encryption,
+      recoveryWindowDays: props.config.secretRecoveryWindowDays,
+      value: `{"readWrite":["${token("rest-token").result}"],"readOnly":["${token("rest-read-only-token").result}"]}`,
+    }).secret;
   }
 }

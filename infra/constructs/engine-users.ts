@@ -4,15 +4,13 @@
 import { Construct } from "constructs";
 import { ElasticacheUser } from "@cdktf/provider-aws/lib/elasticache-user";
 import { ElasticacheUserGroup } from "@cdktf/provider-aws/lib/elasticache-user-group";
-import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
-import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { Password } from "@cdktf/provider-random/lib/password";
 import { Fn } from "cdktf";
 import type { CacheEngine } from "../config.js";
 import { scopeId, type EngineUser, type GatewayScope } from "../../domain/redis/engine-users.js";
 import { gatewayUser } from "../../domain/redis/engine-users.js";
-import { retainTags } from "../conventions.js";
 import type { Encryption } from "./encryption.js";
+import { Secret } from "./secret.js";
 
 /** The clients with engine users; `gateway` is a set of users, one per scope, in one secret. */
 export type EngineRole = "listener" | "loader" | "reader" | "gateway";
@@ -29,10 +27,7 @@ export interface EngineUsersProps {
 }
 
 /** A client's secret, and its value: a booting client reads it, so it waits for the value. */
-export interface RoleSecret {
-  secret: SecretsmanagerSecret;
-  value: SecretsmanagerSecretVersion;
-}
+export type RoleSecret = Pick<Secret, "secret" | "value">;
 
 export class EngineUsers extends Construct {
   readonly group: ElasticacheUserGroup;
@@ -83,13 +78,12 @@ export class EngineUsers extends Construct {
   }
 
   private secret(props: EngineUsersProps, role: EngineRole, value: string): RoleSecret {
-    const secret = new SecretsmanagerSecret(this, `${role}-secret`, {
-      name: `${props.name}/redis-user-${role}`,
+    return new Secret(this, `${role}-secret`, {
+      namePrefix: `${props.name}/redis-user-${role}`,
       description: role === "gateway" ? "The command gateway's engine users, one per scope" : `The ${role}'s engine user`,
-      kmsKeyId: props.encryption.key.arn,
-      recoveryWindowInDays: props.secretRecoveryWindowDays,
-      tags: retainTags(props.secretRecoveryWindowDays > 0),
+      encryption: props.encryption,
+      recoveryWindowDays: props.secretRecoveryWindowDays,
+      value,
     });
-    return { secret, value: new SecretsmanagerSecretVersion(this, `${role}-secret-value`, { secretId: secret.id, secretString: value }) };
   }
 }

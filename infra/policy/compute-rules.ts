@@ -1,5 +1,6 @@
 // Rules for what runs: Lambda functions, AppSync, API Gateway stages and the listener instance.
 import { list, secretName, truthy, type PolicyRule, type ResourceConfig } from "./terraform-json.js";
+import { allowedBySettingTag } from "../conventions.js";
 
 /** The listener runs from a launch template; a plain instance gets the same rules. */
 const ec2Types = ["aws_instance", "aws_launch_template"];
@@ -69,6 +70,15 @@ export const computeRules: PolicyRule[] = [
       if (!log.field_log_level || log.field_log_level === "NONE") return "field_log_level is NONE";
       return truthy(r.xray_enabled) ? undefined : "xray_enabled is not true";
     },
+  },
+  {
+    id: "ECP-APPSYNC-NO-INTROSPECTION",
+    title: "AppSync APIs answer no introspection: the schema is not described to whoever holds a key (a setting may allow it)",
+    types: ["aws_appsync_graphql_api"],
+    check: (r) =>
+      r.introspection_config === "DISABLED" || (r.tags as ResourceConfig | undefined)?.[allowedBySettingTag] === "introspection"
+        ? undefined
+        : `introspection_config is ${String(r.introspection_config ?? "ENABLED (the default)")}`,
   },
   {
     id: "ECP-APPSYNC-BOUNDED",

@@ -193,8 +193,19 @@ export const deployRules: PolicyRule[] = [
     truthy(r.force_destroy) ? undefined : "force_destroy is not true: uploads and their versions would block the delete",
   ),
   ...destroyable("SECRET", "aws_secretsmanager_secret", (r) =>
-    Number(r.recovery_window_in_days ?? 30) === 0 ? undefined : "recovery_window_in_days keeps the name reserved: a new apply after a destroy would fail",
+    r.name_prefix !== undefined || Number(r.recovery_window_in_days ?? 30) === 0
+      ? undefined
+      : "a fixed name with a recovery window stays reserved after a destroy: a new apply would fail (name it by name_prefix)",
   ),
+  {
+    id: "ECP-SECRET-RECOVERABLE",
+    title: "A deleted secret stays recoverable for 7 to 30 days: a destroy or a mistaken delete loses no credential at once",
+    types: ["aws_secretsmanager_secret"],
+    check: (r) => {
+      const days = Number(r.recovery_window_in_days ?? 30);
+      return days >= 7 && days <= 30 ? undefined : `recovery_window_in_days is ${days}, not 7 to 30`;
+    },
+  },
   {
     id: "ECP-LAMBDA-VPC-PERMISSIONS",
     title: "Functions in a VPC have every action of AWSLambdaVPCAccessExecutionRole",
