@@ -62,4 +62,26 @@ describe("command gateway isolation: one caller's reply never breaks the shared 
       client.disconnect();
     }
   });
+
+  it("GraphQL: every alias costs, whatever it selects, and a variables payload past any request's size is refused before it is coerced", async () => {
+    Object.assign(bed.traffic, { commands: 0, bytes: 0, replyBytes: 0 });
+    const commands = Array.from({ length: 100 }, (_, i) => ["GET", `k${i}`]);
+    const aliases = Array.from({ length: 1_000 }, (_, i) => `t${i}: type`).join(" ");
+    const many = await bed.graphqlAs(bed.apiKey, `mutation ($c: [[String!]!]!) { run(commands: $c) { ${aliases} } }`, { c: commands });
+    expect(JSON.stringify(many)).to.match(
+      /the reply selection repeats 1000 fields \(aliases included\) for each of 100 replies: 6400000 bytes, over the limit of 4194304 reply bytes/,
+    );
+    // The everyday selection runs.
+    const everyday = (await bed.graphqlAs(bed.apiKey, `mutation ($c: [[String!]!]!) { run(commands: $c) { type value error __typename } }`, {
+      c: commands,
+    })) as { data: { run: unknown[] } };
+    expect(everyday.data.run).to.have.length(100);
+    // A million empty commands (4.8 MiB of variables) are counted, not coerced.
+    const flood = (await bed.graphqlAs(bed.apiKey, `mutation ($c: [[String!]!]!) { run(commands: $c) { type } }`, {
+      c: Array.from({ length: 1_000_000 }, () => []),
+    })) as { errors: { message: string }[] };
+    expect(flood.errors[0].message).to.match(/^the variables hold more than \d+ values: more than any request within MAX_REQUEST_BYTES needs$/);
+    // Only the everyday request reached Redis.
+    expect(bed.traffic.commands).to.equal(100);
+  });
 });

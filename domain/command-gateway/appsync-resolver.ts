@@ -3,7 +3,7 @@ import { callerId, type CommandGateway, type CommandResult } from "./gateway.js"
 import { BadRequest } from "./errors.js";
 import { RequestBudget } from "./batch.js";
 import type { GatewaySettings } from "./settings.js";
-import { replyCopies } from "./appsync-selection.js";
+import { fixedSelectionBytes, fixedSelections, replyCopies } from "./appsync-selection.js";
 import { RedisReplyError } from "../redis/connector.js";
 import { isStatusReply, toTypedReply, type TypedReply } from "./replies.js";
 
@@ -69,6 +69,24 @@ export function fieldShare(settings: GatewaySettings, fields: number): GatewaySe
 }
 
 /**
+ * Every reply repeats its fixed selections (`type`, `error`, `__typename`, however aliased): their
+ * bytes are charged to the reply budget before anything runs, so a thousand aliases of `type` over a
+ * hundred commands are refused, not answered with megabytes.
+ */
+function chargeFixedSelections(budget: RequestBudget, selectionSetGraphQL: string | undefined, args: Record<string, unknown>): void {
+  const replies = Array.isArray(args.commands) ? args.commands.length : Array.isArray(args.Command) ? args.Command.length : 1;
+  const selections = fixedSelections(selectionSetGraphQL);
+  const bytes = replies * selections * fixedSelectionBytes;
+  if (bytes > budget.replyBytes) {
+    throw new BadRequest(
+      `the reply selection repeats ${selections} fields (aliases included) for each of ${replies} replies: ${bytes} bytes, over ` +
+        budget.describe(budget.replyBytes, budget.settings.maxReplyBytes, "reply bytes"),
+    );
+  }
+  budget.replyBytes -= bytes;
+}
+
+/**
  * One root field. AppSync invokes the resolver once per field (its resolver count limit caps the
  * fields of a document), so each gets its share of the request's limits; a server that sees the whole
  * document passes one `budget` to every field instead. A reply selected k times costs k times its bytes.
@@ -78,6 +96,7 @@ export async function resolveCommandField(gateway: CommandGateway, event: AppSyn
   const args = event.arguments ?? {};
   const budget = shared ?? new RequestBudget(fieldShare(gateway.settings, gateway.settings.maxFieldsPerRequest));
   const copies = replyCopies(event.info?.selectionSetGraphQL);
+  chargeFixedSelections(budget, event.info?.selectionSetGraphQL, args);
   switch (`${event.info?.parentTypeName}.${event.info?.fieldName}`) {
     case "Query.read":
       return typedReplies(await gateway.run(args.commands, { access: "read", transaction: false, caller, budget, copies }), args.encoding).map(asGraphQL);
@@ -95,4 +114,20 @@ export async function resolveCommandField(gateway: CommandGateway, event: AppSyn
     default:
       throw new BadRequest(`no resolver for ${event.info?.parentTypeName}.${event.info?.fieldName}`);
   }
+}
+
+/**
+ * The most values a document's variables may hold: each command argument reaches Redis as at least
+ * six bytes (`$0\r\n\r\n`), so no request within its byte limit needs more. Counted before the
+ * variables are coerced (a million empty commands are refused in one cheap walk, not coerced first).
+ */
+export function checkVariablesBound(variables: unknown, settings: GatewaySettings): void {
+  const limit = Math.floor((settings.maxFieldsPerRequest * settings.maxRequestBytes) / 6);
+  let values = 0;
+  const walk = (value: unknown): void => {
+    if (++values > limit) throw new BadRequest(`the variables hold more than ${limit} values: more than any request within MAX_REQUEST_BYTES needs`);
+    if (Array.isArray(value)) for (const item of value) walk(item);
+    else if (value !== null && typeof value === "object") for (const item of Object.values(value)) walk(item);
+  };
+  walk(variables);
 }

@@ -71,7 +71,11 @@ function channelsButKeyspace(): string[] {
 export function gatewayUser(scope: GatewayScope, options: { scripts: boolean }): EngineUser {
   const confined = scope.prefix !== undefined;
   const keys = `${scope.access === "read" ? "%R~" : "~"}${confined ? literalPrefix(scope.prefix!) : "*"}`;
-  const channels = confined ? `&${literalPrefix(scope.prefix!)}` : channelsButKeyspace().map((p) => `&${p}`).join(" ");
+  const channels = confined
+    ? `&${literalPrefix(scope.prefix!)}`
+    : channelsButKeyspace()
+        .map((p) => `&${p}`)
+        .join(" ");
   const extras = [
     gatewayExtras,
     ...(scope.access === "write" ? ["+publish +spublish +xreadgroup"] : []),

@@ -20,7 +20,7 @@ import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
-import { resolveCommandField } from "../../domain/command-gateway/appsync-resolver.js";
+import { checkVariablesBound, resolveCommandField } from "../../domain/command-gateway/appsync-resolver.js";
 import type { CommandGateway } from "../../domain/command-gateway/gateway.js";
 import { RequestBudget } from "../../domain/command-gateway/batch.js";
 import { bundleConsoleScript } from "./console-script.js";
@@ -175,6 +175,11 @@ async function answerGraphql(request: IncomingMessage, response: ServerResponse,
     return sendJson(response, 400, { errors: [{ errorType: "BadRequestException", message }] });
   }
   if (typeof body?.query !== "string") return sendJson(response, 400, { errors: [{ errorType: "BadRequestException", message: "query must be a string" }] });
+  try {
+    checkVariablesBound(body.variables, gateway.settings);
+  } catch (error) {
+    return sendJson(response, 400, { errors: [{ errorType: "BadRequestException", message: (error as Error).message }] });
+  }
 
   const document = documents.of(body.query, typeof body.operationName === "string" ? body.operationName : undefined);
   const result: ExecutionResult = isCompiledQuery(document)

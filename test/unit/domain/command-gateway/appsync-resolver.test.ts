@@ -1,5 +1,11 @@
 import { expect } from "chai";
-import { callerOf, fieldShare, resolveCommandField, type AppSyncResolverEvent } from "../../../../domain/command-gateway/appsync-resolver.js";
+import {
+  callerOf,
+  checkVariablesBound,
+  fieldShare,
+  resolveCommandField,
+  type AppSyncResolverEvent,
+} from "../../../../domain/command-gateway/appsync-resolver.js";
 import { BadRequest } from "../../../../domain/command-gateway/errors.js";
 import { callerId, CommandGateway } from "../../../../domain/command-gateway/gateway.js";
 import { defaultGatewaySettings } from "../../../../domain/command-gateway/settings.js";
@@ -44,5 +50,11 @@ describe("domain/command-gateway/appsync-resolver: an AppSync Direct Lambda Reso
     expect((read as Error).message).to.match(/may only read/);
     const unknown = await resolveCommandField(gateway, { arguments: {}, info: info("Query", "nope") }).catch((e: unknown) => e);
     expect(unknown).to.be.instanceOf(BadRequest);
+  });
+
+  it("variables past what any request within MAX_REQUEST_BYTES needs are refused by counting, before coercion", () => {
+    const settings = { ...defaultGatewaySettings, maxFieldsPerRequest: 1, maxRequestBytes: 600 };
+    expect(() => checkVariablesBound({ c: Array.from({ length: 30 }, () => ["GET", "k"]) }, settings)).to.not.throw();
+    expect(() => checkVariablesBound({ c: Array.from({ length: 100 }, () => []) }, settings)).to.throw(BadRequest, "the variables hold more than 100 values");
   });
 });
