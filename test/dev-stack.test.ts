@@ -60,7 +60,10 @@ describe("make dev: stable ports and keys across restarts, and the examples it p
         expect(line, path).to.be.a("string");
         return line!.trim().slice(path.length).trim();
       };
-      const env = { ...process.env, DEV_STATE_DIR: dir };
+      // As pasted into a terminal: not inside `make test` (a sub-make would print "Entering directory" lines).
+      const env = Object.fromEntries(
+        Object.entries({ ...process.env, DEV_STATE_DIR: dir }).filter(([name]) => !["MAKELEVEL", "MAKEFLAGS", "MFLAGS"].includes(name)),
+      );
       const run = async (path: string) => (await sh(example(path), { cwd: process.cwd(), env })).stdout;
       /** An example that writes, waits a second and reads: its write as pasted, then its read until the item is there (no race with the second). */
       const item = async (path: string) => {
