@@ -2,7 +2,7 @@
 // Overrides come from the environment (see docs/deploying.md, "Configuration").
 import { defaultDataPathAlarms, type DataPathAlarmThresholds } from "../domain/runtime/alarm-rules.js";
 import { ConfigError } from "../domain/runtime/errors.js";
-import { readEnvironment } from "../domain/runtime/env.js";
+import { readEnvironment, type EnvironmentReader } from "../domain/runtime/env.js";
 import { defaultGatewaySettings, readGatewaySettings, type GatewaySettings } from "../domain/command-gateway/settings.js";
 import { defaultEngineLimits, type EngineLimits } from "../domain/redis/engine-limits.js";
 
@@ -205,12 +205,7 @@ export function configFromEnvironment(environment: NodeJS.ProcessEnv = process.e
       nodeType: env.optionalString("ECP_CACHE_NODE_TYPE") ?? d.cache.nodeType,
       replicas: env.positiveInteger("ECP_CACHE_REPLICAS", d.cache.replicas, { zero: true }),
     },
-    commandApi: {
-      ...d.commandApi,
-      gateway: readGatewaySettings(env, "ECP_"),
-      apiKeyExpiryDays: env.positiveInteger("ECP_API_KEY_EXPIRY_DAYS", d.commandApi.apiKeyExpiryDays),
-      introspection: env.flag("ECP_GRAPHQL_INTROSPECTION", d.commandApi.introspection),
-    },
+    commandApi: commandApiFromEnvironment(env, d.commandApi),
     changeFeed: {
       ...d.changeFeed,
       deletionProtection: env.flag("ECP_DELETION_PROTECTION", d.changeFeed.deletionProtection),
@@ -242,6 +237,15 @@ export function configFromEnvironment(environment: NodeJS.ProcessEnv = process.e
   };
   validateConfig(config);
   return config;
+}
+
+function commandApiFromEnvironment(env: EnvironmentReader, d: SystemConfig["commandApi"]): SystemConfig["commandApi"] {
+  return {
+    ...d,
+    gateway: readGatewaySettings(env, "ECP_"),
+    apiKeyExpiryDays: env.positiveInteger("ECP_API_KEY_EXPIRY_DAYS", d.apiKeyExpiryDays),
+    introspection: env.flag("ECP_GRAPHQL_INTROSPECTION", d.introspection),
+  };
 }
 
 function engineOf(value: string): CacheEngine {

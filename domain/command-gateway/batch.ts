@@ -11,6 +11,8 @@ export class RequestBudget {
   requestBytes: number;
   replyBytes: number;
   copyBytes: number;
+  /** Elements Redis may touch for the whole request: every command's walk is charged here, so bounds per command cannot add up. */
+  workElements: number;
 
   /** The per-request limits it starts from (every GraphQL field of one document together). */
   constructor(readonly settings: GatewaySettings) {
@@ -18,6 +20,7 @@ export class RequestBudget {
     this.requestBytes = settings.maxRequestBytes;
     this.replyBytes = settings.maxReplyBytes;
     this.copyBytes = settings.maxCopyBytes;
+    this.workElements = settings.maxWorkElements;
   }
 
   /** "of the limit" or, once part is spent, "of what is left of the limit". */

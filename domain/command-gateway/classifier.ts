@@ -149,6 +149,6 @@ export function classifyCommand(args: string[], table: CommandTable, policy: Com
     throw refusal(name, "a group, consumer or value named STREAMS before the STREAMS option is misread by the engine's key lookup", "grammar");
   if (policy.keyPrefix !== undefined) checkPrefix(name, exposed, parse, policy.keyPrefix);
 
-  const checks = costChecks({ name, group: spec.doc.group, settings: policy.settings, allowance: policy.allowance }, exposed.cost, parse);
+  const checks = costChecks({ name, settings: policy.settings, allowance: policy.allowance }, exposed.cost, parse);
   return { name, args, spec, exposure: exposed, parse, keys: parse.keys.map((k) => k.value), checks };
 }

@@ -2,31 +2,22 @@
 // checked at once; what depends on the data (a collection's size, a value's memory, the keyspace's)
 // becomes a probe that runs before the command, in one round trip for the whole request.
 import type { ParsedCommand, ParsedValue } from "../redis/command-grammar.js";
-import type { RespReply } from "../redis/resp-connection.js";
-import { CommandRefused, type RefusalReason } from "./errors.js";
 import type { Bound, CostRule } from "./exposure.js";
 import type { GatewaySettings } from "./settings.js";
+import {
+  chargeWork,
+  chargeWorkNow,
+  copyCheck,
+  refusal,
+  replyBytesCheck,
+  sizeFrom,
+  sizeProbes,
+  sizes,
+  type CostContext,
+  type ServerCheck,
+} from "./server-checks.js";
 
-/** What is left of a request's allowance for copies inside Redis (COPY's sources), in bytes. */
-export interface CopyAllowance {
-  copyBytes: number;
-  readonly settings: Pick<GatewaySettings, "maxCopyBytes">;
-}
-
-/** A question for the server asked before the command runs, and the refusal its answer may mean. */
-export interface ServerCheck {
-  probes: string[][];
-  /** The reason to refuse, or undefined; `replies` answer `probes`, in order. */
-  verdict(replies: RespReply[]): string | undefined;
-}
-
-export interface CostContext {
-  name: string;
-  /** COMMAND DOCS's group: which size command measures its keys. */
-  group: string;
-  settings: GatewaySettings;
-  allowance: CopyAllowance;
-}
+export { refusal, type CopyAllowance, type CostContext, type ServerCheck } from "./server-checks.js";
 
 const boundOf = (bound: Bound, settings: GatewaySettings) =>
   ({ reply: settings.maxReplyElements, scan: settings.maxKeysScanSize, work: settings.maxWorkElements, bytes: settings.maxOffsetBytes })[bound];
@@ -37,28 +28,10 @@ const boundName: Record<Bound, string> = {
   bytes: "bytes a bitmap command may walk",
 };
 
-/** The size command of a key by the command's group; a generic command (SORT) asks all three collection kinds. */
-const sizeCommands: Record<string, string[]> = {
-  list: ["LLEN"],
-  set: ["SCARD"],
-  "sorted-set": ["ZCARD"],
-  geo: ["ZCARD"],
-  hash: ["HLEN"],
-  stream: ["XLEN"],
-  string: ["STRLEN"],
-  bitmap: ["STRLEN"],
-  generic: ["LLEN", "SCARD", "ZCARD"],
-};
-
 /** Keys a command writes its result to, not one it reads. */
 const destinations = new Set(["destination", "destkey", "dst"]);
 
 const integerOf = (value: string) => (/^-?\d{1,18}$/.test(value) ? Number(value) : undefined);
-
-/** `reason`: a cost rule's refusal unless said otherwise. */
-export function refusal(name: string, why: string, reason: RefusalReason = "cost"): CommandRefused {
-  return new CommandRefused(`ERR command '${name}' is not allowed: ${why}`, reason);
-}
 
 function integer(ctx: CostContext, value: ParsedValue): number {
   const n = integerOf(value.value);
@@ -68,22 +41,6 @@ function integer(ctx: CostContext, value: ParsedValue): number {
 
 /** How a message names an argument: `COUNT count`, `COUNT num-matches`, or a positional's name. */
 const label = (value: ParsedValue) => `${value.token ? `${value.token} ` : ""}${value.name}`;
-
-/** The largest size among a key's size replies (the wrong-type ones are errors: another kind of collection). */
-const sizeOf = (replies: RespReply[]) => Math.max(0, ...replies.map((r) => (typeof r === "string" ? Number(r) : 0)));
-
-/** One check: the keys' sizes, summed, against `max`. */
-function sizes(ctx: CostContext, keys: string[], max: number, what: string): ServerCheck {
-  const each = sizeCommands[ctx.group] ?? sizeCommands.generic;
-  return {
-    probes: keys.flatMap((key) => each.map((command) => [command, key])),
-    verdict: (replies) => {
-      let total = 0;
-      for (let i = 0; i < keys.length; i++) total += sizeOf(replies.slice(i * each.length, (i + 1) * each.length));
-      return total > max ? `${what} is ${total}, over the limit of ${max}` : undefined;
-    },
-  };
-}
 
 const distinctKeys = (ctx: CostContext, keys: string[]) => {
   const seen = new Set<string>();
@@ -100,6 +57,7 @@ function count(ctx: CostContext, rule: { argument: string; bound: Bound; floor?:
   for (const value of values) {
     const n = integer(ctx, value);
     if (n < min || n > max) throw refusal(ctx.name, `${label(value)} ${value.value} is outside ${min} to ${max}`);
+    if (rule.bound !== "bytes") chargeWorkNow(ctx, Math.abs(n));
   }
   return values;
 }
@@ -145,6 +103,7 @@ const ruleChecks: { [K in CostRule["rule"]]: RuleCheck<K> } = {
     const length = spanOf(ctx, parse.get(rule.start)[0], parse.get(rule.stop)[0]);
     if (length === undefined) return [sizes(ctx, keys, max, "the range runs to the end: the collection's size")];
     if (length > max) throw refusal(ctx.name, `the range holds ${length} elements, over the limit of ${max}`);
+    chargeWorkNow(ctx, length);
     return [];
   },
   range: (ctx, rule, parse) => sortedRange(ctx, rule.bound, parse),
@@ -159,8 +118,15 @@ const ruleChecks: { [K in CostRule["rule"]]: RuleCheck<K> } = {
     const n = parse.get(rule.argument).length;
     const max = ctx.settings.maxReplyElements;
     if (n > max) throw refusal(ctx.name, `${n} ${rule.argument}s is a reply of ${n} elements, over the limit of ${max}`);
+    chargeWorkNow(ctx, n);
     return [];
   },
+  "reply-bytes": (ctx, _rule, parse) => [
+    replyBytesCheck(
+      ctx,
+      parse.keys.map((k) => k.value),
+    ),
+  ],
   distinct: (ctx, _rule, _parse, keys) => {
     distinctKeys(ctx, keys);
     return [];
@@ -241,30 +207,15 @@ function sortChecks(ctx: CostContext, parse: ParsedCommand, [key]: string[]): Se
     throw refusal(ctx.name, `LIMIT count ${n} with ${gets} GET patterns is over the limit of ${ctx.settings.maxReplyElements}`);
   return [
     {
-      probes: sizeCommands.generic.map((command) => [command, key]),
+      probes: sizeProbes(key),
       verdict: (replies) => {
-        const size = sizeOf(replies);
+        const size = sizeFrom(key, replies);
+        if (typeof size === "string") return size;
         if (size > ctx.settings.maxWorkElements) return `it sorts ${size} elements, over the limit of ${ctx.settings.maxWorkElements}`;
         if (n < 0 && size * gets > ctx.settings.maxReplyElements)
           return `without a LIMIT, the reply is ${size * gets} elements, over the limit of ${ctx.settings.maxReplyElements}`;
-        return undefined;
+        return chargeWork(ctx, size);
       },
     },
   ];
-}
-
-/** COPY: what the source takes in memory (MEMORY USAGE), against what is left of the request's copy allowance. */
-function copyCheck(ctx: CostContext, source: string): ServerCheck {
-  return {
-    probes: [["MEMORY", "USAGE", source]],
-    verdict: ([usage]) => {
-      const bytes = typeof usage === "string" ? Number(usage) : 0;
-      if (bytes > ctx.allowance.copyBytes) {
-        const left = ctx.allowance.copyBytes === ctx.allowance.settings.maxCopyBytes ? "the limit" : `the ${ctx.allowance.copyBytes} left of the limit`;
-        return `copying '${source.slice(0, 64)}' (${bytes} bytes) exceeds ${left} of ${ctx.allowance.settings.maxCopyBytes} bytes a request may copy`;
-      }
-      ctx.allowance.copyBytes -= bytes;
-      return undefined;
-    },
-  };
 }

@@ -20,9 +20,10 @@ export type CostRule =
   | { rule: "combined"; bound: Bound }
   /** One reply element per value of `argument` (MGET's keys, HMGET's fields). */
   | { rule: "elements"; argument: string }
+  | { rule: "reply-bytes" } // strings read whole: their lengths (a key named twice counted twice) against the reply bytes left
   /** No key named twice (each costs the server a pass). */
   | { rule: "distinct" }
-  /** COPY: the source's size (MEMORY USAGE) against what the request may copy. */
+  /** COPY: the source's exact memory (MEMORY USAGE, every element sampled) against what the request may copy. */
   | { rule: "copy" }
   /** An offset that allocates up to it, in bytes or bits (BITFIELD's `#n` is n times the type's width). */
   | { rule: "offset"; argument: string; unit: "byte" | "bit" }
@@ -58,11 +59,11 @@ const size = (bound: Bound): CostRule => ({ rule: "size", bound });
 const combined = (bound: Bound): CostRule => ({ rule: "combined", bound });
 const elements = (argument: string): CostRule => ({ rule: "elements", argument });
 const distinct: CostRule = { rule: "distinct" };
+// COUNT bounds a geo search's reply, not its walk: the set's size is work.
+const [geoSearch, geoStore] = [read(countOrSize("count", "reply"), size("work")), write(countOrSize("count", "work"), size("work"))];
 const span: CostRule = { rule: "span", start: "start", stop: "stop", bound: "reply" };
-
 /** INFO sections that say nothing of other tenants' keys, the network or the configuration. */
 export const harmlessInfoSections = ["server", "clients", "memory", "persistence", "stats", "cpu", "errorstats"] as const;
-
 const wholeKeyspace = "it reaches the whole keyspace, beyond your key prefix";
 const misreadStore = "the engine's own key lookup misreads its STORE option, so it cannot be confined to a key prefix";
 
@@ -72,7 +73,7 @@ export const exposure: Readonly<Record<string, Exposure>> = {
   getrange: read(),
   substr: read(),
   strlen: read(),
-  mget: read(elements("key")),
+  mget: read(elements("key"), { rule: "reply-bytes" }),
   set: write(),
   setnx: write(),
   setex: write(),
@@ -210,12 +211,12 @@ export const exposure: Readonly<Record<string, Exposure>> = {
   geodist: read(),
   geohash: read(elements("member")),
   geopos: read(elements("member")),
-  geosearch: read(countOrSize("count", "reply")),
-  georadius_ro: read(countOrSize("count", "reply")),
-  georadiusbymember_ro: read(countOrSize("count", "reply")),
-  geosearchstore: write(countOrSize("count", "work")),
-  georadius: { ...write(countOrSize("count", "work")), engineMisreads: misreadStore },
-  georadiusbymember: { ...write(countOrSize("count", "work")), engineMisreads: misreadStore },
+  geosearch: geoSearch,
+  georadius_ro: geoSearch,
+  georadiusbymember_ro: geoSearch,
+  geosearchstore: geoStore,
+  georadius: { ...geoStore, engineMisreads: misreadStore },
+  georadiusbymember: { ...geoStore, engineMisreads: misreadStore },
   // HyperLogLog: each key is merged once.
   pfadd: write(),
   pfcount: read(distinct),
