@@ -112,7 +112,8 @@ const ruleChecks: { [K in CostRule["rule"]]: RuleCheck<K> } = {
   combined: (ctx, rule, parse) => {
     const sources = parse.keys.filter((k) => !destinations.has(k.name)).map((k) => k.value);
     distinctKeys(ctx, sources);
-    return [sizes(ctx, sources, boundOf(rule.bound, ctx.settings), `the keys' sizes together (${boundName[rule.bound]})`)];
+    const what = `the keys' sizes together${rule.weight ? ` (times ${rule.weight}: the result is ordered)` : ""} (${boundName[rule.bound]})`;
+    return [sizes(ctx, sources, boundOf(rule.bound, ctx.settings), what, { weight: rule.weight })];
   },
   elements: (ctx, rule, parse) => {
     const n = parse.get(rule.argument).length;

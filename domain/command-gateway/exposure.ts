@@ -16,8 +16,8 @@ export type CostRule =
   | { rule: "range"; bound: Bound }
   /** Every key's size (LLEN, SCARD, ZCARD, HLEN, XLEN or STRLEN, by the command's group). */
   | { rule: "size"; bound: Bound }
-  /** Keys combined: each at most once, their sizes summed. */
-  | { rule: "combined"; bound: Bound }
+  /** Keys combined: each at most once, their sizes summed (`weight`: work per element, 4 where the result is ordered). */
+  | { rule: "combined"; bound: Bound; weight?: number }
   /** One reply element per value of `argument` (MGET's keys, HMGET's fields). */
   | { rule: "elements"; argument: string }
   | { rule: "reply-bytes" } // strings read whole: their lengths (a key named twice counted twice) against the reply bytes left
@@ -35,7 +35,6 @@ export type CostRule =
   | { rule: "introspection" }
   /** INFO: only the named sections. */
   | { rule: "sections"; allowed: readonly string[] };
-
 export interface Exposure {
   access: "read" | "write";
   cost: readonly CostRule[];
@@ -56,9 +55,10 @@ const write = (...cost: CostRule[]): Exposure => ({ access: "write", cost });
 const count = (argument: string, bound: Bound, options: { floor?: number; negative?: true } = {}): CostRule => ({ rule: "count", argument, bound, ...options });
 const countOrSize = (argument: string, bound: Bound, floor = 1): CostRule => ({ rule: "count-or-size", argument, bound, floor });
 const size = (bound: Bound): CostRule => ({ rule: "size", bound });
-const combined = (bound: Bound): CostRule => ({ rule: "combined", bound });
+const combined = (bound: Bound, weight?: number): CostRule => ({ rule: "combined", bound, ...(weight ? { weight } : {}) });
 const elements = (argument: string): CostRule => ({ rule: "elements", argument });
 const distinct: CostRule = { rule: "distinct" };
+const ordered = 4; // a sorted set's union, intersection or difference costs about four times a set's per element (measured: 182 ms against 45 ms for 100,000)
 // COUNT bounds a geo search's reply, not its walk: the set's size is work.
 const [geoSearch, geoStore] = [read(countOrSize("count", "reply"), size("work")), write(countOrSize("count", "work"), size("work"))];
 const span: CostRule = { rule: "span", start: "start", stop: "stop", bound: "reply" };
@@ -167,9 +167,9 @@ export const exposure: Readonly<Record<string, Exposure>> = {
   zrevrangebylex: read({ rule: "range", bound: "reply" }),
   zrandmember: read(count("count", "reply", { negative: true })),
   zscan: read(count("count", "reply")),
-  zunion: read(combined("reply")),
-  zinter: read(combined("reply")),
-  zdiff: read(combined("reply")),
+  zunion: read(combined("reply", ordered)),
+  zinter: read(combined("reply", ordered)),
+  zdiff: read(combined("reply", ordered)),
   zintercard: read(combined("work")),
   zadd: write(),
   zincrby: write(),
@@ -181,9 +181,9 @@ export const exposure: Readonly<Record<string, Exposure>> = {
   zremrangebyrank: write(size("work")),
   zremrangebyscore: write(size("work")),
   zremrangebylex: write(size("work")),
-  zunionstore: write(combined("work")),
-  zinterstore: write(combined("work")),
-  zdiffstore: write(combined("work")),
+  zunionstore: write(combined("work", ordered)),
+  zinterstore: write(combined("work", ordered)),
+  zdiffstore: write(combined("work", ordered)),
   // Streams: no blocking; a read without COUNT returns the whole stream, so it is held to its length.
   xlen: read(),
   xrange: read(countOrSize("count", "reply")),

@@ -72,10 +72,10 @@ export function chargeWorkNow(ctx: CostContext, elements: number): void {
 }
 
 /**
- * The keys' sizes (each by its own type), summed, at most `max` (`elements`: a string counts one, not
- * its bytes), and the elements charged to the request's work.
+ * The keys' sizes (each by its own type), summed and times `weight`, at most `max` (`elements`: a string
+ * counts one, not its bytes), and the elements charged to the request's work.
  */
-export function sizes(ctx: CostContext, keys: string[], max: number, what: string, options: { elements?: true } = {}): ServerCheck {
+export function sizes(ctx: CostContext, keys: string[], max: number, what: string, options: { elements?: true; weight?: number } = {}): ServerCheck {
   const per = 1 + sizeCommands.length;
   return {
     probes: keys.flatMap(sizeProbes),
@@ -90,8 +90,9 @@ export function sizes(ctx: CostContext, keys: string[], max: number, what: strin
         // A string's size is its bytes (bounded by the byte limits): as work it is one element.
         elements += typeOf(probed) === "string" ? 1 : size;
       }
-      const total = options.elements ? elements : each.reduce((a, b) => a + b, 0);
-      return total > max ? `${what} is ${total}, over the limit of ${max}` : chargeWork(ctx, elements);
+      const weight = options.weight ?? 1;
+      const total = (options.elements ? elements : each.reduce((a, b) => a + b, 0)) * weight;
+      return total > max ? `${what} is ${total}, over the limit of ${max}` : chargeWork(ctx, elements * weight);
     },
   };
 }

@@ -39,7 +39,7 @@ export interface GatewayBed {
 }
 
 /** Commands the gateway sends for itself: its table, its cost probes, the transaction option. */
-const own = new Set(["COMMAND", "DBSIZE", "MULTI", "EXEC", "LLEN", "SCARD", "ZCARD", "HLEN", "XLEN", "STRLEN", "MEMORY"]);
+const own = new Set(["COMMAND", "DBSIZE", "MULTI", "EXEC", "TYPE", "LLEN", "SCARD", "ZCARD", "HLEN", "XLEN", "STRLEN", "MEMORY"]);
 
 export async function startGatewayBed(overrides: Partial<GatewaySettings>, server: Record<string, string> = {}): Promise<GatewayBed> {
   const node = await startRedis({ config: { "busy-reply-threshold": "100", "enable-debug-command": "yes", ...server } });

@@ -39,7 +39,10 @@ describe("domain/command-gateway/costs: what a command may cost, checked from it
       new RedisReplyError("x"),
       new RedisReplyError("x"),
     ];
-    expect(check.verdict([...set("60"), ...set("50")])).to.match(/the keys' sizes together .* is 110, over the limit of 100/);
+    // A sorted set's union costs four times a set's per element.
+    expect(check.verdict([...set("15"), ...set("15")])).to.match(
+      /the keys' sizes together \(times 4: the result is ordered\) .* is 120, over the limit of 100/,
+    );
     const failed = [Buffer.from("zset"), null, null, new RedisReplyError("LOADING"), null, null, null];
     expect(check.verdict([...set("1"), ...failed])).to.match(/the size of 'b' could not be read/);
     expect(check.verdict([...set("1"), Buffer.from("ReJSON-RL"), null, null, null, null, null, null])).to.match(
