@@ -102,4 +102,16 @@ describe("command gateway request budget: work, memory and reply bytes are one b
     );
     expect(await redisCommand(url, "EXISTS", "copy21")).to.equal(0);
   });
+
+  it("patterns are grammar too: a 50 KB class under SCAN and a 10 KB one under a tenant's HSCAN are refused before anything is sent", async () => {
+    const scan = await bed.rest([["SCAN", "0", "MATCH", `*[${"a".repeat(50 * 1024)}]z`]], "/pipeline", bed.readToken);
+    expect((scan.body as { error: string }).error).to.equal("ERR command 'scan' is not allowed: a pattern of 51204 bytes is over the limit of 256");
+    const hscan = await bed.rest([["HSCAN", "tenant-a:h", "0", "MATCH", `[${"b".repeat(10 * 1024)}]`]], "/pipeline", bed.tenantToken);
+    expect((hscan.body as { error: string }).error).to.match(/^ERR command 'hscan' is not allowed: a pattern of 10242 bytes is over the limit of 256$/);
+    const shaped = await bed.rest([["SCAN", "0", "MATCH", "*[abc]*[def]*[ghi]*[jkl]*[mno]*"]], "/pipeline", bed.readToken);
+    expect((shaped.body as { error: string }).error).to.match(/a pattern with 6 stars|a pattern with 5 classes/);
+    expect(bed.traffic.commands).to.equal(0);
+    // An everyday pattern scans.
+    expect((await bed.rest([["SCAN", "0", "MATCH", "user:*", "COUNT", "100"]], "/pipeline", bed.readToken)).status).to.equal(200);
+  });
 });

@@ -4,6 +4,7 @@
 import type { ParsedCommand, ParsedValue } from "../redis/command-grammar.js";
 import type { Bound, CostRule } from "./exposure.js";
 import type { GatewaySettings } from "./settings.js";
+import { patternCost } from "./patterns.js";
 import {
   chargeWork,
   chargeWorkNow,
@@ -170,8 +171,22 @@ const ruleChecks: { [K in CostRule["rule"]]: RuleCheck<K> } = {
 /** Checks `rules` on `parse`, in order: throws CommandRefused for what the arguments decide, returns the checks that need the server. */
 export function costChecks(ctx: CostContext, rules: readonly CostRule[], parse: ParsedCommand): ServerCheck[] {
   const keys = parse.keys.map((k) => k.value);
+  checkPatterns(ctx, parse);
   // The table gives each rule its own kind's check; TypeScript cannot follow that through an index.
   return rules.flatMap((rule) => (ruleChecks[rule.rule] as RuleCheck<CostRule["rule"]>)(ctx, rule, parse, keys));
+}
+
+/**
+ * Every pattern argument within its shape; a walk that matches one (SCAN's COUNT, 10 by default) is
+ * charged its matches' extra cost beyond the plain match its count already paid.
+ */
+function checkPatterns(ctx: CostContext, parse: ParsedCommand): void {
+  for (const value of parse.values.filter((v) => v.type === "pattern")) {
+    const cost = patternCost(value.value);
+    if ("refused" in cost) throw refusal(ctx.name, cost.refused, "grammar");
+    const walked = integerOf(parse.get("count")[0]?.value ?? "10") ?? 10;
+    if (cost.factor > 1) chargeWorkNow(ctx, (cost.factor - 1) * walked);
+  }
 }
 
 /** A LIMIT block's offset and count (whatever the engine names the block: `limit`, `offset_count`). */
