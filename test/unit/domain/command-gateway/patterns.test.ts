@@ -22,7 +22,10 @@ describe("domain/command-gateway/patterns: a glob's length and shape are bounded
   });
 
   it("the classifier refuses a bad pattern by its grammar and charges a costly one's walk to the request", () => {
-    expect(() => classifyCommand(["SCAN", "0", "MATCH", `*[${"x".repeat(50_000)}]z`], table, policyOf())).to.throw(CommandRefused, /a pattern of 50004 bytes is over the limit of 256/);
+    expect(() => classifyCommand(["SCAN", "0", "MATCH", `*[${"x".repeat(50_000)}]z`], table, policyOf())).to.throw(
+      CommandRefused,
+      /a pattern of 50004 bytes is over the limit of 256/,
+    );
     const policy = policyOf({}, { maxWorkElements: 1_000 });
     classifyCommand(["SCAN", "0", "MATCH", "*a*b*c*d*", "COUNT", "100"], table, policy);
     // COUNT 100 plain, and four more matches' worth for five stars.
