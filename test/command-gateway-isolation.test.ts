@@ -84,4 +84,30 @@ describe("command gateway isolation: one caller's reply never breaks the shared 
     // Only the everyday request reached Redis.
     expect(bed.traffic.commands).to.equal(100);
   });
+
+  it("per-credential rates: past its burst a credential gets 429 with Retry-After while another's requests all succeed; work has its own rate", async () => {
+    const limited = await startGatewayBed({ ...defaultGatewaySettings, requestsPerSecond: 1, requestBurst: 5, workPerSecond: 250 });
+    try {
+      const statuses: number[] = [];
+      let retryAfter: string | null = null;
+      for (let i = 0; i < 8; i++) {
+        const response = await fetch(`${limited.restUrl}/ping`, { headers: { authorization: `Bearer ${limited.token}` } });
+        statuses.push(response.status);
+        if (response.status === 429) retryAfter = response.headers.get("retry-after");
+      }
+      expect(statuses.filter((s) => s === 429).length).to.be.at.least(2);
+      expect(statuses.slice(0, 5)).to.deep.equal([200, 200, 200, 200, 200]);
+      expect(Number(retryAfter)).to.be.at.least(1);
+      // The tenant's credential has buckets of its own.
+      expect((await limited.rest([["PING"]], "/pipeline", limited.tenantToken)).status).to.equal(200);
+      // Work: LRANGE of 200 elements twice passes the read credential's 250 elements a second.
+      await redisCommand(limited.node.url, "RPUSH", "l", ...Array.from({ length: 200 }, (_, i) => String(i)));
+      expect((await limited.rest([["LRANGE", "l", "0", "199"]], "/pipeline", limited.readToken)).status).to.equal(200);
+      const second = await limited.rest([["LRANGE", "l", "0", "199"]], "/pipeline", limited.readToken);
+      expect(second).to.deep.include({ status: 429 });
+      expect((second.body as { error: string }).error).to.match(/more than 250 elements of work per second for this credential/);
+    } finally {
+      await limited.stop();
+    }
+  });
 });

@@ -57,6 +57,9 @@ describe("infrastructure: the engine (Valkey by default, Redis OSS by choice) an
       maxFieldsPerRequest: 2,
       allowScripts: true,
       scriptTimeoutMs: 250,
+      requestsPerSecond: 7,
+      requestBurst: 9,
+      workPerSecond: 11,
       keyPrefixes: { "sha256:0123": "tenant-a:" },
     };
     const environment = Object.fromEntries(

@@ -111,10 +111,12 @@ export type LocalAnswer = (command: ClassifiedCommand) => RespReply | undefined;
 export async function runBatch(
   connection: RespConnection,
   batch: ClassifiedCommand[],
-  options: { transaction: boolean; allowance: ReplyAllowance; local: LocalAnswer; settled?: SendOptions["settled"] },
+  options: { transaction: boolean; allowance: ReplyAllowance; local: LocalAnswer; settled?: SendOptions["settled"]; checked?: () => void },
 ): Promise<RawReply[]> {
   return unavailableOnConnectionError(async () => {
     await checkWithServer(connection, batch);
+    // Every cost is known now (the server's sizes included): the last chance to refuse before anything runs.
+    options.checked?.();
     const local = batch.map(options.local);
     const remote = batch.filter((_, i) => local[i] === undefined);
     const commands = remote.map((c) => c.args);

@@ -4,6 +4,7 @@ import { OutcomeUnknown, RedisUnavailable } from "../redis/resp-connection.js";
 import { ServiceError } from "../runtime/errors.js";
 import type { PathMetrics } from "../runtime/metrics.js";
 import { BadRequest, CommandRefused, ScriptKilled, type RefusalReason } from "./errors.js";
+import { RateLimited } from "./rate-limits.js";
 
 /** Whether Redis's silence ended the request: its own timeout, a write's lost reply, or a script killed past the limit. */
 function timedOut(error: unknown): boolean {
@@ -27,6 +28,7 @@ export function recordCommandList(metrics: PathMetrics, outcome: { elapsedMs: nu
   if (error === undefined) return;
   if (error instanceof CommandRefused) metrics.add("Refusals", 1, { Reason: error.reason });
   else if (error instanceof BadRequest) metrics.add("Refusals", 1, { Reason: "request" });
+  else if (error instanceof RateLimited) metrics.add("Refusals", 1, { Reason: "rate" });
   if (timedOut(error)) metrics.add("Timeouts", 1);
   if (!(error instanceof ServiceError) || error.status >= 500) metrics.add("Errors", 1);
 }

@@ -15,6 +15,7 @@ import { classifyBatch, parseCommandList, RequestBudget, runBatch, type RawReply
 import { deserializeTable, docsByName, parseCommandReply, withDocs, type CommandGrammar, type CommandTable, type ShippedTable } from "./command-table.js";
 import { ScriptKilled } from "./errors.js";
 import { recordCommandList } from "./gateway-metrics.js";
+import { RateLimits } from "./rate-limits.js";
 import { ScopedConnections, type EngineUsers } from "./scoped-connections.js";
 import fallback from "./redis-commands.json" with { type: "json" };
 import { PathMetrics } from "../runtime/metrics.js";
@@ -103,6 +104,7 @@ export class CommandGateway {
   private introspection?: Introspection;
   readonly connections: ScopedConnections;
   readonly metrics: PathMetrics;
+  private readonly rates: RateLimits;
 
   constructor(
     /** The gateway's own connection: its table is read here (as the read scope's user, where there are users). */
@@ -112,6 +114,7 @@ export class CommandGateway {
   ) {
     this.metrics = services.metrics ?? new PathMetrics("command-gateway", () => {});
     this.connections = new ScopedConnections(connection, services.engineUsers);
+    this.rates = new RateLimits(settings);
   }
 
   /** COMMAND DOCS, read after the table: until it arrives the shipped grammars stand in. */
@@ -162,6 +165,8 @@ export class CommandGateway {
 
   private async runCommandList(input: unknown, request: GatewayRequest & { budget: RequestBudget }): Promise<CommandResult[]> {
     const { budget } = request;
+    // A caller the edge could not name (a local test harness) has no bucket of its own.
+    if (request.caller !== undefined) this.rates.admit(request.caller);
     const commands = parseCommandList(input, budget, { scalarsAsStrings: request.scalarsAsStrings });
     const policy = {
       access: request.access,
@@ -170,7 +175,10 @@ export class CommandGateway {
       settings: this.settings,
       allowance: budget,
     };
+    const work = budget.workElements;
     const batch = classifyBatch(commands, this.tableRead ?? (await this.commandTable()), policy);
+    // The request's work (the server's sizes included) is charged to the caller's rate once the probes have answered.
+    const checked = () => request.caller !== undefined && this.rates.charge(request.caller, work - budget.workElements);
     // The engine confines the caller again: its commands run as its scope's own engine user.
     const connection = this.connections.for({ access: request.access, prefix: policy.keyPrefix });
     if (batch.some((c) => c.name === "command|docs")) await this.docs;
@@ -179,7 +187,7 @@ export class CommandGateway {
     const kill = batch.map((c) => scriptKill[c.name.replace(/_ro$/, "")]).find(Boolean);
     const watch = kill ? this.watchScript(kill, connection) : undefined;
     try {
-      const replies = await runBatch(connection, batch, { transaction: request.transaction, allowance, local, settled: watch?.settled });
+      const replies = await runBatch(connection, batch, { transaction: request.transaction, allowance, local, settled: watch?.settled, checked });
       return batch.map((command, i) => ({ command, reply: replies[i] }));
     } catch (error) {
       // A killed script's own reply says so ("Script killed by user with SCRIPT KILL"); this is a caller that gave up first.

@@ -1,5 +1,6 @@
 // The Upstash Redis REST protocol over the shared command core, so `@upstash/redis` works unmodified.
 import { createHash, timingSafeEqual } from "node:crypto";
+import { RateLimited } from "./rate-limits.js";
 import { BadRequest } from "./errors.js";
 import { recordEdgeRefusal } from "./gateway-metrics.js";
 import { callerIdOfDigest, type CommandGateway, type CommandResult } from "./gateway.js";
@@ -143,6 +144,7 @@ export async function handleRestRequest(gateway: CommandGateway, tokens: RestTok
     return json("error" in reply ? 400 : 200, reply);
   } catch (error) {
     // The gateway's refusals, and a write whose outcome is unknown (OutcomeUnknown, 502): each with its own status.
+    if (error instanceof RateLimited) return jsonResponse(429, { error: error.message }, { ...corsHeaders, "retry-after": String(error.retryAfterSeconds) });
     if (error instanceof ServiceError) return json(error.status, { error: error.message });
     throw error;
   }

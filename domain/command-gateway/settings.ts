@@ -35,7 +35,7 @@ export interface GatewaySettings {
    */
   maxOffsetBytes: number;
   /**
-   * Elements one command may make the server walk or combine without returning them (set algebra, sorts, list scans, offsets).
+   * Elements one request may make the server touch, its commands together (set algebra, sorts, scans, ranges, offsets).
    * @default 100000
    */
   maxWorkElements: number;
@@ -60,6 +60,21 @@ export interface GatewaySettings {
    */
   scriptTimeoutMs: number;
   /**
+   * Requests per second each caller (API key or token) may make of one gateway process, refilled continuously; past it, 429 with Retry-After.
+   * @default 1000
+   */
+  requestsPerSecond: number;
+  /**
+   * Requests a caller may make at once before its rate applies.
+   * @default 2000
+   */
+  requestBurst: number;
+  /**
+   * Elements of work per second each caller may make the server touch (a request's work, as MAX_WORK_ELEMENTS counts it).
+   * @default 5000000
+   */
+  workPerSecond: number;
+  /**
    * Caller id (`sha256:` + the first 32 hex digits of the key's or token's SHA-256) -> the only key prefix it may touch.
    * @default {} (no caller confined)
    */
@@ -78,6 +93,9 @@ export const defaultGatewaySettings: GatewaySettings = {
   maxFieldsPerRequest: 1,
   allowScripts: false,
   scriptTimeoutMs: 1_000,
+  requestsPerSecond: 1_000,
+  requestBurst: 2_000,
+  workPerSecond: 5_000_000,
   keyPrefixes: {},
 };
 
@@ -94,6 +112,9 @@ export const gatewayEnvironmentNames: Record<keyof GatewaySettings, string> = {
   maxFieldsPerRequest: "MAX_FIELDS_PER_REQUEST",
   allowScripts: "ALLOW_SCRIPTS",
   scriptTimeoutMs: "SCRIPT_TIMEOUT_MS",
+  requestsPerSecond: "RATE_REQUESTS_PER_SECOND",
+  requestBurst: "RATE_REQUEST_BURST",
+  workPerSecond: "RATE_WORK_PER_SECOND",
   keyPrefixes: "KEY_PREFIXES",
 };
 
@@ -135,6 +156,9 @@ export function readGatewaySettings(env: EnvironmentReader, prefix = ""): Gatewa
     maxFieldsPerRequest: int("maxFieldsPerRequest"),
     allowScripts: env.flag(prefix + n.allowScripts, d.allowScripts),
     scriptTimeoutMs: int("scriptTimeoutMs"),
+    requestsPerSecond: int("requestsPerSecond"),
+    requestBurst: int("requestBurst"),
+    workPerSecond: int("workPerSecond"),
     keyPrefixes: env.json(prefix + n.keyPrefixes, d.keyPrefixes, keyPrefixesOf, keyPrefixExample),
   };
 }

@@ -30,6 +30,7 @@ export interface GatewayBed {
   tenantApiKey: string;
   graphqlAs(apiKey: string, query: string, variables?: unknown): Promise<{ data?: Record<string, unknown> | null; errors?: { message: string }[] }>;
   rest(body: unknown, path?: string, token?: string): Promise<{ status: number; body: unknown }>;
+  restUrl: string;
   graphql(
     query: string,
     variables?: unknown,
@@ -84,6 +85,7 @@ export async function startGatewayBed(overrides: Partial<GatewaySettings>, serve
     tenantApiKey,
     graphqlAs,
     graphqlUrl: graphql.graphqlUrl,
+    restUrl: rest.endpoint,
     rest: async (body, path = "/pipeline", bearer = token) => {
       const response = await fetch(rest.endpoint + path, { method: "POST", headers: { authorization: `Bearer ${bearer}` }, body: JSON.stringify(body) });
       return { status: response.status, body: (await response.json()) as unknown };
