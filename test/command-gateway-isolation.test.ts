@@ -59,6 +59,11 @@ describe("command gateway isolation: one caller's reply never breaks the shared 
       const own = scope.prefix ? `${scope.prefix}news` : "news";
       expect(await as("PUBLISH", own, "hello"), `${user.name} ${own}`).to.equal(0);
       if (!scope.prefix) for (const channel of ["__key", "__keyevents", "_x", "__keyspace"]) expect(await as("PUBLISH", channel, "x"), channel).to.equal(0);
+      // What the gateway refuses, the engine refuses too where ACL can name it.
+      const mine = (k: string) => `${scope.prefix ?? ""}${k}`;
+      for (const command of [["LCS", mine("a"), mine("b")], ["LOLWUT"], ["DUMP", mine("a")]]) {
+        expect(await as(...command), `${user.name} ${command[0]}`).to.match(/^NOPERM/);
+      }
       client.disconnect();
     }
   });

@@ -78,6 +78,8 @@ export function gatewayUser(scope: GatewayScope, options: { scripts: boolean }):
         .join(" ");
   const extras = [
     gatewayExtras,
+    // What the gateway refuses and ACL can name: reads whose work or reply the gateway cannot bound, and DUMP's payloads.
+    "-lcs -lolwut -dump",
     ...(scope.access === "write" ? ["+publish +spublish +xreadgroup"] : []),
     confined ? scopedExtras : unscopedExtras,
     ...(options.scripts && !confined ? [scripts(scope.access)] : []),
