@@ -13,6 +13,8 @@ export interface ListenerFileConfig {
   /** Local stand-ins; unset in AWS. */
   dynamodbEndpoint?: string;
   lambdaEndpoint?: string;
+  /** The access key id the local stand-ins take (make dev's Lambda endpoint checks it); unset in AWS. */
+  localAccessKeyId?: string;
   mappingFile?: string;
   listener?: Partial<ListenerConfig>;
   drift?: Partial<DriftConfig>;

@@ -41,7 +41,7 @@ export interface HostClients {
 
 export async function openHostClients(file: ListenerFileConfig): Promise<HostClients> {
   // Locally the stand-ins take any credentials; in AWS the instance role provides them.
-  const local = file.dynamodbEndpoint ? { credentials: { accessKeyId: "local", secretAccessKey: "local" } } : {};
+  const local = file.dynamodbEndpoint ? { credentials: { accessKeyId: file.localAccessKeyId ?? "local", secretAccessKey: "local" } } : {};
   const dynamo = new DynamoDBClient({ ...writerClientConfig, region: file.region, endpoint: file.dynamodbEndpoint, ...local });
   const lambda = new LambdaClient({ region: file.region, endpoint: file.lambdaEndpoint, ...local });
   // The listener never gives up on Redis: it reconnects for as long as it runs, and rescans after.

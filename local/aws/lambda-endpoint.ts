@@ -2,6 +2,7 @@
 import type { ServerResponse } from "node:http";
 import { BodyTooLarge, readBody, sendJson as send, serve } from "../servers/http.js";
 import type { HttpService } from "../launcher/services.js";
+import { browserRefusal } from "../launcher/browser-guard.js";
 
 export type LocalFunction = (event: unknown) => Promise<unknown>;
 
@@ -14,9 +15,26 @@ function accepted(response: ServerResponse, status: 202 | 204) {
   response.end();
 }
 
-/** `POST /2015-03-31/functions/{name or ARN}/invocations`, with RequestResponse, Event and DryRun types. */
-export async function startLambdaEndpoint(functions: Record<string, LocalFunction>, options: { host?: string; port?: number } = {}): Promise<HttpService> {
-  return serve(async (request, response) => {
+/** The access key id a signed request names (`Authorization: AWS4-HMAC-SHA256 Credential=<id>/<date>/...`). */
+const accessKeyIdOf = (authorization: string | undefined) => /Credential=([^/,\s]+)\//.exec(authorization ?? "")?.[1];
+
+/**
+ * `POST /2015-03-31/functions/{name or ARN}/invocations`, with RequestResponse, Event and DryRun types.
+ * `accessKeyId`: the credential a caller must sign with (make dev's, kept in .dev/credentials.json);
+ * nothing from a browser is taken (no Origin, only its own Host).
+ */
+export async function startLambdaEndpoint(
+  functions: Record<string, LocalFunction>,
+  options: { host?: string; port?: number; accessKeyId?: string } = {},
+): Promise<HttpService> {
+  let servedOn = "";
+  const service = await serve(async (request, response) => {
+    const refused = browserRefusal(request, servedOn);
+    if (refused) return send(response, 403, { Type: "User", message: refused }, { "x-amzn-errortype": "AccessDeniedException" });
+    if (options.accessKeyId && accessKeyIdOf(request.headers.authorization) !== options.accessKeyId) {
+      const message = "the request is not signed with the local stack's credential (.dev/credentials.json: lambdaAccessKeyId)";
+      return send(response, 403, { Type: "User", message }, { "x-amzn-errortype": "UnrecognizedClientException" });
+    }
     const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(request.url ?? "");
     if (request.method !== "POST" || !match) {
       return send(response, 404, { message: `no such route: ${request.method} ${request.url}` }, { "x-amzn-errortype": "ResourceNotFoundException" });
@@ -54,4 +72,6 @@ export async function startLambdaEndpoint(functions: Record<string, LocalFunctio
       send(response, 200, { errorType: e.name, errorMessage: e.message }, { "x-amz-function-error": "Unhandled" });
     }
   }, options);
+  servedOn = new URL(service.endpoint).host;
+  return service;
 }

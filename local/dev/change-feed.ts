@@ -12,7 +12,8 @@ import type { CompiledMapping } from "../../domain/change-feed/mappings.js";
 import { RoutingSink, type ChangeSink } from "../../domain/change-feed/sinks.js";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createTable, localCredentials } from "../aws/aws-clients.js";
+import { createTable } from "../aws/aws-clients.js";
+import { lambdaCredentials } from "./credentials.js";
 import { urlAs } from "./engine-users.js";
 import type { Shared } from "./stack.js";
 
@@ -46,6 +47,7 @@ function writeListenerConfig(shared: Shared, lambdaEndpoint: string): string {
     region: shared.options.region,
     dynamodbEndpoint: shared.dynamodbEndpoint,
     lambdaEndpoint,
+    localAccessKeyId: shared.credentials.lambdaAccessKeyId,
     mappingFile: resolve(shared.options.mappingFile),
   };
   writeFileSync(file, JSON.stringify(config, null, 2) + "\n", { mode: 0o600 });
@@ -57,7 +59,7 @@ export async function startChangeFeed(shared: Shared, mappings: CompiledMapping[
     { url: urlAs(shared.primaryUrl, shared.users.listener) },
     { enableAutoPipelining: true, maxRetriesPerRequest: null, commandTimeout: undefined },
   );
-  const lambda = new LambdaClient({ endpoint: lambdaEndpoint, region: shared.options.region, credentials: localCredentials });
+  const lambda = new LambdaClient({ endpoint: lambdaEndpoint, region: shared.options.region, credentials: lambdaCredentials(shared.credentials) });
   const listener = new ChangeFeedListener(
     client,
     connectionsLike(client),

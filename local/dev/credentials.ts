@@ -18,11 +18,22 @@ export interface LocalCredentials {
   tenantApiKey: string;
   tenantRestToken: string;
   tenantKeyPrefix: string;
+  /** The access key id the local Lambda endpoint requires (its callers sign with it; the secret is not checked). */
+  lambdaAccessKeyId: string;
 }
 
 export const tenantExample = { tenantApiKey: "da2-tenant-a-example", tenantRestToken: "tenant-a-example-token", tenantKeyPrefix: "tenant-a:" };
 
-type Kept = Pick<LocalCredentials, "apiKey" | "restToken" | "restReadOnlyToken" | "engineUserPasswords">;
+type Kept = Pick<LocalCredentials, "apiKey" | "restToken" | "restReadOnlyToken" | "engineUserPasswords" | "lambdaAccessKeyId">;
+
+/** The local Lambda endpoint's credential for its callers' SDK clients (the secret is not checked). */
+export const lambdaCredentials = (credentials: Pick<LocalCredentials, "lambdaAccessKeyId">) => ({
+  accessKeyId: credentials.lambdaAccessKeyId,
+  secretAccessKey: "local",
+});
+
+/** The credentials a running stack keeps in `stateDir`, for its tools (`make failover`). */
+export const readKeptCredentials = (stateDir: string) => JSON.parse(readFileSync(join(stateDir, "credentials.json"), "utf8")) as LocalCredentials;
 
 /** The kept credentials, made on the first start; engine users' passwords are added as users appear. */
 export function keptCredentials(stateDir: string, engineUsers: EngineUser[]): LocalCredentials {
@@ -33,6 +44,7 @@ export function keptCredentials(stateDir: string, engineUsers: EngineUser[]): Lo
     restToken: before.restToken ?? randomBytes(24).toString("base64url"),
     restReadOnlyToken: before.restReadOnlyToken ?? randomBytes(24).toString("base64url"),
     engineUserPasswords: passwordsFor(engineUsers, before.engineUserPasswords),
+    lambdaAccessKeyId: before.lambdaAccessKeyId ?? `AKIALOCAL${randomBytes(8).toString("hex").toUpperCase()}`,
   };
   writeFileSync(file, JSON.stringify(kept, null, 2) + "\n", { mode: 0o600 });
   return { ...kept, ...tenantExample };

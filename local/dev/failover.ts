@@ -2,7 +2,8 @@
 // re-point the other replicas and the old primary at it, then tell the keeper.
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { readFileSync, writeFileSync } from "node:fs";
-import { endpointsFile, type Endpoints } from "./endpoints.js";
+import { endpointsFile, stateDir, type Endpoints } from "./endpoints.js";
+import { readKeptCredentials } from "./credentials.js";
 import { localGroupId } from "../aws/replica-dns.js";
 import { redisCommand } from "../launcher/services.js";
 
@@ -27,8 +28,8 @@ export const testFailoverEvent = (groupId = localGroupId) => ({
   Records: [{ EventSource: "aws:sns", Sns: { Message: JSON.stringify({ "ElastiCache:TestFailoverApiCalled": groupId }) } }],
 });
 
-export async function notifyKeeper(lambdaEndpoint: string, region: string): Promise<unknown> {
-  const lambda = new LambdaClient({ endpoint: lambdaEndpoint, region, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+export async function notifyKeeper(lambdaEndpoint: string, region: string, accessKeyId = "local"): Promise<unknown> {
+  const lambda = new LambdaClient({ endpoint: lambdaEndpoint, region, credentials: { accessKeyId, secretAccessKey: "local" } });
   const { Payload, FunctionError } = await lambda.send(
     new InvokeCommand({ FunctionName: "replica-dns-keeper", Payload: Buffer.from(JSON.stringify(testFailoverEvent())) }),
   );
@@ -44,6 +45,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   endpoints.replicaUrls = endpoints.nodeUrls.filter((u) => u !== result.newPrimary);
   writeFileSync(endpointsFile, JSON.stringify(endpoints, null, 2) + "\n");
   console.log(`failover: ${result.newPrimary} is the primary now (was ${result.oldPrimary}); ${endpoints.redisUrl} follows it`);
-  console.log("keeper:", JSON.stringify(await notifyKeeper(endpoints.lambdaEndpoint, endpoints.region)));
+  const { lambdaAccessKeyId } = readKeptCredentials(stateDir);
+  console.log("keeper:", JSON.stringify(await notifyKeeper(endpoints.lambdaEndpoint, endpoints.region, lambdaAccessKeyId)));
   console.log(`${endpoints.zoneFile}:\n${readFileSync(endpoints.zoneFile, "utf8")}`);
 }

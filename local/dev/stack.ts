@@ -255,7 +255,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const featureStore = await startFeatureStore(shared);
     const mappings = parseMappingFile(readFileSync(options.mappingFile, "utf8"));
     registerChangeWriter(shared, mappings);
-    const lambda = await startLambdaEndpoint(shared.functions, { port: options.ports.lambda });
+    const lambda = await startLambdaEndpoint(shared.functions, { port: options.ports.lambda, accessKeyId: shared.credentials.lambdaAccessKeyId });
     started.push(lambda);
     const changeFeed = await startChangeFeed(shared, mappings, lambda.endpoint);
     const commandApis = await startCommandApis(shared);

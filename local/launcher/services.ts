@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { sleep } from "../../domain/runtime/retry.js";
 import { defaultEngineLimits, engineDirectives } from "../../domain/redis/engine-limits.js";
+import { guardFromBrowsers } from "./browser-guard.js";
 
 const run = promisify(execFile);
 
@@ -221,6 +222,7 @@ export async function startDynamo(options: { host?: string; port?: number; path?
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? (await freePort(host));
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: options.path }) as Server;
+  guardFromBrowsers(server, `${host}:${port}`);
   await listen(server, host, port);
   return {
     endpoint: `http://${host}:${port}`,
@@ -241,6 +243,7 @@ export async function startS3(options: { host?: string; port?: number; directory
   const directory = options.directory ?? mkdtempSync(join(tmpdir(), "ecp-s3-"));
   const server = new S3rver({ address: host, port, silent: true, directory });
   await server.run();
+  guardFromBrowsers((server as unknown as { httpServer: Server }).httpServer, `${host}:${port}`);
   return {
     endpoint: `http://${host}:${port}`,
     onEvent: (listener) => void server.on("event", (event) => listener(JSON.parse(JSON.stringify(event)))),
