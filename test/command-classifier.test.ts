@@ -76,14 +76,18 @@ describe("command classifier (the exposure list, each command parsed against its
     }
   });
 
-  it("allows scripts only when enabled; a query runs loaded scripts only (EVALSHA_RO, FCALL_RO), so it cannot fill the script cache", () => {
-    expect(refusal(["EVAL", "return 1", "0"], { ...write, allowScripts: true })).to.equal(undefined);
-    expect(refusal(["EVAL", "return 1", "0"], { ...read, allowScripts: true })).to.match(/may only read: use EVALSHA_RO or FCALL_RO/);
-    expect(refusal(["FCALL", "f", "0"], { ...read, allowScripts: true })).to.match(/may only read/);
-    expect(refusal(["FCALL_RO", "f", "0"], { ...read, allowScripts: true })).to.equal(undefined);
-    expect(refusal(["EVALSHA_RO", "a".repeat(40), "0"], { ...read, allowScripts: true })).to.equal(undefined);
-    expect(refusal(["EVAL_RO", "return 1", "0"], { ...read, allowScripts: true })).to.match(/runs loaded scripts only/);
-    expect(refusal(["SCRIPT", "LOAD", "return 1"], { ...read, allowScripts: true })).to.match(/runs loaded scripts only/);
+  it("allows scripts only when enabled; a query runs registered scripts only (EVALSHA_RO, FCALL_RO), so it cannot fill the script cache", () => {
+    const settings = { ...defaultGatewaySettings, allowEval: true, registeredScripts: ["f", "a".repeat(40)] };
+    const [write_, read_] = [write, read].map((p) => ({ ...p, settings }));
+    expect(refusal(["EVAL", "return 1", "0"], { ...write_, allowScripts: true })).to.equal(undefined);
+    expect(refusal(["EVAL", "return 1", "0"], { ...write, allowScripts: true })).to.match(/raw Lua is off \(ALLOW_EVAL\)/);
+    expect(refusal(["EVALSHA_RO", "b".repeat(40), "0"], { ...read_, allowScripts: true })).to.match(/is not a registered script or function/);
+    expect(refusal(["EVAL", "return 1", "0"], { ...read_, allowScripts: true })).to.match(/may only read: use EVALSHA_RO or FCALL_RO/);
+    expect(refusal(["FCALL", "f", "0"], { ...read_, allowScripts: true })).to.match(/may only read/);
+    expect(refusal(["FCALL_RO", "f", "0"], { ...read_, allowScripts: true })).to.equal(undefined);
+    expect(refusal(["EVALSHA_RO", "a".repeat(40), "0"], { ...read_, allowScripts: true })).to.equal(undefined);
+    expect(refusal(["EVAL_RO", "return 1", "0"], { ...read_, allowScripts: true })).to.match(/runs loaded scripts only/);
+    expect(refusal(["SCRIPT", "LOAD", "return 1"], { ...read_, allowScripts: true })).to.match(/runs loaded scripts only/);
   });
 
   it("checks arity and unknown commands as Redis would", () => {

@@ -12,7 +12,7 @@ describe("command gateway, deny by default: each class of last round's holes, th
   let node: RedisNode;
 
   before(async () => {
-    bed = await startGatewayBed({ ...limits, maxFieldsPerRequest: 2, allowScripts: true, scriptTimeoutMs: 300 });
+    bed = await startGatewayBed({ ...limits, maxFieldsPerRequest: 2, allowScripts: true, allowEval: true, scriptTimeoutMs: 300 });
     ({ node } = bed);
   });
   after(() => bed.stop());

@@ -115,4 +115,32 @@ describe("command gateway isolation: one caller's reply never breaks the shared 
       await limited.stop();
     }
   });
+
+  it("scripts as registered functions: a script in the cache that is not registered (the listener's own) is out of reach; a registered one runs; raw EVAL stays off", async () => {
+    const scripts = await startGatewayBed({ ...defaultGatewaySettings, allowScripts: true });
+    try {
+      // Another client's script in the server's cache, as the listener's snapshot script is.
+      const theirs = String(await redisCommand(scripts.node.url, "SCRIPT", "LOAD", "return redis.call('HGETALL', KEYS[1])"));
+      const refused = await scripts.rest([["EVALSHA_RO", theirs, "1", "h"]], "/pipeline", scripts.readToken);
+      expect((refused.body as { error: string }).error).to.equal(
+        `ERR command 'evalsha_ro' is not allowed: '${theirs}' is not a registered script or function (REGISTERED_SCRIPTS)`,
+      );
+      const raw = await scripts.rest([["EVAL", "return 1", "0"]]);
+      expect((raw.body as { error: string }).error).to.match(/raw Lua is off \(ALLOW_EVAL\): run a registered script with EVALSHA or FCALL/);
+    } finally {
+      await scripts.stop();
+    }
+    const registered = await startGatewayBed({
+      ...defaultGatewaySettings,
+      allowScripts: true,
+      registeredScripts: ["e0e1f9fabfc9d4800c877a703b823ac0578ff8db"],
+    });
+    try {
+      const sha = String(await redisCommand(registered.node.url, "SCRIPT", "LOAD", "return 1"));
+      expect(sha).to.equal("e0e1f9fabfc9d4800c877a703b823ac0578ff8db");
+      expect((await registered.rest([["EVALSHA_RO", sha, "0"]], "/pipeline", registered.readToken)).body).to.deep.equal([{ result: 1 }]);
+    } finally {
+      await registered.stop();
+    }
+  });
 });

@@ -29,7 +29,7 @@ describe("command gateway: bounded and scoped against hostile callers (REST and 
   const healthyAfter = (attack: () => Promise<void>, heapMb?: number) => healthyAfter_(node.url, attack, { heapMb, redisPeakMb: 200 });
 
   before(async () => {
-    bed = await startGatewayBed({ ...limits, maxFieldsPerRequest: 3, allowScripts: true, scriptTimeoutMs: 300 });
+    bed = await startGatewayBed({ ...limits, maxFieldsPerRequest: 3, allowScripts: true, allowEval: true, scriptTimeoutMs: 300 });
     ({ node } = bed);
   });
   beforeEach(() => {

@@ -56,6 +56,8 @@ describe("infrastructure: the engine (Valkey by default, Redis OSS by choice) an
       maxCopyBytes: 2048,
       maxFieldsPerRequest: 2,
       allowScripts: true,
+      registeredScripts: ["0123456789abcdef0123456789abcdef01234567", "myfunc"],
+      allowEval: true,
       scriptTimeoutMs: 250,
       requestsPerSecond: 7,
       requestBurst: 9,

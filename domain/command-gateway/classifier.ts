@@ -55,14 +55,21 @@ function lookup(args: string[], table: CommandTable): { name: string; spec: Comm
   return { name, spec: sub, first: 2 };
 }
 
-/** Whether the caller may run a script command, or why not. */
-function scriptRefusal(exposed: Exposure, policy: CommandPolicy): string | undefined {
+/**
+ * Whether the caller may run a script command, or why not: registered scripts and functions only
+ * (REGISTERED_SCRIPTS), raw Lua only when ALLOW_EVAL says so and never for a read-only caller.
+ */
+function scriptRefusal(exposed: Exposure, policy: CommandPolicy, args: string[]): string | undefined {
   if (!policy.allowScripts) return "scripts are disabled for this API";
   // The engine checks keys inside a script, but SCAN and RANDOMKEY there still list every tenant's keys,
   // and a script stalls every caller while it runs: docs/security.md, "What a script can do".
   if (policy.keyPrefix !== undefined) return "scripts cannot be confined to a key prefix";
   if (policy.access === "read" && exposed.script !== "reads")
     return "this request may only read: use EVALSHA_RO or FCALL_RO (a read-only caller runs loaded scripts only)";
+  if (exposed.script === "loads" && !policy.settings.allowEval) return "raw Lua is off (ALLOW_EVAL): run a registered script with EVALSHA or FCALL";
+  const named = args[0].toLowerCase().startsWith("script") ? undefined : args[1];
+  if (exposed.script !== "loads" && named !== undefined && !policy.settings.registeredScripts.includes(named.toLowerCase()) && !policy.settings.registeredScripts.includes(named))
+    return `'${named.slice(0, 64)}' is not a registered script or function (REGISTERED_SCRIPTS)`;
   return undefined;
 }
 
@@ -125,7 +132,7 @@ export function classifyCommand(args: string[], table: CommandTable, policy: Com
   // The engine's own flags can only add restrictions: a command it marks as writing is a write.
   const writes = exposed.access === "write" || spec.flags.includes("write");
   if (exposed.script) {
-    const why = scriptRefusal(exposed, policy);
+    const why = scriptRefusal(exposed, policy, args);
     if (why) throw refusal(name, why, "scripts");
   } else if (policy.access === "read" && writes) throw refusal(name, "not a read-only command, and this request may only read", "read-only");
 

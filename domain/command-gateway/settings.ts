@@ -55,6 +55,17 @@ export interface GatewaySettings {
    */
   allowScripts: boolean;
   /**
+   * With ALLOW_SCRIPTS: the only scripts EVALSHA(_RO) may run (their SHA1s) and functions FCALL(_RO) may
+   * call (their names), as the operator deploys them; anything else in the script cache stays out of reach.
+   * @default [] (none)
+   */
+  registeredScripts: string[];
+  /**
+   * With ALLOW_SCRIPTS: raw EVAL and SCRIPT LOAD for read-write callers (any Lua, its memory unbounded by the engine).
+   * @default false
+   */
+  allowEval: boolean;
+  /**
    * A script still running after this long is killed with SCRIPT KILL / FUNCTION KILL.
    * @default 1000
    */
@@ -92,6 +103,8 @@ export const defaultGatewaySettings: GatewaySettings = {
   maxCopyBytes: 1 << 20,
   maxFieldsPerRequest: 1,
   allowScripts: false,
+  registeredScripts: [],
+  allowEval: false,
   scriptTimeoutMs: 1_000,
   requestsPerSecond: 1_000,
   requestBurst: 2_000,
@@ -111,6 +124,8 @@ export const gatewayEnvironmentNames: Record<keyof GatewaySettings, string> = {
   maxCopyBytes: "MAX_COPY_BYTES",
   maxFieldsPerRequest: "MAX_FIELDS_PER_REQUEST",
   allowScripts: "ALLOW_SCRIPTS",
+  registeredScripts: "REGISTERED_SCRIPTS",
+  allowEval: "ALLOW_EVAL",
   scriptTimeoutMs: "SCRIPT_TIMEOUT_MS",
   requestsPerSecond: "RATE_REQUESTS_PER_SECOND",
   requestBurst: "RATE_REQUEST_BURST",
@@ -126,6 +141,16 @@ export function gatewayEnvironment(settings: GatewaySettings): Record<string, st
       return [gatewayEnvironmentNames[field], typeof value === "object" ? JSON.stringify(value) : String(value)];
     }),
   );
+}
+
+export const registeredScriptsExample = '["<40-hex SHA1 of a loaded script>", "<function name>"]';
+
+/** Checks a REGISTERED_SCRIPTS value: a JSON list of SHA1s and function names. */
+export function registeredScriptsOf(value: unknown): string[] {
+  if (!Array.isArray(value)) throw new Error("not a JSON list");
+  const bad = value.find((v) => typeof v !== "string" || !/^([0-9a-f]{40}|[A-Za-z_][A-Za-z0-9_]{0,127})$/.test(v));
+  if (bad !== undefined) throw new Error(`${JSON.stringify(bad)} is neither a script's SHA1 (40 hex digits) nor a function name`);
+  return value as string[];
 }
 
 export const keyPrefixExample = '{"sha256:<first 32 hex of the key\'s SHA-256>": "tenant-a:"}';
@@ -155,6 +180,8 @@ export function readGatewaySettings(env: EnvironmentReader, prefix = ""): Gatewa
     maxCopyBytes: int("maxCopyBytes"),
     maxFieldsPerRequest: int("maxFieldsPerRequest"),
     allowScripts: env.flag(prefix + n.allowScripts, d.allowScripts),
+    registeredScripts: env.json(prefix + n.registeredScripts, d.registeredScripts, registeredScriptsOf, registeredScriptsExample),
+    allowEval: env.flag(prefix + n.allowEval, d.allowEval),
     scriptTimeoutMs: int("scriptTimeoutMs"),
     requestsPerSecond: int("requestsPerSecond"),
     requestBurst: int("requestBurst"),

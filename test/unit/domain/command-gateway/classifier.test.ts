@@ -33,8 +33,18 @@ describe("domain/command-gateway/classifier: deny by default, each refusal with 
     expect(reasonOf(["SET", "k", "v"], policyOf({ access: "read" }))).to.equal("read-only");
     expect(reasonOf(["GET", "k"], policyOf({ access: "read" }))).to.equal("allowed");
     expect(reasonOf(["EVAL", "return 1", "0"])).to.equal("scripts");
-    expect(reasonOf(["EVAL", "return 1", "0"], policyOf({ allowScripts: true }))).to.equal("allowed");
-    expect(reasonOf(["EVAL", "return 1", "0"], policyOf({ allowScripts: true, keyPrefix: "t:" }))).to.equal("scripts");
+    // Raw Lua needs ALLOW_EVAL as well; a script by SHA or a function must be registered.
+    expect(reasonOf(["EVAL", "return 1", "0"], policyOf({ allowScripts: true }))).to.equal("scripts");
+    expect(reasonOf(["EVAL", "return 1", "0"], policyOf({ allowScripts: true }, { allowEval: true }))).to.equal("allowed");
+    expect(reasonOf(["EVAL", "return 1", "0"], policyOf({ allowScripts: true, keyPrefix: "t:" }, { allowEval: true }))).to.equal("scripts");
+    const sha = "e0e1f9fabfc9d4800c877a703b823ac0578ff8db";
+    const registered = { registeredScripts: [sha, "myfunc"] };
+    expect(reasonOf(["EVALSHA_RO", sha, "0"], policyOf({ allowScripts: true, access: "read" }, registered))).to.equal("allowed");
+    expect(reasonOf(["EVALSHA_RO", sha.toUpperCase(), "0"], policyOf({ allowScripts: true, access: "read" }, registered))).to.equal("allowed");
+    expect(reasonOf(["EVALSHA_RO", "1".repeat(40), "0"], policyOf({ allowScripts: true, access: "read" }, registered))).to.equal("scripts");
+    expect(reasonOf(["FCALL", "myfunc", "0"], policyOf({ allowScripts: true }, registered))).to.equal("allowed");
+    expect(reasonOf(["FCALL", "otherfunc", "0"], policyOf({ allowScripts: true }, registered))).to.equal("scripts");
+    expect(reasonOf(["SCRIPT", "EXISTS", sha], policyOf({ allowScripts: true, access: "read" }))).to.equal("allowed");
   });
 
   it("nobody publishes on the engine's keyspace notification channels (the change feed trusts them); other channels stay open", () => {
