@@ -68,7 +68,12 @@ function scriptRefusal(exposed: Exposure, policy: CommandPolicy, args: string[])
     return "this request may only read: use EVALSHA_RO or FCALL_RO (a read-only caller runs loaded scripts only)";
   if (exposed.script === "loads" && !policy.settings.allowEval) return "raw Lua is off (ALLOW_EVAL): run a registered script with EVALSHA or FCALL";
   const named = args[0].toLowerCase().startsWith("script") ? undefined : args[1];
-  if (exposed.script !== "loads" && named !== undefined && !policy.settings.registeredScripts.includes(named.toLowerCase()) && !policy.settings.registeredScripts.includes(named))
+  if (
+    exposed.script !== "loads" &&
+    named !== undefined &&
+    !policy.settings.registeredScripts.includes(named.toLowerCase()) &&
+    !policy.settings.registeredScripts.includes(named)
+  )
     return `'${named.slice(0, 64)}' is not a registered script or function (REGISTERED_SCRIPTS)`;
   return undefined;
 }

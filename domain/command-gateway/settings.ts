@@ -148,7 +148,7 @@ export const registeredScriptsExample = '["<40-hex SHA1 of a loaded script>", "<
 /** Checks a REGISTERED_SCRIPTS value: a JSON list of SHA1s and function names. */
 export function registeredScriptsOf(value: unknown): string[] {
   if (!Array.isArray(value)) throw new Error("not a JSON list");
-  const bad = value.find((v) => typeof v !== "string" || !/^([0-9a-f]{40}|[A-Za-z_][A-Za-z0-9_]{0,127})$/.test(v));
+  const bad: unknown = (value as unknown[]).find((v) => typeof v !== "string" || !/^([0-9a-f]{40}|[A-Za-z_][A-Za-z0-9_]{0,127})$/.test(v));
   if (bad !== undefined) throw new Error(`${JSON.stringify(bad)} is neither a script's SHA1 (40 hex digits) nor a function name`);
   return value as string[];
 }
