@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { writeChanges } from "../domain/change-feed/writer.js";
 import { globMatches, maxMappings, MappingError, parseMapping, partitionKeyOf } from "../domain/change-feed/mappings.js";
@@ -148,6 +148,33 @@ describe("change feed: bounded and scoped against hostile mappings and versions"
       partitionKey: { name: "id", value: id },
       version,
       attributes: { name },
+    });
+
+    it("forged keyspace events (from whoever may still publish there) never overwrite a real item, and leave only expiring tombstones for keys that never existed", async () => {
+      await withListener({ sink: new RoutingSink(sinks.dynamo), dynamo: sinks.dynamo }, async ({ client }) => {
+        await client.hset("person:real", "name", "Ada");
+        await eventually(
+          "the real item",
+          () => liveItem(sinks.dynamo, "people", { id: "real" }),
+          (i) => i?.name === "Ada",
+          10_000,
+        );
+        // The default user may still publish there; no gateway caller may (test/command-gateway-isolation.test.ts).
+        for (let i = 0; i < 50; i++) await client.publish("__keyevent@0__:hset", `person:ghost-${i}`);
+        await client.publish("__keyevent@0__:del", "person:real");
+        const ghost = await eventually(
+          "the forged hints to be delivered",
+          () => sinks.dynamo.send(new GetItemCommand({ TableName: "people", Key: { id: { S: "ghost-49" } }, ConsistentRead: true })),
+          (r) => r.Item !== undefined,
+          10_000,
+        );
+        // A hint is only a hint: the listener reads the key, so a forged delete of a real key writes what Redis holds.
+        expect(await liveItem(sinks.dynamo, "people", { id: "real" })).to.deep.include({ name: "Ada" });
+        // A key that never existed gets a tombstone that DynamoDB's TTL removes within a day: nothing lasting, nothing a reader sees.
+        expect(ghost.Item?._deleted?.BOOL).to.equal(true);
+        expect(Number(ghost.Item?._expiresAt?.N)).to.be.at.most(Math.ceil(Date.now() / 1000) + 86_400);
+        expect(await liveItem(sinks.dynamo, "people", { id: "ghost-49" })).to.equal(undefined);
+      });
     });
 
     it("a far-future version is refused with the reason; a current one is written", async () => {
