@@ -37,6 +37,17 @@ describe("operability in AWS: the dashboard, the data paths' alarms, the listene
     expect(JSON.stringify(body)).to.include(`SEARCH('{${metricNamespace},service,Mapping} MetricName=\\"LagP99\\"'`);
   });
 
+  it("every alarm of the stack, AWS's own metrics included, names a runbook entry that exists", () => {
+    const runbooks = anchors(readFileSync(runbookDocument, "utf8"));
+    const alarms = of(json, "aws_cloudwatch_metric_alarm").map(([, a]) => a);
+    expect(alarms.length).to.be.above(30);
+    for (const alarm of alarms) {
+      const runbook = new RegExp(`${runbookDocument}#([a-z-]+)`).exec(String(alarm.alarm_description))?.[1];
+      expect(runbook, String(alarm.alarm_name)).to.be.a("string");
+      expect(runbooks.has(runbook!), `${String(alarm.alarm_name)}: ${runbookDocument} has "${runbook}"`).to.equal(true);
+    }
+  });
+
   it("every data-path alarm: its threshold from infra/config.ts, its metric in the namespace, a runbook entry that exists", () => {
     const runbooks = anchors(readFileSync(runbookDocument, "utf8"));
     const expected = dataPathAlarmRules(defaultConfig.alarms.dataPaths, dataPaths).map((rule) => ({ ...rule, spec: alarmSpecOf(rule) }));

@@ -218,6 +218,15 @@ describe("infrastructure policy suite (named rules over the synthesized Terrafor
       expect(findings[0].message).to.be.a("string").and.not.equal("");
     });
   }
+  it("ECP-ALARM-NAMES-RUNBOOK also catches an alarm on AWS's own metrics (a cache node's CPU) that names no runbook", () => {
+    const cpu = { namespace: "AWS/ElastiCache", metric_name: "EngineCPUUtilization", dimensions: { CacheClusterId: "ecp-001" }, alarm_description: "busy" };
+    const findings = runPolicy(
+      { resource: { aws_cloudwatch_metric_alarm: { cpu } } },
+      rules.filter((r) => r.id === "ECP-ALARM-NAMES-RUNBOOK"),
+    ).findings;
+    expect(findings.map((f) => f.resource)).to.deep.equal(["aws_cloudwatch_metric_alarm.cpu"]);
+  });
+
   it("ECP-BOOT-AFTER-ARTIFACTS also catches a secret the host reads whose value does not exist yet", () => {
     const policy = JSON.stringify({
       Statement: [{ Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: "${aws_secretsmanager_secret.auth.arn}" }],

@@ -1,5 +1,6 @@
 // Alarms to an encrypted SNS topic: the cache's connections (NewConnections > 1000 per minute, as in the
-// feature-store original), CPU, evictions and replication lag per node, and every Lambda's errors.
+// feature-store original), CPU, evictions and replication lag per node, and every Lambda's errors;
+// each names its runbook entry in docs/operating.md.
 import { Construct } from "constructs";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
@@ -7,6 +8,7 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import type { SystemConfig } from "../config.js";
 import type { Encryption } from "./encryption.js";
 import type { NodejsFunction } from "./nodejs-function.js";
+import { runbookDocument } from "./data-path-alarms.js";
 
 export interface AlarmsProps {
   name: string;
@@ -24,6 +26,8 @@ interface AlarmSpec {
   threshold: number;
   period: number;
   description: string;
+  /** Its entry in the runbook document. */
+  runbook: string;
 }
 
 /** Each cache node's alarms, by the suffix of their id. */
@@ -37,6 +41,7 @@ const cacheNodeAlarms = (config: SystemConfig["alarms"]): Record<string, AlarmSp
       threshold: config.newConnectionsThreshold,
       period: 60,
       description: "Clients are reconnecting instead of reusing connections",
+      runbook: "cache-new-connections",
     },
     "current-connections": {
       ...cache,
@@ -45,6 +50,7 @@ const cacheNodeAlarms = (config: SystemConfig["alarms"]): Record<string, AlarmSp
       threshold: config.currentConnectionsThreshold,
       period: 60,
       description: "Connections approach the node's limit (65,000)",
+      runbook: "cache-current-connections",
     },
     cpu: {
       ...cache,
@@ -53,8 +59,17 @@ const cacheNodeAlarms = (config: SystemConfig["alarms"]): Record<string, AlarmSp
       threshold: config.cpuPercent,
       period: 300,
       description: "Redis's main thread is busy",
+      runbook: "cache-cpu",
     },
-    evictions: { ...cache, metric: "Evictions", statistic: "Sum", threshold: 0, period: 300, description: "Keys are evicted: memory is full" },
+    evictions: {
+      ...cache,
+      metric: "Evictions",
+      statistic: "Sum",
+      threshold: 0,
+      period: 300,
+      description: "Keys are evicted: memory is full",
+      runbook: "cache-evictions",
+    },
     "replication-lag": {
       ...cache,
       metric: "ReplicationLag",
@@ -62,6 +77,7 @@ const cacheNodeAlarms = (config: SystemConfig["alarms"]): Record<string, AlarmSp
       threshold: config.replicationLagSeconds,
       period: 60,
       description: "A replica is behind its primary",
+      runbook: "cache-replication-lag",
     },
   };
 };
@@ -73,6 +89,7 @@ const functionErrors: AlarmSpec = {
   threshold: 0,
   period: 300,
   description: "The function failed",
+  runbook: "function-errors",
 };
 
 export class Alarms extends Construct {
@@ -94,7 +111,7 @@ export class Alarms extends Construct {
   private alarm(name: string, id: string, spec: AlarmSpec, dimensions: Record<string, string>): CloudwatchMetricAlarm {
     return new CloudwatchMetricAlarm(this, id, {
       alarmName: `${name}-${id}`,
-      alarmDescription: spec.description,
+      alarmDescription: `${spec.description}. Runbook: ${runbookDocument}#${spec.runbook}`,
       namespace: spec.namespace,
       metricName: spec.metric,
       statistic: spec.statistic,

@@ -33,10 +33,10 @@ export const operabilityRules: PolicyRule[] = [
   },
   {
     id: "ECP-ALARM-NAMES-RUNBOOK",
-    title: "an alarm on a data path's metrics names its runbook entry",
+    title: "every alarm names its runbook entry (what woke someone says where to look first)",
     types: ["aws_cloudwatch_metric_alarm"],
     check: (r) =>
-      pathsWatchedBy(r).length === 0 || new RegExp(`${runbookDocument}#[a-z-]+`).test(String(r.alarm_description ?? ""))
+      new RegExp(`${runbookDocument}#[a-z-]+`).test(String(r.alarm_description ?? ""))
         ? undefined
         : `its description names no runbook (${runbookDocument}#...)`,
   },
