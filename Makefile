@@ -14,7 +14,7 @@ APT_INSTALL = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 # apt-get update once per machine, only when something is actually missing.
 APT_UPDATE = { ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 || apt-get update -qq; }
 
-.PHONY: help deps redis valkey chromium checkers webdis dev test test-unit build synth plan apply destroy bench failover reconcile format clean
+.PHONY: help deps redis valkey chromium checkers webdis dev test test-unit build synth plan apply destroy bench failover reconcile cost format clean
 
 help: ## List every target
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -72,8 +72,12 @@ synth: deps build ## Synthesize Terraform JSON into cdktf.out/ and run the polic
 	npx cdktf synth
 	npx tsx infra/policy/check.ts
 
-plan: synth ## terraform init + plan for each stack
+plan: synth ## terraform init + plan for each stack (and its monthly cost)
+	@npx tsx infra/cost.ts --line
 	npx tsx infra/terraform.ts plan
+
+cost: synth ## Each stack's monthly bill (infra/cost/prices.ts), idle and at a stated load; ECP_* settings apply as to plan
+	@npx tsx infra/cost.ts
 
 apply: synth ## terraform init + apply for each stack
 	npx tsx infra/terraform.ts apply

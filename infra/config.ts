@@ -1,9 +1,8 @@
 // The whole system's configuration, typed in one place, with defaults a first-time user can deploy.
-// Overrides come from the environment (see docs/deploying.md, "Configuration").
+// Overrides come from the environment (infra/config-environment.ts; docs/deploying.md, "Configuration").
 import { defaultDataPathAlarms, type DataPathAlarmThresholds } from "../domain/runtime/alarm-rules.js";
 import { ConfigError } from "../domain/runtime/errors.js";
-import { readEnvironment, type EnvironmentReader } from "../domain/runtime/env.js";
-import { defaultGatewaySettings, readGatewaySettings, type GatewaySettings } from "../domain/command-gateway/settings.js";
+import { defaultGatewaySettings, type GatewaySettings } from "../domain/command-gateway/settings.js";
 import { defaultEngineLimits, type EngineLimits } from "../domain/redis/engine-limits.js";
 
 /** The Node.js major of the Lambdas' runtime (`nodejs22.x`), the listener host and local runs (the `node` devDependency). */
@@ -34,7 +33,17 @@ export interface SystemConfig {
   tags: Record<string, string>;
   /** Each data path can be switched off; all are on by default. */
   patterns: { changeFeed: boolean; commandApi: boolean; featureStore: boolean; replicaDns: boolean };
-  network: { cidr: string; availabilityZones: number };
+  network: {
+    cidr: string;
+    availabilityZones: number;
+    /**
+     * Zones the interface endpoints have a network interface in (1 halves their cost, for non-production:
+     * an AZ's outage then cuts the private parts off AWS's APIs). At most `availabilityZones`.
+     */
+    endpointZones: number;
+    /** Session Manager's endpoints (ssm, ssmmessages, ec2messages): without them nobody can open a shell on the listener host. */
+    sessionManagerEndpoints: boolean;
+  };
   cache: {
     engine: CacheEngine;
     engineVersion: string;
@@ -136,7 +145,7 @@ export const defaultConfig: SystemConfig = {
   region: "us-east-1",
   tags: { project: "elasticache-patterns", managedBy: "cdktf" },
   patterns: { changeFeed: true, commandApi: true, featureStore: true, replicaDns: true },
-  network: { cidr: "10.40.0.0/16", availabilityZones: 2 },
+  network: { cidr: "10.40.0.0/16", availabilityZones: 2, endpointZones: 2, sessionManagerEndpoints: true },
   cache: {
     engine: "valkey",
     engineVersion: engineDefaults.valkey.version,
@@ -181,78 +190,6 @@ export const defaultConfig: SystemConfig = {
 /** Whether `make destroy` empties the feature store's bucket: the setting, else on for names without `prod`. */
 export const forceDestroyFeatureBucket = (config: SystemConfig) => config.featureStore.forceDestroyBucket ?? !/prod/.test(config.name);
 
-/** Reads overrides from the environment (the only inputs `make plan` takes), on top of the defaults. */
-export function configFromEnvironment(environment: NodeJS.ProcessEnv = process.env): SystemConfig {
-  const d = defaultConfig;
-  // The same typed reader the functions use: a setting that is not a valid value names its variable.
-  const env = readEnvironment(environment);
-  const organization = env.optionalString("TFC_ORGANIZATION");
-  const engine = engineOf(env.optionalString("ECP_ENGINE") ?? d.cache.engine);
-  const config: SystemConfig = {
-    ...d,
-    name: env.optionalString("ECP_NAME") ?? d.name,
-    region: env.optionalString("AWS_REGION") ?? env.optionalString("AWS_DEFAULT_REGION") ?? d.region,
-    patterns: {
-      changeFeed: env.flag("ECP_CHANGE_FEED", d.patterns.changeFeed),
-      commandApi: env.flag("ECP_COMMAND_API", d.patterns.commandApi),
-      featureStore: env.flag("ECP_FEATURE_STORE", d.patterns.featureStore),
-      replicaDns: env.flag("ECP_REPLICA_DNS", d.patterns.replicaDns),
-    },
-    cache: {
-      ...d.cache,
-      engine,
-      engineVersion: env.optionalString("ECP_ENGINE_VERSION") ?? engineDefaults[engine].version,
-      nodeType: env.optionalString("ECP_CACHE_NODE_TYPE") ?? d.cache.nodeType,
-      replicas: env.positiveInteger("ECP_CACHE_REPLICAS", d.cache.replicas, { zero: true }),
-    },
-    commandApi: commandApiFromEnvironment(env, d.commandApi),
-    changeFeed: {
-      ...d.changeFeed,
-      deletionProtection: env.flag("ECP_DELETION_PROTECTION", d.changeFeed.deletionProtection),
-      listenerGroupSize: env.positiveInteger("ECP_LISTENER_GROUP_SIZE", d.changeFeed.listenerGroupSize),
-      allowCatchAllMappings: env.flag("ECP_ALLOW_CATCH_ALL_MAPPINGS", d.changeFeed.allowCatchAllMappings),
-    },
-    featureStore: {
-      ...d.featureStore,
-      dedicatedCluster: env.flag("ECP_FEATURE_STORE_CLUSTER", d.featureStore.dedicatedCluster),
-      forceDestroyBucket:
-        env.optionalString("ECP_FORCE_DESTROY_BUCKET") === undefined ? d.featureStore.forceDestroyBucket : env.flag("ECP_FORCE_DESTROY_BUCKET", false),
-    },
-    replicaDns: {
-      ...d.replicaDns,
-      reservedConcurrency:
-        env.optionalString("ECP_KEEPER_RESERVED_CONCURRENCY") === undefined ? undefined : env.positiveInteger("ECP_KEEPER_RESERVED_CONCURRENCY", 1),
-    },
-    secretRecoveryWindowDays: env.positiveInteger("ECP_SECRET_RECOVERY_DAYS", d.secretRecoveryWindowDays),
-    alarms: { ...d.alarms, email: env.optionalString("ECP_ALARM_EMAIL") },
-    terraformCloud: organization ? { organization, workspacePrefix: env.optionalString("TFC_WORKSPACE_PREFIX") ?? "elasticache-patterns" } : undefined,
-    lookups: {
-      availabilityZones: env
-        .optionalString("ECP_AVAILABILITY_ZONES")
-        ?.split(",")
-        .map((zone) => zone.trim()),
-      accountId: env.optionalString("ECP_ACCOUNT_ID"),
-      listenerAmiId: env.optionalString("ECP_LISTENER_AMI_ID"),
-    },
-  };
-  validateConfig(config);
-  return config;
-}
-
-function commandApiFromEnvironment(env: EnvironmentReader, d: SystemConfig["commandApi"]): SystemConfig["commandApi"] {
-  return {
-    ...d,
-    gateway: readGatewaySettings(env, "ECP_"),
-    apiKeyExpiryDays: env.positiveInteger("ECP_API_KEY_EXPIRY_DAYS", d.apiKeyExpiryDays),
-    introspection: env.flag("ECP_GRAPHQL_INTROSPECTION", d.introspection),
-  };
-}
-
-function engineOf(value: string): CacheEngine {
-  if (value !== "valkey" && value !== "redis") throw new ConfigError(`ECP_ENGINE is "${value}": use valkey (the default) or redis`);
-  return value;
-}
-
 /** Refuses, before synthesis, a configuration AWS would refuse halfway through an apply. */
 export function validateConfig(config: SystemConfig): void {
   const { engine, engineVersion } = config.cache;
@@ -268,6 +205,8 @@ export function validateConfig(config: SystemConfig): void {
   const window = config.secretRecoveryWindowDays;
   if (window < 7 || window > 30) throw new ConfigError(`secretRecoveryWindowDays is ${window}: a deleted secret stays recoverable 7 to 30 days`);
   if (config.network.availabilityZones < 2) throw new ConfigError("network.availabilityZones must be at least 2 (Multi-AZ)");
+  if (config.network.endpointZones > config.network.availabilityZones)
+    throw new ConfigError(`network.endpointZones is ${config.network.endpointZones}: at most the ${config.network.availabilityZones} zones the network spans`);
   const days = config.commandApi.apiKeyExpiryDays;
   if (days < 1 || days > maxApiKeyExpiryDays) throw new ConfigError(`commandApi.apiKeyExpiryDays is ${days}: AppSync takes 1 to ${maxApiKeyExpiryDays} days`);
   const { availabilityZones, accountId, listenerAmiId } = config.lookups;

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { configFromEnvironment } from "./config.js";
+import { configFromEnvironment } from "./config-environment.js";
 
 type Action = "plan" | "apply" | "destroy";
 

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { buildSchema } from "graphql";
 import { readFileSync } from "node:fs";
-import { configFromEnvironment, defaultConfig } from "../infra/config.js";
+import { defaultConfig } from "../infra/config.js";
+import { configFromEnvironment } from "../infra/config-environment.js";
 import { appSyncSchema } from "../infra/appsync-schema.js";
 import { flowLogActions, lambdaVpcActions, retainTag } from "../infra/conventions.js";
 import type { ResourceConfig } from "../infra/policy/rules.js";

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
-import { configFromEnvironment, defaultConfig, type SystemConfig } from "../infra/config.js";
+import { defaultConfig, type SystemConfig } from "../infra/config.js";
+import { configFromEnvironment } from "../infra/config-environment.js";
 import { defaultGatewaySettings, gatewayEnvironmentNames, type GatewaySettings } from "../domain/command-gateway/settings.js";
 import type { ResourceConfig } from "../infra/policy/rules.js";
 import { of, one, synth } from "./harness/synth.js";

@@ -3,7 +3,8 @@ import { defaultEngineLimits, engineParameters } from "../domain/redis/engine-li
 import { gatewayUser, listenerUser } from "../domain/redis/engine-users.js";
 import { Testing } from "cdktf";
 import { readFileSync } from "node:fs";
-import { configFromEnvironment, defaultConfig } from "../infra/config.js";
+import { defaultConfig } from "../infra/config.js";
+import { configFromEnvironment } from "../infra/config-environment.js";
 import { appSyncSchema } from "../infra/appsync-schema.js";
 import { resolvedFields } from "../infra/constructs/command-api.js";
 import { runPolicy, type ResourceConfig } from "../infra/policy/rules.js";

@@ -32,6 +32,8 @@ export interface NetworkProps {
   logRetentionDays: number;
   /** Interface endpoints to create (service suffixes: `secretsmanager`, `lambda`, `ssm`, ...). */
   interfaceEndpoints: string[];
+  /** Zones (the first private subnets) the interface endpoints have an interface in. */
+  endpointZones: number;
 }
 
 export class Network extends Construct {
@@ -139,7 +141,7 @@ export class Network extends Construct {
           serviceName: serviceName(service),
           vpcEndpointType: "Interface",
           privateDnsEnabled: true,
-          subnetIds: this.privateSubnetIds,
+          subnetIds: this.privateSubnetIds.slice(0, props.endpointZones),
           securityGroupIds: [endpointsGroup.id],
           tags: { Name: `${props.name}-${service}` },
         }),

@@ -34,7 +34,8 @@ export function enabledDataPaths(config: SystemConfig): DataPath[] {
 /** Interface endpoints the private parts need: secrets for every Redis client, more for the listener (logs: its metrics, through the CloudWatch agent). */
 export function interfaceEndpointsFor(config: SystemConfig): string[] {
   const redisClients = config.patterns.changeFeed || config.patterns.commandApi || config.patterns.featureStore;
-  return [...(redisClients ? ["secretsmanager"] : []), ...(config.patterns.changeFeed ? ["lambda", "logs", "ssm", "ssmmessages", "ec2messages"] : [])];
+  const sessionManager = config.network.sessionManagerEndpoints ? ["ssm", "ssmmessages", "ec2messages"] : [];
+  return [...(redisClients ? ["secretsmanager"] : []), ...(config.patterns.changeFeed ? ["lambda", "logs", ...sessionManager] : [])];
 }
 
 export class ElastiCachePatternsStack extends TerraformStack {
@@ -86,6 +87,7 @@ export class ElastiCachePatternsStack extends TerraformStack {
       encryption,
       logRetentionDays: config.logRetentionDays,
       interfaceEndpoints: interfaceEndpointsFor(config),
+      endpointZones: config.network.endpointZones,
     });
     const users = new EngineUsers(this, "engine-users", {
       name,

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { configFromEnvironment } from "../../infra/config.js";
+import { configFromEnvironment } from "../../infra/config-environment.js";
 import { ElastiCachePatternsStack } from "../../infra/stacks/system-stack.js";
 import type { Json } from "./synth.js";
 

@@ -1,0 +1,87 @@
+// The configuration from the environment (`ECP_*`, `AWS_REGION`, `TFC_*`): what `make plan`, `make cost`
+// and Terraform Cloud read, over infra/config.ts's typed defaults, validated before anything is synthesized.
+import { ConfigError } from "../domain/runtime/errors.js";
+import { readEnvironment, type EnvironmentReader } from "../domain/runtime/env.js";
+import { readGatewaySettings } from "../domain/command-gateway/settings.js";
+import { defaultConfig, engineDefaults, validateConfig, type CacheEngine, type SystemConfig } from "./config.js";
+
+/** Reads overrides from the environment (the only inputs `make plan` takes), on top of the defaults. */
+export function configFromEnvironment(environment: NodeJS.ProcessEnv = process.env): SystemConfig {
+  const d = defaultConfig;
+  // The same typed reader the functions use: a setting that is not a valid value names its variable.
+  const env = readEnvironment(environment);
+  const organization = env.optionalString("TFC_ORGANIZATION");
+  const engine = engineOf(env.optionalString("ECP_ENGINE") ?? d.cache.engine);
+  const config: SystemConfig = {
+    ...d,
+    name: env.optionalString("ECP_NAME") ?? d.name,
+    region: env.optionalString("AWS_REGION") ?? env.optionalString("AWS_DEFAULT_REGION") ?? d.region,
+    patterns: {
+      changeFeed: env.flag("ECP_CHANGE_FEED", d.patterns.changeFeed),
+      commandApi: env.flag("ECP_COMMAND_API", d.patterns.commandApi),
+      featureStore: env.flag("ECP_FEATURE_STORE", d.patterns.featureStore),
+      replicaDns: env.flag("ECP_REPLICA_DNS", d.patterns.replicaDns),
+    },
+    cache: {
+      ...d.cache,
+      engine,
+      engineVersion: env.optionalString("ECP_ENGINE_VERSION") ?? engineDefaults[engine].version,
+      nodeType: env.optionalString("ECP_CACHE_NODE_TYPE") ?? d.cache.nodeType,
+      replicas: env.positiveInteger("ECP_CACHE_REPLICAS", d.cache.replicas, { zero: true }),
+    },
+    commandApi: commandApiFromEnvironment(env, d.commandApi),
+    network: networkFromEnvironment(env, d.network),
+    changeFeed: {
+      ...d.changeFeed,
+      deletionProtection: env.flag("ECP_DELETION_PROTECTION", d.changeFeed.deletionProtection),
+      listenerGroupSize: env.positiveInteger("ECP_LISTENER_GROUP_SIZE", d.changeFeed.listenerGroupSize),
+      allowCatchAllMappings: env.flag("ECP_ALLOW_CATCH_ALL_MAPPINGS", d.changeFeed.allowCatchAllMappings),
+    },
+    featureStore: {
+      ...d.featureStore,
+      dedicatedCluster: env.flag("ECP_FEATURE_STORE_CLUSTER", d.featureStore.dedicatedCluster),
+      forceDestroyBucket:
+        env.optionalString("ECP_FORCE_DESTROY_BUCKET") === undefined ? d.featureStore.forceDestroyBucket : env.flag("ECP_FORCE_DESTROY_BUCKET", false),
+    },
+    replicaDns: {
+      ...d.replicaDns,
+      reservedConcurrency:
+        env.optionalString("ECP_KEEPER_RESERVED_CONCURRENCY") === undefined ? undefined : env.positiveInteger("ECP_KEEPER_RESERVED_CONCURRENCY", 1),
+    },
+    secretRecoveryWindowDays: env.positiveInteger("ECP_SECRET_RECOVERY_DAYS", d.secretRecoveryWindowDays),
+    alarms: { ...d.alarms, email: env.optionalString("ECP_ALARM_EMAIL") },
+    terraformCloud: organization ? { organization, workspacePrefix: env.optionalString("TFC_WORKSPACE_PREFIX") ?? "elasticache-patterns" } : undefined,
+    lookups: {
+      availabilityZones: env
+        .optionalString("ECP_AVAILABILITY_ZONES")
+        ?.split(",")
+        .map((zone) => zone.trim()),
+      accountId: env.optionalString("ECP_ACCOUNT_ID"),
+      listenerAmiId: env.optionalString("ECP_LISTENER_AMI_ID"),
+    },
+  };
+  validateConfig(config);
+  return config;
+}
+
+function commandApiFromEnvironment(env: EnvironmentReader, d: SystemConfig["commandApi"]): SystemConfig["commandApi"] {
+  return {
+    ...d,
+    gateway: readGatewaySettings(env, "ECP_"),
+    apiKeyExpiryDays: env.positiveInteger("ECP_API_KEY_EXPIRY_DAYS", d.apiKeyExpiryDays),
+    introspection: env.flag("ECP_GRAPHQL_INTROSPECTION", d.introspection),
+  };
+}
+
+function networkFromEnvironment(env: EnvironmentReader, d: SystemConfig["network"]): SystemConfig["network"] {
+  return {
+    ...d,
+    endpointZones: env.positiveInteger("ECP_ENDPOINT_ZONES", d.endpointZones),
+    sessionManagerEndpoints: env.flag("ECP_SESSION_MANAGER_ENDPOINTS", d.sessionManagerEndpoints),
+  };
+}
+
+function engineOf(value: string): CacheEngine {
+  if (value !== "valkey" && value !== "redis") throw new ConfigError(`ECP_ENGINE is "${value}": use valkey (the default) or redis`);
+  return value;
+}

@@ -1,0 +1,54 @@
+import { expect } from "chai";
+import { configFromEnvironment } from "../infra/config-environment.js";
+import { estimateMonthlyCost, UnpricedResource } from "../infra/cost/estimate.js";
+import { priceTable } from "../infra/cost/prices.js";
+import { runPolicy } from "../infra/policy/rules.js";
+import { of, synth } from "./harness/synth.js";
+
+const estimateOf = (env: Record<string, string> = {}) => {
+  const json = synth(configFromEnvironment(env));
+  return { json, estimate: estimateMonthlyCost(json as never, priceTable) };
+};
+const line = (estimate: ReturnType<typeof estimateMonthlyCost>, item: string) => estimate.lines.find((l) => l.item.startsWith(item));
+
+describe("make cost: the synthesized stack's monthly bill, from the price table, idle and at a stated load", function () {
+  this.timeout(60_000);
+
+  it("the default stack: three cache nodes, one listener, six interface endpoints in two zones (about half the idle bill), and the account's small items", () => {
+    const { estimate } = estimateOf();
+    expect(line(estimate, "cache nodes")).to.deep.include({ quantity: "3 x cache.t4g.small", monthly: 56.06 });
+    expect(line(estimate, "listener instances")).to.deep.include({ quantity: "1 x t4g.small", monthly: 12.26 });
+    const endpoints = estimate.lines.filter((l) => l.item.startsWith("interface endpoint"));
+    expect(endpoints.map((l) => l.item.split(": ")[1]).sort()).to.deep.equal(["ec2messages", "lambda", "logs", "secretsmanager", "ssm", "ssmmessages"]);
+    expect(endpoints.every((l) => l.quantity === "2 AZ" && l.monthly === 14.6)).to.equal(true);
+    expect(line(estimate, "alarms")?.quantity).to.equal("35 metrics in 33 alarms");
+    expect(estimate.idleMonthly).to.equal(167.62);
+    expect(estimate.idleMonthly).to.equal(Math.round(estimate.lines.filter((l) => l.kind === "idle").reduce((n, l) => n + l.monthly, 0) * 100) / 100);
+    expect(estimate.loadMonthly).to.be.above(0);
+  });
+
+  it("cheaper shapes for non-production: Session Manager's endpoints off, endpoints in one zone; each passes the policy suite", () => {
+    const shapes: [Record<string, string>, number, string[]][] = [
+      [{ ECP_SESSION_MANAGER_ENDPOINTS: "false" }, 123.82, ["2 AZ"]],
+      [{ ECP_ENDPOINT_ZONES: "1" }, 123.82, ["1 AZ"]],
+      [{ ECP_SESSION_MANAGER_ENDPOINTS: "false", ECP_ENDPOINT_ZONES: "1" }, 101.92, ["1 AZ"]],
+    ];
+    for (const [env, idle, zones] of shapes) {
+      const { json, estimate } = estimateOf(env);
+      expect(estimate.idleMonthly, JSON.stringify(env)).to.equal(idle);
+      expect([...new Set(estimate.lines.filter((l) => l.item.startsWith("interface endpoint")).map((l) => l.quantity))]).to.deep.equal(zones);
+      expect(runPolicy(json as never).findings, JSON.stringify(env)).to.deep.equal([]);
+      const services = of(json, "aws_vpc_endpoint").map(([, e]) => String(e.service_name).split(".").pop());
+      if (env.ECP_SESSION_MANAGER_ENDPOINTS === "false") expect(services).to.not.include.members(["ssm", "ssmmessages", "ec2messages"]);
+    }
+    expect(() => configFromEnvironment({ ECP_ENDPOINT_ZONES: "3" })).to.throw(/endpointZones is 3: at most the 2 zones the network spans/);
+  });
+
+  it("a resource the table has no price for is named, with the ones it knows", () => {
+    const json = synth(configFromEnvironment({ ECP_CACHE_NODE_TYPE: "cache.x2gd.xlarge" }));
+    expect(() => estimateMonthlyCost(json as never, priceTable)).to.throw(
+      UnpricedResource,
+      /no price for valkey node type "cache.x2gd.xlarge" in infra\/cost\/prices.ts \(known: cache.t4g.micro/,
+    );
+  });
+});
