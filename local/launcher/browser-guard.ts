@@ -5,11 +5,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Server } from "node:net";
 
+/** A Host naming loopback itself (any port: a test's forwarder sits in front of some services); a rebinding page names its own domain. */
+const loopbackHost = /^(127(\.\d{1,3}){3}|localhost|\[::1\])(:\d+)?$/;
+
 /** Why a request is refused, or undefined for one the service was built for. */
 export function browserRefusal(request: Pick<IncomingMessage, "headers">, servedOn: string): string | undefined {
   if (request.headers.origin !== undefined) return `no browser origin may call this local service (Origin: ${request.headers.origin.slice(0, 100)})`;
-  const port = servedOn.slice(servedOn.lastIndexOf(":"));
-  if (request.headers.host !== servedOn && request.headers.host !== `localhost${port}`) return `this local service answers only on ${servedOn}`;
+  if (!loopbackHost.test(request.headers.host ?? "")) return `this local service answers only on a loopback name, as ${servedOn}`;
   return undefined;
 }
 

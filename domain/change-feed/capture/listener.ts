@@ -176,6 +176,8 @@ export class ChangeFeedListener {
   }
 
   private async reportMetrics(): Promise<void> {
+    // A refused mapping is checked again each interval: a table created since makes it load.
+    if (this.active.refused.size) this.active.schedule(() => this.running);
     const journal = await this.journal.depth().catch(() => undefined);
     this.metrics.report({ deaf: this.running && !this.notificationsOk, journal, refusedMappings: this.active.refused.size });
   }

@@ -63,4 +63,17 @@ describe("domain/change-feed/capture/listener: notifications in, hints journaled
     expect(listener.activeMappings.map((m) => m.name)).to.deep.equal(["people"]);
     await listener.stop();
   });
+
+  it("a refused mapping is checked again each metrics interval: once its table exists it loads, with no write to the hash", async () => {
+    const redis = fakeNode();
+    let tableExists = false;
+    const checking: ChangeSink = { ...sink, check: async (m) => (m.table !== "orders" || tableExists ? undefined : `table "orders" does not exist`) };
+    const listener = new ChangeFeedListener(redis.client, redis.connect, checking, undefined, { ...config, metricsIntervalMs: 20 }, memoryLogger());
+    await listener.start([people, parseMapping({ name: "orders", pattern: "order:*", table: "orders" })]);
+    expect(listener.activeMappings.map((m) => m.name)).to.deep.equal(["people"]);
+    tableExists = true;
+    await until(() => listener.activeMappings.length === 2);
+    expect(redis.hashes.get("changefeed:mappings-refused")?.size ?? 0).to.equal(0);
+    await listener.stop();
+  });
 });
