@@ -132,42 +132,70 @@ const memoryOf = (json: TerraformJson, suffix: string) =>
 
 function loadLines(json: TerraformJson, p: PriceTable, load: MonthlyLoad): CostLine[] {
   const u = p.perUnit;
-  const has = (suffix: string) => memoryOf(json, suffix) > 0;
-  const lambda = (invocations: number, seconds: number, suffix: string) =>
-    (invocations / 1e6) * u.lambdaRequestsPerMillion + invocations * seconds * memoryOf(json, suffix) * u.lambdaPerGbSecond;
-  const lines: [string, string, number][] = [];
-  if (has("redis-rest"))
-    lines.push([
-      "REST API (HTTP API + redis-rest, 20 ms)",
-      `${load.restRequests} requests`,
-      (load.restRequests / 1e6) * u.httpApiRequestsPerMillion + lambda(load.restRequests, 0.02, "redis-rest"),
+  // Each path at the load: what it counts, the edge's price per million of them, and its function's invocations and seconds each.
+  const paths: { fn: string; item: string; count: number; unit: string; edgePerMillion: number; invocations: number; seconds: number }[] = [
+    {
+      fn: "redis-rest",
+      item: "REST API (HTTP API + redis-rest, 20 ms)",
+      count: load.restRequests,
+      unit: "requests",
+      edgePerMillion: u.httpApiRequestsPerMillion,
+      invocations: load.restRequests,
+      seconds: 0.02,
+    },
+    {
+      fn: "command-api",
+      item: "GraphQL (AppSync + command-api, 20 ms)",
+      count: load.graphqlOperations,
+      unit: "operations",
+      edgePerMillion: u.appSyncOperationsPerMillion,
+      invocations: load.graphqlOperations,
+      seconds: 0.02,
+    },
+    {
+      fn: "change-writer",
+      item: "change feed (DynamoDB writes + change-writer per 50)",
+      count: load.changes,
+      unit: "changes",
+      edgePerMillion: u.dynamoDbWriteUnitsPerMillion,
+      invocations: load.changes / 50,
+      seconds: 0.1,
+    },
+    {
+      fn: "feature-reader",
+      item: "feature reads (HTTP API + feature-reader, 5 ms)",
+      count: load.featureReads,
+      unit: "reads",
+      edgePerMillion: u.httpApiRequestsPerMillion,
+      invocations: load.featureReads,
+      seconds: 0.005,
+    },
+    {
+      fn: "feature-loader",
+      item: "feature loads (feature-loader, 10 s per 100,000 users)",
+      count: load.featureLoads,
+      unit: "loads",
+      edgePerMillion: 0,
+      invocations: load.featureLoads,
+      seconds: (load.usersPerLoad / 100_000) * 10,
+    },
+    {
+      fn: "replica-dns-keeper",
+      item: "replica DNS keeper (200 ms a run)",
+      count: load.keeperRuns,
+      unit: "runs",
+      edgePerMillion: 0,
+      invocations: load.keeperRuns,
+      seconds: 0.2,
+    },
+  ];
+  const lines: [string, string, number][] = paths
+    .filter(({ fn }) => memoryOf(json, fn) > 0)
+    .map(({ fn, item, count, unit, edgePerMillion, invocations, seconds }) => [
+      item,
+      `${count} ${unit}`,
+      (count / 1e6) * edgePerMillion + (invocations / 1e6) * u.lambdaRequestsPerMillion + invocations * seconds * memoryOf(json, fn) * u.lambdaPerGbSecond,
     ]);
-  if (has("command-api"))
-    lines.push([
-      "GraphQL (AppSync + command-api, 20 ms)",
-      `${load.graphqlOperations} operations`,
-      (load.graphqlOperations / 1e6) * u.appSyncOperationsPerMillion + lambda(load.graphqlOperations, 0.02, "command-api"),
-    ]);
-  if (has("change-writer"))
-    lines.push([
-      "change feed (DynamoDB writes + change-writer per 50)",
-      `${load.changes} changes`,
-      (load.changes / 1e6) * u.dynamoDbWriteUnitsPerMillion + lambda(load.changes / 50, 0.1, "change-writer"),
-    ]);
-  if (has("feature-reader"))
-    lines.push([
-      "feature reads (HTTP API + feature-reader, 5 ms)",
-      `${load.featureReads} reads`,
-      (load.featureReads / 1e6) * u.httpApiRequestsPerMillion + lambda(load.featureReads, 0.005, "feature-reader"),
-    ]);
-  if (has("feature-loader"))
-    lines.push([
-      "feature loads (feature-loader, 10 s per 100,000 users)",
-      `${load.featureLoads} loads`,
-      lambda(load.featureLoads, (load.usersPerLoad / 100_000) * 10, "feature-loader"),
-    ]);
-  if (has("replica-dns-keeper"))
-    lines.push(["replica DNS keeper (200 ms a run)", `${load.keeperRuns} runs`, lambda(load.keeperRuns, 0.2, "replica-dns-keeper")]);
   const invocations = load.restRequests + load.graphqlOperations + load.changes / 50 + load.featureReads;
   lines.push(["function logs (1 KB an invocation)", `${money(invocations / 1e6)} GB`, (invocations / 1e6) * u.logIngestionPerGb]);
   return lines.map(([item, quantity, monthly]) => ({ item, quantity, monthly, kind: "load" }));
