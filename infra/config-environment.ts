@@ -70,6 +70,12 @@ function commandApiFromEnvironment(env: EnvironmentReader, d: SystemConfig["comm
     gateway: readGatewaySettings(env, "ECP_"),
     apiKeyExpiryDays: env.positiveInteger("ECP_API_KEY_EXPIRY_DAYS", d.apiKeyExpiryDays),
     introspection: env.flag("ECP_GRAPHQL_INTROSPECTION", d.introspection),
+    reservedConcurrency:
+      env.optionalString("ECP_GATEWAY_RESERVED_CONCURRENCY") === "auto"
+        ? "auto"
+        : env.optionalString("ECP_GATEWAY_RESERVED_CONCURRENCY") === undefined
+          ? d.reservedConcurrency
+          : env.positiveInteger("ECP_GATEWAY_RESERVED_CONCURRENCY", 1),
   };
 }
 

@@ -83,6 +83,8 @@ export interface SystemConfig {
     throttle: { rate: number; burst: number };
     /** GraphQL introspection (the schema's own description, to any key holder): off unless a setting says so. */
     introspection: boolean;
+    /** Reserved concurrency of each gateway function; `auto` sizes it from the node's memory (infra/gateway-concurrency.ts). Off by default: a new account's quota of 10 refuses any reservation. */
+    reservedConcurrency?: number | "auto";
   };
   featureStore: {
     /** A separate cluster-mode-enabled group for the feature store, as in the original design. */

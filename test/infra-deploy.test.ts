@@ -130,6 +130,23 @@ describe("deployable as documented: apply, first boot, updates and destroy (synt
       expect(condition.StringEquals["AWS:SourceOwner"]).to.match(/^\$\{data\.aws_caller_identity\.[^.]+\.account_id\}$/);
     });
 
+    it("reserved concurrency on the gateway functions is opt-in, and auto sizes it from the node's memory and the output-buffer limit", () => {
+      const gatewayFunctions = (j: Json) =>
+        of(j, "aws_lambda_function")
+          .filter(([, f]) => /command-api|redis-rest/.test(String(f.function_name)))
+          .map(([, f]) => f.reserved_concurrent_executions);
+      expect(gatewayFunctions(json)).to.deep.equal([undefined, undefined]);
+      // cache.t4g.small: 1.37 GiB, half of it over 128 MiB per container, split between the two functions.
+      expect(gatewayFunctions(synth(configFromEnvironment({ ECP_GATEWAY_RESERVED_CONCURRENCY: "auto" })))).to.deep.equal([2, 2]);
+      expect(
+        gatewayFunctions(synth(configFromEnvironment({ ECP_GATEWAY_RESERVED_CONCURRENCY: "auto", ECP_CACHE_NODE_TYPE: "cache.r7g.large" }))),
+      ).to.deep.equal([26, 26]);
+      expect(gatewayFunctions(synth(configFromEnvironment({ ECP_GATEWAY_RESERVED_CONCURRENCY: "5" })))).to.deep.equal([5, 5]);
+      expect(() => synth(configFromEnvironment({ ECP_GATEWAY_RESERVED_CONCURRENCY: "auto", ECP_CACHE_NODE_TYPE: "cache.x9.huge" }))).to.throw(
+        /no memory figure for node type "cache.x9.huge"/,
+      );
+    });
+
     it("reserved concurrency on the keeper is opt-in (a new account's quota of 10 refuses it)", () => {
       const keeper = (j: Json) => one(j, "aws_lambda_function", (f) => String(f.function_name).endsWith("replica-dns-keeper")).config;
       expect(keeper(json).reserved_concurrent_executions).to.equal(undefined);

@@ -20,6 +20,7 @@ import { functionDefaults, type DataPathProps } from "./data-path.js";
 import { HttpApi } from "./http-api.js";
 import { NodejsFunction } from "./nodejs-function.js";
 import { Secret } from "./secret.js";
+import { gatewayConcurrency } from "../gateway-concurrency.js";
 import { assumeRolePolicy, policyDocument } from "./policy.js";
 
 /** The schema's root fields, each resolved by the Lambda directly (no mapping templates). */
@@ -44,8 +45,18 @@ export class CommandApi extends Construct {
     const defaults = functionDefaults(props);
     const redis = cache.clientAccess("gateway");
     const environment = gatewayEnvironment(config.commandApi.gateway);
+    const { reservedConcurrency: reserved } = config.commandApi;
+    // Containers x the output-buffer limit per connection must fit the node (infra/gateway-concurrency.ts).
+    const reservedConcurrency = reserved === "auto" ? gatewayConcurrency(config.cache.nodeType, config.cache.engineLimits.outputBufferHardBytes) : reserved;
 
-    this.resolver = new NodejsFunction(this, "resolver", { defaults, dataPath: "command-gateway", bundle: "command-api", redis, environment });
+    this.resolver = new NodejsFunction(this, "resolver", {
+      defaults,
+      dataPath: "command-gateway",
+      bundle: "command-api",
+      redis,
+      environment,
+      reservedConcurrency,
+    });
     this.graphql = this.graphqlApi(props);
     // Without `expires` AppSync ends the key after 7 days. It lives the configured days from its
     // creation; `timestamp()` would move it on every plan, so later plans leave it (docs/deploying.md: Secrets).
@@ -63,6 +74,7 @@ export class CommandApi extends Construct {
       defaults,
       bundle: "redis-rest",
       redis,
+      reservedConcurrency,
       environment: { ...environment, REST_TOKENS_SECRET_ARN: this.restTokens.arn },
       statements: [{ sid: "RestTokens", actions: ["secretsmanager:GetSecretValue"], resources: [this.restTokens.arn] }],
     });

@@ -130,10 +130,20 @@ function accountLines(json: TerraformJson, p: PriceTable): CostLine[] {
 const memoryOf = (json: TerraformJson, suffix: string) =>
   Number(resources(json, "aws_lambda_function").find(([, f]) => String(f.function_name).endsWith(suffix))?.[1].memory_size ?? 0) / 1024;
 
-function loadLines(json: TerraformJson, p: PriceTable, load: MonthlyLoad): CostLine[] {
-  const u = p.perUnit;
-  // Each path at the load: what it counts, the edge's price per million of them, and its function's invocations and seconds each.
-  const paths: { fn: string; item: string; count: number; unit: string; edgePerMillion: number; invocations: number; seconds: number }[] = [
+interface PathAtLoad {
+  fn: string;
+  item: string;
+  count: number;
+  unit: string;
+  /** The edge's price per million of `count` (0 where nothing stands before the function). */
+  edgePerMillion: number;
+  invocations: number;
+  seconds: number;
+}
+
+/** Each path at the load: what it counts, the edge's price per million of them, and its function's invocations and seconds each. */
+function pathsAtLoad(load: MonthlyLoad, u: PriceTable["perUnit"]): PathAtLoad[] {
+  return [
     {
       fn: "redis-rest",
       item: "REST API (HTTP API + redis-rest, 20 ms)",
@@ -189,6 +199,11 @@ function loadLines(json: TerraformJson, p: PriceTable, load: MonthlyLoad): CostL
       seconds: 0.2,
     },
   ];
+}
+
+function loadLines(json: TerraformJson, p: PriceTable, load: MonthlyLoad): CostLine[] {
+  const u = p.perUnit;
+  const paths = pathsAtLoad(load, u);
   const lines: [string, string, number][] = paths
     .filter(({ fn }) => memoryOf(json, fn) > 0)
     .map(({ fn, item, count, unit, edgePerMillion, invocations, seconds }) => [
