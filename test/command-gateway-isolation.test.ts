@@ -3,7 +3,7 @@ import { Redis } from "ioredis";
 import { defaultGatewaySettings } from "../domain/command-gateway/settings.js";
 import { redisCommand } from "../local/launcher/services.js";
 import { aclSetUser, gatewayScopes, gatewayUser } from "../domain/redis/engine-users.js";
-import { healthyAfter, startGatewayBed, type GatewayBed } from "./harness/gateway-bed.js";
+import { healthyAfter, neighboursBeside, startGatewayBed, type GatewayBed } from "./harness/gateway-bed.js";
 
 /** One caller can never make another fail: what reaches the shared connection from one request stays that request's. */
 describe("command gateway isolation: one caller's reply never breaks the shared connection for the others", function () {
@@ -17,25 +17,17 @@ describe("command gateway isolation: one caller's reply never breaks the shared 
 
   it("an error reply that echoes a 300 KB argument fails only its own request: 365 neighbours' requests meanwhile all succeed", async () => {
     const group = "g".repeat(300 * 1024);
-    let neighbours = 0;
-    let failed = 0;
+    let neighbours = { answered: 0, failed: 0 };
     // Redis's own clock for stalls (a neighbour's PING from this busy process would time the test, not Redis).
     await redisCommand(bed.node.url, "CONFIG", "SET", "slowlog-log-slower-than", "100000");
     await redisCommand(bed.node.url, "SLOWLOG", "RESET");
     await healthyAfter(bed.node.url, async () => {
       const attack = Promise.all(Array.from({ length: 5 }, () => bed.rest([["XPENDING", "missing-stream", group]])));
-      const others = Array.from({ length: 365 }, async (_, i) => {
-        const reply = await bed.rest([
-          ["SET", `neighbour:${i}`, String(i)],
-          ["GET", `neighbour:${i}`],
-        ]);
-        neighbours++;
-        if (JSON.stringify(reply.body) !== JSON.stringify([{ result: "OK" }, { result: String(i) }])) failed++;
-      });
-      const [attacks] = await Promise.all([attack, ...others]);
+      const { attack: attacks, ...counts } = await neighboursBeside(bed, 365, attack);
+      neighbours = counts;
       for (const reply of attacks) expect(JSON.stringify(reply.body)).to.match(/NOGROUP|no such key|ERR/);
     });
-    expect([neighbours, failed]).to.deep.equal([365, 0]);
+    expect([neighbours.answered, neighbours.failed]).to.deep.equal([365, 0]);
     expect(await redisCommand(bed.node.url, "SLOWLOG", "LEN"), "commands Redis ran for 100 ms or more").to.equal(0);
   });
 

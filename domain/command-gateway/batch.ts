@@ -4,6 +4,7 @@ import { classifyCommand, type ClassifiedCommand, type CommandPolicy } from "./c
 import { BadRequest, CommandRefused, TransactionAborted } from "./errors.js";
 import type { CommandTable } from "./command-table.js";
 import type { GatewaySettings } from "./settings.js";
+import { sleep } from "../runtime/retry.js";
 
 /** What one HTTP request has left to spend. A GraphQL document's fields share one, so aliases multiply nothing. */
 export class RequestBudget {
@@ -13,6 +14,8 @@ export class RequestBudget {
   copyBytes: number;
   /** Elements Redis may touch for the whole request: every command's walk is charged here, so bounds per command cannot add up. */
   workElements: number;
+  /** Reply bytes already known before anything runs (strings read whole): together they stay within the reply limit. */
+  sizedReplyBytes = 0;
 
   /** The per-request limits it starts from (every GraphQL field of one document together). */
   constructor(readonly settings: GatewaySettings) {
@@ -89,11 +92,44 @@ async function unavailableOnConnectionError<T>(run: () => Promise<T>): Promise<T
   }
 }
 
+const isBusy = (reply: RespReply | Error) => reply instanceof RedisReplyError && /^(BUSY|EXECABORT.*BUSY|ERR EXEC without MULTI)/.test(reply.message);
+
+/**
+ * Redis answers BUSY to every other connection while a script runs past its threshold, and runs none of
+ * what it refused: the refused tail of a pipeline is sent again once the script is gone (the gateway
+ * kills it at its time limit), so a neighbour of a script waits, as it would queued behind it on one
+ * connection, instead of failing. A refusal in the middle (the script ended meanwhile) stays: resending
+ * it would run commands out of order.
+ */
+async function pastBusyScripts(send: (commands: string[][]) => Promise<RespReply[]>, commands: string[][], until: number): Promise<RespReply[]> {
+  const replies = await send(commands);
+  const first = replies.findIndex(isBusy);
+  if (first < 0 || !replies.slice(first).every(isBusy) || Date.now() > until) return replies;
+  await sleep(50);
+  return [...replies.slice(0, first), ...(await pastBusyScripts(send, commands.slice(first), until))];
+}
+
+/** A transaction refused whole because a script held the server (MULTI, or a queued command, answered BUSY): nothing ran, so it runs again. */
+async function transactionPastBusyScripts(run: () => Promise<RespReply[]>, until: number): Promise<RespReply[]> {
+  for (;;) {
+    try {
+      return await run();
+    } catch (error) {
+      if (!(error instanceof RedisReplyError) || !isBusy(error) || Date.now() > until) throw error;
+      await sleep(50);
+    }
+  }
+}
+
 /** The cost rules' questions for the server (sizes, memory, the keyspace), all in one round trip before anything runs. */
-async function checkWithServer(connection: RespConnection, batch: ClassifiedCommand[]): Promise<void> {
+async function checkWithServer(connection: RespConnection, batch: ClassifiedCommand[], until: number): Promise<void> {
   const checks = batch.flatMap((command, position) => command.checks.map((check) => ({ command, position, check })));
   if (checks.length === 0) return;
-  const replies = await connection.send(checks.flatMap((c) => c.check.probes));
+  const replies = await pastBusyScripts(
+    (probes) => connection.send(probes),
+    checks.flatMap((c) => c.check.probes),
+    until,
+  );
   let at = 0;
   for (const { command, position, check } of checks) {
     const why = check.verdict(replies.slice(at, (at += check.probes.length)));
@@ -111,10 +147,19 @@ export type LocalAnswer = (command: ClassifiedCommand) => RespReply | undefined;
 export async function runBatch(
   connection: RespConnection,
   batch: ClassifiedCommand[],
-  options: { transaction: boolean; allowance: ReplyAllowance; local: LocalAnswer; settled?: SendOptions["settled"]; checked?: () => void },
+  options: {
+    transaction: boolean;
+    allowance: ReplyAllowance;
+    local: LocalAnswer;
+    settled?: SendOptions["settled"];
+    checked?: () => void;
+    /** How long a command refused BUSY (another's script holds the server) is sent again. */
+    busyWaitMs?: number;
+  },
 ): Promise<RawReply[]> {
+  const until = Date.now() + (options.busyWaitMs ?? 0);
   return unavailableOnConnectionError(async () => {
-    await checkWithServer(connection, batch);
+    await checkWithServer(connection, batch, until);
     // Every cost is known now (the server's sizes included): the last chance to refuse before anything runs.
     options.checked?.();
     const local = batch.map(options.local);
@@ -124,7 +169,10 @@ export async function runBatch(
     const send = { allowance: options.allowance, idempotent: remote.every((c) => c.spec.flags.includes("readonly")), settled: options.settled };
     let replies: RespReply[] = [];
     try {
-      if (commands.length) replies = options.transaction ? await connection.transaction(commands, send) : await connection.send(commands, send);
+      if (commands.length)
+        replies = options.transaction
+          ? await transactionPastBusyScripts(() => connection.transaction(commands, send), until)
+          : await pastBusyScripts((tail) => connection.send(tail, send), commands, until);
     } catch (error) {
       if (error instanceof RedisReplyError) throw new TransactionAborted(error.message, { cause: error });
       throw error;

@@ -179,15 +179,33 @@ export class CommandGateway {
     const batch = classifyBatch(commands, this.tableRead ?? (await this.commandTable()), policy);
     // The request's work (the server's sizes included) is charged to the caller's rate once the probes have answered.
     const checked = () => request.caller !== undefined && this.rates.charge(request.caller, work - budget.workElements);
-    // The engine confines the caller again: its commands run as its scope's own engine user.
-    const connection = this.connections.for({ access: request.access, prefix: policy.keyPrefix });
+    // The engine confines the caller again: its commands run as its scope's own engine user, on a
+    // connection this request holds alone (whatever Redis does to it reaches no other request).
+    return this.connections.use({ access: request.access, prefix: policy.keyPrefix }, (connection) => this.runOn(connection, batch, request, budget, checked));
+  }
+
+  private async runOn(
+    connection: RespConnection,
+    batch: ClassifiedCommand[],
+    request: GatewayRequest & { budget: RequestBudget },
+    budget: RequestBudget,
+    checked: () => void,
+  ): Promise<CommandResult[]> {
     if (batch.some((c) => c.name === "command|docs")) await this.docs;
     const allowance = copiesOf(budget, request.copies ?? 1);
     const local = (command: ClassifiedCommand) => this.answerLocally(command, allowance);
     const kill = batch.map((c) => scriptKill[c.name.replace(/_ro$/, "")]).find(Boolean);
     const watch = kill ? this.watchScript(kill, connection) : undefined;
     try {
-      const replies = await runBatch(connection, batch, { transaction: request.transaction, allowance, local, settled: watch?.settled, checked });
+      const replies = await runBatch(connection, batch, {
+        transaction: request.transaction,
+        allowance,
+        local,
+        settled: watch?.settled,
+        checked,
+        // A script is killed past the time limit, once the engine takes the kill (its busy threshold, 5 s in ElastiCache).
+        busyWaitMs: this.settings.scriptTimeoutMs + 5_000,
+      });
       return batch.map((command, i) => ({ command, reply: replies[i] }));
     } catch (error) {
       // A killed script's own reply says so ("Script killed by user with SCRIPT KILL"); this is a caller that gave up first.

@@ -1,6 +1,6 @@
-// One connection per credential scope, each logged in as that scope's engine user, so Redis itself
-// confines what a caller's commands reach (engine-users.ts). Without engine users (a local server
-// without ACLs, the tests) every scope shares the one connection the gateway was given.
+// Connections per credential scope, each logged in as that scope's engine user, so Redis itself
+// confines what a caller's commands reach (engine-users.ts), and each held by one request at a time.
+// Without engine users (a local server without ACLs, the tests) every scope logs in as the gateway does.
 import type { EngineCredential, GatewayScope } from "../redis/engine-users.js";
 import { scopeId } from "../redis/engine-users.js";
 import { ConfigError } from "../runtime/errors.js";
@@ -21,31 +21,95 @@ export function parseEngineUsers(text: string): EngineUsers {
   return users as EngineUsers;
 }
 
-export class ScopedConnections {
-  private readonly byScope = new Map<string, RespConnection>();
+/** Connections a scope may hold at once: requests past it wait for one (Redis's maxclients is shared with everything else). */
+const maxConnectionsPerScope = 128;
+/** Idle connections a scope keeps for the next requests; the rest close. */
+const maxIdlePerScope = 8;
+
+/**
+ * One scope's connections, each lent to one request at a time, as a Lambda container serves one
+ * request at a time: whatever the engine does to a connection (its output-buffer limit drops it, a
+ * reply it cannot parse) reaches only the request that held it, never a neighbour's.
+ */
+class ConnectionLeases {
+  private readonly idle: RespConnection[];
+  private open: number;
+  private closed = false;
+  private readonly waiting: ((connection: RespConnection) => void)[] = [];
 
   constructor(
-    /** The gateway's own connection (its command table is read on it); every scope's, when there are no users. */
+    private readonly opened: () => RespConnection,
+    first?: RespConnection,
+  ) {
+    this.idle = first ? [first] : [];
+    this.open = this.idle.length;
+  }
+
+  async use<T>(run: (connection: RespConnection) => Promise<T>): Promise<T> {
+    const connection = await this.take();
+    try {
+      return await run(connection);
+    } finally {
+      this.give(connection);
+    }
+  }
+
+  private take(): Promise<RespConnection> {
+    const idle = this.idle.pop();
+    if (idle) return Promise.resolve(idle);
+    if (this.open < maxConnectionsPerScope) {
+      this.open++;
+      return Promise.resolve(this.opened());
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private give(connection: RespConnection): void {
+    const next = this.waiting.shift();
+    if (next) return next(connection);
+    if (!this.closed && this.idle.length < maxIdlePerScope) {
+      this.idle.push(connection);
+      return;
+    }
+    this.open--;
+    connection.close();
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const connection of this.idle.splice(0)) connection.close();
+  }
+}
+
+export class ScopedConnections {
+  private readonly byScope = new Map<string, ConnectionLeases>();
+
+  constructor(
+    /** The gateway's own connection (its command table is read on it); the first of every scope's, when there are no users. */
     readonly shared: RespConnection,
     private readonly users?: EngineUsers,
   ) {}
 
-  /** The connection for `scope`'s commands. A scope without a user, where users exist, is a deployment error: nothing runs. */
-  for(scope: GatewayScope): RespConnection {
-    if (!this.users) return this.shared;
-    const id = scopeId(scope);
-    let connection = this.byScope.get(id);
-    if (!connection) {
-      const user = this.users[id];
-      if (!user) throw new ConfigError(`no engine user for the gateway scope "${id}" (the users secret and KEY_PREFIXES disagree)`);
-      connection = new RespConnection({ ...this.shared.options, username: user.username, password: user.password });
-      this.byScope.set(id, connection);
+  /** Runs `run` on a connection of `scope`'s held by this request alone. A scope without a user, where users exist, is a deployment error: nothing runs. */
+  use<T>(scope: GatewayScope, run: (connection: RespConnection) => Promise<T>): Promise<T> {
+    return this.leasesOf(scope).use(run);
+  }
+
+  private leasesOf(scope: GatewayScope): ConnectionLeases {
+    const id = this.users ? scopeId(scope) : "shared";
+    let leases = this.byScope.get(id);
+    if (!leases) {
+      const user = this.users?.[id];
+      if (this.users && !user) throw new ConfigError(`no engine user for the gateway scope "${id}" (the users secret and KEY_PREFIXES disagree)`);
+      const options = user ? { ...this.shared.options, username: user.username, password: user.password } : this.shared.options;
+      leases = new ConnectionLeases(() => new RespConnection(options), user ? undefined : this.shared);
+      this.byScope.set(id, leases);
     }
-    return connection;
+    return leases;
   }
 
   close(): void {
     this.shared.close();
-    for (const connection of this.byScope.values()) connection.close();
+    for (const leases of this.byScope.values()) leases.close();
   }
 }

@@ -13,6 +13,8 @@ export interface CopyAllowance {
   copyBytes: number;
   workElements: number;
   replyBytes: number;
+  /** Reply bytes the checks before it already sized: summed, so many reads cannot each pass alone. */
+  sizedReplyBytes: number;
   readonly settings: Pick<GatewaySettings, "maxCopyBytes" | "maxWorkElements" | "maxReplyBytes">;
 }
 
@@ -122,7 +124,7 @@ export function copyCheck(ctx: CostContext, source: string): ServerCheck {
 
 /**
  * Strings read whole (GET, MGET, with a key named any number of times): their bytes are the reply, so
- * they are summed before anything runs. A reply past the request's reply bytes would be dropped by the
+ * they are summed, over every such read of the request, before anything runs. A reply past the request's reply bytes would be dropped by the
  * gateway, but Redis would have built it whole in the shared connection's output buffer first.
  */
 export function replyBytesCheck(ctx: CostContext, keys: string[]): ServerCheck {
@@ -131,9 +133,14 @@ export function replyBytesCheck(ctx: CostContext, keys: string[]): ServerCheck {
     verdict: (replies) => {
       // A non-string answers WRONGTYPE here and replies with an error of its own: nothing large.
       const bytes = replies.reduce<number>((sum, r) => sum + (typeof r === "string" ? Number(r) + 16 : 16), 0);
-      if (bytes <= ctx.allowance.replyBytes) return undefined;
-      const left = ctx.allowance.replyBytes === ctx.allowance.settings.maxReplyBytes ? "the limit" : `the ${ctx.allowance.replyBytes} left of the limit`;
-      return `the values read are ${bytes} bytes, over ${left} of ${ctx.allowance.settings.maxReplyBytes} reply bytes`;
+      const { allowance } = ctx;
+      const left = allowance.replyBytes - allowance.sizedReplyBytes;
+      if (bytes <= left) {
+        allowance.sizedReplyBytes += bytes;
+        return undefined;
+      }
+      const what = left === allowance.settings.maxReplyBytes ? "the limit" : `the ${left} left of the limit`;
+      return `the values read are ${bytes} bytes, over ${what} of ${allowance.settings.maxReplyBytes} reply bytes`;
     },
   };
 }

@@ -9,7 +9,7 @@ import { RespConnection, respSize } from "../../domain/redis/resp-connection.js"
 import { startCommandApiServer } from "../../local/servers/command-api-server.js";
 import { startRestServer } from "../../local/servers/rest-server.js";
 import { redisCommand, startRedis, type RedisNode } from "../../local/launcher/services.js";
-import { callerId } from "../../domain/command-gateway/gateway.js";
+import { callerId, type CommandGateway } from "../../domain/command-gateway/gateway.js";
 import { gatewayOn } from "./command-gateway.js";
 
 /** What reached Redis and came back for callers' commands (the gateway's own probes and MULTI/EXEC aside). */
@@ -42,22 +42,31 @@ export interface GatewayBed {
 /** Commands the gateway sends for itself: its table, its cost probes, the transaction option. */
 const own = new Set(["COMMAND", "DBSIZE", "MULTI", "EXEC", "TYPE", "LLEN", "SCARD", "ZCARD", "HLEN", "XLEN", "STRLEN", "MEMORY"]);
 
+/** Counts what callers' commands cost on every request's connection (each request holds one of its own), a transaction's included. */
+function countTraffic(gateway: CommandGateway, traffic: Traffic): void {
+  const use = gateway.connections.use.bind(gateway.connections);
+  gateway.connections.use = (scope, run) =>
+    use(scope, (held) => {
+      const counted: RespConnection["send"] = async (commands, options) => {
+        const callers = commands.filter((c) => !own.has(c[0]));
+        traffic.commands += callers.length;
+        traffic.bytes += callers.reduce((n, c) => n + Buffer.byteLength(encodeCommand(c)), 0);
+        const replies = await held.send(commands, options);
+        if (callers.length) traffic.replyBytes += replies.reduce((n: number, r) => n + (r instanceof Error ? 0 : respSize(r)), 0);
+        return replies;
+      };
+      return run(Object.assign(Object.create(held) as RespConnection, { send: counted }));
+    });
+}
+
 export async function startGatewayBed(overrides: Partial<GatewaySettings>, server: Record<string, string> = {}): Promise<GatewayBed> {
   const node = await startRedis({ config: { "busy-reply-threshold": "100", "enable-debug-command": "yes", ...server } });
   const tenantToken = "tenant-a-token-attack";
   const tenantApiKey = "da2-tenant-a-attack";
   const tenant = { [callerId(tenantToken)]: "tenant-a:", [callerId(tenantApiKey)]: "tenant-a:" };
-  const { gateway, connection } = await gatewayOn(node.url, { keyPrefixes: tenant, ...overrides });
+  const { gateway } = await gatewayOn(node.url, { keyPrefixes: tenant, ...overrides });
   const traffic: Traffic = { commands: 0, bytes: 0, replyBytes: 0 };
-  const send = connection.send.bind(connection);
-  connection.send = async (commands, options) => {
-    const callers = commands.filter((c) => !own.has(c[0]));
-    traffic.commands += callers.length;
-    traffic.bytes += callers.reduce((n, c) => n + Buffer.byteLength(encodeCommand(c)), 0);
-    const replies = await send(commands, options);
-    if (callers.length) traffic.replyBytes += replies.reduce((n: number, r) => n + (r instanceof Error ? 0 : respSize(r)), 0);
-    return replies;
-  };
+  countTraffic(gateway, traffic);
   const apiKey = "da2-attack";
   const token = "rw-token-attack";
   const readToken = "ro-token-attack";
@@ -94,10 +103,25 @@ export async function startGatewayBed(overrides: Partial<GatewaySettings>, serve
     stop: async () => {
       await rest.stop();
       await graphql.stop();
-      connection.close();
+      gateway.connections.close();
       await node.stop();
     },
   };
+}
+
+/** `count` neighbours' requests (a write and its read-back) alongside `attack`: how many were answered, and how many wrongly. */
+export async function neighboursBeside<T>(bed: GatewayBed, count: number, attack: Promise<T>): Promise<{ attack: T; answered: number; failed: number }> {
+  let [answered, failed] = [0, 0];
+  const others = Array.from({ length: count }, async (_, i) => {
+    const reply = await bed.rest([
+      ["SET", `neighbour:${i}`, String(i)],
+      ["GET", `neighbour:${i}`],
+    ]);
+    answered++;
+    if (JSON.stringify(reply.body) !== JSON.stringify([{ result: "OK" }, { result: String(i) }])) failed++;
+  });
+  const [result] = await Promise.all([attack, ...others]);
+  return { attack: result, answered, failed };
 }
 
 export interface Health {

@@ -21,6 +21,6 @@ export function fakeConnection(answer: (command: string[]) => RespReply = () => 
     sent.push(commands);
     return commands.map((c) => (c[0] === "COMMAND" ? new Error("ERR unknown command 'COMMAND'") : answer(c))) as RespReply[];
   };
-  const connection = { send, transaction: send, options: {} } as unknown as RespConnection;
+  const connection = { send, transaction: send, options: {}, close: () => undefined } as unknown as RespConnection;
   return { connection, sent };
 }

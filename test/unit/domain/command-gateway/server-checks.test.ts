@@ -42,5 +42,8 @@ describe("domain/command-gateway/server-checks: what is asked of the server befo
     ]);
     expect(reads.verdict(["2000", "2000", "2000"])).to.match(/the values read are 6048 bytes, over the limit of 5000 reply bytes/);
     expect(reads.verdict(["1000", "1000", wrong])).to.equal(undefined);
+    // The reads of one request are summed: 2,048 of 5,000 sized, so a second read of 3,000 is over what is left.
+    expect(ctx.allowance.sizedReplyBytes).to.equal(2048);
+    expect(replyBytesCheck(ctx, ["k"]).verdict(["3000"])).to.match(/3016 bytes, over the 2952 left of the limit of 5000 reply bytes/);
   });
 });
