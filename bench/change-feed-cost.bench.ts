@@ -3,6 +3,7 @@
 // included) and the CPU beyond what the writes alone cost (used_cpu_sys + used_cpu_user), against a
 // notification-plus-read design measured in the same run (one HGETALL per event, as RIOT's live mode
 // does); then the listener's ceiling: the highest offered rate at which p99 lag stays under 250 ms.
+import { keyspaceEventsNeeded } from "../domain/change-feed/capture/subscriptions.js";
 import { Redis } from "ioredis";
 import { sleep } from "../domain/runtime/retry.js";
 import { parseMapping } from "../domain/change-feed/mappings.js";
@@ -12,7 +13,7 @@ import { percentile, printTable } from "./table.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const keys = 10_000;
-const redis = await startRedis({ config: { "notify-keyspace-events": "KEA" } });
+const redis = await startRedis({ config: { "notify-keyspace-events": keyspaceEventsNeeded } });
 const writer = new Redis(redis.url);
 const probe = new Redis(redis.url);
 const mapping = parseMapping({ name: "people", pattern: "person:{id}", table: "people" });

@@ -2,6 +2,7 @@
 // for the same burst of HSETs: throughput to an empty journal, extra commands per change on the
 // primaries, and each shard's journal at its longest; then the takeover time after a SIGKILL, with
 // the default 10 s lease.
+import { keyspaceEventsNeeded } from "../domain/change-feed/capture/subscriptions.js";
 import { Cluster } from "ioredis";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -17,7 +18,7 @@ import { printTable } from "./table.js";
 const total = Number(process.env.BENCH_FLEET_HSETS ?? 300_000);
 const keys = 30_000;
 const dir = mkdtempSync(join(tmpdir(), "ecp-fleet-bench-"));
-const cluster = await startCluster({ primaries: 3, config: { "notify-keyspace-events": "KEA" } });
+const cluster = await startCluster({ primaries: 3, config: { "notify-keyspace-events": keyspaceEventsNeeded } });
 const client = new Cluster(cluster.startupNodes, { enableAutoPipelining: true });
 await client.ping();
 const shards = shardsOf(client, defaultListenerConfig.journalKey);

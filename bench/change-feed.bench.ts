@@ -2,6 +2,7 @@
 // into a null sink; its throughput into dynalite against the naive design (the original listener: one
 // HGETALL and one invoke of a one-PutItem Lambda per event; and the same without the Lambda hop); and
 // into a slow sink with one and two deliveries in flight.
+import { keyspaceEventsNeeded } from "../domain/change-feed/capture/subscriptions.js";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { sleep } from "../domain/runtime/retry.js";
 import { Redis } from "ioredis";
@@ -20,7 +21,7 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const rate = Number(process.env.BENCH_RATE ?? 20_000);
 const keys = 10_000;
 
-const redis = await startRedis({ config: { "notify-keyspace-events": "KEA" } });
+const redis = await startRedis({ config: { "notify-keyspace-events": keyspaceEventsNeeded } });
 // dynalite in a process of its own, as a real sink would be: in this one it would share the event loop.
 const dynamoPort = await freePort();
 const dynaliteProcess = spawn(process.execPath, ["node_modules/dynalite/cli.js", "--port", String(dynamoPort), "--createTableMs", "0"], { stdio: "ignore" });

@@ -2,6 +2,7 @@
 // replica is promoted (as `make failover` does). Measured: the time from the failover to the first
 // write made after it that reaches DynamoDB, and the changes lost once the feed has converged.
 // Targets from the issue: under 10 s to recover locally, 0 lost.
+import { keyspaceEventsNeeded } from "../domain/change-feed/capture/subscriptions.js";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { Redis } from "ioredis";
 import { writeChanges } from "../domain/change-feed/writer.js";
@@ -19,7 +20,11 @@ import { startDynamo, startReplicationGroup } from "../local/launcher/services.j
 import { printTable } from "./table.js";
 
 const rounds = Number(process.env.BENCH_FAILOVERS ?? 3);
-const group = await startReplicationGroup({ replicas: 2, hosts: ["127.0.3.1", "127.0.3.2", "127.0.3.3"], config: { "notify-keyspace-events": "KEA" } });
+const group = await startReplicationGroup({
+  replicas: 2,
+  hosts: ["127.0.3.1", "127.0.3.2", "127.0.3.3"],
+  config: { "notify-keyspace-events": keyspaceEventsNeeded },
+});
 const endpoint = await startPrimaryEndpoint(group.nodes.map((n) => n.url));
 const dynamoService = await startDynamo();
 const dynamo = localDynamo(dynamoService.endpoint);

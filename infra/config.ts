@@ -1,5 +1,6 @@
 // The whole system's configuration, typed in one place, with defaults a first-time user can deploy.
 // Overrides come from the environment (infra/config-environment.ts; docs/deploying.md, "Configuration").
+import { keyspaceEventsNeeded } from "../domain/change-feed/capture/subscriptions.js";
 import { defaultDataPathAlarms, type DataPathAlarmThresholds } from "../domain/runtime/alarm-rules.js";
 import { ConfigError } from "../domain/runtime/errors.js";
 import { defaultGatewaySettings, type GatewaySettings } from "../domain/command-gateway/settings.js";
@@ -16,11 +17,11 @@ export type CacheEngine = "valkey" | "redis";
 
 /** Each engine's default version: the newest of the major this code is tested against that ElastiCache offers. */
 export const engineDefaults: Record<CacheEngine, { version: string; versions: RegExp }> = {
-  valkey: { version: "8.2", versions: /^(7\.2|8\.[0-2]|9\.[01])$/ },
+  valkey: { version: "9.1", versions: /^(7\.2|8\.[0-2]|9\.[01])$/ },
   redis: { version: "7.1", versions: /^(6\.2|7\.[01])$/ },
 };
 
-/** The parameter group family of an engine version: `valkey8`, `redis7`, `redis6.x`. */
+/** The parameter group family of an engine version: `valkey9`, `redis7`, `redis6.x`. */
 export function parameterGroupFamily(engine: CacheEngine, version: string): string {
   const major = Number(version.split(".")[0]);
   return engine === "valkey" ? `valkey${major}` : major >= 7 ? `redis${major}` : `redis${major}.x`;
@@ -154,7 +155,7 @@ export const defaultConfig: SystemConfig = {
     nodeType: "cache.t4g.small",
     replicas: 2,
     snapshotRetentionDays: 7,
-    keyspaceEvents: "KEA",
+    keyspaceEvents: keyspaceEventsNeeded,
     engineLimits: defaultEngineLimits,
   },
   changeFeed: {

@@ -10,7 +10,7 @@ const [configPath, name] = process.argv.slice(2).filter((a) => !a.startsWith("--
 const repair = process.argv.includes("--repair");
 const file = readConfigFile(name ? configPath : undefined, "reconcile <config.json> <mapping> [--repair]");
 const { client, dynamo, sink } = await openHostClients(file);
-const { mappingsKey, allowCatchAllMappings } = listenerConfigOf(file);
+const { mappingsKey, allowCatchAllMappings, maxCollectionElements } = listenerConfigOf(file);
 const options = { allowCatchAll: allowCatchAllMappings };
 // The mappings hash first (it holds run-time mappings too; the listener reports a bad entry, reconcile
 // judges the good ones); the mapping file when a flush wiped the hash.
@@ -32,7 +32,12 @@ const version = async () => {
   const [s, us] = await client.time();
   return Number(s) * 1e6 + Number(us);
 };
-const report = await reconcile(client, dynamo, mapping, { mappings, progress, repair: repair ? { sink, version } : undefined });
+const report = await reconcile(client, dynamo, mapping, {
+  mappings,
+  progress,
+  repair: repair ? { sink, version } : undefined,
+  maxElements: maxCollectionElements,
+});
 progress.stop();
 console.log(JSON.stringify(report, null, 2));
 client.disconnect();

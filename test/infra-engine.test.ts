@@ -12,7 +12,7 @@ describe("infrastructure: the engine (Valkey by default, Redis OSS by choice) an
   this.timeout(60_000);
 
   for (const [engine, version, family] of [
-    ["valkey", "8.2", "valkey8"],
+    ["valkey", "9.1", "valkey9"],
     ["redis", "7.1", "redis7"],
   ] as const) {
     it(`${engine}: engine, version, parameter group family and keyspace events follow the choice`, () => {
@@ -27,7 +27,7 @@ describe("infrastructure: the engine (Valkey by default, Redis OSS by choice) an
       const parameters = one(json, "aws_elasticache_parameter_group", (p) => !String(p.name).includes("features"));
       expect(parameters.config).to.deep.include({ family });
       expect(parameters.config.name).to.match(new RegExp(`^ecp-${family}-[0-9a-f]{8}$`));
-      expect(parameters.config.parameter).to.deep.include({ name: "notify-keyspace-events", value: "KEA" });
+      expect(parameters.config.parameter).to.deep.include({ name: "notify-keyspace-events", value: "Eg$lshzxe" });
       // Switching engines replaces the group while the cache still uses the old one.
       expect((parameters.config.lifecycle as ResourceConfig).create_before_destroy).to.equal(true);
       const main = groups.find((g) => g.num_cache_clusters);

@@ -62,7 +62,7 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
       }),
     ).to.equal(true);
     expect(group.config.parameter_group_name).to.equal(parameters.ref("name"));
-    expect(parameters.config.parameter).to.deep.equal([{ name: "notify-keyspace-events", value: "KEA" }, ...engineParameters(defaultEngineLimits)]);
+    expect(parameters.config.parameter).to.deep.equal([{ name: "notify-keyspace-events", value: "Eg$lshzxe" }, ...engineParameters(defaultEngineLimits)]);
     expect(group.config.notification_topic_arn).to.equal(topic.ref("arn"));
     // RBAC replaces the AUTH token: one user group, the default user off, a user per client with the module's access string.
     expect(group.config.auth_token).to.equal(undefined);

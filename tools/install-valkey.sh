@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs valkey-server 8 (ElastiCache's default engine) from Debian's packages. On bookworm it lives
+# Installs valkey-server 8 (the compatibility run; tools/build-valkey.sh builds 9.1 for everything else) from Debian's packages. On bookworm it lives
 # in bookworm-backports: that source is added only when no configured source offers the package.
 # If it cannot be installed, says why and leaves redis-server to run the suites.
 set -uo pipefail

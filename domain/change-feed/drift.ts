@@ -3,13 +3,14 @@
 // table are compared the way `reconcile` compares them; a difference is counted only if it is still
 // there after `settleMs` (a change in flight is not drift). Reported as Drift and DriftSampled.
 import { GetItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { Command, type Cluster, type Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { deletedAttribute } from "./writer.js";
 import { errorMessage } from "../runtime/errors.js";
 import type { Logger } from "../runtime/log.js";
 import { primaryNodes } from "../redis/clients.js";
 import { sleep } from "../runtime/retry.js";
-import { hashFields, keyOfPartitionKey, partitionKeyOf, type CompiledMapping } from "./mappings.js";
+import { keyOfPartitionKey, partitionKeyOf, refusedType, type CompiledMapping, type Snapshot } from "./mappings.js";
+import { Snapshots } from "./capture/snapshots.js";
 import { expectedAttributes, sameAttributes } from "./reconcile.js";
 
 export interface DriftConfig {
@@ -65,6 +66,7 @@ async function sampleItems(dynamo: DynamoDBClient, mapping: CompiledMapping, wan
 export class DriftSampler {
   private timer?: ReturnType<typeof setTimeout>;
   private stopped = false;
+  private readonly snapshots: Snapshots;
 
   constructor(
     private readonly client: Redis | Cluster,
@@ -73,7 +75,9 @@ export class DriftSampler {
     private readonly config: DriftConfig,
     private readonly report: (report: DriftReport) => void,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.snapshots = new Snapshots(client);
+  }
 
   start(): void {
     if (this.config.intervalMs <= 0) return;
@@ -124,26 +128,22 @@ export class DriftSampler {
     const verdicts = await Promise.all(
       keys.map(async (key) => {
         const value = partitionKeyOf(mapping, key)!;
-        const [flat, item] = await Promise.all([this.hash(key), this.item(mapping, value)]);
-        if (flat.length === 0) {
+        const [held, item] = await Promise.all([this.held(mapping, key), this.item(mapping, value)]);
+        if (!held) {
           if (!item) return false;
-          const owners = await Promise.all(sharing.map(async (m) => (await this.hash(keyOfPartitionKey(m, value))).length > 0));
+          const owners = await Promise.all(sharing.map(async (m) => (await this.held(m, keyOfPartitionKey(m, value))) !== undefined));
           return !owners.includes(true);
         }
-        return !item || !sameAttributes(expectedAttributes(mapping, key, hashFields(flat)), item, mapping);
+        return !item || !sameAttributes(expectedAttributes(mapping, held), item, mapping);
       }),
     );
     return keys.filter((_, i) => verdicts[i]);
   }
 
-  private async hash(key: string): Promise<Buffer[]> {
-    // Bytes, as the listener reads them; a key of another type is not a hash (any other error fails the sample).
-    const read = this.client.sendCommand(new Command("HGETALL", [key], { replyEncoding: null })) as Promise<Buffer[]>;
-    const reply = await read.catch((error: Error) => {
-      if (error.message.startsWith("WRONGTYPE")) return [];
-      throw error;
-    });
-    return reply as Buffer[];
+  /** What the key holds, read as the listener reads it; undefined when it is gone or of a type the mapping does not carry. */
+  private async held(mapping: CompiledMapping, key: string): Promise<Snapshot | undefined> {
+    const [snapshot] = await this.snapshots.take([key]);
+    return snapshot.type === "none" || refusedType(mapping, snapshot) ? undefined : snapshot;
   }
 
   private async item(mapping: CompiledMapping, value: string): Promise<Record<string, AttributeValue> | undefined> {

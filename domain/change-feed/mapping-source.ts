@@ -3,7 +3,7 @@
 // never fatal), and what changed between two reads, so a reload logs a diff rather than the whole hash.
 import type { Cluster, Redis } from "ioredis";
 import { errorMessage } from "../runtime/errors.js";
-import { MappingError, maxMappings, parseMapping, type CompiledMapping, type MappingOptions } from "./mappings.js";
+import { MappingError, mappingJson, maxMappings, parseMapping, type CompiledMapping, type MappingOptions } from "./mappings.js";
 
 /** The mappings hash may take at most this much memory (100 mappings of a few hundred bytes each fit many times over). */
 export const maxMappingsBytes = 256 * 1024;
@@ -52,8 +52,7 @@ export function mappingChanges(
   after: CompiledMapping[],
 ): { added: CompiledMapping[]; removed: string[]; changed: CompiledMapping[] } {
   const old = new Map(before.map((m) => [m.name, m]));
-  const same = (a: CompiledMapping, b: CompiledMapping) =>
-    describeMapping(a) === describeMapping(b) && a.partitionKey === b.partitionKey && a.format === b.format;
+  const same = (a: CompiledMapping, b: CompiledMapping) => mappingJson(a) === mappingJson(b);
   return {
     added: after.filter((m) => !old.has(m.name)),
     removed: before.filter((m) => !after.some((n) => n.name === m.name)).map((m) => m.name),

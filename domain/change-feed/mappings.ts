@@ -1,6 +1,7 @@
-// Mappings: which keys the listener follows, and how a hash becomes a DynamoDB item.
+// Mappings: which keys the listener follows, and how a key's value becomes a DynamoDB item.
 import { MappingError } from "./errors.js";
-import { reservedAttributes, type Change, type FieldValue } from "./writer.js";
+import { reservedAttributes, type Change } from "./writer.js";
+import { typeNames, valueTypeOf, type ReadValue } from "./types/value-type.js";
 
 export { MappingError };
 
@@ -11,6 +12,10 @@ export interface Mapping {
   lambda?: string;
   partitionKey: string;
   format: "attributes" | "envelope";
+  /** The engine TYPE names the mapping accepts (`hash`, `string`, `list`, `set`, `zset`, `ReJSON-RL`); absent: every type. */
+  types?: string[];
+  /** Strings that are plain decimals become DynamoDB numbers. */
+  numbers?: boolean;
 }
 
 export interface CompiledMapping extends Mapping {
@@ -30,7 +35,7 @@ export const maxMappings = 100;
 /** Keys of the listener's own bookkeeping; never mapped, whatever the patterns say. */
 export const internalPrefix = "changefeed:";
 
-const fieldsAllowed = ["name", "pattern", "table", "lambda", "partitionKey", "format"];
+const fieldsAllowed = ["name", "pattern", "table", "lambda", "partitionKey", "format", "types", "numbers"];
 
 export interface MappingOptions {
   /** A pattern with no literal text of its own (`{id}`, `*`) copies every hash of the keyspace, other tenants' too: refused unless set. */
@@ -50,6 +55,9 @@ export function parseMapping(raw: unknown, where = "mapping", options: MappingOp
     throw fail("table", "must be a DynamoDB table name (3-255 letters, digits, '_', '.' or '-')");
   if (m.lambda !== undefined && (typeof m.lambda !== "string" || m.lambda === "")) throw fail("lambda", "must be a function name or ARN");
   if (m.format !== undefined && m.format !== "attributes" && m.format !== "envelope") throw fail("format", 'must be "attributes" or "envelope"');
+  if (m.types !== undefined && (!Array.isArray(m.types) || m.types.length === 0 || m.types.some((t) => typeof t !== "string" || !typeNames.includes(t))))
+    throw fail("types", `must be a non-empty list of ${typeNames.join(", ")}`);
+  if (m.numbers !== undefined && typeof m.numbers !== "boolean") throw fail("numbers", "must be true or false");
   const placeholders = [...m.pattern.matchAll(/\{([^{}]*)\}/g)].map((x) => x[1]);
   if (placeholders.length > 1) throw fail("pattern", `has ${placeholders.length} placeholders; at most one ({name}) names the partition key`);
   if (placeholders.length === 1 && !/^[A-Za-z0-9_]{1,64}$/.test(placeholders[0]))
@@ -86,12 +94,27 @@ export function parseMapping(raw: unknown, where = "mapping", options: MappingOp
     lambda: m.lambda as string | undefined,
     partitionKey: keyAttribute,
     format: (m.format as Mapping["format"] | undefined) ?? "attributes",
+    ...(m.types ? { types: m.types as string[] } : {}),
+    ...(m.numbers ? { numbers: true } : {}),
     placeholder,
     before,
     after,
     scanPattern: placeholder === undefined ? globEscape(m.pattern) : `${globEscape(before)}*${globEscape(after)}`,
   };
 }
+
+/** A mapping as its file (and the mappings hash) writes it: every field it was given, none of the compiled ones. */
+export const mappingJson = (m: CompiledMapping): string =>
+  JSON.stringify({
+    name: m.name,
+    pattern: m.pattern,
+    table: m.table,
+    lambda: m.lambda,
+    partitionKey: m.partitionKey,
+    format: m.format,
+    types: m.types,
+    numbers: m.numbers,
+  });
 
 /** A mapping file: `{ "mappings": [...] }` (schema/change-feed-mapping.schema.json). Names must be unique. */
 export function parseMappingFile(text: string, options: MappingOptions = {}): CompiledMapping[] {
@@ -156,47 +179,43 @@ export function keyOfPartitionKey(mapping: CompiledMapping, value: string): stri
 export interface Snapshot {
   key: string;
   version: number;
-  /** Redis TYPE: `hash`, `none` (gone: deleted, expired, evicted), or another type that cannot be mapped. */
+  /** Redis TYPE: `hash`, `string`, ..., or `none` (gone: deleted, expired, evicted). */
   type: string;
-  /** The hash's fields, or why they cannot be carried. */
-  fields?: Record<string, FieldValue> | string;
+  /** The value as read (absent for `none` and for types that are never read). */
+  value?: ReadValue;
 }
 
-/** Text when the bytes are valid UTF-8 (they survive a round trip), else undefined. */
-function utf8(bytes: Buffer): string | undefined {
-  const text = bytes.toString("utf8");
-  return Buffer.byteLength(text) === bytes.length && Buffer.from(text, "utf8").equals(bytes) ? text : undefined;
+/** Why a key's type is not one the mapping takes (its item becomes a tombstone), or undefined when it is. */
+export function refusedType(mapping: CompiledMapping, snapshot: Snapshot): string | undefined {
+  if (snapshot.type === "none") return undefined;
+  const strategy = valueTypeOf(snapshot.type);
+  if (!strategy) return `key ${snapshot.key} is a ${snapshot.type}, a type the change feed does not carry`;
+  if (strategy.refusal) return `key ${snapshot.key} is a ${snapshot.type}: ${strategy.refusal}`;
+  if (mapping.types && !mapping.types.includes(snapshot.type))
+    return `key ${snapshot.key} is a ${snapshot.type}, not one of mapping ${mapping.name}'s types (${mapping.types.join(", ")})`;
+  return undefined;
 }
 
 /**
- * A hash read as bytes (`HGETALL` flattened), carried exactly: values that are not UTF-8 become binary;
- * a field name that is not UTF-8 cannot name an attribute, so the hash is refused with the reason.
+ * The change a snapshot makes under a mapping, or the reason it cannot be carried: gone, or of a type
+ * the mapping does not take, its item becomes a tombstone; too large, or a value its type refuses, it
+ * is dead-lettered and its item left as it was (never truncated).
  */
-export function hashFields(flat: Buffer[]): Record<string, FieldValue> | string {
-  // No prototype: a field named __proto__ is an ordinary entry here (the writer refuses it by name).
-  const fields = Object.create(null) as Record<string, FieldValue>;
-  for (let i = 0; i < flat.length; i += 2) {
-    const name = utf8(flat[i]);
-    if (name === undefined) return `hash field 0x${flat[i].toString("hex").slice(0, 64)} is not valid UTF-8 and cannot name an attribute`;
-    fields[name] = utf8(flat[i + 1]) ?? { base64: flat[i + 1].toString("base64") };
-  }
-  return fields;
-}
-
-/** Why a snapshot is noted in the dead-letter stream although its change is delivered: a hash replaced by another type. */
-export const replacedByOtherType = (snapshot: Snapshot) =>
-  snapshot.type !== "hash" && snapshot.type !== "none" ? `key ${snapshot.key} is a ${snapshot.type}, not a hash` : undefined;
-
-/** The change a snapshot makes under a mapping, or the reason it cannot be mapped. */
 export function changeOf(mapping: CompiledMapping, snapshot: Snapshot): Change | string {
   const value = partitionKeyOf(mapping, snapshot.key);
   if (value === undefined) return `key ${snapshot.key} is not covered by mapping ${mapping.name}`;
   const partitionKey = { name: mapping.partitionKey, value };
-  // Gone, or overwritten by another type (SET on a mapped key): the hash is deleted, its item a tombstone.
-  if (snapshot.type !== "hash") return { key: snapshot.key, partitionKey, version: snapshot.version };
-  const fields = snapshot.fields ?? {};
-  if (typeof fields === "string") return `key ${snapshot.key}: ${fields}`;
+  const strategy = valueTypeOf(snapshot.type);
+  if (!strategy || refusedType(mapping, snapshot)) return { key: snapshot.key, partitionKey, version: snapshot.version };
+  const read = snapshot.value;
+  if (read && "tooLarge" in read) {
+    const unit = strategy.read?.size?.unit ?? "elements";
+    return `key ${snapshot.key} is a ${snapshot.type} of ${read.tooLarge} ${unit}, over the limit of ${read.limit} ${unit}: not copied (never truncated)`;
+  }
+  const attributes = strategy.attributes(read ?? Buffer.alloc(0), mapping);
+  if (typeof attributes === "string") return `key ${snapshot.key}: ${attributes}`;
   // The envelope's body is JSON text: a binary value appears in it as {"base64": "..."}.
-  const attributes = mapping.format === "envelope" ? { obj_name: snapshot.key, body: JSON.stringify(fields) } : fields;
-  return { key: snapshot.key, partitionKey, version: snapshot.version, attributes };
+  const item =
+    mapping.format === "envelope" ? { obj_name: snapshot.key, body: JSON.stringify(snapshot.type === "hash" ? attributes : attributes.value) } : attributes;
+  return { key: snapshot.key, partitionKey, version: snapshot.version, attributes: item };
 }

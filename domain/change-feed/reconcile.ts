@@ -1,9 +1,11 @@
 // Compares Redis and DynamoDB for a mapping: missing, stale and orphaned items; with repair, fixes them.
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { Command, type Cluster, type Redis } from "ioredis";
-import { attributeOf, deletedAttribute, reservedAttributes, type Change, type FieldValue } from "./writer.js";
+import type { Cluster, Redis } from "ioredis";
+import { deletedAttribute, reservedAttributes, type Change } from "./writer.js";
 import { scanPrimaries } from "../redis/clients.js";
-import { changeOf, hashFields, keyOfPartitionKey, partitionKeyOf, type CompiledMapping } from "./mappings.js";
+import { changeOf, keyOfPartitionKey, partitionKeyOf, refusedType, type CompiledMapping, type Snapshot } from "./mappings.js";
+import { attributeOf, sameAttribute, type ItemValue } from "./item-values.js";
+import { Snapshots } from "./capture/snapshots.js";
 import type { ChangeSink } from "./sinks.js";
 
 export interface ReconcileReport {
@@ -18,10 +20,10 @@ export interface ReconcileReport {
   orphaned: string[];
   /** One item claimed by keys of this and another mapping on the same table and key (`person:1 = user:1 -> id 1`): never converges, never repaired. */
   collisions: string[];
+  /** In Redis, but never copied (too large, a value its type refuses), with the reason: dead-lettered by the listener, not missing. */
+  refused: string[];
   repaired: number;
 }
-
-type HashState = Record<string, FieldValue> | string;
 
 /** How far a reconcile has come: keys SCAN returned and table items read, so far. */
 export interface ReconcileProgress {
@@ -31,15 +33,15 @@ export interface ReconcileProgress {
 
 const noProgress: ReconcileProgress = { scanned: () => {}, read: () => {} };
 
-/** Every covered hash as the listener reads it: bytes, carried exactly (or the reason it cannot be). */
-async function redisState(client: Redis | Cluster, mapping: CompiledMapping, progress = noProgress): Promise<Map<string, HashState>> {
-  const state = new Map<string, HashState>();
-  for await (const { node, keys } of scanPrimaries(client, mapping.scanPattern, "hash")) {
+/** Every covered key of a type the mapping carries, read as the listener reads it (the same snapshot script). */
+async function redisState(client: Redis | Cluster, mapping: CompiledMapping, progress = noProgress, maxElements?: number): Promise<Map<string, Snapshot>> {
+  const state = new Map<string, Snapshot>();
+  for await (const { node, keys } of scanPrimaries(client, mapping.scanPattern)) {
     progress.scanned(keys.length);
     const covered = keys.filter((k) => partitionKeyOf(mapping, k) !== undefined);
-    // Replies as bytes. (Not callBuffer: with auto-pipelining ioredis 5 loses its command name.)
-    const hashes = (await Promise.all(covered.map((k) => node.sendCommand(new Command("HGETALL", [k], { replyEncoding: null }))))) as Buffer[][];
-    covered.forEach((k, i) => hashes[i].length && state.set(k, hashFields(hashes[i])));
+    for (const snapshot of await new Snapshots(node, maxElements).take(covered)) {
+      if (snapshot.type !== "none" && !refusedType(mapping, snapshot)) state.set(snapshot.key, snapshot);
+    }
   }
   return state;
 }
@@ -59,20 +61,17 @@ async function tableState(dynamo: DynamoDBClient, mapping: CompiledMapping, prog
   return items;
 }
 
-/** The attributes an item should carry for a hash, as the writer would write them. */
-export function expectedAttributes(mapping: CompiledMapping, key: string, fields: HashState): Record<string, FieldValue> {
-  const change = changeOf(mapping, { key, version: 0, type: "hash", fields });
+/** The attributes an item should carry for what a key holds, as the writer would write them. */
+export function expectedAttributes(mapping: CompiledMapping, snapshot: Snapshot): Record<string, ItemValue> {
+  const change = changeOf(mapping, snapshot);
   return typeof change === "string" ? {} : (change.attributes ?? {});
 }
 
-const sameValue = (a: AttributeValue, b: AttributeValue) =>
-  a.S !== undefined ? a.S === b.S : a.B !== undefined && b.B !== undefined && Buffer.from(a.B).equals(Buffer.from(b.B));
-
-export function sameAttributes(expected: Record<string, FieldValue>, item: Record<string, AttributeValue>, mapping: CompiledMapping): boolean {
+export function sameAttributes(expected: Record<string, ItemValue>, item: Record<string, AttributeValue>, mapping: CompiledMapping): boolean {
   const actual = Object.entries(item).filter(([name]) => name !== mapping.partitionKey && !reservedAttributes.includes(name));
   return (
     actual.length === Object.keys(expected).length &&
-    actual.every(([name, value]) => Object.hasOwn(expected, name) && sameValue(attributeOf(expected[name]), value))
+    actual.every(([name, value]) => Object.hasOwn(expected, name) && sameAttribute(attributeOf(expected[name]), value))
   );
 }
 
@@ -97,10 +96,16 @@ export async function reconcile(
   client: Redis | Cluster,
   dynamo: DynamoDBClient,
   mapping: CompiledMapping,
-  options: { repair?: { sink: ChangeSink; version: () => Promise<number> }; mappings?: CompiledMapping[]; progress?: ReconcileProgress } = {},
+  options: {
+    repair?: { sink: ChangeSink; version: () => Promise<number> };
+    mappings?: CompiledMapping[];
+    progress?: ReconcileProgress;
+    /** The listener's MAX_COLLECTION_ELEMENTS: a larger collection is refused here as there. */
+    maxElements?: number;
+  } = {},
 ): Promise<ReconcileReport> {
   const [redis, table, claims] = await Promise.all([
-    redisState(client, mapping, options.progress),
+    redisState(client, mapping, options.progress, options.maxElements),
     tableState(dynamo, mapping, options.progress ?? noProgress),
     neighbourClaims(client, mapping, options.mappings ?? []),
   ]);
@@ -112,18 +117,21 @@ export async function reconcile(
     stale: [],
     orphaned: [],
     collisions: [],
+    refused: [],
     repaired: 0,
   };
-  for (const [key, fields] of redis) {
+  for (const [key, snapshot] of redis) {
     const value = partitionKeyOf(mapping, key)!;
     const rivals = claims.get(value);
     const item = table.get(key);
-    if (rivals) report.collisions.push(`${[key, ...rivals].join(" = ")} -> ${mapping.partitionKey} ${value}`);
+    const change = changeOf(mapping, snapshot);
+    if (typeof change === "string") report.refused.push(change);
+    else if (rivals) report.collisions.push(`${[key, ...rivals].join(" = ")} -> ${mapping.partitionKey} ${value}`);
     else if (!item) report.missing.push(key);
-    else if (!sameAttributes(expectedAttributes(mapping, key, fields), item, mapping)) report.stale.push(key);
+    else if (!sameAttributes(expectedAttributes(mapping, snapshot), item, mapping)) report.stale.push(key);
   }
   for (const key of table.keys()) if (!redis.has(key) && !claims.has(partitionKeyOf(mapping, key)!)) report.orphaned.push(key);
-  for (const list of [report.missing, report.stale, report.orphaned, report.collisions]) list.sort();
+  for (const list of [report.missing, report.stale, report.orphaned, report.collisions, report.refused]) list.sort();
 
   if (options.repair) {
     // Repairs carry the server's current time as their version, so they win over what is there now
@@ -131,8 +139,8 @@ export async function reconcile(
     const version = await options.repair.version();
     const changes: Change[] = [];
     for (const key of [...report.missing, ...report.stale, ...report.orphaned]) {
-      const fields = redis.get(key);
-      const change = changeOf(mapping, { key, version, type: fields ? "hash" : "none", fields });
+      const held = redis.get(key);
+      const change = changeOf(mapping, held ? { ...held, version } : { key, version, type: "none" });
       if (typeof change !== "string") changes.push(change);
     }
     if (changes.length) {

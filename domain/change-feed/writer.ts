@@ -4,20 +4,13 @@
 import { PutItemCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { defaultRetryPolicy, withRetry, type RetryPolicy } from "../runtime/retry.js";
 import { BadWriteRequest, TableNotAllowed } from "./errors.js";
+import { attributeBytes, attributeOf, type ItemValue } from "./item-values.js";
 
 /** Attributes every item carries besides the hash's fields. */
 export const versionAttribute = "_v";
 export const deletedAttribute = "_deleted";
 export const expiresAttribute = "_expiresAt";
 export const reservedAttributes = [versionAttribute, deletedAttribute, expiresAttribute];
-
-/** A hash value that is not valid UTF-8: carried exactly as a DynamoDB binary attribute (base64 on the way to the writer). */
-export interface BinaryValue {
-  base64: string;
-}
-
-/** A hash value: text, or bytes that are not valid UTF-8. */
-export type FieldValue = string | BinaryValue;
 
 export interface Change {
   /** The Redis key, for reports and the dead-letter stream. */
@@ -26,8 +19,8 @@ export interface Change {
   partitionKey: { name: string; value: string };
   /** Redis server time of the read, in microseconds: orders snapshots of one key. */
   version: number;
-  /** The item's other attributes; absent for a delete. */
-  attributes?: Record<string, FieldValue>;
+  /** The item's other attributes (a hash's fields, or another type's `value`); absent for a delete. */
+  attributes?: Record<string, ItemValue>;
 }
 
 export interface WriteRequest {
@@ -82,17 +75,9 @@ const retryable = new Set([
 ]);
 const isRetryable = (error: unknown) => retryable.has((error as Error)?.name) || /ECONNRESET|ECONNREFUSED|socket hang up/.test(String(error));
 
-/** DynamoDB's item size rule: attribute names plus values, in bytes (numbers roughly by digits). */
-function itemBytes(item: Record<string, AttributeValue>): number {
-  let bytes = 0;
-  for (const [name, value] of Object.entries(item)) {
-    bytes += Buffer.byteLength(name) + (value.S !== undefined ? Buffer.byteLength(value.S) : value.B !== undefined ? value.B.length : 21);
-  }
-  return bytes;
-}
-
-/** The DynamoDB attribute of a hash value: a string, or binary for bytes that are not UTF-8. */
-export const attributeOf = (value: FieldValue): AttributeValue => (typeof value === "string" ? { S: value } : { B: Buffer.from(value.base64, "base64") });
+/** DynamoDB's item size rule: attribute names plus values, in bytes. */
+const itemBytes = (item: Record<string, AttributeValue>) =>
+  Object.entries(item).reduce((n, [name, value]) => n + Buffer.byteLength(name) + attributeBytes(value), 0);
 
 /** The item for a change, or the reason it can never be written. */
 export function itemOf(change: Change, tombstoneSeconds: number, now = Date.now()): Record<string, AttributeValue> | string {
@@ -107,9 +92,9 @@ export function itemOf(change: Change, tombstoneSeconds: number, now = Date.now(
   }
   for (const [field, value] of Object.entries(change.attributes)) {
     if (field === name || reservedAttributes.includes(field))
-      return `hash field "${field}" collides with the item's ${field === name ? "partition key" : "reserved"} attribute`;
+      return `attribute "${field}" collides with the item's ${field === name ? "partition key" : "reserved"} attribute`;
     // The AWS SDK builds attribute maps as plain objects, where this one name sets the prototype instead.
-    if (field === "__proto__") return 'hash field "__proto__" cannot be carried: the AWS SDK for JavaScript drops it';
+    if (field === "__proto__") return 'attribute "__proto__" cannot be carried: the AWS SDK for JavaScript drops it';
     item[field] = attributeOf(value);
   }
   const bytes = itemBytes(item);

@@ -1,5 +1,6 @@
 // The local stack behind `make dev`: every data path on this machine, with the handlers that run in AWS.
 // One function per data path; `startLocalStack` composes them and collects their endpoints.
+import { keyspaceEventsNeeded } from "../../domain/change-feed/capture/subscriptions.js";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
@@ -193,7 +194,7 @@ async function startStores(options: LocalStackOptions, started: Service[]) {
     hosts,
     port: options.ports.redis,
     dataDirs,
-    config: { "notify-keyspace-events": "KEA" },
+    config: { "notify-keyspace-events": keyspaceEventsNeeded },
   });
   started.push(group);
   const nodeUrls = group.nodes.map((n) => n.url);

@@ -6,13 +6,14 @@ import type { Change } from "../../domain/change-feed/writer.js";
 import { memoryLogger, type Logger } from "../../domain/runtime/log.js";
 import { ChangeFeedListener, defaultListenerConfig, type ListenerConfig } from "../../domain/change-feed/capture/listener.js";
 import { connectionsLike } from "../../domain/change-feed/capture/connections.js";
+import { keyspaceEventsNeeded } from "../../domain/change-feed/capture/subscriptions.js";
 import { parseMapping, type CompiledMapping } from "../../domain/change-feed/mappings.js";
 import type { ReconcileReport } from "../../domain/change-feed/reconcile.js";
 import type { ChangeSink } from "../../domain/change-feed/sinks.js";
 import { startCluster, startRedis } from "../../local/launcher/services.js";
 
-/** What every listener test needs from the server: keyspace notifications on. */
-export const notifications = { "notify-keyspace-events": "KEA" };
+/** What every listener test needs from the server: the keyspace notifications the deployment turns on. */
+export const notifications = { "notify-keyspace-events": keyspaceEventsNeeded };
 
 export const people = () => parseMapping({ name: "people", pattern: "person:{id}", table: "people" });
 

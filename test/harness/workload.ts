@@ -3,8 +3,8 @@
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Command, type Cluster, type Redis } from "ioredis";
 import { scanPrimaries } from "../../domain/redis/clients.js";
-import { attributeOf } from "../../domain/change-feed/writer.js";
-import { hashFields } from "../../domain/change-feed/mappings.js";
+import { attributeOf } from "../../domain/change-feed/item-values.js";
+import { hashFields } from "../../domain/change-feed/types/hash.js";
 import { sleep } from "./eventually.js";
 
 /** mulberry32: small, fast, and the same sequence for the same seed. */

@@ -6,7 +6,7 @@ import { SinkFailed } from "../errors.js";
 import { errorMessage } from "../../runtime/errors.js";
 import type { Logger } from "../../runtime/log.js";
 import { backoffDelay, sleep } from "../../runtime/retry.js";
-import { changeOf, partitionKeyOf, replacedByOtherType, type CompiledMapping } from "../mappings.js";
+import { changeOf, partitionKeyOf, refusedType, type CompiledMapping } from "../mappings.js";
 import { Snapshots } from "./snapshots.js";
 import type { FeedMetrics } from "./feed-metrics.js";
 import type { ChangeSink } from "../sinks.js";
@@ -45,12 +45,12 @@ export class Delivery {
   constructor(
     private readonly client: Redis | Cluster,
     private readonly sink: ChangeSink,
-    private readonly deadLetterKey: string,
+    private readonly options: { deadLetterKey: string; maxCollectionElements?: number },
     private readonly counters: ListenerCounters,
     private readonly log: Logger,
     private readonly metrics: FeedMetrics,
   ) {
-    this.snapshots = new Snapshots(client);
+    this.snapshots = new Snapshots(client, options.maxCollectionElements);
   }
 
   /**
@@ -65,7 +65,7 @@ export class Delivery {
     for (const snapshot of snapshots) {
       for (const mapping of mappings) {
         if (partitionKeyOf(mapping, snapshot.key) === undefined) continue;
-        const note = replacedByOtherType(snapshot);
+        const note = refusedType(mapping, snapshot);
         if (note) rejected.push({ key: snapshot.key, mapping: mapping.name, reason: note });
         const change = changeOf(mapping, snapshot);
         if (typeof change === "string") rejected.push({ key: snapshot.key, mapping: mapping.name, reason: change });
@@ -96,7 +96,7 @@ export class Delivery {
     );
     // Items that can never be written are kept, with the reason, and counted: not retried forever.
     for (const r of rejected) {
-      await this.client.xadd(this.deadLetterKey, "*", "key", r.key, "mapping", r.mapping, "reason", r.reason, "at", new Date().toISOString());
+      await this.client.xadd(this.options.deadLetterKey, "*", "key", r.key, "mapping", r.mapping, "reason", r.reason, "at", new Date().toISOString());
       this.log.warn("dead-lettered", { ...r });
       this.metrics.deadLettered(r.mapping, 1);
     }

@@ -16,9 +16,10 @@ import type { JournalConfig } from "./journal.js";
 import { ShardedJournal } from "./sharded-journal.js";
 import type { ShardConfig } from "./shards.js";
 import { ActiveMappings, type ActiveMappingsConfig } from "./active-mappings.js";
-import { internalPrefix, partitionKeyOf, type CompiledMapping } from "../mappings.js";
+import { internalPrefix, mappingJson, partitionKeyOf, type CompiledMapping } from "../mappings.js";
 import { Rescanner } from "./rescan.js";
-import { Subscriptions, type SubscriptionsConfig } from "./subscriptions.js";
+import { keyspaceEventsNeeded, Subscriptions, type SubscriptionsConfig } from "./subscriptions.js";
+import { defaultMaxCollectionElements } from "./snapshots.js";
 import type { ChangeSink } from "../sinks.js";
 
 export { compareEntryIds } from "./journal-entries.js";
@@ -31,6 +32,8 @@ export interface ListenerConfig extends JournalConfig, ShardConfig, Omit<Subscri
   healthFile?: string;
   /** How often the listener's metrics are reported (and flushed to their sink). */
   metricsIntervalMs: number;
+  /** Elements a list, set, sorted set or hash may hold and still be copied; past it the key is dead-lettered with its size (never truncated). */
+  maxCollectionElements: number;
 }
 
 export const defaultListenerConfig: Omit<ListenerConfig, "consumer"> = {
@@ -49,11 +52,12 @@ export const defaultListenerConfig: Omit<ListenerConfig, "consumer"> = {
   probeIntervalMs: 5_000,
   probeTimeoutMs: 2_000,
   metricsIntervalMs: 10_000,
+  maxCollectionElements: defaultMaxCollectionElements,
 };
 
-// Events after which a key's state cannot differ (a TTL set or cleared, a miss); every other event on a
-// mapped key is a hint, and the snapshot says what the key holds now (a non-hash is dead-lettered).
-const stateless = new Set(["expire", "persist", "keymiss", "new"]);
+// Events after which a key's state cannot differ (a TTL set or cleared on the key or a hash field, a
+// miss); every other event on a mapped key is a hint, and the snapshot says what the key holds now.
+const stateless = new Set(["expire", "persist", "keymiss", "new", "hexpire", "hpersist"]);
 
 export class ChangeFeedListener {
   readonly counters: ListenerCounters = newCounters();
@@ -88,7 +92,7 @@ export class ChangeFeedListener {
   ) {
     this.metrics = new FeedMetrics(metrics);
     this.active = this.activeMappingsOf(sink);
-    this.delivery = new Delivery(client, sink, config.deadLetterKey, this.counters, log, this.metrics);
+    this.delivery = new Delivery(client, sink, config, this.counters, log, this.metrics);
     this.journal = new ShardedJournal(
       client,
       () => connect(),
@@ -158,7 +162,7 @@ export class ChangeFeedListener {
     const heard = await this.subscriptions.start();
     if (!heard)
       this.log.error("no keyspace notification arrived", {
-        hint: "set notify-keyspace-events (e.g. KEA) in the parameter group; only rescans will copy changes",
+        hint: `set notify-keyspace-events (${keyspaceEventsNeeded}) in the parameter group; only rescans will copy changes`,
       });
     this.loops.push(...this.journal.run());
     if (this.config.healthFile) this.healthTimer = setInterval(() => this.writeHealth(), 1_000);
@@ -222,10 +226,7 @@ export class ChangeFeedListener {
 
   private async writeFileMappings(): Promise<void> {
     if (!this.fileMappings.length) return;
-    const fields = this.fileMappings.flatMap((m) => [
-      m.name,
-      JSON.stringify({ name: m.name, pattern: m.pattern, table: m.table, lambda: m.lambda, partitionKey: m.partitionKey, format: m.format }),
-    ]);
+    const fields = this.fileMappings.flatMap((m) => [m.name, mappingJson(m)]);
     await this.client.hset(this.config.mappingsKey, ...fields);
   }
 

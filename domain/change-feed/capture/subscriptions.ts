@@ -9,6 +9,14 @@ import { primaryNodes } from "../../redis/clients.js";
 import { sleep } from "../../runtime/retry.js";
 import { internalPrefix } from "../mappings.js";
 
+/**
+ * The keyspace events the listener needs (the parameter group's `notify-keyspace-events`): key-event
+ * channels (E) for generic commands (g: DEL, RENAME, COPY, RESTORE, and JSON's commands), strings ($),
+ * lists (l), sets (s), hashes (h, field TTLs included), sorted sets (z), expiries of keys and hash fields
+ * (x) and evictions (e). Not streams (t: never copied), key misses (m) or new keys (n).
+ */
+export const keyspaceEventsNeeded = "Eg$lshzxe";
+
 export interface SubscriptionsConfig {
   consumer: string;
   /** How often every subscriber must hear a probe. */

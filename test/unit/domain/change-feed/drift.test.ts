@@ -1,21 +1,18 @@
 import { expect } from "chai";
 import { DynamoDBClient, GetItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
-import type { Command, Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { DriftSampler, defaultDriftConfig } from "../../../../domain/change-feed/drift.js";
 import { parseMapping } from "../../../../domain/change-feed/mappings.js";
 import { memoryLogger } from "../../../../domain/runtime/log.js";
+import { scriptedSnapshots } from "./capture/fake-node.js";
 
 /** The calls the sampler makes of Redis, over an in-memory set of hashes. */
 const redisWith = (hashes: Record<string, Record<string, string>>) =>
-  ({
+  Object.assign(scriptedSnapshots(hashes).client, {
     dbsize: async () => Object.keys(hashes).length,
     scan: async () => ["0", Object.keys(hashes)],
-    sendCommand: async (command: Command) => {
-      const key = String(command.args[0]);
-      return Object.entries(hashes[key] ?? {}).flatMap(([f, v]) => [Buffer.from(f), Buffer.from(v)]);
-    },
-  }) as unknown as Redis;
+  }) as Redis;
 
 describe("domain/change-feed/drift: a sample of Redis and DynamoDB compared, so a loss is seen", () => {
   const people = parseMapping({ name: "people", pattern: "person:*", table: "people" });

@@ -32,3 +32,15 @@ describe("domain/change-feed/mappings: patterns, partition keys and changes (bad
     expect(parseMappingFile(readFileSync("local/mappings.json", "utf8")).map((m) => m.name)).to.include("people");
   });
 });
+
+describe("domain/change-feed/mappings: the types a mapping takes", () => {
+  it("every type by default; `types` narrows it to the engine's TYPE names; `numbers` is a flag", () => {
+    expect(parseMapping({ name: "m", pattern: "p:*", table: "ttt" }).types).to.equal(undefined);
+    expect(parseMapping({ name: "m", pattern: "p:*", table: "ttt", types: ["hash", "zset"] }).types).to.deep.equal(["hash", "zset"]);
+    expect(() => parseMapping({ name: "m", pattern: "p:*", table: "ttt", types: ["sorted-set"] })).to.throw(
+      'mapping "m": field "types" must be a non-empty list of hash, string, list, set, zset, ReJSON-RL, stream',
+    );
+    expect(() => parseMapping({ name: "m", pattern: "p:*", table: "ttt", types: [] })).to.throw('field "types"');
+    expect(() => parseMapping({ name: "m", pattern: "p:*", table: "ttt", numbers: "yes" })).to.throw('field "numbers" must be true or false');
+  });
+});

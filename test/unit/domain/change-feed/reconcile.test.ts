@@ -2,14 +2,19 @@ import { expect } from "chai";
 import { parseMapping } from "../../../../domain/change-feed/mappings.js";
 import { expectedAttributes, sameAttributes } from "../../../../domain/change-feed/reconcile.js";
 
-describe("domain/change-feed/reconcile: a hash against its item, as the writer would have written it", () => {
+describe("domain/change-feed/reconcile: a key against its item, as the writer would have written it", () => {
   const plain = parseMapping({ name: "people", pattern: "person:*", table: "people" });
   const envelope = parseMapping({ name: "docs", pattern: "doc:*", table: "docs", format: "envelope" });
 
   it("the expected attributes are the hash's fields, or the envelope the original design writes", () => {
-    expect(expectedAttributes(plain, "person:1", { name: "Ada" })).to.deep.equal({ name: "Ada" });
-    expect(expectedAttributes(envelope, "doc:1", { a: "1" })).to.deep.equal({ obj_name: "doc:1", body: '{"a":"1"}' });
-    expect(expectedAttributes(plain, "person:1", "a field is not UTF-8")).to.deep.equal({});
+    const hash = (key: string, ...flat: (string | Buffer)[]) => ({ key, version: 0, type: "hash", value: flat.map((b) => Buffer.from(b)) });
+    expect(expectedAttributes(plain, hash("person:1", "name", "Ada"))).to.deep.equal({ name: "Ada" });
+    expect(expectedAttributes(envelope, hash("doc:1", "a", "1"))).to.deep.equal({ obj_name: "doc:1", body: '{"a":"1"}' });
+    expect(expectedAttributes(plain, hash("person:1", Buffer.from([0xff]), "x"))).to.deep.equal({});
+    // Another type: its `value`, in the shape its type gives it.
+    expect(expectedAttributes(plain, { key: "person:2", version: 0, type: "list", value: [Buffer.from("a"), Buffer.from("b")] })).to.deep.equal({
+      value: { list: ["a", "b"] },
+    });
   });
 
   it("an item matches when it carries exactly those attributes (its key and the writer's own aside), binary included", () => {

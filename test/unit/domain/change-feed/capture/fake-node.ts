@@ -5,10 +5,10 @@
 import type { Redis } from "ioredis";
 import { EventEmitter } from "node:events";
 
-/** A key's state: a hash's fields, or the name of another type; absent keys are gone. */
-export type Keyspace = Record<string, Record<string, string> | string>;
+/** A key's state: a hash's fields, a list's elements, or the name of a type whose value is not read (a stream); absent keys are gone. */
+export type Keyspace = Record<string, Record<string, string> | string[] | string>;
 
-/** The snapshot script's reply for `keys` (snapshots.ts): the server's time, then each key's type and fields, as bytes. */
+/** The snapshot script's reply for `keys` (snapshots.ts): the server's time, then each key's type and value, as bytes. */
 export const snapshotReply = (keyspace: Keyspace, keys: string[]): (Buffer | Buffer[] | null)[] => [
   Buffer.from("1700000000"),
   Buffer.from("5"),
@@ -16,9 +16,25 @@ export const snapshotReply = (keyspace: Keyspace, keys: string[]): (Buffer | Buf
     const value = keyspace[key];
     if (value === undefined) return [Buffer.from("none"), null];
     if (typeof value === "string") return [Buffer.from(value), null];
+    if (Array.isArray(value)) return [Buffer.from("list"), value.map((v) => Buffer.from(v))];
     return [Buffer.from("hash"), Object.entries(value).flatMap(([f, v]) => [Buffer.from(f), Buffer.from(v)])];
   }),
 ];
+
+/** A client whose snapshot script answers from `keyspace`; `calls` records each call's keys (the limits aside). */
+export function scriptedSnapshots(keyspace: Keyspace, options: { failCallsOver?: number } = {}) {
+  const calls: string[][] = [];
+  const client = {
+    defineCommand: () => {},
+    changefeedSnapshotBuffer: async (first: string, _maxElements: number, _maxBytes: number, ...others: string[]) => {
+      const keys = [first, ...others];
+      calls.push(keys);
+      if (options.failCallsOver !== undefined && keys.length > options.failCallsOver) throw new Error("MOVED 1234 10.0.0.2:6379");
+      return snapshotReply(keyspace, keys);
+    },
+  };
+  return { client: client as unknown as Redis, calls };
+}
 
 export interface FakeNode {
   client: Redis;

@@ -1,30 +1,17 @@
 import { expect } from "chai";
-import type { Redis } from "ioredis";
 import { Snapshots } from "../../../../../domain/change-feed/capture/snapshots.js";
-import { snapshotReply, type Keyspace } from "./fake-node.js";
-
-/** A client whose snapshot script answers from an in-memory keyspace at a fixed server time, counting calls. */
-function scripted(keyspace: Keyspace, options: { failCallsOver?: number } = {}) {
-  const calls: string[][] = [];
-  const client = {
-    defineCommand: () => {},
-    changefeedSnapshotBuffer: async (...keys: string[]) => {
-      calls.push(keys);
-      if (options.failCallsOver !== undefined && keys.length > options.failCallsOver) throw new Error("MOVED 1234 10.0.0.2:6379");
-      return snapshotReply(keyspace, keys);
-    },
-  };
-  return { client: client as unknown as Redis, calls };
-}
+import { scriptedSnapshots as scripted } from "./fake-node.js";
 
 describe("domain/change-feed/capture/snapshots: every hinted key read in one script call, with the server's time", () => {
-  it("each key's state in order: a hash with its fields, a key that is gone, another type", async () => {
-    const { client, calls } = scripted({ "person:1": { name: "Ada" }, "person:3": "string" });
-    const snapshots = await new Snapshots(client).take(["person:1", "person:2", "person:3"]);
+  it("each key's state in order: a hash's fields and a list's elements as bytes, a key that is gone, a type never read", async () => {
+    const { client, calls } = scripted({ "person:1": { name: "Ada" }, "person:3": "stream", "person:4": ["a", "b"] });
+    const snapshots = await new Snapshots(client).take(["person:1", "person:2", "person:3", "person:4"]);
+    const bytes = (...values: string[]) => values.map((v) => Buffer.from(v));
     expect(snapshots).to.deep.equal([
-      { key: "person:1", version: 1700000000000005, type: "hash", fields: { name: "Ada" } },
-      { key: "person:2", version: 1700000000000005, type: "none", fields: undefined },
-      { key: "person:3", version: 1700000000000005, type: "string", fields: undefined },
+      { key: "person:1", version: 1700000000000005, type: "hash", value: bytes("name", "Ada") },
+      { key: "person:2", version: 1700000000000005, type: "none" },
+      { key: "person:3", version: 1700000000000005, type: "stream" },
+      { key: "person:4", version: 1700000000000005, type: "list", value: bytes("a", "b") },
     ]);
     expect(calls).to.have.length(1);
   });
