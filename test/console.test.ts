@@ -111,11 +111,18 @@ describe("console: redis-cli's help, hints and completion from COMMAND DOCS", fu
   });
 
   it("hints the arguments not yet typed, and completes command names in upper case, cycling", async () => {
-    const docs = parseDocs(await redisCommand(node.url, "COMMAND", "DOCS", "set", "config"));
-    expect(hintFor(docs.set, ["k"])).to.equal("value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]");
+    const docs = parseDocs(await redisCommand(node.url, "COMMAND", "DOCS", "set", "config", "hsetex", "hgetdel"));
+    expect(hintFor(docs.set, ["k"])).to.equal(
+      "value [NX|XX|IFEQ comparison-value] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]",
+    );
+    // Valkey 9's hash-field commands, from the engine's own docs.
+    expect(hintFor(docs.hsetex, ["k"])).to.equal(
+      "[NX|XX] [FNX|FXX] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL] FIELDS numfields field value [field value ...]",
+    );
+    expect(hintFor(docs.hgetdel, ["k"])).to.equal("FIELDS numfields field [field ...]");
     expect(hintFor(docs.config.subcommands["config|get"], [])).to.equal("parameter [parameter ...]");
     // The same parse as the gateway's: options given, in any order, drop out of the hint.
-    expect(hintFor(docs.set, ["k", "v", "EX", "10"])).to.equal("[NX|XX] [GET]");
+    expect(hintFor(docs.set, ["k", "v", "EX", "10"])).to.equal("[NX|XX|IFEQ comparison-value] [GET]");
     const names = ["hget", "hgetall", "hgetdel", "get", "config|get"];
     expect(completeCommand("hge", names)).to.equal("HGET");
     expect(completeCommand("hge", names, "HGET")).to.equal("HGETALL");
@@ -147,14 +154,14 @@ describe("console: redis-cli's help, hints and completion from COMMAND DOCS", fu
       await type(page, "SET greeting hello");
       await type(page, "HELP SET");
       expect((await lines(page)).join("\n"))
-        .to.contain("  SET key value [NX|XX] [GET]")
+        .to.contain("  SET key value [NX|XX|IFEQ comparison-value] [GET]")
         .and.contain("  summary: Sets the string value of a key");
       await page.screenshot({ path: "test-output/console-help.png" });
 
       // The hint follows what is typed, as redis-cli's does.
       await page.fill("#command", "");
       await page.type("#command", "SET k ");
-      await page.waitForFunction(() => document.getElementById("hint")!.textContent!.startsWith("value [NX|XX]"));
+      await page.waitForFunction(() => document.getElementById("hint")!.textContent!.startsWith("value [NX|XX|IFEQ comparison-value]"));
       await page.screenshot({ path: "test-output/console-hint.png" });
 
       // Tab completes the command name (the server's COMMAND LIST), cycling on a second Tab.

@@ -74,21 +74,12 @@ export const exposure: Readonly<Record<string, Exposure>> = {
   substr: read(),
   strlen: read(),
   mget: read(elements("key"), { rule: "reply-bytes" }), // one GET is not sized (a probe would double its round trips)
-  set: write(),
-  setnx: write(),
-  setex: write(),
-  psetex: write(),
-  getset: write(),
-  getdel: write(),
-  getex: write(),
-  mset: write(),
-  msetnx: write(),
-  append: write(),
-  incr: write(),
-  incrby: write(),
-  incrbyfloat: write(),
-  decr: write(),
-  decrby: write(),
+  // Writes of one value each (MSETEX and DELIFEQ: Valkey 9.1).
+  ...Object.fromEntries(
+    ["set", "setnx", "setex", "psetex", "getset", "getdel", "getex", "mset", "msetnx", "msetex", "delifeq", "append"]
+      .concat(["incr", "incrby", "incrbyfloat", "decr", "decrby"])
+      .map((c) => [c, write()]),
+  ),
   setrange: write({ rule: "offset", argument: "offset", unit: "byte" }),
   // Bitmaps: offsets allocate; counting walks the string.
   getbit: read(),
@@ -115,6 +106,10 @@ export const exposure: Readonly<Record<string, Exposure>> = {
   hdel: write(),
   hincrby: write(),
   hincrbyfloat: write(),
+  // Valkey 9: fields with their own TTLs; each command names its fields (FIELDS numfields field ...).
+  ...Object.fromEntries(["hexpire", "hexpireat", "hpexpire", "hpexpireat", "hpersist", "hgetdel", "hgetex"].map((c) => [c, write(elements("field"))])),
+  ...Object.fromEntries(["hexpiretime", "hpexpiretime", "httl", "hpttl"].map((c) => [c, read(elements("field"))])),
+  hsetex: write(),
   // Lists: reads by index walk the list.
   llen: read(),
   lindex: read(size("work")),

@@ -5,7 +5,7 @@
 export const refusedBecause: Readonly<Record<string, string>> = Object.fromEntries([
   ...["flushall", "flushdb", "config", "debug", "shutdown", "monitor", "save", "bgsave", "bgrewriteaof", "replicaof", "slaveof", "sync", "psync"]
     .concat(["migrate", "failover", "acl", "module", "cluster", "latency", "slowlog", "lastsave", "swapdb", "restore", "restore-asking", "function"])
-    .concat(["memory", "pfdebug", "pfselftest", "script", "wait", "waitaof", "dump", "command"])
+    .concat(["memory", "pfdebug", "pfselftest", "script", "wait", "waitaof", "dump", "command", "commandlog"])
     .map((c): [string, string] => [c, "administrative"]),
   ...["select", "auth", "hello", "reset", "quit", "client", "readonly", "readwrite", "asking"].map((c): [string, string] => [
     c,
@@ -21,6 +21,7 @@ export const refusedBecause: Readonly<Record<string, string>> = Object.fromEntri
     "blocking commands do not belong in a request/response API",
   ]),
   ["move", "it reaches another logical database"],
+  ["clusterscan", "it walks every node's keyspace (use SCAN)"],
   ["lcs", "its memory grows with the product of both strings' lengths"],
   ["lolwut", "its reply and its work grow with arguments it does not document"],
 ]);

@@ -57,7 +57,7 @@ export const defaultListenerConfig: Omit<ListenerConfig, "consumer"> = {
 
 // Events after which a key's state cannot differ (a TTL set or cleared on the key or a hash field, a
 // miss); every other event on a mapped key is a hint, and the snapshot says what the key holds now.
-const stateless = new Set(["expire", "persist", "keymiss", "new", "hexpire", "hpersist"]);
+export const statelessEvents = new Set(["expire", "persist", "keymiss", "new", "hexpire", "hpersist"]);
 
 export class ChangeFeedListener {
   readonly counters: ListenerCounters = newCounters();
@@ -257,7 +257,7 @@ export class ChangeFeedListener {
     const event = channel.slice(channel.indexOf("__:") + 3);
     if (this.subscriptions.isProbe(key)) return;
     if (key === this.config.mappingsKey) return this.active.schedule(() => this.running);
-    if (stateless.has(event) || key.startsWith(internalPrefix)) return;
+    if (statelessEvents.has(event) || key.startsWith(internalPrefix)) return;
     if (!this.mappings.some((m) => partitionKeyOf(m, key) !== undefined)) return;
     this.counters.seen++;
     this.journal.append([key]);
