@@ -50,7 +50,8 @@ describe("change feed: the listener on a real redis-server, dynalite and a local
     });
     redis = new Redis(redisNode.url);
     dir = mkdtempSync(join(tmpdir(), "ecp-listener-"));
-    const people = { name: "people", pattern: "person*", table: "people", lambda: "change-writer" };
+    // The original design's mapping: hashes only (another type under it is a tombstone and a note).
+    const people = { name: "people", pattern: "person*", table: "people", lambda: "change-writer", types: ["hash"] };
     const envelopes = { name: "envelopes", pattern: "legacy:*", table: "envelopes", lambda: "change-writer", format: "envelope" };
     writeFileSync(mappingFile(), JSON.stringify({ mappings: [people, envelopes] }));
     writeFileSync(
@@ -98,7 +99,7 @@ describe("change feed: the listener on a real redis-server, dynalite and a local
   };
   const person = (id: string) => liveItem(dynamo, "people", { id });
   const personWhen = (id: string, accept: (item: Awaited<ReturnType<typeof person>>) => boolean) => eventually(id, () => person(id), accept);
-  const people = parseMapping({ name: "people", pattern: "person*", table: "people" });
+  const people = parseMapping({ name: "people", pattern: "person*", table: "people", types: ["hash"] });
   const cleanReconcile = (timeoutMs: number) =>
     eventually(
       "clean reconcile",
@@ -176,11 +177,11 @@ describe("change feed: the listener on a real redis-server, dynalite and a local
         (n) => n >= before + 2,
       );
       const letters = (await redis.xrange("changefeed:dead-letter", "-", "+")).map(([, f]) => `${f[1]}: ${f[5]}`);
-      expect(letters).to.include("person-string: key person-string is a string, not a hash");
+      expect(letters).to.include("person-string: key person-string is a string, not one of mapping people's types (hash)");
       expect(letters.some((l) => l.startsWith("person-big: item of") && l.includes("400 KB"))).to.equal(true);
       await redis.hset("person10", "ok", "1");
       await personWhen("person10", (i) => i !== undefined);
-      // A hash overwritten by another type is the hash's deletion (its item a tombstone), plus a note.
+      // Under a hash-only mapping, a hash overwritten by another type is the hash's deletion (its item a tombstone), plus a note.
       await redis.hset("person-was-hash", "a", "1");
       await personWhen("person-was-hash", (i) => i !== undefined);
       await redis.set("person-was-hash", "now a string");
@@ -189,7 +190,7 @@ describe("change feed: the listener on a real redis-server, dynalite and a local
       await eventually(
         "the note on person-was-hash",
         async () => (await redis.xrange("changefeed:dead-letter", "-", "+")).map(([, f]) => `${f[1]}: ${f[5]}`),
-        (letters) => letters.includes("person-was-hash: key person-was-hash is a string, not a hash"),
+        (letters) => letters.includes("person-was-hash: key person-was-hash is a string, not one of mapping people's types (hash)"),
       );
     } finally {
       // Whatever happened, the keys go: the suites after this one reconcile the whole table.

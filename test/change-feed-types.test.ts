@@ -11,31 +11,12 @@ import { createTable, localDynamo } from "../local/aws/aws-clients.js";
 import { redisCommand, startDynamo, startRedis, type HttpService, type RedisNode } from "../local/launcher/services.js";
 import { differences, notifications } from "./harness/change-feed.js";
 import { eventually } from "./harness/eventually.js";
+import { redisValue, standsFor } from "./harness/typed-values.js";
 
 /** An item's raw attributes (undefined when absent or a tombstone), consistently read. */
 async function rawItem(dynamo: DynamoDBClient, table: string, id: string): Promise<Record<string, AttributeValue> | undefined> {
   const { Item } = await dynamo.send(new GetItemCommand({ TableName: table, Key: { id: { S: id } }, ConsistentRead: true }));
   return Item && !Item._deleted?.BOOL ? Item : undefined;
-}
-
-const bytes = (value: AttributeValue) => (value.S !== undefined ? Buffer.from(value.S) : Buffer.from(value.B!));
-
-/** The Redis value an item stands for (the round trip's way back), in the shape Redis's own read answers. */
-function redisValueOf(type: string, item: Record<string, AttributeValue>): unknown {
-  const value = item.value;
-  if (type === "string") return value.N !== undefined ? Buffer.from(value.N) : bytes(value);
-  if (type === "list") return value.L!.map(bytes);
-  if (type === "set") return (value.SS?.map((s) => Buffer.from(s)) ?? value.BS!.map((b) => Buffer.from(b))).sort(Buffer.compare);
-  if (type === "zset") return value.L!.flatMap(({ M }) => [bytes(M!.member), Buffer.from(M!.score.N ?? M!.score.S!)]);
-  throw new Error(`no way back for ${type}`);
-}
-
-/** What Redis holds, read as bytes with the type's own command. */
-async function redisValue(redis: Redis, type: string, key: string): Promise<unknown> {
-  if (type === "string") return redis.getBuffer(key);
-  if (type === "list") return redis.lrangeBuffer(key, 0, -1);
-  if (type === "set") return (await redis.smembersBuffer(key)).sort(Buffer.compare);
-  return redis.zrangeBuffer(key, 0, -1, "WITHSCORES");
 }
 
 describe("change feed: every data type through the listener into dynalite, on the engine the deployment runs", function () {
@@ -81,14 +62,7 @@ describe("change feed: every data type through the listener into dynalite, on th
   /** Waits until the item stands for what Redis holds now (Redis value -> item -> the same value). */
   const roundTrip = async (type: string, id: string) => {
     const held = await redisValue(redis, type, `thing:${id}`);
-    const same = (i: Record<string, AttributeValue>) => {
-      try {
-        return JSON.stringify(redisValueOf(type, i)) === JSON.stringify(held);
-      } catch {
-        return false; // still the shape of the type it had before
-      }
-    };
-    const arrived = await itemWhen("things", id, (i) => i !== undefined && same(i));
+    const arrived = await itemWhen("things", id, (i) => i !== undefined && standsFor(type, i, held));
     return arrived!;
   };
 

@@ -52,7 +52,7 @@ describe("change feed: the writer's conditional, versioned writes (dynalite)", (
     });
     expect(result.written).to.equal(1);
     expect(result.rejected.map((r) => `${r.key}: ${r.reason}`)).to.deep.equal([
-      "big: item of 419872 bytes exceeds DynamoDB's 400 KB item limit",
+      "big: item of 419853 bytes exceeds DynamoDB's 400 KB item limit",
       "empty: partition key id is empty",
       'clash: hash field "_v" collides with the item\'s reserved attribute',
     ]);

@@ -85,7 +85,7 @@ describe("deployable as documented: apply, first boot, updates and destroy (synt
 
     it("a parameter-group replacement gets a new name, so create-before-destroy never collides", () => {
       const name = (config = defaultConfig) => String(one(synth(config), "aws_elasticache_parameter_group").config.name);
-      expect(name()).to.match(/^ecp-valkey8-[0-9a-f]{8}$/);
+      expect(name()).to.match(/^ecp-valkey9-[0-9a-f]{8}$/);
       expect(name(configFromEnvironment({ ECP_ENGINE: "redis" }))).to.match(/^ecp-redis7-[0-9a-f]{8}$/);
       // Same family, another description (it forces a replacement too): another name.
       expect(replaceableName("ecp-valkey8", { family: "valkey8", description: "a" })).to.not.equal(

@@ -150,7 +150,7 @@ describe("the local status page and /metrics under load: they show what the list
 
     const redis = new Redis(endpoints.redisUrl);
     try {
-      await redis.set("person:not-a-hash", "a string under a hash mapping");
+      await redis.hset("person:bad-field", Buffer.from([0xff]), "a field name that cannot name an attribute");
       await eventually(
         "the change feed to fail on its dead letter",
         () => page.getAttribute("#path-change-feed", "data-verdict"),
@@ -163,7 +163,7 @@ describe("the local status page and /metrics under load: they show what the list
       expect(await page.getAttribute("#path-feature-store", "data-verdict")).to.equal("ok");
       await page.screenshot({ path: "test-output/status-page-verdicts.png", fullPage: true });
     } finally {
-      await redis.del("person:not-a-hash");
+      await redis.del("person:bad-field");
       redis.disconnect();
     }
   });

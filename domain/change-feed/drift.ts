@@ -9,7 +9,7 @@ import { errorMessage } from "../runtime/errors.js";
 import type { Logger } from "../runtime/log.js";
 import { primaryNodes } from "../redis/clients.js";
 import { sleep } from "../runtime/retry.js";
-import { keyOfPartitionKey, partitionKeyOf, refusedType, type CompiledMapping, type Snapshot } from "./mappings.js";
+import { changeOf, keyOfPartitionKey, partitionKeyOf, refusedType, type CompiledMapping, type Snapshot } from "./mappings.js";
 import { Snapshots } from "./capture/snapshots.js";
 import { expectedAttributes, sameAttributes } from "./reconcile.js";
 
@@ -129,6 +129,8 @@ export class DriftSampler {
       keys.map(async (key) => {
         const value = partitionKeyOf(mapping, key)!;
         const [held, item] = await Promise.all([this.held(mapping, key), this.item(mapping, value)]);
+        // A key that cannot be carried (too large, a field name that is not UTF-8) is dead-lettered, not drift.
+        if (held && typeof changeOf(mapping, held) === "string") return false;
         if (!held) {
           if (!item) return false;
           const owners = await Promise.all(sharing.map(async (m) => (await this.held(m, keyOfPartitionKey(m, value))) !== undefined));

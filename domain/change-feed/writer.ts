@@ -92,9 +92,9 @@ export function itemOf(change: Change, tombstoneSeconds: number, now = Date.now(
   }
   for (const [field, value] of Object.entries(change.attributes)) {
     if (field === name || reservedAttributes.includes(field))
-      return `attribute "${field}" collides with the item's ${field === name ? "partition key" : "reserved"} attribute`;
+      return `hash field "${field}" collides with the item's ${field === name ? "partition key" : "reserved"} attribute`;
     // The AWS SDK builds attribute maps as plain objects, where this one name sets the prototype instead.
-    if (field === "__proto__") return 'attribute "__proto__" cannot be carried: the AWS SDK for JavaScript drops it';
+    if (field === "__proto__") return 'hash field "__proto__" cannot be carried: the AWS SDK for JavaScript drops it';
     item[field] = attributeOf(value);
   }
   const bytes = itemBytes(item);

@@ -6,6 +6,7 @@ import { scanPrimaries } from "../../domain/redis/clients.js";
 import { attributeOf } from "../../domain/change-feed/item-values.js";
 import { hashFields } from "../../domain/change-feed/types/hash.js";
 import { sleep } from "./eventually.js";
+import { redisValue, standsFor, valueTypes } from "./typed-values.js";
 
 /** mulberry32: small, fast, and the same sequence for the same seed. */
 export function random(seed: number): () => number {
@@ -23,7 +24,11 @@ export type Operation = (redis: Redis, next: () => number) => Promise<unknown>;
 
 const pick = <T>(next: () => number, list: readonly T[]) => list[Math.floor(next() * list.length)];
 
-/** Operations of the fault-injection issues; `extra` adds HMSET, HSETNX, SET on a mapped key and MOVE. */
+/**
+ * Operations of the fault-injection issues; `extra` adds HMSET, HSETNX, SET on a mapped key, MOVE, and
+ * every other type on mapped keys (lists, sets, sorted sets, strings, hash fields that expire), so keys
+ * change type under the feed (a list overwritten by a string, a string by a hash after a DEL).
+ */
 export function operations(keys: number, extra = false): [string, Operation][] {
   const person = (next: () => number) => `person:${Math.floor(next() * keys)}`;
   const other = (next: () => number) => `other:${Math.floor(next() * keys)}`;
@@ -49,6 +54,14 @@ export function operations(keys: number, extra = false): [string, Operation][] {
     ["HMSET", (r, n) => r.hmset(person(n), field(n), "m", field(n), "m2")],
     ["HSETNX", (r, n) => r.hsetnx(person(n), field(n), "nx")],
     ["SET on a mapped key", (r, n) => r.set(person(n), "a string now")],
+    ["APPEND / INCRBY", (r, n) => (n() < 0.5 ? r.append(person(n), "+") : r.incrby(person(n), 1))],
+    ["RPUSH", (r, n) => r.rpush(person(n), String(Math.floor(n() * 100)), Buffer.from([0xff, Math.floor(n() * 256)]))],
+    ["LPOP / LSET", (r, n) => (n() < 0.5 ? r.lpop(person(n)) : r.lset(person(n), 0, "first"))],
+    ["SADD", (r, n) => r.sadd(person(n), `m${Math.floor(n() * 10)}`, `m${Math.floor(n() * 10)}`)],
+    ["SREM", (r, n) => r.srem(person(n), `m${Math.floor(n() * 10)}`)],
+    ["ZADD", (r, n) => r.zadd(person(n), Math.floor(n() * 5), `z${Math.floor(n() * 10)}`)],
+    ["ZINCRBY / ZREM", (r, n) => (n() < 0.5 ? r.zincrby(person(n), 1, `z${Math.floor(n() * 10)}`) : r.zrem(person(n), `z${Math.floor(n() * 10)}`))],
+    ["HPEXPIRE a field (Valkey 9)", (r, n) => r.call("HPEXPIRE", person(n), 1 + Math.floor(n() * 50), "FIELDS", 1, field(n))],
     [
       "MOVE and back",
       async (r, n) => {
@@ -92,14 +105,16 @@ export interface Comparison {
   extra: string[];
 }
 
-/** Redis (every `person:*` hash, as bytes) against DynamoDB (every live item), field by field. */
+/** Redis (every `person:*` key of a type the feed copies, as bytes) against DynamoDB (every live item), value by value. */
 export async function compare(redis: Redis | Cluster, dynamo: DynamoDBClient, table: string): Promise<Comparison> {
-  const hashes = new Map<string, Record<string, AttributeValue>>();
-  for await (const { node, keys } of scanPrimaries(redis, "person:*", "hash")) {
+  const held = new Map<string, { type: string; value: unknown }>();
+  for await (const { node, keys } of scanPrimaries(redis, "person:*")) {
     for (const key of keys) {
-      const flat = (await node.sendCommand(new Command("HGETALL", [key], { replyEncoding: null }))) as Buffer[];
-      const fields = hashFields(flat);
-      if (flat.length && typeof fields !== "string") hashes.set(key, Object.fromEntries(Object.entries(fields).map(([f, v]) => [f, attributeOf(v)])));
+      const type = await node.type(key);
+      if (type === "hash") {
+        const fields = hashFields((await node.sendCommand(new Command("HGETALL", [key], { replyEncoding: null }))) as Buffer[]);
+        if (typeof fields !== "string") held.set(key, { type, value: Object.fromEntries(Object.entries(fields).map(([f, v]) => [f, attributeOf(v)])) });
+      } else if (valueTypes.includes(type)) held.set(key, { type, value: await redisValue(node, type, key) });
     }
   }
   const items = new Map<string, Record<string, AttributeValue>>();
@@ -119,14 +134,15 @@ export async function compare(redis: Redis | Cluster, dynamo: DynamoDBClient, ta
         .map(([name, v]) => [name, v.S ?? Buffer.from(v.B ?? []).toString("base64")])
         .sort(),
     );
-  const same = (a: Record<string, AttributeValue>, b: Record<string, AttributeValue>) => text(a) === text(b);
-  const result: Comparison = { redisKeys: hashes.size, items: items.size, missing: [], stale: [], extra: [] };
-  for (const [key, fields] of hashes) {
+  const same = ({ type, value }: { type: string; value: unknown }, item: Record<string, AttributeValue>) =>
+    type === "hash" ? text(value as Record<string, AttributeValue>) === text(item) : standsFor(type, item, value);
+  const result: Comparison = { redisKeys: held.size, items: items.size, missing: [], stale: [], extra: [] };
+  for (const [key, value] of held) {
     const item = items.get(key);
     if (!item) result.missing.push(key);
-    else if (!same(fields, item)) result.stale.push(key);
+    else if (!same(value, item)) result.stale.push(key);
   }
-  for (const key of items.keys()) if (!hashes.has(key)) result.extra.push(key);
+  for (const key of items.keys()) if (!held.has(key)) result.extra.push(key);
   for (const list of [result.missing, result.stale, result.extra]) list.sort();
   return result;
 }
