@@ -17,11 +17,12 @@ const readers = valueTypes
   })
   .join("\n");
 
-// Read atomically: the clock and every key's state from one moment. TYPE names the reader; a value past
-// its limit answers its size instead, so one call's cost is bounded by the limits, never by the data.
-// The first key is declared (it routes the call), the others are arguments after the two limits: a
-// cluster refuses declared keys of several slots, but lets a script with allow-cross-slot-keys read keys
-// of any slot the node serves. No writes, so it runs even when the node is out of memory.
+// Read atomically: the clock and every key's state from one moment. Most keys are hashes, so HLEN is
+// asked first (a hash is never empty: 0 is a key that is gone; WRONGTYPE, another type, which TYPE then
+// names). A value past its limit answers its size instead, so one call's cost is bounded by the limits,
+// never by the data. The first key is declared (it routes the call), the others are arguments after the
+// two limits: a cluster refuses declared keys of several slots, but lets a script with
+// allow-cross-slot-keys read keys of any slot the node serves. No writes: it runs even out of memory.
 const snapshotScript = `#!lua flags=no-writes,allow-cross-slot-keys
 local maxElements = tonumber(ARGV[1])
 local maxBytes = tonumber(ARGV[2])
@@ -31,14 +32,21 @@ local t = redis.call('TIME')
 local out = {t[1], t[2]}
 local keys = {KEYS[1], unpack(ARGV, 3)}
 for i, key in ipairs(keys) do
-  local kind = redis.call('TYPE', key)['ok']
+  local fields = redis.pcall('HLEN', key)
+  local kind, size
+  if type(fields) == 'number' then
+    kind = fields == 0 and 'none' or 'hash'
+    size = fields
+  else
+    kind = redis.call('TYPE', key)['ok']
+  end
   out[#out + 1] = kind
   local reader = readers[kind]
   if not reader then
     out[#out + 1] = false
   else
-    local size = reader[1] and redis.call(reader[1][1], key)
-    if size and size > reader[1][2] then
+    size = size or (reader[1] and redis.call(reader[1][1], key))
+    if size and reader[1] and size > reader[1][2] then
       out[#out + 1] = {size, reader[1][2]}
     else
       out[#out + 1] = reader[2](key)
