@@ -14,7 +14,7 @@ APT_INSTALL = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 # apt-get update once per machine, only when something is actually missing.
 APT_UPDATE = { ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 || apt-get update -qq; }
 
-.PHONY: help deps redis valkey chromium checkers webdis dev test test-unit build synth plan apply destroy bench failover reconcile cost format clean
+.PHONY: help deps redis valkey sql chromium checkers webdis dev test test-unit build synth plan apply destroy bench failover reconcile cost format clean
 
 help: ## List every target
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -34,6 +34,9 @@ valkey:
 	@[ -x /usr/bin/valkey-server ] || bash tools/install-valkey.sh
 	@bash tools/build-valkey.sh
 
+sql: ## PostgreSQL and MariaDB from Debian's packages: the change feed's SQL destinations, started by make dev and the tests on loopback
+	@command -v mariadbd >/dev/null && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || { $(APT_UPDATE); $(APT_INSTALL) postgresql mariadb-server; }
+
 chromium:
 	@command -v chromium >/dev/null || { $(APT_UPDATE); $(APT_INSTALL) chromium; }
 
@@ -49,14 +52,14 @@ DEV_RUNNING = pid=$$(cat "$${DEV_STATE_DIR:-.dev}/dev.pid" 2>/dev/null) && [ -n 
 dev: ## Run every data path locally (foreground; Ctrl-C stops it) and write .dev/endpoints.json
 	@# A running stack is said before anything is rebuilt; the program checks again (two starts at once).
 	@if $(DEV_RUNNING); then echo "make dev is already running (pid $$pid); stop it with Ctrl-C in its terminal first." >&2; exit 1; fi
-	@$(MAKE) --no-print-directory deps redis build
+	@$(MAKE) --no-print-directory deps redis sql build
 	@# node itself, not the tsx CLI: tsx relays a terminal's SIGINT to its child, which then hears Ctrl-C twice.
 	node --import tsx local/dev/main.ts
 
 test-unit: deps ## The unit lane: test/unit/ mirrors the source tree, starts no service, runs in seconds
 	npx mocha --config test/unit.mocharc.json
 
-test: deps redis chromium checkers build ## The unit lane, then type-check, lint and every mocha suite on real local services
+test: deps redis sql chromium checkers build ## The unit lane, then type-check, lint and every mocha suite on real local services
 	npx mocha --config test/unit.mocharc.json
 	npx tsc --noEmit
 	npx eslint --max-warnings 0 .

@@ -8,7 +8,7 @@ import { Redis } from "ioredis";
 import { sleep } from "../domain/runtime/retry.js";
 import { parseMapping } from "../domain/change-feed/mappings.js";
 import { startRedis } from "../local/launcher/services.js";
-import { hsetLoad, nullSink, startBenchListener } from "./change-feed-rig.js";
+import { hsetLoad, nullSink, startBenchListener, serverCost } from "./change-feed-rig.js";
 import { percentile, printTable } from "./table.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -17,15 +17,6 @@ const redis = await startRedis({ config: { "notify-keyspace-events": keyspaceEve
 const writer = new Redis(redis.url);
 const probe = new Redis(redis.url);
 const mapping = parseMapping({ name: "people", pattern: "person:{id}", table: "people" });
-
-/** Calls per command since the server started, and its CPU seconds. */
-async function serverCost(): Promise<{ calls: Map<string, number>; cpu: number }> {
-  const info = await probe.info("all");
-  const calls = new Map<string, number>();
-  for (const [, name, count] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls.set(name, Number(count));
-  const cpu = ["used_cpu_sys", "used_cpu_user"].reduce((sum, field) => sum + Number(new RegExp(`^${field}:([\\d.]+)`, "m").exec(info)![1]), 0);
-  return { calls, cpu };
-}
 
 interface Cost {
   commandsPerChange: number;
@@ -40,11 +31,11 @@ interface Cost {
 async function measure(rate: number, capture: () => Promise<{ done: () => Promise<boolean>; stop: () => Promise<void> }>, writesOnlyCpu = 0): Promise<Cost> {
   await writer.flushall();
   const running = await capture();
-  const before = await serverCost();
+  const before = await serverCost(probe);
   const total = rate * seconds;
   await hsetLoad(writer, total, rate, keys);
   while (!(await running.done())) await sleep(10);
-  const after = await serverCost();
+  const after = await serverCost(probe);
   await running.stop();
   const byCommand = new Map<string, number>();
   for (const [name, calls] of after.calls) {

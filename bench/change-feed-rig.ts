@@ -58,3 +58,12 @@ export function nullSink(): ChangeSink & { lags: number[]; confirmed: () => numb
     },
   };
 }
+
+/** Calls per command since the server started, and its CPU seconds (user and system), from INFO. */
+export async function serverCost(probe: Redis): Promise<{ calls: Map<string, number>; cpu: number }> {
+  const info = await probe.info("all");
+  const calls = new Map<string, number>();
+  for (const [, name, count] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls.set(name, Number(count));
+  const cpu = ["used_cpu_sys", "used_cpu_user"].reduce((sum, field) => sum + Number(new RegExp(`^${field}:([\\d.]+)`, "m").exec(info)![1]), 0);
+  return { calls, cpu };
+}

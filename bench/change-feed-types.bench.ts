@@ -8,7 +8,7 @@ import { keyspaceEventsNeeded } from "../domain/change-feed/capture/subscription
 import { sleep } from "../domain/runtime/retry.js";
 import { parseMapping } from "../domain/change-feed/mappings.js";
 import { startRedis } from "../local/launcher/services.js";
-import { nullSink, startBenchListener } from "./change-feed-rig.js";
+import { nullSink, startBenchListener, serverCost } from "./change-feed-rig.js";
 import { printTable } from "./table.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
@@ -58,15 +58,6 @@ const kinds: Kind[] = [
   },
 ];
 
-/** Calls per command since the server started, and its CPU seconds. */
-async function serverCost(): Promise<{ calls: Map<string, number>; cpu: number }> {
-  const info = await probe.info("all");
-  const calls = new Map<string, number>();
-  for (const [, name, count] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls.set(name, Number(count));
-  const cpu = ["used_cpu_sys", "used_cpu_user"].reduce((sum, field) => sum + Number(new RegExp(`^${field}:([\\d.]+)`, "m").exec(info)![1]), 0);
-  return { calls, cpu };
-}
-
 /** `total` changes at `perSecond` in 10 ms ticks, each made by `change` (of one kind, or a mix). */
 async function load(total: number, perSecond: number, change: (p: ChainableCommander, n: number) => void): Promise<void> {
   const perTick = Math.max(1, Math.round(perSecond / 100));
@@ -93,12 +84,12 @@ async function filled(kindsToFill: Kind[]): Promise<void> {
 async function measure(kind: Kind, capture?: () => Promise<{ done: () => Promise<boolean>; stop: () => Promise<void> }>) {
   await filled([kind]);
   const running = capture ? await capture() : { done: async () => true, stop: async () => {} };
-  const before = await serverCost();
+  const before = await serverCost(probe);
   const total = rate * seconds;
   const writes = new Set(["zincrby", "lset", "srem", "sadd", "info"]);
   await load(total, rate, (p, n) => kind.change(p, `thing:0-${n % keys}`, n));
   while (!(await running.done())) await sleep(10);
-  const after = await serverCost();
+  const after = await serverCost(probe);
   await running.stop();
   let commands = 0;
   for (const [name, calls] of after.calls) if (!writes.has(name)) commands += calls - (before.calls.get(name) ?? 0);

@@ -27,6 +27,10 @@ if (!mapping) {
   console.error(`no mapping named "${name}" in ${mappingsKey} or the mapping file`);
   process.exit(2);
 }
+if (mapping.sql) {
+  console.error(`mapping "${name}" writes to ${mapping.sql.engine}: reconcile reads DynamoDB tables only, for now`);
+  process.exit(2);
+}
 const progress = await terminalProgress(client, dynamo, mapping.table);
 const version = async () => {
   const [s, us] = await client.time();

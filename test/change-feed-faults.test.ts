@@ -112,7 +112,9 @@ describe(`change feed under a seeded fault workload (seed ${seed}; FAULT_SEED=${
       const [ran] = await Promise.all([runWorkload(redis, seed, 10, ops), faults(redis)]);
       const started = Date.now();
       const result = await eventually("Redis and DynamoDB to agree", () => compare(redis, dynamo, "people"), clean, 45_000, 250);
-      console.log(`      ${ran} operations; ${result.redisKeys} keys of every type; converged ${((Date.now() - started) / 1000).toFixed(2)} s after the workload`);
+      console.log(
+        `      ${ran} operations; ${result.redisKeys} keys of every type; converged ${((Date.now() - started) / 1000).toFixed(2)} s after the workload`,
+      );
       // Reconcile must agree with the item-by-item comparison. A key whose TTL ran out after the comparison
       // is a moment both must catch up with, so they are read together until they settle.
       const people = parseMapping({ name: "people", pattern: "person:{id}", table: "people" });

@@ -14,7 +14,7 @@ describe("make dev stops within seconds on Ctrl-C, after a failover, with a node
 
   it("one SIGINT to make dev's process group (a terminal's Ctrl-C) is one graceful stop: no endpoints or pid file left", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ecp-dev-"));
-    const port = await freePortRange(7);
+    const port = await freePortRange(9);
     // `make dev` itself, leading its own process group as a terminal's foreground job does.
     const dev = spawn("make", ["--no-print-directory", "dev"], {
       env: { ...process.env, DEV_STATE_DIR: dir, DEV_PORT_BASE: String(port), DEV_SAMPLE_USERS: "100" },
@@ -70,7 +70,7 @@ describe("make dev stops within seconds on Ctrl-C, after a failover, with a node
 
   it("exits 0 within 10 s and removes its endpoints file", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ecp-dev-"));
-    const port = await freePortRange(7);
+    const port = await freePortRange(9);
     const dev = spawn(process.execPath, ["--import", "tsx", "local/dev/main.ts"], {
       env: { ...process.env, DEV_STATE_DIR: dir, DEV_PORT_BASE: String(port), DEV_SAMPLE_USERS: "100" },
       stdio: ["ignore", "ignore", "inherit"],

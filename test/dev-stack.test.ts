@@ -16,7 +16,7 @@ describe("make dev: stable ports and keys across restarts, and the examples it p
   this.timeout(180_000);
   const dir = mkdtempSync(join(tmpdir(), "ecp-dev-"));
   let base: number;
-  before(async () => (base = await freePortRange(7)));
+  before(async () => (base = await freePortRange(9)));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   /** Starts local/dev/main.ts and returns its endpoints, its printed output and a stop. */
@@ -81,6 +81,19 @@ describe("make dev: stable ports and keys across restarts, and the examples it p
       expect((await item("change feed")).Item?.firstName?.S).to.equal("Ada");
       // The docs' run-time mapping: its table is made when it loads, and order:1 arrives.
       expect((await item("run-time mapping")).Item?.total?.S).to.equal("3");
+      // The same hash as a row in PostgreSQL and in MariaDB.
+      const [sqlWrite, sqlRead] = example("SQL rows").split(" && sleep 1 && ");
+      await sh(sqlWrite, { env });
+      const rows = await eventually(
+        "the SQL rows",
+        async () => (await sh(sqlRead, { env })).stdout,
+        (out) => out.split("Hopper").length === 3,
+        20_000,
+        200,
+      );
+      expect(rows)
+        .to.match(/person2 \| Grace\s+\| Hopper/)
+        .and.match(/person2\tGrace\tHopper/);
       // reconcile as printed: the people mapping agrees with its table (exit 0) and says so in JSON.
       const reconciled = JSON.parse(await run("reconcile")) as { missing: unknown[]; stale: unknown[] };
       expect([reconciled.missing.length, reconciled.stale.length]).to.deep.equal([0, 0]);

@@ -41,7 +41,7 @@ describe("the local status page and /metrics under load: they show what the list
     process.env.LOAD_PROGRESS_EVERY = "1000";
     stack = await startLocalStack({
       stateDir: dir,
-      ports: devPorts(await freePortRange(7)),
+      ports: devPorts(await freePortRange(9)),
       replicas: 1,
       region: "us-east-1",
       keeperScheduleMs: 1_000,

@@ -2,6 +2,7 @@
 import { MappingError } from "./errors.js";
 import { reservedAttributes, type Change } from "./writer.js";
 import { typeNames, valueTypeOf, type ReadValue } from "./types/value-type.js";
+import { parseSqlDestination, type SqlDestination } from "./sql-destination.js";
 
 export { MappingError };
 
@@ -16,6 +17,8 @@ export interface Mapping {
   types?: string[];
   /** Strings that are plain decimals become DynamoDB numbers. */
   numbers?: boolean;
+  /** A SQL table instead of DynamoDB (`destination` and `columns` in the file); `table` is then the SQL table. */
+  sql?: SqlDestination;
 }
 
 export interface CompiledMapping extends Mapping {
@@ -35,11 +38,23 @@ export const maxMappings = 100;
 /** Keys of the listener's own bookkeeping; never mapped, whatever the patterns say. */
 export const internalPrefix = "changefeed:";
 
-const fieldsAllowed = ["name", "pattern", "table", "lambda", "partitionKey", "format", "types", "numbers"];
+const fieldsAllowed = ["name", "pattern", "table", "lambda", "partitionKey", "format", "types", "numbers", "destination", "columns"];
 
 export interface MappingOptions {
   /** A pattern with no literal text of its own (`{id}`, `*`) copies every hash of the keyspace, other tenants' too: refused unless set. */
   allowCatchAll?: boolean;
+}
+
+/** The mapping's SQL destination, or undefined for DynamoDB (the table, its Lambda and format checked either way). */
+function destinationOf(m: Record<string, unknown>, fail: (field: string, why: string) => Error): SqlDestination | undefined {
+  const sql = m.destination === undefined || m.destination === "dynamodb" ? undefined : parseSqlDestination(m.destination, m.table, m.columns, fail);
+  if (!sql && m.columns !== undefined) throw fail("columns", 'is for a SQL destination ("destination": "postgres" or "mysql")');
+  if (sql && (m.lambda !== undefined || m.format !== undefined)) throw fail(m.lambda !== undefined ? "lambda" : "format", "is for DynamoDB destinations");
+  if (typeof m.table !== "string" || (!sql && !/^[A-Za-z0-9_.-]{3,255}$/.test(m.table)))
+    throw fail("table", "must be a DynamoDB table name (3-255 letters, digits, '_', '.' or '-')");
+  if (m.lambda !== undefined && (typeof m.lambda !== "string" || m.lambda === "")) throw fail("lambda", "must be a function name or ARN");
+  if (m.format !== undefined && m.format !== "attributes" && m.format !== "envelope") throw fail("format", 'must be "attributes" or "envelope"');
+  return sql;
 }
 
 export function parseMapping(raw: unknown, where = "mapping", options: MappingOptions = {}): CompiledMapping {
@@ -51,10 +66,7 @@ export function parseMapping(raw: unknown, where = "mapping", options: MappingOp
   if (unknown) throw fail(unknown, `is not a mapping field (expected ${fieldsAllowed.join(", ")})`);
   if (typeof m.name !== "string" || !/^[A-Za-z0-9_.-]{1,64}$/.test(m.name)) throw fail("name", "must be 1-64 letters, digits, '_', '.' or '-'");
   if (typeof m.pattern !== "string" || m.pattern === "") throw fail("pattern", "must be a non-empty key pattern such as person:{id} or person*");
-  if (typeof m.table !== "string" || !/^[A-Za-z0-9_.-]{3,255}$/.test(m.table))
-    throw fail("table", "must be a DynamoDB table name (3-255 letters, digits, '_', '.' or '-')");
-  if (m.lambda !== undefined && (typeof m.lambda !== "string" || m.lambda === "")) throw fail("lambda", "must be a function name or ARN");
-  if (m.format !== undefined && m.format !== "attributes" && m.format !== "envelope") throw fail("format", 'must be "attributes" or "envelope"');
+  const sql = destinationOf(m, fail);
   if (m.types !== undefined && (!Array.isArray(m.types) || m.types.length === 0 || m.types.some((t) => typeof t !== "string" || !typeNames.includes(t))))
     throw fail("types", `must be a non-empty list of ${typeNames.join(", ")}`);
   if (m.numbers !== undefined && typeof m.numbers !== "boolean") throw fail("numbers", "must be true or false");
@@ -90,12 +102,13 @@ export function parseMapping(raw: unknown, where = "mapping", options: MappingOp
   return {
     name: m.name,
     pattern: m.pattern,
-    table: m.table,
+    table: m.table as string,
     lambda: m.lambda as string | undefined,
     partitionKey: keyAttribute,
     format: (m.format as Mapping["format"] | undefined) ?? "attributes",
     ...(m.types ? { types: m.types as string[] } : {}),
     ...(m.numbers ? { numbers: true } : {}),
+    ...(sql ? { sql } : {}),
     placeholder,
     before,
     after,
@@ -111,7 +124,9 @@ export const mappingJson = (m: CompiledMapping): string =>
     table: m.table,
     lambda: m.lambda,
     partitionKey: m.partitionKey,
-    format: m.format,
+    ...(m.sql
+      ? { destination: m.sql.engine, columns: Object.fromEntries(m.sql.columns.map((c) => [c.field, { column: c.column, type: c.type }])) }
+      : { format: m.format }),
     types: m.types,
     numbers: m.numbers,
   });

@@ -6,6 +6,7 @@ import { SinkFailed } from "./errors.js";
 import { writeChanges, type Change, type WriteResult } from "./writer.js";
 import { errorMessage } from "../runtime/errors.js";
 import type { CompiledMapping } from "./mappings.js";
+import type { SqlEngine } from "./sql-destination.js";
 
 export interface ChangeSink {
   /** Resolves once the sink has confirmed every change (written, skipped as older, or rejected); throws SinkFailed otherwise. */
@@ -60,10 +61,22 @@ export class RoutingSink implements ChangeSink {
   constructor(
     private readonly dynamo: DynamoDBClient,
     private readonly lambda?: LambdaClient,
+    /** The SQL destinations this listener reaches (sql-sink.ts), by engine. */
+    private readonly sql: Partial<Record<SqlEngine, ChangeSink>> = {},
   ) {}
 
-  /** The table exists with the mapping's partition key; an outage (a retry may fix it) refuses nothing. */
+  /** The mapping's SQL sink, or why there is none. */
+  private sqlSink(mapping: CompiledMapping): ChangeSink | string {
+    const engine = mapping.sql!.engine;
+    return this.sql[engine] ?? `mapping ${mapping.name} writes to ${engine}, but the listener has no ${engine} connection (${engine}Url)`;
+  }
+
+  /** The table exists with the mapping's partition key (a SQL table: its columns); an outage (a retry may fix it) refuses nothing. */
   async check(mapping: CompiledMapping): Promise<string | undefined> {
+    if (mapping.sql) {
+      const sink = this.sqlSink(mapping);
+      return typeof sink === "string" ? sink : sink.check?.(mapping);
+    }
     try {
       const { Table } = await this.dynamo.send(new DescribeTableCommand({ TableName: mapping.table }));
       const hashKey = Table?.KeySchema?.find((k) => k.KeyType === "HASH")?.AttributeName;
@@ -78,6 +91,11 @@ export class RoutingSink implements ChangeSink {
   }
 
   async write(mapping: CompiledMapping, changes: Change[], options: { overwrite?: boolean } = {}): Promise<WriteResult> {
+    if (mapping.sql) {
+      const sink = this.sqlSink(mapping);
+      if (typeof sink === "string") throw new SinkFailed(sink, { retryable: false });
+      return sink.write(mapping, changes, options);
+    }
     if (!mapping.lambda) {
       return writeChanges(this.dynamo, { table: mapping.table, changes, ...options }).catch((error: Error) => {
         throw sinkFailure(`writing to ${mapping.table}`, error.name, error.message, error);

@@ -112,28 +112,37 @@ async function bounded<T>(items: T[], limit: number, task: (item: T) => Promise<
   );
 }
 
+/** Only the newest snapshot of each key matters (and one statement or request may not name a key twice). */
+export function newestPerKey(changes: Change[]): Change[] {
+  const newest = new Map<string, Change>();
+  for (const change of changes) {
+    const seen = newest.get(change.partitionKey.value);
+    if (!seen || seen.version < change.version) newest.set(change.partitionKey.value, change);
+  }
+  return [...newest.values()];
+}
+
+/** Why a version cannot be written: too far ahead of this clock (a forged or skewed `_v` would pin the item forever). */
+export function versionAhead(change: Change, now = Date.now()): string | undefined {
+  const ahead = change.version - now * 1_000;
+  return ahead > maxVersionAheadMicros
+    ? `version ${change.version} is ${Math.round(ahead / 1e6)} s ahead of the writer's clock (a forged or skewed _v would pin the item)`
+    : undefined;
+}
+
 export async function writeChanges(
   dynamo: DynamoDBClient,
   request: WriteRequest,
   options: { concurrency?: number; retry?: RetryPolicy } = {},
 ): Promise<WriteResult> {
   const result: WriteResult = { written: 0, skipped: 0, retried: 0, rejected: [] };
-  // Only the newest snapshot of each key matters (and one request may not name a key twice).
-  const newest = new Map<string, Change>();
-  for (const change of request.changes) {
-    const seen = newest.get(change.partitionKey.value);
-    if (!seen || seen.version < change.version) newest.set(change.partitionKey.value, change);
-  }
-  result.skipped += request.changes.length - newest.size;
-  await bounded([...newest.values()], options.concurrency ?? 16, async (change) => {
+  const newest = newestPerKey(request.changes);
+  result.skipped += request.changes.length - newest.length;
+  await bounded(newest, options.concurrency ?? 16, async (change) => {
     const item = itemOf(change, request.tombstoneSeconds ?? 86_400);
-    const ahead = change.version - Date.now() * 1_000;
-    if (typeof item === "string" || ahead > maxVersionAheadMicros) {
-      const reason =
-        typeof item === "string"
-          ? item
-          : `version ${change.version} is ${Math.round(ahead / 1e6)} s ahead of the writer's clock (a forged or skewed _v would pin the item)`;
-      result.rejected.push({ key: change.key, reason });
+    const why = typeof item === "string" ? item : versionAhead(change);
+    if (why || typeof item === "string") {
+      result.rejected.push({ key: change.key, reason: why ?? String(item) });
       return;
     }
     // On the version attribute, not the key: it guards the item whatever the table's key is named.

@@ -10,6 +10,7 @@ import { ChangeFeedListener, defaultListenerConfig } from "../../domain/change-f
 import { connectionsLike } from "../../domain/change-feed/capture/connections.js";
 import type { CompiledMapping } from "../../domain/change-feed/mappings.js";
 import { RoutingSink, type ChangeSink } from "../../domain/change-feed/sinks.js";
+import type { SqlEngine } from "../../domain/change-feed/sql-destination.js";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createTable } from "../aws/aws-clients.js";
@@ -20,7 +21,12 @@ import type { Shared } from "./stack.js";
 /** As deployed: the writer may write to the mapping file's tables only. */
 export function registerChangeWriter(shared: Shared, mappings: CompiledMapping[]) {
   // As deployed: the writer may write to the mapping file's tables only.
-  const { allowedTables } = changeWriterConfig({ ALLOWED_TABLES: mappings.map((m) => m.table).join(",") });
+  const { allowedTables } = changeWriterConfig({
+    ALLOWED_TABLES: mappings
+      .filter((m) => !m.sql)
+      .map((m) => m.table)
+      .join(","),
+  });
   shared.functions["change-writer"] = (event) => writeChanges(shared.dynamo, writeRequestOf(event, allowedTables));
 }
 
@@ -28,12 +34,12 @@ export function registerChangeWriter(shared: Shared, mappings: CompiledMapping[]
  * The sink as deployed, but a mapping's missing table is created in dynalite when the mapping loads, as
  * Terraform creates the tables in AWS: a mapping added at run time (the docs' `orders`) works as pasted.
  */
-function localSink(shared: Shared, lambda: LambdaClient): ChangeSink {
-  const sink = new RoutingSink(shared.dynamo, lambda);
+function localSink(shared: Shared, lambda: LambdaClient, sql: SqlSinks): ChangeSink {
+  const sink = new RoutingSink(shared.dynamo, lambda, sql);
   return {
     write: (mapping, changes, options) => sink.write(mapping, changes, options),
     check: async (mapping) => {
-      await createTable(shared.dynamo, mapping.table, mapping.partitionKey);
+      if (!mapping.sql) await createTable(shared.dynamo, mapping.table, mapping.partitionKey);
       return sink.check(mapping);
     },
   };
@@ -54,7 +60,10 @@ function writeListenerConfig(shared: Shared, lambdaEndpoint: string): string {
   return file;
 }
 
-export async function startChangeFeed(shared: Shared, mappings: CompiledMapping[], lambdaEndpoint: string) {
+/** The SQL destinations' sinks, by engine (sql-destinations.ts). */
+type SqlSinks = Partial<Record<SqlEngine, ChangeSink>>;
+
+export async function startChangeFeed(shared: Shared, mappings: CompiledMapping[], lambdaEndpoint: string, sql: SqlSinks = {}) {
   const client = await connectRedis(
     { url: urlAs(shared.primaryUrl, shared.users.listener) },
     { enableAutoPipelining: true, maxRetriesPerRequest: null, commandTimeout: undefined },
@@ -63,7 +72,7 @@ export async function startChangeFeed(shared: Shared, mappings: CompiledMapping[
   const listener = new ChangeFeedListener(
     client,
     connectionsLike(client),
-    localSink(shared, lambda),
+    localSink(shared, lambda, sql),
     shared.dynamo,
     { ...defaultListenerConfig, consumer: "make-dev", healthFile: shared.listenerHealthFile, metricsIntervalMs: 1_000 },
     createLogger("change-feed-listener"),
@@ -73,7 +82,8 @@ export async function startChangeFeed(shared: Shared, mappings: CompiledMapping[
   const drift = new DriftSampler(
     client,
     shared.dynamo,
-    () => listener.activeMappings,
+    // DynamoDB's mappings: the drift check does not sample SQL tables yet.
+    () => listener.activeMappings.filter((m) => !m.sql),
     { ...defaultDriftConfig, intervalMs: 30_000, settleMs: 2_000 },
     (r) => listener.metrics.drift(r.mapping, r.sampled, r.differing.length),
     createLogger("change-feed-drift"),

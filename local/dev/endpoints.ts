@@ -42,6 +42,10 @@ export interface Endpoints {
   changeTable: string;
   /** The change-feed listener's configuration file, as on EC2 (`make reconcile MAPPING=people` runs with it). */
   listenerConfig: string;
+  /** The local PostgreSQL (Aurora PostgreSQL's engine) the `people-postgres` mapping writes to (table `people`). */
+  postgresUrl: string;
+  /** The local MariaDB (MySQL's protocol, as Aurora MySQL) the `people-mysql` mapping writes to (table `people`). */
+  mysqlUrl: string;
   [key: string]: unknown;
 }
 
@@ -49,7 +53,7 @@ export interface Endpoints {
 export const stateDir = process.env.DEV_STATE_DIR ?? ".dev";
 export const endpointsFile = join(stateDir, "endpoints.json");
 
-/** The local stack's stable ports: the base (Redis, `DEV_PORT_BASE`, default 7000) and the next six. */
+/** The local stack's stable ports: the base (Redis, `DEV_PORT_BASE`, default 7000) and the next eight. */
 export interface DevPorts {
   redis: number;
   dynamodb: number;
@@ -58,8 +62,20 @@ export interface DevPorts {
   graphql: number;
   rest: number;
   feature: number;
+  postgres: number;
+  mysql: number;
 }
 
 export function devPorts(base: number): DevPorts {
-  return { redis: base, dynamodb: base + 1, s3: base + 2, lambda: base + 3, graphql: base + 4, rest: base + 5, feature: base + 6 };
+  return {
+    redis: base,
+    dynamodb: base + 1,
+    s3: base + 2,
+    lambda: base + 3,
+    graphql: base + 4,
+    rest: base + 5,
+    feature: base + 6,
+    postgres: base + 7,
+    mysql: base + 8,
+  };
 }

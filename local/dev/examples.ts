@@ -30,6 +30,13 @@ export function examples(e: Endpoints, partitionKey: string): Example[] {
         `redis-cli -u ${e.redisUrl} HSET changefeed:mappings orders '${JSON.stringify(ordersMapping)}' && redis-cli -u ${e.redisUrl} HSET order:1 total 3 && sleep 1 && ` +
         dynamoCurl(e, "GetItem", { TableName: "orders", Key: { orderId: { S: "1" } } }),
     },
+    {
+      path: "SQL rows",
+      command:
+        `redis-cli -u ${e.redisUrl} HSET person2 firstName Grace lastName Hopper && sleep 1 && ` +
+        `psql '${e.postgresUrl}' -c 'SELECT id, first_name, last_name FROM people' && ` +
+        `mariadb --no-defaults -h ${new URL(e.mysqlUrl).hostname} -P ${new URL(e.mysqlUrl).port} -u root ecp -e 'SELECT id, first_name, last_name FROM people'`,
+    },
     { path: "reconcile", command: "make reconcile MAPPING=people" },
     { path: "command API", command: `curl -s ${e.graphqlUrl} -H 'x-api-key: ${e.apiKey}' -H 'content-type: application/json' -d '${graphql}'` },
     { path: "REST (Upstash)", command: `curl -s ${e.restUrl}/get/greeting -H 'Authorization: Bearer ${e.restToken}'` },

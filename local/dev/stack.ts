@@ -1,5 +1,6 @@
 // The local stack behind `make dev`: every data path on this machine, with the handlers that run in AWS.
 // One function per data path; `startLocalStack` composes them and collects their endpoints.
+import { startSqlDestinations } from "./sql-destinations.js";
 import { keyspaceEventsNeeded } from "../../domain/change-feed/capture/subscriptions.js";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
@@ -258,7 +259,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     registerChangeWriter(shared, mappings);
     const lambda = await startLambdaEndpoint(shared.functions, { port: options.ports.lambda, accessKeyId: shared.credentials.lambdaAccessKeyId });
     started.push(lambda);
-    const changeFeed = await startChangeFeed(shared, mappings, lambda.endpoint);
+    const sql = await startSqlDestinations(options.stateDir, options.ports, started);
+    const changeFeed = await startChangeFeed(shared, mappings, lambda.endpoint, sql.sinks);
     const commandApis = await startCommandApis(shared);
 
     const endpoints: Endpoints = {
@@ -273,6 +275,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...commandApis,
       ...featureStore,
       ...changeFeed,
+      ...sql.urls,
     };
     return { endpoints, stop };
   } catch (error) {

@@ -54,7 +54,7 @@ export async function freePortRange(count: number, host = "127.0.0.1"): Promise<
   throw new Error(`no ${count} consecutive free ports on ${host}`);
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {

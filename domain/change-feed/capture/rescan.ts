@@ -96,7 +96,8 @@ export class Rescanner {
       queued += covered.length;
       if (!this.running()) return queued;
     }
-    if (deletes && this.dynamo) queued += await this.orphans(mapping, this.dynamo);
+    // Rows of a SQL table whose key is gone are not looked for yet: only DynamoDB tables are scanned.
+    if (deletes && this.dynamo && !mapping.sql) queued += await this.orphans(mapping, this.dynamo);
     return queued;
   }
 

@@ -18,6 +18,9 @@ function redisWith(keyspace: Keyspace) {
   return { client: client as Redis, deadLetters };
 }
 
+const deliveryOf = (client: Redis, sink: ChangeSink, counters: ReturnType<typeof newCounters>) =>
+  new Delivery(client, sink, { deadLetterKey: "changefeed:deadletter" }, counters, memoryLogger(), new FeedMetrics(new PathMetrics("change-feed", () => {})));
+
 const people = parseMapping({ name: "people", pattern: "person:*", table: "people", types: ["hash"] });
 const everyone = parseMapping({ name: "everyone", pattern: "person:*", table: "audit" });
 const hinted = (...keys: string[]) => new Map(keys.map((k) => [k, Date.now()]));
@@ -34,14 +37,7 @@ describe("domain/change-feed/capture/delivery: snapshots to each mapping's sink;
       },
     };
     const counters = newCounters();
-    const delivery = new Delivery(
-      client,
-      sink,
-      { deadLetterKey: "changefeed:deadletter" },
-      counters,
-      memoryLogger(),
-      new FeedMetrics(new PathMetrics("change-feed", () => {})),
-    );
+    const delivery = deliveryOf(client, sink, counters);
     const { failed } = await delivery.deliver(hinted("person:1"), [people, everyone]);
     expect([...failed]).to.deep.equal(["person:1"]);
     expect(written.map(([m, c]) => [m, c[0].attributes])).to.deep.equal([["people", { name: "Ada" }]]);
@@ -62,14 +58,7 @@ describe("domain/change-feed/capture/delivery: snapshots to each mapping's sink;
       },
     };
     const counters = newCounters();
-    const delivery = new Delivery(
-      client,
-      sink,
-      { deadLetterKey: "changefeed:deadletter" },
-      counters,
-      memoryLogger(),
-      new FeedMetrics(new PathMetrics("change-feed", () => {})),
-    );
+    const delivery = deliveryOf(client, sink, counters);
     const { failed } = await delivery.deliver(hinted("person:2"), [people, everyone]);
     expect(failed.size).to.equal(0);
     expect(attempts).to.equal(3);

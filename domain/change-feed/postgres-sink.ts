@@ -1,0 +1,55 @@
+// PostgreSQL (Aurora PostgreSQL) for the SQL sink: `INSERT ... ON CONFLICT (key) DO UPDATE ... WHERE
+// the stored _v < the new one`, on a small pool whose statements give up on a held lock after 5 s (a
+// retry comes later, the delivery stays in the journal).
+import pg from "pg";
+import type { SqlDialect, SqlSession } from "./sql-sink.js";
+
+/** SQLSTATEs about the row's values (class 22: data; 23502: a NOT NULL column left empty) and those no retry fixes. */
+const rowErrors = /^(22|23502)/;
+const permanentErrors = /^(42P01|42703|42501|3F000|3D000|28)/;
+
+export function postgresDialect(url: string): SqlDialect {
+  const pool = new pg.Pool({ connectionString: url, max: 4, lock_timeout: 5_000, statement_timeout: 30_000 });
+  // An idle connection the server dropped (a restart) errors on the pool, not on a query: the next query opens another.
+  pool.on("error", () => {});
+  const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  return {
+    engine: "postgres",
+    quote,
+    upsert(table, columns, rows) {
+      const t = quote(table);
+      const placeholders = Array.from({ length: rows }, (_, r) => `(${columns.map((_, c) => `$${r * columns.length + c + 1}`).join(", ")})`);
+      const updates = columns.slice(1).map((c) => `${quote(c)} = EXCLUDED.${quote(c)}`);
+      return `INSERT INTO ${t} (${columns.map(quote).join(", ")}) VALUES ${placeholders.join(", ")} ON CONFLICT (${quote(columns[0])}) DO UPDATE SET ${updates.join(", ")} WHERE ${t}."_v" < EXCLUDED."_v"`;
+    },
+    written: (reported) => reported,
+    async columns(table) {
+      const { rows } = await pool.query<{ column_name: string }>(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1",
+        [table],
+      );
+      return rows.length ? rows.map((r) => r.column_name) : undefined;
+    },
+    async transaction(run) {
+      const client = await pool.connect();
+      const session: SqlSession = { execute: async (sql, params) => (await client.query(sql, params)).rowCount ?? 0 };
+      try {
+        await client.query("BEGIN");
+        const result = await run(session);
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    classify(error) {
+      const code = String((error as { code?: string }).code ?? "");
+      if (rowErrors.test(code)) return "row";
+      return permanentErrors.test(code) ? "permanent" : "retry";
+    },
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,177 @@
+import { expect } from "chai";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import pg from "pg";
+import { createConnection } from "mysql2/promise";
+import { Redis } from "ioredis";
+import { ChangeFeedListener, defaultListenerConfig } from "../domain/change-feed/capture/listener.js";
+import { connectionsLike } from "../domain/change-feed/capture/connections.js";
+import { parseMapping, type CompiledMapping } from "../domain/change-feed/mappings.js";
+import { mysqlDialect } from "../domain/change-feed/mysql-sink.js";
+import { postgresDialect } from "../domain/change-feed/postgres-sink.js";
+import { RoutingSink } from "../domain/change-feed/sinks.js";
+import { SqlSink, type SqlDialect } from "../domain/change-feed/sql-sink.js";
+import type { Change } from "../domain/change-feed/writer.js";
+import { memoryLogger } from "../domain/runtime/log.js";
+import { startMariadb, startPostgres, type SqlServer } from "../local/launcher/sql-servers.js";
+import { startRedis, type RedisNode } from "../local/launcher/services.js";
+import { notifications } from "./harness/change-feed.js";
+import { eventually } from "./harness/eventually.js";
+
+/** Each engine: its server, its table, and a plain query for the test's own reads. */
+const engines = [
+  {
+    engine: "postgres" as const,
+    start: startPostgres,
+    dialect: postgresDialect,
+    table: `CREATE TABLE people (id text PRIMARY KEY, name varchar(10), age integer, photo bytea, prefs jsonb, _v bigint NOT NULL, _deleted boolean NOT NULL DEFAULT false)`,
+    query: async (url: string, sql: string): Promise<Record<string, unknown>[]> => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        return (await client.query(sql)).rows as Record<string, unknown>[];
+      } finally {
+        await client.end();
+      }
+    },
+  },
+  {
+    engine: "mysql" as const,
+    start: startMariadb,
+    dialect: mysqlDialect,
+    table:
+      "CREATE TABLE people (id varchar(64) PRIMARY KEY, name varchar(10), age int, photo blob, prefs json, _v bigint NOT NULL, _deleted boolean NOT NULL DEFAULT false)",
+    query: async (url: string, sql: string): Promise<Record<string, unknown>[]> => {
+      const connection = await createConnection({ uri: url, supportBigNumbers: true, bigNumberStrings: true });
+      try {
+        return (await connection.query(sql))[0] as Record<string, unknown>[];
+      } finally {
+        await connection.end();
+      }
+    },
+  },
+];
+
+const now = () => Date.now() * 1_000;
+const change = (id: string, version: number, attributes?: Change["attributes"]): Change => ({
+  key: `person:${id}`,
+  partitionKey: { name: "id", value: id },
+  version,
+  ...(attributes ? { attributes } : {}),
+});
+
+for (const { engine, start, dialect, table, query } of engines) {
+  describe(`change feed into ${engine === "postgres" ? "PostgreSQL" : "MariaDB (MySQL's protocol)"}: versioned upserts on the real server`, function () {
+    this.timeout(90_000);
+    let server: SqlServer;
+    let sqlDialect: SqlDialect;
+    let sink: SqlSink;
+    const mapping: CompiledMapping = parseMapping({
+      name: "people-sql",
+      pattern: "person:{id}",
+      destination: engine,
+      table: "people",
+      columns: { name: "text", age: "integer", photo: "bytes", prefs: "json" },
+    });
+    const row = async (id: string) => (await query(server.url, `SELECT * FROM people WHERE id = '${id}'`))[0];
+
+    before(async () => {
+      server = await start();
+      await query(server.url, table);
+      sqlDialect = dialect(server.url);
+      sink = new SqlSink(sqlDialect, { attempts: 2, baseMs: 10, maxMs: 50 });
+    });
+    after(async () => {
+      await sqlDialect.close();
+      await server.stop();
+    });
+
+    it("an older snapshot never wins, in whatever order the writes land; a delete is a versioned tombstone", async () => {
+      const v = now();
+      expect(await sink.write(mapping, [change("1", v + 2, { name: "new", age: "42" })])).to.include({ written: 1 });
+      expect(await sink.write(mapping, [change("1", v + 1, { name: "old", age: "7" })])).to.include({ written: 0, skipped: 1 });
+      expect(await row("1")).to.deep.include({ name: "new", age: 42 });
+      await sink.write(mapping, [change("1", v + 3)]);
+      expect(await row("1")).to.deep.include({ name: null, age: null });
+      expect(Boolean((await row("1"))._deleted)).to.equal(true);
+      // A late older snapshot cannot bring it back; a newer one does.
+      await sink.write(mapping, [change("1", v + 2, { name: "zombie" })]);
+      expect(Boolean((await row("1"))._deleted)).to.equal(true);
+      await sink.write(mapping, [change("1", v + 4, { name: "back" })]);
+      expect(await row("1")).to.deep.include({ name: "back" });
+    });
+
+    it("each field becomes its column's type: integers, bytes exactly, JSON", async () => {
+      const photo = Buffer.from([0xff, 0x00, 0xfe]);
+      await sink.write(mapping, [change("2", now(), { name: "Ada", age: "36", photo: { base64: photo.toString("base64") }, prefs: '{"tea": true}' })]);
+      const stored = await row("2");
+      expect(stored).to.deep.include({ name: "Ada", age: 36 });
+      expect(Buffer.from(stored.photo as Buffer).equals(photo)).to.equal(true);
+      expect(typeof stored.prefs === "string" ? JSON.parse(stored.prefs) : stored.prefs).to.deep.equal({ tea: true });
+    });
+
+    it("a batch half-refused: a value too long for its column and text in an integer column are dead-lettered with the database's reason, the rest land", async () => {
+      const v = now();
+      const result = await sink.write(mapping, [
+        change("3", v, { name: "fits" }),
+        change("4", v, { name: "far too long for ten" }),
+        change("5", v, { name: "ok", age: "not a number" }),
+        change("6", v, { name: "also fits" }),
+      ]);
+      expect(result.written).to.equal(2);
+      expect(result.rejected.map((r) => r.key)).to.deep.equal(["person:4", "person:5"]);
+      expect(result.rejected[0].reason).to.match(/^the database refused the row: .*(too long|Data too long)/i);
+      expect(result.rejected[1].reason).to.match(/^the database refused the row: .*(invalid input syntax for type integer|Incorrect integer value)/i);
+      expect(await row("3")).to.deep.include({ name: "fits" });
+      expect(await row("6")).to.deep.include({ name: "also fits" });
+      expect(await row("4")).to.equal(undefined);
+    });
+
+    it("the table is checked when the mapping loads: a missing column or table is named", async () => {
+      expect(await sink.check(mapping)).to.equal(undefined);
+      const nickname = parseMapping({ name: "n", pattern: "person:{id}", destination: engine, table: "people", columns: { nickname: "text" } });
+      expect(await sink.check(nickname)).to.equal(`${engine} table "people" has no column nickname`);
+      const missing = parseMapping({ name: "m", pattern: "person:{id}", destination: engine, table: "nobody", columns: { name: "text" } });
+      expect(await sink.check(missing)).to.equal(`${engine} table "nobody" does not exist`);
+    });
+
+    it("through the listener: a hash arrives as a row, a refused mapping is reported, not written", async () => {
+      const node: RedisNode = await startRedis({ config: notifications });
+      const redis = new Redis(node.url, { enableAutoPipelining: true, maxRetriesPerRequest: null });
+      let listener: ChangeFeedListener | undefined;
+      const log = memoryLogger();
+      try {
+        const routing = new RoutingSink(new DynamoDBClient({ region: "us-east-1" }), undefined, { [engine]: sink });
+        listener = new ChangeFeedListener(
+          redis,
+          connectionsLike(redis),
+          routing,
+          undefined,
+          { ...defaultListenerConfig, consumer: "sql", rescanDeletes: false },
+          memoryLogger(),
+        );
+        const broken = parseMapping({ name: "broken", pattern: "broken:{id}", destination: engine, table: "people", columns: { nickname: "text" } });
+        await listener.start([mapping, broken]);
+        await redis.hset("person:7", "name", "Grace", "age", "85");
+        const arrived = await eventually(
+          "person:7 as a row",
+          () => row("7"),
+          (r) => r !== undefined,
+        );
+        expect(arrived).to.deep.include({ name: "Grace", age: 85 });
+        expect(await redis.hget("changefeed:mappings-refused", "broken")).to.equal(`mapping "broken": ${engine} table "people" has no column nickname`);
+      } catch (error) {
+        console.log(
+          JSON.stringify(log.entries.slice(-5)),
+          JSON.stringify(listener?.counters),
+          await redis.hgetall("changefeed:mappings-refused"),
+          await redis.hgetall("changefeed:mappings"),
+        );
+        throw error;
+      } finally {
+        await listener?.stop();
+        redis.disconnect();
+        await node.stop();
+      }
+    });
+  });
+}
