@@ -32,6 +32,10 @@ export function postgresDialect(url: string): SqlDialect {
     },
     async transaction(run) {
       const client = await pool.connect();
+      // A connection the server drops while this transaction holds it (a restart) errors here, not on the pool: the query that was waiting fails instead.
+      let broken: Error | undefined;
+      const onError = (error: Error) => (broken = error);
+      client.on("error", onError);
       const session: SqlSession = { execute: async (sql, params) => (await client.query(sql, params)).rowCount ?? 0 };
       try {
         await client.query("BEGIN");
@@ -39,10 +43,15 @@ export function postgresDialect(url: string): SqlDialect {
         await client.query("COMMIT");
         return result;
       } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
+        broken ??= await client.query("ROLLBACK").then(
+          () => undefined,
+          (rollback: Error) => rollback,
+        );
         throw error;
       } finally {
-        client.release();
+        client.off("error", onError);
+        // A broken connection is closed, not returned to the pool.
+        client.release(broken);
       }
     },
     classify(error) {
