@@ -16,6 +16,9 @@ export interface ListenerFileConfig {
   /** The access key id the local stand-ins take (make dev's Lambda endpoint checks it); unset in AWS. */
   localAccessKeyId?: string;
   mappingFile?: string;
+  /** The SQL destinations' connections (locally, make dev's PostgreSQL and MariaDB); without one, a mapping to that engine is refused. */
+  postgresUrl?: string;
+  mysqlUrl?: string;
   listener?: Partial<ListenerConfig>;
   drift?: Partial<DriftConfig>;
   /** The CloudWatch agent's EMF listener (`tcp://127.0.0.1:25888` on EC2); metrics go to stdout without it. */

@@ -5,6 +5,10 @@ import type { Cluster, Redis } from "ioredis";
 import { readFileSync } from "node:fs";
 import { parseMappingFile, type CompiledMapping, type MappingOptions } from "../domain/change-feed/mappings.js";
 import { RoutingSink } from "../domain/change-feed/sinks.js";
+import { mysqlDialect } from "../domain/change-feed/mysql-sink.js";
+import { postgresDialect } from "../domain/change-feed/postgres-sink.js";
+import type { SqlDialects } from "../domain/change-feed/reconcile.js";
+import { SqlSink } from "../domain/change-feed/sql-sink.js";
 import { writerClientConfig } from "../domain/change-feed/writer.js";
 import { connectRedisOrCluster } from "../domain/redis/clients.js";
 import type { ListenerFileConfig } from "./config.js";
@@ -37,6 +41,8 @@ export interface HostClients {
   client: Redis | Cluster;
   dynamo: DynamoDBClient;
   sink: RoutingSink;
+  /** The SQL destinations the configuration names, by engine. */
+  sql: SqlDialects;
 }
 
 export async function openHostClients(file: ListenerFileConfig): Promise<HostClients> {
@@ -49,7 +55,12 @@ export async function openHostClients(file: ListenerFileConfig): Promise<HostCli
     { url: file.redisUrl, cluster: file.cluster, authSecretArn: file.redisAuthSecretArn },
     { redisOptions: { maxRetriesPerRequest: null, enableAutoPipelining: true, commandTimeout: undefined } },
   );
-  return { client, dynamo, sink: new RoutingSink(dynamo, lambda) };
+  const sql: SqlDialects = {
+    ...(file.postgresUrl ? { postgres: postgresDialect(file.postgresUrl) } : {}),
+    ...(file.mysqlUrl ? { mysql: mysqlDialect(file.mysqlUrl) } : {}),
+  };
+  const sinks = Object.fromEntries(Object.entries(sql).map(([engine, dialect]) => [engine, new SqlSink(dialect)]));
+  return { client, dynamo, sink: new RoutingSink(dynamo, lambda, sinks), sql };
 }
 
 export const fileMappingsOf = (file: ListenerFileConfig, options: MappingOptions): CompiledMapping[] =>

@@ -15,7 +15,8 @@ export async function terminalProgress(
 ): Promise<ReconcileProgress & { stop(): void }> {
   if (!stream.isTTY) return { scanned: () => {}, read: () => {}, stop: () => {} };
   const sizes = await Promise.all(primaryNodes(client).map((node) => node.dbsize()));
-  const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: table }));
+  // A SQL table (or a table that cannot be described) has no count up front: its bar grows as rows are read.
+  const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: table })).catch(() => ({ Table: undefined }));
   const bars = new MultiBar({ stream, format: "{what} [{bar}] {value}/{total}", hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
   const bar = (total: number, what: string) => {
     const drawn: SingleBar = bars.create(Math.max(1, total), 0, { what });

@@ -9,7 +9,7 @@ import { terminalProgress } from "./reconcile-progress.js";
 const [configPath, name] = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const repair = process.argv.includes("--repair");
 const file = readConfigFile(name ? configPath : undefined, "reconcile <config.json> <mapping> [--repair]");
-const { client, dynamo, sink } = await openHostClients(file);
+const { client, dynamo, sink, sql } = await openHostClients(file);
 const { mappingsKey, allowCatchAllMappings, maxCollectionElements } = listenerConfigOf(file);
 const options = { allowCatchAll: allowCatchAllMappings };
 // The mappings hash first (it holds run-time mappings too; the listener reports a bad entry, reconcile
@@ -27,10 +27,6 @@ if (!mapping) {
   console.error(`no mapping named "${name}" in ${mappingsKey} or the mapping file`);
   process.exit(2);
 }
-if (mapping.sql) {
-  console.error(`mapping "${name}" writes to ${mapping.sql.engine}: reconcile reads DynamoDB tables only, for now`);
-  process.exit(2);
-}
 const progress = await terminalProgress(client, dynamo, mapping.table);
 const version = async () => {
   const [s, us] = await client.time();
@@ -41,6 +37,7 @@ const report = await reconcile(client, dynamo, mapping, {
   progress,
   repair: repair ? { sink, version } : undefined,
   maxElements: maxCollectionElements,
+  sql,
 });
 progress.stop();
 console.log(JSON.stringify(report, null, 2));

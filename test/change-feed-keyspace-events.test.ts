@@ -5,7 +5,7 @@ import { keyspaceEventsNeeded } from "../domain/change-feed/capture/subscription
 import { startRedis } from "../local/launcher/services.js";
 import { eventually } from "./harness/eventually.js";
 
-/** Every kind of write the feed follows, on every type, with expiries of a key and a hash field. */
+/** Every kind of write the feed follows, on every type, with expiries of a key and a hash field (deterministic: SPOP takes the set's last member). */
 async function workload(redis: Redis): Promise<void> {
   const steps: (string | number)[][] = [
     ["SET", "s", "1"],
@@ -21,8 +21,8 @@ async function workload(redis: Redis): Promise<void> {
     ["LMOVE", "l", "l2", "LEFT", "RIGHT"],
     ["SADD", "t", "a", "b", "c"],
     ["SREM", "t", "a"],
-    ["SPOP", "t"],
     ["SMOVE", "t", "t2", "c"],
+    ["SPOP", "t"],
     ["SINTERSTORE", "t3", "t2", "t2"],
     ["ZADD", "z", "1", "a", "2", "b"],
     ["ZINCRBY", "z", "1", "a"],

@@ -8,13 +8,14 @@ import { connectionsLike } from "../domain/change-feed/capture/connections.js";
 import { parseMapping, type CompiledMapping } from "../domain/change-feed/mappings.js";
 import { mysqlDialect } from "../domain/change-feed/mysql-sink.js";
 import { postgresDialect } from "../domain/change-feed/postgres-sink.js";
+import { reconcile } from "../domain/change-feed/reconcile.js";
 import { RoutingSink } from "../domain/change-feed/sinks.js";
 import { SqlSink, type SqlDialect } from "../domain/change-feed/sql-sink.js";
 import type { Change } from "../domain/change-feed/writer.js";
 import { memoryLogger } from "../domain/runtime/log.js";
 import { startMariadb, startPostgres, type SqlServer } from "../local/launcher/sql-servers.js";
 import { startRedis, type RedisNode } from "../local/launcher/services.js";
-import { notifications } from "./harness/change-feed.js";
+import { differences, notifications } from "./harness/change-feed.js";
 import { eventually } from "./harness/eventually.js";
 
 /** Each engine: its server, its table, and a plain query for the test's own reads. */
@@ -149,6 +150,8 @@ for (const { engine, start, dialect, table, query } of engines) {
           { ...defaultListenerConfig, consumer: "sql", rescanDeletes: false },
           memoryLogger(),
         );
+        // The rows the sink tests wrote directly have no key in this Redis: start from an empty table.
+        await query(server.url, "DELETE FROM people");
         const broken = parseMapping({ name: "broken", pattern: "broken:{id}", destination: engine, table: "people", columns: { nickname: "text" } });
         await listener.start([mapping, broken]);
         await redis.hset("person:7", "name", "Grace", "age", "85");
@@ -159,6 +162,26 @@ for (const { engine, start, dialect, table, query } of engines) {
         );
         expect(arrived).to.deep.include({ name: "Grace", age: 85 });
         expect(await redis.hget("changefeed:mappings-refused", "broken")).to.equal(`mapping "broken": ${engine} table "people" has no column nickname`);
+        // reconcile reads the SQL table: clean; then a row changed behind the feed's back (stale) and one
+        // whose key never existed (orphaned) are found, and repaired from what Redis holds.
+        const dynamo = new DynamoDBClient({ region: "us-east-1" });
+        const only = (r: { stale: string[]; orphaned: string[]; missing: string[] }) => [r.missing, r.stale, r.orphaned];
+        const clean = await eventually(
+          "a clean reconcile",
+          () => reconcile(redis, dynamo, mapping, { sql: { [engine]: sqlDialect } }),
+          (r) => differences(r) === 0,
+        );
+        expect(clean.redisKeys).to.equal(1);
+        await query(server.url, "UPDATE people SET name = 'Mallory' WHERE id = '7'");
+        await query(server.url, "INSERT INTO people (id, name, _v, _deleted) VALUES ('99', 'nobody', 1, false)");
+        const found = await reconcile(redis, dynamo, mapping, { sql: { [engine]: sqlDialect } });
+        expect(only(found)).to.deep.include.members([[], ["person:7"]]);
+        expect(found.orphaned).to.include("person:99");
+        const version = async () => Date.now() * 1_000;
+        const repaired = await reconcile(redis, dynamo, mapping, { sql: { [engine]: sqlDialect }, repair: { sink: routing, version } });
+        expect(repaired.repaired).to.be.at.least(2);
+        expect(await row("7")).to.deep.include({ name: "Grace" });
+        expect(Boolean((await row("99"))._deleted)).to.equal(true);
       } catch (error) {
         console.log(
           JSON.stringify(log.entries.slice(-5)),

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { Upload } from "@aws-sdk/lib-storage";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -19,6 +19,14 @@ interface ListenerHealth {
   lastError: string | null;
   mappings: string[];
   counters: { written: number; skipped: number; deadLettered: number };
+}
+
+/** local/mappings.json's first (DynamoDB) mapping, in a file of its own under `dir`. */
+function dynamoMappingFile(dir: string): string {
+  const file = join(dir, "mappings.json");
+  const { mappings } = JSON.parse(readFileSync("local/mappings.json", "utf8")) as { mappings: unknown[] };
+  writeFileSync(file, JSON.stringify({ mappings: mappings.slice(0, 1) }));
+  return file;
 }
 
 describe("the local status page and /metrics under load: they show what the listener and the loader did", function () {
@@ -45,7 +53,8 @@ describe("the local status page and /metrics under load: they show what the list
       replicas: 1,
       region: "us-east-1",
       keeperScheduleMs: 1_000,
-      mappingFile: "local/mappings.json",
+      // The default DynamoDB mapping alone: the figures below count one write per change.
+      mappingFile: dynamoMappingFile(dir),
       sampleUsers: 100,
     });
     endpoints = stack.endpoints;

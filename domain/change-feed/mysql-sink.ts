@@ -30,6 +30,10 @@ export function mysqlDialect(url: string): SqlDialect {
     },
     // 1 per row inserted, 2 per row updated, 0 per row left as it was: exact for one row; for a batch, at most its rows.
     written: (reported, rows) => (rows === 1 ? Math.min(reported, 1) : Math.min(reported, rows)),
+    async rows(table, columns) {
+      const [rows] = await pool.query(`SELECT ${columns.map(quote).join(", ")} FROM ${quote(table)} WHERE NOT \`_deleted\``);
+      return rows as Record<string, unknown>[];
+    },
     async columns(table) {
       const [rows] = await pool.query("SELECT column_name AS name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?", [table]);
       const names = (rows as { name: string }[]).map((r) => r.name);

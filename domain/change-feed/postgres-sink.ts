@@ -23,6 +23,10 @@ export function postgresDialect(url: string): SqlDialect {
       return `INSERT INTO ${t} (${columns.map(quote).join(", ")}) VALUES ${placeholders.join(", ")} ON CONFLICT (${quote(columns[0])}) DO UPDATE SET ${updates.join(", ")} WHERE ${t}."_v" < EXCLUDED."_v"`;
     },
     written: (reported) => reported,
+    async rows(table, columns) {
+      const { rows } = await pool.query<Record<string, unknown>>(`SELECT ${columns.map(quote).join(", ")} FROM ${quote(table)} WHERE NOT "_deleted"`);
+      return rows;
+    },
     async columns(table) {
       const { rows } = await pool.query<{ column_name: string }>(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1",

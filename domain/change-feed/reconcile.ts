@@ -6,6 +6,8 @@ import { scanPrimaries } from "../redis/clients.js";
 import { changeOf, keyOfPartitionKey, partitionKeyOf, refusedType, type CompiledMapping, type Snapshot } from "./mappings.js";
 import { attributeOf, sameAttribute, type ItemValue } from "./item-values.js";
 import { Snapshots } from "./capture/snapshots.js";
+import { sameRow, type SqlDialect } from "./sql-sink.js";
+import type { SqlEngine } from "./sql-destination.js";
 import type { ChangeSink } from "./sinks.js";
 
 export interface ReconcileReport {
@@ -46,6 +48,38 @@ async function redisState(client: Redis | Cluster, mapping: CompiledMapping, pro
   return state;
 }
 
+/** What the destination holds, by Redis key, and whether an entry holds what a snapshot would write. */
+interface DestinationState {
+  entries: Map<string, unknown>;
+  same(snapshot: Snapshot, entry: unknown): boolean;
+}
+
+/** The mapping's destination read whole: a DynamoDB table's live items, or a SQL table's live rows. */
+async function destinationState(dynamo: DynamoDBClient, mapping: CompiledMapping, progress: ReconcileProgress, sql: SqlDialects): Promise<DestinationState> {
+  if (!mapping.sql) {
+    const items = await tableState(dynamo, mapping, progress);
+    return { entries: items, same: (snapshot, item) => sameAttributes(expectedAttributes(mapping, snapshot), item as Record<string, AttributeValue>, mapping) };
+  }
+  const dialect = sql[mapping.sql.engine];
+  if (!dialect) throw new Error(`mapping ${mapping.name} writes to ${mapping.sql.engine}, but no ${mapping.sql.engine} connection was given`);
+  const rows = await dialect.rows(mapping.sql.table, [mapping.partitionKey, ...mapping.sql.columns.map((c) => c.column)]);
+  progress.read(rows.length);
+  const entries = new Map(rows.map((row) => [keyOfPartitionKey(mapping, String(row[mapping.partitionKey])), row]));
+  return {
+    entries,
+    same: (snapshot, row) => {
+      const change = changeOf(mapping, snapshot);
+      return typeof change !== "string" && sameRow(mapping, change, row as Record<string, unknown>);
+    },
+  };
+}
+
+/** The SQL destinations reconcile reads, by engine. */
+export type SqlDialects = Partial<Record<SqlEngine, SqlDialect>>;
+
+/** Where a mapping writes: two mappings share items only if this is the same. */
+const destinationOf = (m: CompiledMapping) => (m.sql ? `${m.sql.engine}:${m.sql.table}` : `dynamodb:${m.table}`);
+
 async function tableState(dynamo: DynamoDBClient, mapping: CompiledMapping, progress: ReconcileProgress): Promise<Map<string, Record<string, AttributeValue>>> {
   const items = new Map<string, Record<string, AttributeValue>>();
   let start: Record<string, AttributeValue> | undefined;
@@ -78,7 +112,7 @@ export function sameAttributes(expected: Record<string, ItemValue>, item: Record
 /** Item key value -> the live Redis keys of the other mappings writing the same table and key attribute. */
 async function neighbourClaims(client: Redis | Cluster, mapping: CompiledMapping, mappings: CompiledMapping[]): Promise<Map<string, string[]>> {
   const claims = new Map<string, string[]>();
-  const sharing = mappings.filter((m) => m.name !== mapping.name && m.table === mapping.table && m.partitionKey === mapping.partitionKey);
+  const sharing = mappings.filter((m) => m.name !== mapping.name && destinationOf(m) === destinationOf(mapping) && m.partitionKey === mapping.partitionKey);
   for (const other of sharing) {
     for (const key of (await redisState(client, other)).keys()) {
       const value = partitionKeyOf(other, key)!;
@@ -102,17 +136,19 @@ export async function reconcile(
     progress?: ReconcileProgress;
     /** The listener's MAX_COLLECTION_ELEMENTS: a larger collection is refused here as there. */
     maxElements?: number;
+    /** The SQL destinations' connections, for SQL mappings. */
+    sql?: SqlDialects;
   } = {},
 ): Promise<ReconcileReport> {
   const [redis, table, claims] = await Promise.all([
     redisState(client, mapping, options.progress, options.maxElements),
-    tableState(dynamo, mapping, options.progress ?? noProgress),
+    destinationState(dynamo, mapping, options.progress ?? noProgress, options.sql ?? {}),
     neighbourClaims(client, mapping, options.mappings ?? []),
   ]);
   const report: ReconcileReport = {
     mapping: mapping.name,
     redisKeys: redis.size,
-    items: table.size,
+    items: table.entries.size,
     missing: [],
     stale: [],
     orphaned: [],
@@ -123,31 +159,38 @@ export async function reconcile(
   for (const [key, snapshot] of redis) {
     const value = partitionKeyOf(mapping, key)!;
     const rivals = claims.get(value);
-    const item = table.get(key);
+    const item = table.entries.get(key);
     const change = changeOf(mapping, snapshot);
     if (typeof change === "string") report.refused.push(change);
     else if (rivals) report.collisions.push(`${[key, ...rivals].join(" = ")} -> ${mapping.partitionKey} ${value}`);
     else if (!item) report.missing.push(key);
-    else if (!sameAttributes(expectedAttributes(mapping, snapshot), item, mapping)) report.stale.push(key);
+    else if (!table.same(snapshot, item)) report.stale.push(key);
   }
-  for (const key of table.keys()) if (!redis.has(key) && !claims.has(partitionKeyOf(mapping, key)!)) report.orphaned.push(key);
+  for (const key of table.entries.keys()) if (!redis.has(key) && !claims.has(partitionKeyOf(mapping, key)!)) report.orphaned.push(key);
   for (const list of [report.missing, report.stale, report.orphaned, report.collisions, report.refused]) list.sort();
 
-  if (options.repair) {
-    // Repairs carry the server's current time as their version, so they win over what is there now
-    // and lose to any change the listener delivers after this moment.
-    const version = await options.repair.version();
-    const changes: Change[] = [];
-    for (const key of [...report.missing, ...report.stale, ...report.orphaned]) {
-      const held = redis.get(key);
-      const change = changeOf(mapping, held ? { ...held, version } : { key, version, type: "none" });
-      if (typeof change !== "string") changes.push(change);
-    }
-    if (changes.length) {
-      // Overwrite: an item whose content differs is repaired whatever `_v` it carries (a forged one included).
-      const result = await options.repair.sink.write(mapping, changes, { overwrite: true });
-      report.repaired = result.written;
-    }
-  }
+  if (options.repair) report.repaired = await repair(mapping, report, redis, options.repair);
   return report;
+}
+
+/**
+ * Writes what Redis holds for every key that differs. Repairs carry the server's current time as their
+ * version, so they win over what is there now and lose to any change the listener delivers after it.
+ */
+async function repair(
+  mapping: CompiledMapping,
+  report: ReconcileReport,
+  redis: Map<string, Snapshot>,
+  how: { sink: ChangeSink; version: () => Promise<number> },
+) {
+  const version = await how.version();
+  const changes: Change[] = [];
+  for (const key of [...report.missing, ...report.stale, ...report.orphaned]) {
+    const held = redis.get(key);
+    const change = changeOf(mapping, held ? { ...held, version } : { key, version, type: "none" });
+    if (typeof change !== "string") changes.push(change);
+  }
+  if (!changes.length) return 0;
+  // Overwrite: an item whose content differs is repaired whatever `_v` it carries (a forged one included).
+  return (await how.sink.write(mapping, changes, { overwrite: true })).written;
 }

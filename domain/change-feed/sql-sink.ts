@@ -27,6 +27,8 @@ export interface SqlDialect {
   written(reported: number, rows: number): number;
   /** The table's column names, or undefined when there is no such table. */
   columns(table: string): Promise<string[] | undefined>;
+  /** Every live row (not a tombstone) of `columns` (reconcile). */
+  rows(table: string, columns: string[]): Promise<Record<string, unknown>[]>;
   transaction<T>(run: (session: SqlSession) => Promise<T>): Promise<T>;
   /** `row`: this row's value is refused (dead-letter it); `permanent`: no retry fixes it; `retry`: an outage, a lock, a restart. */
   classify(error: unknown): "row" | "permanent" | "retry";
@@ -37,7 +39,7 @@ type Row = { change: Change; params: unknown[] };
 
 export class SqlSink implements ChangeSink {
   constructor(
-    private readonly dialect: SqlDialect,
+    readonly dialect: SqlDialect,
     private readonly retry: RetryPolicy = defaultRetryPolicy,
   ) {}
 
@@ -127,4 +129,32 @@ function rowOf(change: Change, columns: SqlColumn[], engine: SqlEngine): unknown
     values.push(value);
   }
   return [change.partitionKey.value, ...values, String(change.version), deleted];
+}
+
+/** A column's value as one comparable text, whichever way the driver returns it (numbers as numbers, JSON by content, bytes as base64). */
+function comparable(value: unknown, type: SqlColumn["type"]): string | null {
+  if (value === null || value === undefined) return null;
+  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return `bytes:${Buffer.from(value).toString("base64")}`;
+  if (type === "json") return canonicalJson(typeof value === "string" ? (JSON.parse(value) as unknown) : value);
+  if (type === "integer" || type === "numeric") return String(Number(value));
+  if (type === "boolean") return String(/^(true|t|1|yes|on)$/i.test(String(value)));
+  return type === "bytes" ? `bytes:${Buffer.from(String(value)).toString("base64")}` : String(value);
+}
+
+const canonicalJson = (value: unknown): string =>
+  value !== null && typeof value === "object" && !Array.isArray(value)
+    ? `{${Object.keys(value)
+        .sort()
+        .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+        .join(",")}}`
+    : Array.isArray(value)
+      ? `[${value.map(canonicalJson).join(",")}]`
+      : JSON.stringify(value);
+
+/** Whether a live row holds what `change` would write (reconcile's comparison; the key and the feed's own columns aside). */
+export function sameRow(mapping: CompiledMapping, change: Change, row: Record<string, unknown>): boolean {
+  const sql = mapping.sql!;
+  const expected = rowOf(change, sql.columns, sql.engine);
+  if (typeof expected === "string") return false;
+  return sql.columns.every((column, i) => comparable(expected[i + 1], column.type) === comparable(row[column.column], column.type));
 }

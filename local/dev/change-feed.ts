@@ -46,7 +46,7 @@ function localSink(shared: Shared, lambda: LambdaClient, sql: SqlSinks): ChangeS
 }
 
 /** The listener's configuration file (listener/config.ts's format), as user-data writes it on EC2: what `make reconcile` runs with. */
-function writeListenerConfig(shared: Shared, lambdaEndpoint: string): string {
+function writeListenerConfig(shared: Shared, lambdaEndpoint: string, sqlUrls: { postgresUrl?: string; mysqlUrl?: string }): string {
   const file = join(shared.options.stateDir, "listener.json");
   const config = {
     redisUrl: urlAs(shared.primaryUrl, shared.users.listener),
@@ -55,6 +55,7 @@ function writeListenerConfig(shared: Shared, lambdaEndpoint: string): string {
     lambdaEndpoint,
     localAccessKeyId: shared.credentials.lambdaAccessKeyId,
     mappingFile: resolve(shared.options.mappingFile),
+    ...sqlUrls,
   };
   writeFileSync(file, JSON.stringify(config, null, 2) + "\n", { mode: 0o600 });
   return file;
@@ -63,7 +64,12 @@ function writeListenerConfig(shared: Shared, lambdaEndpoint: string): string {
 /** The SQL destinations' sinks, by engine (sql-destinations.ts). */
 type SqlSinks = Partial<Record<SqlEngine, ChangeSink>>;
 
-export async function startChangeFeed(shared: Shared, mappings: CompiledMapping[], lambdaEndpoint: string, sql: SqlSinks = {}) {
+export async function startChangeFeed(
+  shared: Shared,
+  mappings: CompiledMapping[],
+  lambdaEndpoint: string,
+  sql: { sinks: SqlSinks; urls: { postgresUrl?: string; mysqlUrl?: string } } = { sinks: {}, urls: {} },
+) {
   const client = await connectRedis(
     { url: urlAs(shared.primaryUrl, shared.users.listener) },
     { enableAutoPipelining: true, maxRetriesPerRequest: null, commandTimeout: undefined },
@@ -72,7 +78,7 @@ export async function startChangeFeed(shared: Shared, mappings: CompiledMapping[
   const listener = new ChangeFeedListener(
     client,
     connectionsLike(client),
-    localSink(shared, lambda, sql),
+    localSink(shared, lambda, sql.sinks),
     shared.dynamo,
     { ...defaultListenerConfig, consumer: "make-dev", healthFile: shared.listenerHealthFile, metricsIntervalMs: 1_000 },
     createLogger("change-feed-listener"),
@@ -98,5 +104,5 @@ export async function startChangeFeed(shared: Shared, mappings: CompiledMapping[
   });
   await listener.start(mappings);
   drift.start();
-  return { changeTable: mappings[0]?.table, listenerConfig: writeListenerConfig(shared, lambdaEndpoint) };
+  return { changeTable: mappings[0]?.table, listenerConfig: writeListenerConfig(shared, lambdaEndpoint, sql.urls) };
 }

@@ -260,7 +260,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const lambda = await startLambdaEndpoint(shared.functions, { port: options.ports.lambda, accessKeyId: shared.credentials.lambdaAccessKeyId });
     started.push(lambda);
     const sql = await startSqlDestinations(options.stateDir, options.ports, started);
-    const changeFeed = await startChangeFeed(shared, mappings, lambda.endpoint, sql.sinks);
+    const changeFeed = await startChangeFeed(shared, mappings, lambda.endpoint, sql);
     const commandApis = await startCommandApis(shared);
 
     const endpoints: Endpoints = {

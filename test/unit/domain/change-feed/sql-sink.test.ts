@@ -13,6 +13,7 @@ function fakeDialect(options: { refuse?: string[]; outage?: number; columns?: st
     upsert: (table, columns, rows) => `UPSERT ${table} ${columns.join(",")} x${rows}`,
     written: (reported) => reported,
     columns: async () => options.columns,
+    rows: async () => [],
     transaction: async (run) =>
       run({
         execute: async (sql, params) => {
