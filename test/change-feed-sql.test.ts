@@ -127,6 +127,26 @@ for (const { engine, start, dialect, table, query } of engines) {
       expect(await row("4")).to.equal(undefined);
     });
 
+    it("another type's whole value goes to the column mapped from `value`, as JSON: a list, a sorted set", async () => {
+      await query(
+        server.url,
+        engine === "postgres"
+          ? "CREATE TABLE things (id text PRIMARY KEY, value jsonb, _v bigint NOT NULL, _deleted boolean NOT NULL DEFAULT false)"
+          : "CREATE TABLE things (id varchar(64) PRIMARY KEY, value json, _v bigint NOT NULL, _deleted boolean NOT NULL DEFAULT false)",
+      );
+      const things = parseMapping({ name: "things", pattern: "thing:{id}", destination: engine, table: "things", columns: { value: "json" } });
+      const v = now();
+      const list = { key: "thing:l", partitionKey: { name: "id", value: "l" }, version: v, attributes: { value: { list: ["a", { base64: "/w==" }] } } };
+      const zset = { key: "thing:z", partitionKey: { name: "id", value: "z" }, version: v, attributes: { value: { scored: [{ member: "m", score: "1.5" }] } } };
+      expect(await sink.write(things, [list, zset])).to.include({ written: 2 });
+      const json = (value: unknown) => (typeof value === "string" ? JSON.parse(value) : value) as unknown;
+      const stored = await query(server.url, "SELECT id, value FROM things ORDER BY id");
+      expect(stored.map((r) => [r.id, json(r.value)])).to.deep.equal([
+        ["l", ["a", { base64: "/w==" }]],
+        ["z", [{ member: "m", score: 1.5 }]],
+      ]);
+    });
+
     it("the table is checked when the mapping loads: a missing column or table is named", async () => {
       expect(await sink.check(mapping)).to.equal(undefined);
       const nickname = parseMapping({ name: "n", pattern: "person:{id}", destination: engine, table: "people", columns: { nickname: "text" } });
