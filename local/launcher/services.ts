@@ -114,7 +114,10 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisNode>
     "protected-mode": "no",
     "repl-diskless-sync-delay": "0",
     dir,
-    ...(options.cluster ? { "cluster-enabled": "yes", "cluster-config-file": "nodes.conf", "cluster-node-timeout": "2000" } : {}),
+    // The bus port is the data port + 10000 unless named: an ephemeral port above 55535 would put it past 65535.
+    ...(options.cluster
+      ? { "cluster-enabled": "yes", "cluster-config-file": "nodes.conf", "cluster-node-timeout": "2000", "cluster-port": String(await freePort(host)) }
+      : {}),
     // A replica announces its own address, so ROLE / INFO replication name nodes as clients reach them.
     ...(options.replicaOf ? { replicaof: `${options.replicaOf.host} ${options.replicaOf.port}`, "replica-announce-ip": host } : {}),
     // The bounds the parameter group sets in AWS, on every local server too.
