@@ -43,15 +43,18 @@ const isFree = (port: number, host: string) =>
     server.listen(port, host, () => server.close(() => resolve(true)));
   });
 
-/** The first of `count` consecutive free ports on `host`, for a stack laid out from a base port. */
+/**
+ * The first of `count` consecutive free ports on `host`, for a stack laid out from a base port. Taken
+ * below Linux's ephemeral range (32768 and up): a stack binds its ports seconds after they are chosen,
+ * and an outgoing connection in between could take one from that range.
+ */
 export async function freePortRange(count: number, host = "127.0.0.1"): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = await freePort(host);
-    if (base + count > 65_535) continue;
-    const free = await Promise.all(Array.from({ length: count - 1 }, (_, i) => isFree(base + i + 1, host)));
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * (12_000 - count));
+    const free = await Promise.all(Array.from({ length: count }, (_, i) => isFree(base + i, host)));
     if (free.every(Boolean)) return base;
   }
-  throw new Error(`no ${count} consecutive free ports on ${host}`);
+  throw new Error(`no ${count} consecutive free ports on ${host} between 20000 and 32767`);
 }
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
