@@ -34,7 +34,13 @@ describe("change feed: the journal's deliveries", function () {
         async () => entered,
         (e) => e,
       );
+      // One hint at a time: two writes in the same tick would be journaled as one entry.
       await client.hset("person:a", "n", "2");
+      await eventually(
+        "two hints in the journal",
+        () => client.xlen("changefeed:journal"),
+        (n) => n === 2,
+      );
       await client.hset("person:a", "n", "3");
       await eventually(
         "three hints in the journal",
