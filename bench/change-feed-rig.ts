@@ -1,6 +1,6 @@
 // The change-feed benchmarks' rig: pipelined HSETs at a steady rate (each hash carrying its send time),
 // a listener into any sink, and a null sink that records each change's lag.
-import { Redis } from "ioredis";
+import { Redis, type ChainableCommander } from "ioredis";
 import type { Change, WriteResult } from "../domain/change-feed/writer.js";
 import { memoryLogger } from "../domain/runtime/log.js";
 import { sleep } from "../domain/runtime/retry.js";
@@ -9,20 +9,29 @@ import { connectionsLike } from "../domain/change-feed/capture/connections.js";
 import type { CompiledMapping } from "../domain/change-feed/mappings.js";
 import type { ChangeSink } from "../domain/change-feed/sinks.js";
 
-/** Writes `total` HSETs over `keys` keys at `perSecond`, in pipelined ticks of 10 ms; the seconds it took. */
-export async function hsetLoad(writer: Redis, total: number, perSecond: number, keys: number, prefix = "person:"): Promise<number> {
+/** Sends `total` changes at `perSecond` in pipelined ticks of 10 ms, each made by `change`; the seconds it took. */
+export async function pacedLoad(
+  writer: Redis,
+  total: number,
+  perSecond: number,
+  change: (pipeline: ChainableCommander, n: number, now: number) => void,
+): Promise<number> {
   const perTick = Math.max(1, Math.round(perSecond / 100));
   const started = Date.now();
   for (let sent = 0, tick = 0; sent < total; tick++) {
     const pipeline = writer.pipeline();
     const now = Date.now();
-    for (let i = 0; i < perTick && sent < total; i++, sent++) pipeline.hset(`${prefix}${sent % keys}`, "t", String(now), "n", String(sent));
+    for (let i = 0; i < perTick && sent < total; i++, sent++) change(pipeline, sent, now);
     await pipeline.exec();
     const due = started + (tick + 1) * 10;
     if (due > Date.now()) await sleep(due - Date.now());
   }
   return (Date.now() - started) / 1000;
 }
+
+/** Writes `total` HSETs over `keys` keys at `perSecond` (each hash carrying its send time); the seconds it took. */
+export const hsetLoad = (writer: Redis, total: number, perSecond: number, keys: number, prefix = "person:") =>
+  pacedLoad(writer, total, perSecond, (pipeline, n, now) => pipeline.hset(`${prefix}${n % keys}`, "t", String(now), "n", String(n)));
 
 /** A listener of `mapping` into `sink`, no rescan of deletes; `stop` also closes its connection. */
 export async function startBenchListener(redisUrl: string, sink: ChangeSink, mapping: CompiledMapping, config: Partial<ListenerConfig> = {}) {
@@ -31,7 +40,7 @@ export async function startBenchListener(redisUrl: string, sink: ChangeSink, map
     client,
     connectionsLike(client),
     sink,
-    undefined,
+    {},
     { ...defaultListenerConfig, consumer: "bench", rescanDeletes: false, ...config },
     memoryLogger(),
   );

@@ -8,7 +8,7 @@ import { keyspaceEventsNeeded } from "../domain/change-feed/capture/subscription
 import { sleep } from "../domain/runtime/retry.js";
 import { parseMapping } from "../domain/change-feed/mappings.js";
 import { startRedis } from "../local/launcher/services.js";
-import { nullSink, startBenchListener, serverCost } from "./change-feed-rig.js";
+import { nullSink, pacedLoad, startBenchListener, serverCost } from "./change-feed-rig.js";
 import { printTable } from "./table.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
@@ -58,19 +58,6 @@ const kinds: Kind[] = [
   },
 ];
 
-/** `total` changes at `perSecond` in 10 ms ticks, each made by `change` (of one kind, or a mix). */
-async function load(total: number, perSecond: number, change: (p: ChainableCommander, n: number) => void): Promise<void> {
-  const perTick = Math.max(1, Math.round(perSecond / 100));
-  const started = Date.now();
-  for (let sent = 0, tick = 0; sent < total; tick++) {
-    const pipeline = writer.pipeline();
-    for (let i = 0; i < perTick && sent < total; i++, sent++) change(pipeline, sent);
-    await pipeline.exec();
-    const due = started + (tick + 1) * 10;
-    if (due > Date.now()) await sleep(due - Date.now());
-  }
-}
-
 async function filled(kindsToFill: Kind[]): Promise<void> {
   await writer.flushall();
   const pipeline = writer.pipeline();
@@ -87,7 +74,7 @@ async function measure(kind: Kind, capture?: () => Promise<{ done: () => Promise
   const before = await serverCost(probe);
   const total = rate * seconds;
   const writes = new Set(["zincrby", "lset", "srem", "sadd", "info"]);
-  await load(total, rate, (p, n) => kind.change(p, `thing:0-${n % keys}`, n));
+  await pacedLoad(writer, total, rate, (p, n) => kind.change(p, `thing:0-${n % keys}`, n));
   while (!(await running.done())) await sleep(10);
   const after = await serverCost(probe);
   await running.stop();
@@ -156,7 +143,7 @@ for (const offered of (process.env.BENCH_TYPES_CEILING_RATES ?? "10000,20000,400
   const total = offered * 3;
   const events = Array.from({ length: total }, (_, n) => mixedEvents[n % mixed.length]).reduce((a, b) => a + b, 0);
   const seenBefore = running.listener.counters.seen;
-  await load(total, offered, (p, n) => mixed[n % mixed.length](p, n));
+  await pacedLoad(writer, total, offered, (p, n) => mixed[n % mixed.length](p, n));
   const ended = Date.now();
   while (running.listener.counters.seen - seenBefore < events || (await probe.xlen("changefeed:journal")) > 0) await sleep(5);
   rows.push({ offered, drainMs: Date.now() - ended });

@@ -35,7 +35,7 @@ const listener = new ChangeFeedListener(
   client,
   connectionsLike(client),
   { write: (mapping, changes) => writeChanges(dynamo, { table: mapping.table, changes }) },
-  dynamo,
+  { dynamo },
   { ...defaultListenerConfig, consumer: "bench" },
   memoryLogger(),
 );

@@ -10,6 +10,6 @@ import { nullSink } from "./change-feed-rig.js";
 const [url, consumer, healthFile] = process.argv.slice(2);
 const client = await connectRedisOrCluster({ url, cluster: true }, { redisOptions: { maxRetriesPerRequest: null, commandTimeout: undefined } });
 const config = { ...defaultListenerConfig, consumer, healthFile, rescanDeletes: false };
-const listener = new ChangeFeedListener(client, connectionsLike(client), nullSink(), undefined, config, memoryLogger());
+const listener = new ChangeFeedListener(client, connectionsLike(client), nullSink(), {}, config, memoryLogger());
 await listener.start([parseMapping({ name: "people", pattern: "person:{id}", table: "people" })]);
 process.on("SIGTERM", () => void listener.stop().then(() => process.exit(0)));

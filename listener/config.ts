@@ -2,6 +2,7 @@
 import { hostname } from "node:os";
 import { defaultDriftConfig, type DriftConfig } from "../domain/change-feed/drift.js";
 import { defaultListenerConfig, type ListenerConfig } from "../domain/change-feed/capture/listener.js";
+import type { SqlEngine } from "../domain/change-feed/sql-destination.js";
 
 export interface ListenerFileConfig {
   redisUrl: string;
@@ -19,12 +20,22 @@ export interface ListenerFileConfig {
   /** The SQL destinations' connections (locally, make dev's PostgreSQL and MariaDB); without one, a mapping to that engine is refused. */
   postgresUrl?: string;
   mysqlUrl?: string;
+  /** In AWS: each engine's RDS Proxy (or the user's endpoint), reached with an IAM token (listener/sql-connections.ts). */
+  sql?: Partial<Record<SqlEngine, SqlIamConnection>>;
   listener?: Partial<ListenerConfig>;
   drift?: Partial<DriftConfig>;
   /** The CloudWatch agent's EMF listener (`tcp://127.0.0.1:25888` on EC2); metrics go to stdout without it. */
   metricsAgent?: string;
   /** The log group the agent writes the metric documents to. */
   metricsLogGroup?: string;
+}
+
+export interface SqlIamConnection {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  iamAuth: true;
 }
 
 export function listenerConfigOf(file: ListenerFileConfig): ListenerConfig {

@@ -5,13 +5,12 @@ import type { Cluster, Redis } from "ioredis";
 import { readFileSync } from "node:fs";
 import { parseMappingFile, type CompiledMapping, type MappingOptions } from "../domain/change-feed/mappings.js";
 import { RoutingSink } from "../domain/change-feed/sinks.js";
-import { mysqlDialect } from "../domain/change-feed/mysql-sink.js";
-import { postgresDialect } from "../domain/change-feed/postgres-sink.js";
-import type { SqlDialects } from "../domain/change-feed/reconcile.js";
+import type { SqlDialects } from "../domain/change-feed/destination-reader.js";
 import { SqlSink } from "../domain/change-feed/sql-sink.js";
 import { writerClientConfig } from "../domain/change-feed/writer.js";
 import { connectRedisOrCluster } from "../domain/redis/clients.js";
 import type { ListenerFileConfig } from "./config.js";
+import { sqlDialectsOf } from "./sql-connections.js";
 
 /** The JSON file user-data writes on EC2 (and the tests write locally); exits with a usage line when none is named. */
 export function readConfigFile(path: string | undefined, usage: string): ListenerFileConfig {
@@ -55,10 +54,7 @@ export async function openHostClients(file: ListenerFileConfig): Promise<HostCli
     { url: file.redisUrl, cluster: file.cluster, authSecretArn: file.redisAuthSecretArn },
     { redisOptions: { maxRetriesPerRequest: null, enableAutoPipelining: true, commandTimeout: undefined } },
   );
-  const sql: SqlDialects = {
-    ...(file.postgresUrl ? { postgres: postgresDialect(file.postgresUrl) } : {}),
-    ...(file.mysqlUrl ? { mysql: mysqlDialect(file.mysqlUrl) } : {}),
-  };
+  const sql = await sqlDialectsOf(file);
   const sinks = Object.fromEntries(Object.entries(sql).map(([engine, dialect]) => [engine, new SqlSink(dialect)]));
   return { client, dynamo, sink: new RoutingSink(dynamo, lambda, sinks), sql };
 }

@@ -11,14 +11,14 @@ import { fileMappingsOf, openHostClients, readConfigFile } from "./host.js";
 
 const log = createLogger("change-feed-listener");
 const file = readConfigFile(process.argv[2] ?? process.env.LISTENER_CONFIG, "listener <config.json>");
-const { client, dynamo, sink } = await openHostClients(file);
+const { client, dynamo, sink, sql } = await openHostClients(file);
 const config = listenerConfigOf(file);
 const mappings = fileMappingsOf(file, { allowCatchAll: config.allowCatchAllMappings });
 const metrics = new PathMetrics("change-feed", file.metricsAgent ? agentSink(file.metricsAgent, file.metricsLogGroup ?? "changefeed-metrics", log) : printEmf);
-const listener = new ChangeFeedListener(client, connectionsLike(client), sink, dynamo, config, log, metrics);
+const listener = new ChangeFeedListener(client, connectionsLike(client), sink, { dynamo, sql }, config, log, metrics);
 const drift = new DriftSampler(
   client,
-  dynamo,
+  { dynamo, sql },
   () => listener.activeMappings,
   driftConfigOf(file),
   (r) => listener.metrics.drift(r.mapping, r.sampled, r.differing.length),

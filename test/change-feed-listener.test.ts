@@ -84,7 +84,7 @@ describe("change feed: the listener on a real redis-server, dynalite and a local
       client,
       connectionsLike(client),
       new RoutingSink(dynamo, lambda),
-      dynamo,
+      { dynamo },
       { ...defaultListenerConfig, consumer: "in-process", healthFile: join(dir, "health.json") },
       log,
     );

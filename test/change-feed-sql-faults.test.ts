@@ -116,7 +116,7 @@ for (const { engine, start, dialect, table, lock, run } of engines) {
         listenerClient,
         connectionsLike(listenerClient),
         new SqlSink(sqlDialect, { attempts: 3, baseMs: 50, maxMs: 500 }),
-        undefined,
+        { sql: { [engine]: sqlDialect } },
         { ...defaultListenerConfig, consumer: `${engine}-faults`, rescanDeletes: false, claimIdleMs: 1_000 },
         memoryLogger(),
       );

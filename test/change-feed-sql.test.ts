@@ -9,6 +9,7 @@ import { parseMapping, type CompiledMapping } from "../domain/change-feed/mappin
 import { mysqlDialect } from "../domain/change-feed/mysql-sink.js";
 import { postgresDialect } from "../domain/change-feed/postgres-sink.js";
 import { reconcile } from "../domain/change-feed/reconcile.js";
+import { DriftSampler, defaultDriftConfig } from "../domain/change-feed/drift.js";
 import { RoutingSink } from "../domain/change-feed/sinks.js";
 import { SqlSink, type SqlDialect } from "../domain/change-feed/sql-sink.js";
 import type { Change } from "../domain/change-feed/writer.js";
@@ -166,7 +167,7 @@ for (const { engine, start, dialect, table, query } of engines) {
           redis,
           connectionsLike(redis),
           routing,
-          undefined,
+          { sql: { [engine]: sqlDialect } },
           { ...defaultListenerConfig, consumer: "sql", rescanDeletes: false },
           memoryLogger(),
         );
@@ -210,6 +211,64 @@ for (const { engine, start, dialect, table, query } of engines) {
           await redis.hgetall("changefeed:mappings"),
         );
         throw error;
+      } finally {
+        await listener?.stop();
+        redis.disconnect();
+        await node.stop();
+      }
+    });
+
+    it("a delete missed while the listener was down, and a row whose key never existed, become tombstones at its restart; drift sees a row changed behind its back", async () => {
+      const node: RedisNode = await startRedis({ config: notifications });
+      const redis = new Redis(node.url, { enableAutoPipelining: true, maxRetriesPerRequest: null });
+      const routing = new RoutingSink(new DynamoDBClient({ region: "us-east-1" }), undefined, { [engine]: sink });
+      const destinations = { sql: { [engine]: sqlDialect } };
+      const startListener = async () => {
+        const listener = new ChangeFeedListener(
+          redis,
+          connectionsLike(redis),
+          routing,
+          destinations,
+          { ...defaultListenerConfig, consumer: "sql-rescan" },
+          memoryLogger(),
+        );
+        await listener.start([mapping]);
+        return listener;
+      };
+      let listener: ChangeFeedListener | undefined;
+      try {
+        await query(server.url, "DELETE FROM people");
+        listener = await startListener();
+        await redis.hset("person:8", "name", "Ada");
+        await redis.hset("person:9", "name", "Bob");
+        await eventually(
+          "both rows",
+          () => query(server.url, "SELECT id FROM people WHERE NOT _deleted"),
+          (rows) => rows.length === 2,
+        );
+        await listener.stop();
+        await redis.del("person:8");
+        await query(server.url, "INSERT INTO people (id, name, _v, _deleted) VALUES ('98', 'nobody', 1, false)");
+        listener = await startListener();
+        const live = await eventually(
+          "the rescan's tombstones",
+          () => query(server.url, "SELECT id FROM people WHERE NOT _deleted"),
+          (rows) => rows.length === 1,
+        );
+        expect(live.map((r) => r.id)).to.deep.equal(["9"]);
+        expect(Boolean((await row("8"))._deleted) && Boolean((await row("98"))._deleted)).to.equal(true);
+
+        const drift = new DriftSampler(
+          redis,
+          destinations,
+          () => [mapping],
+          { ...defaultDriftConfig, settleMs: 0 },
+          () => {},
+          memoryLogger(),
+        );
+        expect((await drift.sample(mapping)).differing).to.deep.equal([]);
+        await query(server.url, "UPDATE people SET name = 'Mallory' WHERE id = '9'");
+        expect(await drift.sample(mapping)).to.deep.include({ sampled: 1, differing: ["person:9"] });
       } finally {
         await listener?.stop();
         redis.disconnect();

@@ -45,7 +45,7 @@ describe("change feed: every data type through the listener into dynalite, on th
       client,
       connectionsLike(client),
       new RoutingSink(dynamo),
-      dynamo,
+      { dynamo },
       { ...defaultListenerConfig, consumer: "types", rescanDeletes: false, maxCollectionElements: 1_000 },
       memoryLogger(),
     );

@@ -21,7 +21,7 @@ describe("cluster mode: when a shard's primary changes, the listener subscribes 
       { slotsRefreshInterval: 500, redisOptions: { maxRetriesPerRequest: null } },
     );
     const config = { ...defaultListenerConfig, consumer: "cluster-failover", probeIntervalMs: 500, probeTimeoutMs: 500 };
-    const listener = new ChangeFeedListener(client, connectionsLike(client), new RoutingSink(dynamo), dynamo, config, memoryLogger());
+    const listener = new ChangeFeedListener(client, connectionsLike(client), new RoutingSink(dynamo), { dynamo }, config, memoryLogger());
     try {
       await createTable(dynamo, "people", "id");
       await listener.start([people()]);

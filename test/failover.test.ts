@@ -51,7 +51,7 @@ describe("failover drill: writes and deletes before, during and after a promotio
       write: (mapping: typeof people, changes: Parameters<typeof writeChanges>[1]["changes"]) =>
         writeChanges(dynamo, writeRequestOf({ table: mapping.table, changes }, new Set())),
     };
-    const listener = new ChangeFeedListener(client, connectionsLike(client), sink, dynamo, { ...listenerConfig, consumer: "drill" }, memoryLogger());
+    const listener = new ChangeFeedListener(client, connectionsLike(client), sink, { dynamo }, { ...listenerConfig, consumer: "drill" }, memoryLogger());
     const app = new Redis(endpoint.url, {
       maxRetriesPerRequest: 20,
       retryStrategy: () => 50,
@@ -152,7 +152,7 @@ describe("failover drill: writes and deletes before, during and after a promotio
       direct,
       connectionsLike(direct),
       new RoutingSink(dynamo),
-      dynamo,
+      { dynamo },
       { ...listenerConfig, consumer: "stuck" },
       memoryLogger(),
     );

@@ -1,17 +1,15 @@
 // Drift as a number: a bounded, sampled reconcile. Each round, per mapping, up to `sampleSize` keys
-// from a random point of each primary's keyspace and as many items from a random segment of the
-// table are compared the way `reconcile` compares them; a difference is counted only if it is still
+// from a random point of each primary's keyspace and as many entries from a random place of its
+// destination (a DynamoDB table's segment, a SQL table's key range) are compared the way `reconcile` compares them; a difference is counted only if it is still
 // there after `settleMs` (a change in flight is not drift). Reported as Drift and DriftSampled.
-import { GetItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Cluster, Redis } from "ioredis";
-import { deletedAttribute } from "./writer.js";
 import { errorMessage } from "../runtime/errors.js";
 import type { Logger } from "../runtime/log.js";
 import { primaryNodes } from "../redis/clients.js";
 import { sleep } from "../runtime/retry.js";
 import { changeOf, keyOfPartitionKey, partitionKeyOf, refusedType, type CompiledMapping, type Snapshot } from "./mappings.js";
 import { Snapshots } from "./capture/snapshots.js";
-import { expectedAttributes, sameAttributes } from "./reconcile.js";
+import { readerOf, sharingEntries, type DestinationReader, type Destinations } from "./destination-reader.js";
 
 export interface DriftConfig {
   /** Between two rounds; 0 turns the sampler off. */
@@ -26,8 +24,6 @@ export const defaultDriftConfig: DriftConfig = { intervalMs: 300_000, sampleSize
 
 /** SCAN calls per node and round, whatever the keyspace: the bound on a round's work in Redis. */
 const maxScanCalls = 20;
-/** Segments the table is cut into; each round scans one, at random. */
-const tableSegments = 16;
 
 export interface DriftReport {
   mapping: string;
@@ -45,7 +41,7 @@ async function sampleKeys(client: Redis | Cluster, mapping: CompiledMapping, wan
     let cursor = String(Math.floor(Math.random() * 2 ** Math.ceil(Math.log2(size))));
     let wrapped = cursor === "0";
     for (let call = 0; call < maxScanCalls && keys.size < (wanted * (nodes.indexOf(node) + 1)) / nodes.length; call++) {
-      const [next, page] = await node.scan(cursor, "MATCH", mapping.scanPattern, "COUNT", 1_000, "TYPE", "hash");
+      const [next, page] = await node.scan(cursor, "MATCH", mapping.scanPattern, "COUNT", 1_000);
       for (const key of page) if (partitionKeyOf(mapping, key) !== undefined) keys.add(key);
       if (next === "0" && wrapped) break;
       if (next === "0") wrapped = true;
@@ -55,14 +51,6 @@ async function sampleKeys(client: Redis | Cluster, mapping: CompiledMapping, wan
   return keys;
 }
 
-/** Up to `wanted` live items' keys from one random segment of the table. */
-async function sampleItems(dynamo: DynamoDBClient, mapping: CompiledMapping, wanted: number): Promise<string[]> {
-  const page = await dynamo.send(
-    new ScanCommand({ TableName: mapping.table, Segment: Math.floor(Math.random() * tableSegments), TotalSegments: tableSegments, Limit: wanted }),
-  );
-  return (page.Items ?? []).filter((item) => !item[deletedAttribute]?.BOOL).map((item) => keyOfPartitionKey(mapping, item[mapping.partitionKey]?.S ?? ""));
-}
-
 export class DriftSampler {
   private timer?: ReturnType<typeof setTimeout>;
   private stopped = false;
@@ -70,7 +58,7 @@ export class DriftSampler {
 
   constructor(
     private readonly client: Redis | Cluster,
-    private readonly dynamo: DynamoDBClient,
+    private readonly destinations: Destinations,
     private readonly mappings: () => readonly CompiledMapping[],
     private readonly config: DriftConfig,
     private readonly report: (report: DriftReport) => void,
@@ -100,7 +88,7 @@ export class DriftSampler {
       try {
         const report = await this.sample(mapping);
         if (report.differing.length)
-          this.log.warn("drift: items differ between Redis and DynamoDB", { mapping: mapping.name, keys: report.differing.slice(0, 20) });
+          this.log.warn("drift: entries differ between Redis and the destination", { mapping: mapping.name, keys: report.differing.slice(0, 20) });
         this.report(report);
         reports.push(report);
       } catch (error) {
@@ -112,23 +100,24 @@ export class DriftSampler {
 
   async sample(mapping: CompiledMapping): Promise<DriftReport> {
     const { sampleSize, settleMs } = this.config;
-    const [keys, items] = await Promise.all([sampleKeys(this.client, mapping, sampleSize), sampleItems(this.dynamo, mapping, sampleSize)]);
-    const candidates = [...new Set([...keys, ...items])];
-    let differing = await this.differing(mapping, candidates);
+    const reader = readerOf(mapping, this.destinations);
+    const keys = [...(await sampleKeys(this.client, mapping, sampleSize))];
+    const candidates = [...new Set([...keys, ...(await reader.sample(sampleSize, keys))])];
+    let differing = await this.differing(mapping, reader, candidates);
     if (differing.length && settleMs > 0) {
       await sleep(settleMs);
-      differing = await this.differing(mapping, differing);
+      differing = await this.differing(mapping, reader, differing);
     }
     return { mapping: mapping.name, sampled: candidates.length, differing };
   }
 
-  /** The keys whose item is missing, stale or orphaned (another mapping writing the same item counts as its owner). */
-  private async differing(mapping: CompiledMapping, keys: string[]): Promise<string[]> {
-    const sharing = this.mappings().filter((m) => m.name !== mapping.name && m.table === mapping.table && m.partitionKey === mapping.partitionKey);
+  /** The keys whose entry is missing, stale or orphaned (another mapping writing the same entry counts as its owner). */
+  private async differing(mapping: CompiledMapping, reader: DestinationReader, keys: string[]): Promise<string[]> {
+    const sharing = sharingEntries(mapping, this.mappings());
     const verdicts = await Promise.all(
       keys.map(async (key) => {
         const value = partitionKeyOf(mapping, key)!;
-        const [held, item] = await Promise.all([this.held(mapping, key), this.item(mapping, value)]);
+        const [held, item] = await Promise.all([this.held(mapping, key), reader.entry(key)]);
         // A key that cannot be carried (too large, a field name that is not UTF-8) is dead-lettered, not drift.
         if (held && typeof changeOf(mapping, held) === "string") return false;
         if (!held) {
@@ -136,7 +125,7 @@ export class DriftSampler {
           const owners = await Promise.all(sharing.map(async (m) => (await this.held(m, keyOfPartitionKey(m, value))) !== undefined));
           return !owners.includes(true);
         }
-        return !item || !sameAttributes(expectedAttributes(mapping, held), item, mapping);
+        return !item || !reader.same(held, item);
       }),
     );
     return keys.filter((_, i) => verdicts[i]);
@@ -146,12 +135,5 @@ export class DriftSampler {
   private async held(mapping: CompiledMapping, key: string): Promise<Snapshot | undefined> {
     const [snapshot] = await this.snapshots.take([key]);
     return snapshot.type === "none" || refusedType(mapping, snapshot) ? undefined : snapshot;
-  }
-
-  private async item(mapping: CompiledMapping, value: string): Promise<Record<string, AttributeValue> | undefined> {
-    const { Item } = await this.dynamo.send(
-      new GetItemCommand({ TableName: mapping.table, Key: { [mapping.partitionKey]: { S: value } }, ConsistentRead: true }),
-    );
-    return Item && !Item[deletedAttribute]?.BOOL ? Item : undefined;
   }
 }

@@ -2,16 +2,23 @@
 // each column takes the new value only if the new `_v` is newer (`_v` itself is assigned last: MySQL
 // assigns left to right, and the others compare against the stored one). Strict mode refuses a value
 // that does not fit instead of truncating it; a held lock gives up after 5 s.
-import { createPool, type Pool, type PoolConnection, type ResultSetHeader } from "mysql2/promise";
-import type { SqlDialect } from "./sql-sink.js";
+import { createPool, type Pool, type PoolConnection, type PoolOptions, type ResultSetHeader } from "mysql2/promise";
+import { liveRowsQuery, type SqlDialect } from "./sql-sink.js";
 
 /** Errors about the row's values (too long, not a number, out of range, NULL where none may be, invalid JSON) and those no retry fixes. */
 const rowErrors = new Set([1406, 1366, 1264, 1292, 1048, 1265, 3140, 4025]);
 const permanentErrors = new Set([1146, 1054, 1142, 1044, 1045, 1049]);
 
-export function mysqlDialect(url: string): SqlDialect {
+/** `connection`: a URL, or a pool's settings (in AWS: the proxy, TLS, and an IAM token sent in clear over it). */
+export function mysqlDialect(connection: string | PoolOptions): SqlDialect {
   // Without FOUND_ROWS, a row the upsert left as it was (an older `_v`) counts 0, not 1.
-  const pool: Pool = createPool({ uri: url, connectionLimit: 4, supportBigNumbers: true, bigNumberStrings: true, flags: ["-FOUND_ROWS"] });
+  const pool: Pool = createPool({
+    ...(typeof connection === "string" ? { uri: connection } : connection),
+    connectionLimit: 4,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    flags: ["-FOUND_ROWS"],
+  });
   pool.on("connection", (connection) => {
     void connection.query("SET SESSION sql_mode = 'STRICT_ALL_TABLES', innodb_lock_wait_timeout = 5");
   });
@@ -30,9 +37,9 @@ export function mysqlDialect(url: string): SqlDialect {
     },
     // 1 per row inserted, 2 per row updated, 0 per row left as it was: exact for one row; for a batch, at most its rows.
     written: (reported, rows) => (rows === 1 ? Math.min(reported, 1) : Math.min(reported, rows)),
-    async rows(table, columns) {
-      const [rows] = await pool.query(`SELECT ${columns.map(quote).join(", ")} FROM ${quote(table)} WHERE NOT \`_deleted\``);
-      return rows as Record<string, unknown>[];
+    async rows(table, columns, page = {}) {
+      const query = liveRowsQuery(quote, table, columns, page, () => "?");
+      return (await pool.query(query.sql, query.params))[0] as Record<string, unknown>[];
     },
     async columns(table) {
       const [rows] = await pool.query("SELECT column_name AS name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?", [table]);

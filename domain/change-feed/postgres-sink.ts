@@ -2,14 +2,20 @@
 // the stored _v < the new one`, on a small pool whose statements give up on a held lock after 5 s (a
 // retry comes later, the delivery stays in the journal).
 import pg from "pg";
-import type { SqlDialect, SqlSession } from "./sql-sink.js";
+import { liveRowsQuery, type SqlDialect, type SqlSession } from "./sql-sink.js";
 
 /** SQLSTATEs about the row's values (class 22: data; 23502: a NOT NULL column left empty) and those no retry fixes. */
 const rowErrors = /^(22|23502)/;
 const permanentErrors = /^(42P01|42703|42501|3F000|3D000|28)/;
 
-export function postgresDialect(url: string): SqlDialect {
-  const pool = new pg.Pool({ connectionString: url, max: 4, lock_timeout: 5_000, statement_timeout: 30_000 });
+/** `connection`: a URL, or a pool's settings (in AWS: the proxy, TLS, and an IAM token as the password, made per connection). */
+export function postgresDialect(connection: string | pg.PoolConfig): SqlDialect {
+  const pool = new pg.Pool({
+    ...(typeof connection === "string" ? { connectionString: connection } : connection),
+    max: 4,
+    lock_timeout: 5_000,
+    statement_timeout: 30_000,
+  });
   // An idle connection the server dropped (a restart) errors on the pool, not on a query: the next query opens another.
   pool.on("error", () => {});
   const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -23,9 +29,9 @@ export function postgresDialect(url: string): SqlDialect {
       return `INSERT INTO ${t} (${columns.map(quote).join(", ")}) VALUES ${placeholders.join(", ")} ON CONFLICT (${quote(columns[0])}) DO UPDATE SET ${updates.join(", ")} WHERE ${t}."_v" < EXCLUDED."_v"`;
     },
     written: (reported) => reported,
-    async rows(table, columns) {
-      const { rows } = await pool.query<Record<string, unknown>>(`SELECT ${columns.map(quote).join(", ")} FROM ${quote(table)} WHERE NOT "_deleted"`);
-      return rows;
+    async rows(table, columns, page = {}) {
+      const query = liveRowsQuery(quote, table, columns, page, (n) => `$${n}`);
+      return (await pool.query<Record<string, unknown>>(query.sql, query.params)).rows;
     },
     async columns(table) {
       const { rows } = await pool.query<{ column_name: string }>(

@@ -1,13 +1,11 @@
-// Compares Redis and DynamoDB for a mapping: missing, stale and orphaned items; with repair, fixes them.
-import { ScanCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+// Compares Redis and a mapping's destination (a DynamoDB or SQL table): missing, stale and orphaned items; with repair, fixes them.
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Cluster, Redis } from "ioredis";
-import { deletedAttribute, reservedAttributes, type Change } from "./writer.js";
+import type { Change } from "./writer.js";
 import { scanPrimaries } from "../redis/clients.js";
-import { changeOf, keyOfPartitionKey, partitionKeyOf, refusedType, type CompiledMapping, type Snapshot } from "./mappings.js";
-import { attributeOf, sameAttribute, type ItemValue } from "./item-values.js";
+import { changeOf, partitionKeyOf, refusedType, type CompiledMapping, type Snapshot } from "./mappings.js";
 import { Snapshots } from "./capture/snapshots.js";
-import { sameRow, type SqlDialect } from "./sql-sink.js";
-import type { SqlEngine } from "./sql-destination.js";
+import { readerOf, sharingEntries, type DestinationReader, type SqlDialects } from "./destination-reader.js";
 import type { ChangeSink } from "./sinks.js";
 
 export interface ReconcileReport {
@@ -48,72 +46,20 @@ async function redisState(client: Redis | Cluster, mapping: CompiledMapping, pro
   return state;
 }
 
-/** What the destination holds, by Redis key, and whether an entry holds what a snapshot would write. */
-interface DestinationState {
-  entries: Map<string, unknown>;
-  same(snapshot: Snapshot, entry: unknown): boolean;
-}
-
-/** The mapping's destination read whole: a DynamoDB table's live items, or a SQL table's live rows. */
-async function destinationState(dynamo: DynamoDBClient, mapping: CompiledMapping, progress: ReconcileProgress, sql: SqlDialects): Promise<DestinationState> {
-  if (!mapping.sql) {
-    const items = await tableState(dynamo, mapping, progress);
-    return { entries: items, same: (snapshot, item) => sameAttributes(expectedAttributes(mapping, snapshot), item as Record<string, AttributeValue>, mapping) };
+/** What the destination holds, read whole, by Redis key. */
+async function destinationState(reader: DestinationReader, progress: ReconcileProgress): Promise<Map<string, unknown>> {
+  const entries = new Map<string, unknown>();
+  for await (const page of reader.pages()) {
+    progress.read(page.size);
+    for (const [key, entry] of page) entries.set(key, entry);
   }
-  const dialect = sql[mapping.sql.engine];
-  if (!dialect) throw new Error(`mapping ${mapping.name} writes to ${mapping.sql.engine}, but no ${mapping.sql.engine} connection was given`);
-  const rows = await dialect.rows(mapping.sql.table, [mapping.partitionKey, ...mapping.sql.columns.map((c) => c.column)]);
-  progress.read(rows.length);
-  const entries = new Map(rows.map((row) => [keyOfPartitionKey(mapping, String(row[mapping.partitionKey])), row]));
-  return {
-    entries,
-    same: (snapshot, row) => {
-      const change = changeOf(mapping, snapshot);
-      return typeof change !== "string" && sameRow(mapping, change, row as Record<string, unknown>);
-    },
-  };
-}
-
-/** The SQL destinations reconcile reads, by engine. */
-export type SqlDialects = Partial<Record<SqlEngine, SqlDialect>>;
-
-/** Where a mapping writes: two mappings share items only if this is the same. */
-const destinationOf = (m: CompiledMapping) => (m.sql ? `${m.sql.engine}:${m.sql.table}` : `dynamodb:${m.table}`);
-
-async function tableState(dynamo: DynamoDBClient, mapping: CompiledMapping, progress: ReconcileProgress): Promise<Map<string, Record<string, AttributeValue>>> {
-  const items = new Map<string, Record<string, AttributeValue>>();
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await dynamo.send(new ScanCommand({ TableName: mapping.table, ExclusiveStartKey: start }));
-    progress.read(page.Items?.length ?? 0);
-    for (const item of page.Items ?? []) {
-      if (item[deletedAttribute]?.BOOL) continue;
-      items.set(keyOfPartitionKey(mapping, item[mapping.partitionKey]?.S ?? ""), item);
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
-}
-
-/** The attributes an item should carry for what a key holds, as the writer would write them. */
-export function expectedAttributes(mapping: CompiledMapping, snapshot: Snapshot): Record<string, ItemValue> {
-  const change = changeOf(mapping, snapshot);
-  return typeof change === "string" ? {} : (change.attributes ?? {});
-}
-
-export function sameAttributes(expected: Record<string, ItemValue>, item: Record<string, AttributeValue>, mapping: CompiledMapping): boolean {
-  const actual = Object.entries(item).filter(([name]) => name !== mapping.partitionKey && !reservedAttributes.includes(name));
-  return (
-    actual.length === Object.keys(expected).length &&
-    actual.every(([name, value]) => Object.hasOwn(expected, name) && sameAttribute(attributeOf(expected[name]), value))
-  );
+  return entries;
 }
 
 /** Item key value -> the live Redis keys of the other mappings writing the same table and key attribute. */
 async function neighbourClaims(client: Redis | Cluster, mapping: CompiledMapping, mappings: CompiledMapping[]): Promise<Map<string, string[]>> {
   const claims = new Map<string, string[]>();
-  const sharing = mappings.filter((m) => m.name !== mapping.name && destinationOf(m) === destinationOf(mapping) && m.partitionKey === mapping.partitionKey);
-  for (const other of sharing) {
+  for (const other of sharingEntries(mapping, mappings)) {
     for (const key of (await redisState(client, other)).keys()) {
       const value = partitionKeyOf(other, key)!;
       claims.set(value, [...(claims.get(value) ?? []), key]);
@@ -140,15 +86,16 @@ export async function reconcile(
     sql?: SqlDialects;
   } = {},
 ): Promise<ReconcileReport> {
+  const reader = readerOf(mapping, { dynamo, sql: options.sql });
   const [redis, table, claims] = await Promise.all([
     redisState(client, mapping, options.progress, options.maxElements),
-    destinationState(dynamo, mapping, options.progress ?? noProgress, options.sql ?? {}),
+    destinationState(reader, options.progress ?? noProgress),
     neighbourClaims(client, mapping, options.mappings ?? []),
   ]);
   const report: ReconcileReport = {
     mapping: mapping.name,
     redisKeys: redis.size,
-    items: table.entries.size,
+    items: table.size,
     missing: [],
     stale: [],
     orphaned: [],
@@ -159,14 +106,14 @@ export async function reconcile(
   for (const [key, snapshot] of redis) {
     const value = partitionKeyOf(mapping, key)!;
     const rivals = claims.get(value);
-    const item = table.entries.get(key);
+    const item = table.get(key);
     const change = changeOf(mapping, snapshot);
     if (typeof change === "string") report.refused.push(change);
     else if (rivals) report.collisions.push(`${[key, ...rivals].join(" = ")} -> ${mapping.partitionKey} ${value}`);
     else if (!item) report.missing.push(key);
-    else if (!table.same(snapshot, item)) report.stale.push(key);
+    else if (!reader.same(snapshot, item)) report.stale.push(key);
   }
-  for (const key of table.entries.keys()) if (!redis.has(key) && !claims.has(partitionKeyOf(mapping, key)!)) report.orphaned.push(key);
+  for (const key of table.keys()) if (!redis.has(key) && !claims.has(partitionKeyOf(mapping, key)!)) report.orphaned.push(key);
   for (const list of [report.missing, report.stale, report.orphaned, report.collisions, report.refused]) list.sort();
 
   if (options.repair) report.repaired = await repair(mapping, report, redis, options.repair);

@@ -27,12 +27,36 @@ export interface SqlDialect {
   written(reported: number, rows: number): number;
   /** The table's column names, or undefined when there is no such table. */
   columns(table: string): Promise<string[] | undefined>;
-  /** Every live row (not a tombstone) of `columns` (reconcile). */
-  rows(table: string, columns: string[]): Promise<Record<string, unknown>[]>;
+  /** Live rows (not tombstones) of `columns` in the order of the first (the key): reconcile, the rescan and drift read them. */
+  rows(table: string, columns: string[], page?: RowPage): Promise<Record<string, unknown>[]>;
   transaction<T>(run: (session: SqlSession) => Promise<T>): Promise<T>;
   /** `row`: this row's value is refused (dead-letter it); `permanent`: no retry fixes it; `retry`: an outage, a lock, a restart. */
   classify(error: unknown): "row" | "permanent" | "retry";
   close(): Promise<void>;
+}
+
+/** Which live rows: those whose key is after `after`, at most `limit`; with `key`, that key's row only. */
+export interface RowPage {
+  after?: unknown;
+  limit?: number;
+  key?: unknown;
+}
+
+/** The SELECT for `rows`, in either engine (`placeholder(n)`: its n-th parameter's marker). */
+export function liveRowsQuery(quote: (name: string) => string, table: string, columns: string[], page: RowPage, placeholder: (n: number) => string) {
+  const key = quote(columns[0]);
+  const conditions = [`NOT ${quote("_deleted")}`];
+  const params: unknown[] = [];
+  for (const [value, operator] of [
+    [page.key, "="],
+    [page.after, ">"],
+  ] as const) {
+    if (value === undefined) continue;
+    params.push(value);
+    conditions.push(`${key} ${operator} ${placeholder(params.length)}`);
+  }
+  const limit = page.limit === undefined ? "" : ` LIMIT ${Math.max(0, Math.floor(page.limit))}`;
+  return { sql: `SELECT ${columns.map(quote).join(", ")} FROM ${quote(table)} WHERE ${conditions.join(" AND ")} ORDER BY ${key}${limit}`, params };
 }
 
 type Row = { change: Change; params: unknown[] };

@@ -11,6 +11,7 @@ import { connectionsLike } from "../../domain/change-feed/capture/connections.js
 import type { CompiledMapping } from "../../domain/change-feed/mappings.js";
 import { RoutingSink, type ChangeSink } from "../../domain/change-feed/sinks.js";
 import type { SqlEngine } from "../../domain/change-feed/sql-destination.js";
+import type { SqlDialects } from "../../domain/change-feed/destination-reader.js";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createTable } from "../aws/aws-clients.js";
@@ -68,7 +69,7 @@ export async function startChangeFeed(
   shared: Shared,
   mappings: CompiledMapping[],
   lambdaEndpoint: string,
-  sql: { sinks: SqlSinks; urls: { postgresUrl?: string; mysqlUrl?: string } } = { sinks: {}, urls: {} },
+  sql: { sinks: SqlSinks; dialects: SqlDialects; urls: { postgresUrl?: string; mysqlUrl?: string } } = { sinks: {}, dialects: {}, urls: {} },
 ) {
   const client = await connectRedis(
     { url: urlAs(shared.primaryUrl, shared.users.listener) },
@@ -79,7 +80,7 @@ export async function startChangeFeed(
     client,
     connectionsLike(client),
     localSink(shared, lambda, sql.sinks),
-    shared.dynamo,
+    { dynamo: shared.dynamo, sql: sql.dialects },
     { ...defaultListenerConfig, consumer: "make-dev", healthFile: shared.listenerHealthFile, metricsIntervalMs: 1_000 },
     createLogger("change-feed-listener"),
     shared.registry.metricsFor("change-feed", { flushedHere: false }),
@@ -87,9 +88,8 @@ export async function startChangeFeed(
   // Every half minute here (five in AWS): a developer sees drift soon after making some.
   const drift = new DriftSampler(
     client,
-    shared.dynamo,
-    // DynamoDB's mappings: the drift check does not sample SQL tables yet.
-    () => listener.activeMappings.filter((m) => !m.sql),
+    { dynamo: shared.dynamo, sql: sql.dialects },
+    () => listener.activeMappings,
     { ...defaultDriftConfig, intervalMs: 30_000, settleMs: 2_000 },
     (r) => listener.metrics.drift(r.mapping, r.sampled, r.differing.length),
     createLogger("change-feed-drift"),

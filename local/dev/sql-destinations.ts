@@ -35,6 +35,7 @@ export async function startSqlDestinations(stateDir: string, ports: DevPorts, st
   started.push({ stop: async () => void (await Promise.all(Object.values(dialects).map((d) => d.close()))) });
   return {
     urls: { postgresUrl: postgres.url, mysqlUrl: mysql.url },
+    dialects,
     sinks: { postgres: new SqlSink(dialects.postgres), mysql: new SqlSink(dialects.mysql) },
   };
 }

@@ -40,7 +40,7 @@ export async function withListener(
     client,
     connectionsLike(client),
     options.sink,
-    options.dynamo,
+    { dynamo: options.dynamo },
     { ...defaultListenerConfig, consumer: "test", rescanDeletes: false, ...options.config },
     options.log ?? memoryLogger(),
   );

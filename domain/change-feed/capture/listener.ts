@@ -3,7 +3,7 @@
 // (delivery.ts), and on every (re)connect the mapped patterns are rescanned (rescan.ts), so changes
 // made while nobody listened arrive too. This file wires them together: mappings, subscriptions,
 // the start-up self-test, health, and the back-off after a failed delivery.
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { Destinations } from "../destination-reader.js";
 import type { Cluster, Redis } from "ioredis";
 import { renameSync, writeFileSync } from "node:fs";
 import { errorMessage } from "../../runtime/errors.js";
@@ -84,7 +84,8 @@ export class ChangeFeedListener {
     /** Opens another connection like `client` (subscribers and the blocking journal reader need their own). */
     connect: (node?: Redis) => Redis | Cluster,
     sink: ChangeSink,
-    dynamo: DynamoDBClient | undefined,
+    /** The destinations' clients, read by the rescan for entries whose key is gone. */
+    destinations: Destinations,
     private readonly config: ListenerConfig,
     private readonly log: Logger,
     /** Where the listener's metrics go (the CloudWatch agent in AWS, the status page locally); nowhere by default. */
@@ -108,7 +109,7 @@ export class ChangeFeedListener {
     );
     this.rescanner = new Rescanner(
       client,
-      dynamo,
+      destinations,
       (keys) => this.journal.append(keys, "r"),
       () => this.running,
       () => this.stopped,

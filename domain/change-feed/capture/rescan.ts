@@ -1,15 +1,14 @@
 // Rescans: what a subscriber that was away (a restart, a reconnect, a new mapping) did not hear is
-// found by SCANning the mapped patterns on every primary; with `deletes`, items whose Redis key is gone
-// are found by scanning the table. Each found key is journaled, so its snapshot decides what it becomes.
-// A requested rescan stays pending until it completes: one that fails (the table unreachable at start)
-// is tried again with a backoff, never dropped. The only DynamoDB code in the listener.
-import { ScanCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+// found by SCANning the mapped patterns on every primary; with `deletes`, entries whose Redis key is gone
+// are found by reading the destination (a DynamoDB or SQL table). Each found key is journaled, so its
+// snapshot decides what it becomes. A requested rescan stays pending until it completes: one that fails
+// (the table unreachable at start) is tried again with a backoff, never dropped.
 import type { Cluster, Redis } from "ioredis";
-import { deletedAttribute } from "../writer.js";
 import { errorMessage } from "../../runtime/errors.js";
 import { scanPrimaries } from "../../redis/clients.js";
 import { backoffDelay, sleep } from "../../runtime/retry.js";
-import { keyOfPartitionKey, partitionKeyOf, type CompiledMapping } from "../mappings.js";
+import { partitionKeyOf, type CompiledMapping } from "../mappings.js";
+import { readerOf, type Destinations } from "../destination-reader.js";
 
 export interface RescanEvents {
   /** A mapping's rescan completed: `queued` keys journaled. */
@@ -40,7 +39,7 @@ export class Rescanner {
 
   constructor(
     private readonly client: Redis | Cluster,
-    private readonly dynamo: DynamoDBClient | undefined,
+    private readonly destinations: Destinations,
     /** Journals the keys found. */
     private readonly enqueue: (keys: string[]) => void,
     /** False once the listener stops: a long rescan, or the wait before a retry, ends early. */
@@ -96,33 +95,21 @@ export class Rescanner {
       queued += covered.length;
       if (!this.running()) return queued;
     }
-    // Rows of a SQL table whose key is gone are not looked for yet: only DynamoDB tables are scanned.
-    if (deletes && this.dynamo && !mapping.sql) queued += await this.orphans(mapping, this.dynamo);
+    if (deletes) queued += await this.orphans(mapping);
     return queued;
   }
 
-  /** Items in the table whose Redis key no longer exists: queued, so their snapshot turns them into deletes. */
-  private async orphans(mapping: CompiledMapping, dynamo: DynamoDBClient): Promise<number> {
+  /** Live entries of the destination whose Redis key no longer exists: queued, so their snapshot turns them into deletes. */
+  private async orphans(mapping: CompiledMapping): Promise<number> {
     let queued = 0;
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await dynamo.send(
-        new ScanCommand({
-          TableName: mapping.table,
-          ProjectionExpression: "#pk, #d",
-          ExpressionAttributeNames: { "#pk": mapping.partitionKey, "#d": deletedAttribute },
-          ExclusiveStartKey: start,
-        }),
-      );
-      const keys = (page.Items ?? [])
-        .filter((item) => !item[deletedAttribute]?.BOOL)
-        .map((item) => keyOfPartitionKey(mapping, item[mapping.partitionKey]?.S ?? ""));
+    for await (const page of readerOf(mapping, this.destinations).pages()) {
+      const keys = [...page.keys()];
       const exists = await Promise.all(keys.map((k) => this.client.exists(k)));
       const gone = keys.filter((_, i) => exists[i] === 0);
       this.enqueue(gone);
       queued += gone.length;
-      start = page.LastEvaluatedKey;
-    } while (start && this.running());
+      if (!this.running()) break;
+    }
     return queued;
   }
 }

@@ -6,6 +6,7 @@ import { DriftSampler, defaultDriftConfig } from "../../../../domain/change-feed
 import { parseMapping } from "../../../../domain/change-feed/mappings.js";
 import { memoryLogger } from "../../../../domain/runtime/log.js";
 import { scriptedSnapshots } from "./capture/fake-node.js";
+import { sqlTable } from "./sql-table.js";
 
 /** The calls the sampler makes of Redis, over an in-memory set of hashes. */
 const redisWith = (hashes: Record<string, Record<string, string>>) =>
@@ -33,7 +34,7 @@ describe("domain/change-feed/drift: a sample of Redis and DynamoDB compared, so 
     const reports: unknown[] = [];
     const sampler = new DriftSampler(
       redis,
-      dynamo,
+      { dynamo },
       () => [people],
       { ...defaultDriftConfig, settleMs: 0 },
       (r) => reports.push(r),
@@ -45,13 +46,34 @@ describe("domain/change-feed/drift: a sample of Redis and DynamoDB compared, so 
     expect(reports).to.have.length(1);
   });
 
+  it("samples a SQL table the same way: a stale, a missing and an orphaned row are counted", async () => {
+    const pg = parseMapping({ name: "pg", pattern: "person:{id}", destination: "postgres", table: "people", columns: { name: "text" } });
+    const { dialect } = sqlTable([
+      { id: "1", name: "Ada" },
+      { id: "2", name: "stale" },
+      { id: "4", name: "orphan" },
+    ]);
+    const redis = redisWith({ "person:1": { name: "Ada" }, "person:2": { name: "Bob" }, "person:3": { name: "Cy" } });
+    const sampler = new DriftSampler(
+      redis,
+      { sql: { postgres: dialect } },
+      () => [pg],
+      { ...defaultDriftConfig, settleMs: 0 },
+      () => {},
+      memoryLogger(),
+    );
+    const [report] = await sampler.sampleAll();
+    expect(report.sampled).to.equal(4);
+    expect([...report.differing].sort()).to.deep.equal(["person:2", "person:3", "person:4"]);
+  });
+
   it("a mapping that cannot be sampled now is logged and skipped, never thrown", async () => {
     const dynamo = new DynamoDBClient({ region: "us-east-1" });
     mockClient(dynamo).on(ScanCommand).rejects(new Error("table is being created"));
     const log = memoryLogger();
     const sampler = new DriftSampler(
       redisWith({}),
-      dynamo,
+      { dynamo },
       () => [people],
       defaultDriftConfig,
       () => {},

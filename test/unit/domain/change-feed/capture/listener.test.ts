@@ -17,7 +17,7 @@ async function until(done: () => boolean): Promise<void> {
 describe("domain/change-feed/capture/listener: notifications in, hints journaled, mappings followed", () => {
   it("starts with the mapping file in the hash, hears its probe, and journals only hints of mapped keys that may have changed", async () => {
     const redis = fakeNode();
-    const listener = new ChangeFeedListener(redis.client, redis.connect, sink, undefined, config, memoryLogger());
+    const listener = new ChangeFeedListener(redis.client, redis.connect, sink, {}, config, memoryLogger());
     await listener.start([people]);
     expect([...(redis.hashes.get("changefeed:mappings")?.keys() ?? [])]).to.deep.equal(["people"]);
     expect(listener.health()).to.include({ status: "running", notificationsOk: true });
@@ -36,7 +36,7 @@ describe("domain/change-feed/capture/listener: notifications in, hints journaled
   it("a write to the mappings hash reloads the mappings; a bad entry is refused with its reason, the good ones kept", async () => {
     const redis = fakeNode();
     const log = memoryLogger();
-    const listener = new ChangeFeedListener(redis.client, redis.connect, sink, undefined, config, log);
+    const listener = new ChangeFeedListener(redis.client, redis.connect, sink, {}, config, log);
     await listener.start([people]);
     await redis.client.hset("changefeed:mappings", "orders", JSON.stringify({ name: "orders", pattern: "order:*", table: "orders" }), "broken", "{");
     await until(() => listener.activeMappings.length === 2);
@@ -55,7 +55,7 @@ describe("domain/change-feed/capture/listener: notifications in, hints journaled
   it("a mapping whose destination cannot take writes is refused when it loads, with the sink's reason", async () => {
     const redis = fakeNode();
     const checking: ChangeSink = { ...sink, check: async (m) => (m.table === "missing" ? `table "missing" does not exist` : undefined) };
-    const listener = new ChangeFeedListener(redis.client, redis.connect, checking, undefined, config, memoryLogger());
+    const listener = new ChangeFeedListener(redis.client, redis.connect, checking, {}, config, memoryLogger());
     await listener.start([people]);
     await redis.client.hset("changefeed:mappings", "orders", JSON.stringify({ name: "orders", pattern: "order:*", table: "missing" }));
     await until(() => redis.hashes.get("changefeed:mappings-refused")?.has("orders") === true);
@@ -68,7 +68,7 @@ describe("domain/change-feed/capture/listener: notifications in, hints journaled
     const redis = fakeNode();
     let tableExists = false;
     const checking: ChangeSink = { ...sink, check: async (m) => (m.table !== "orders" || tableExists ? undefined : `table "orders" does not exist`) };
-    const listener = new ChangeFeedListener(redis.client, redis.connect, checking, undefined, { ...config, metricsIntervalMs: 20 }, memoryLogger());
+    const listener = new ChangeFeedListener(redis.client, redis.connect, checking, {}, { ...config, metricsIntervalMs: 20 }, memoryLogger());
     await listener.start([people, parseMapping({ name: "orders", pattern: "order:*", table: "orders" })]);
     expect(listener.activeMappings.map((m) => m.name)).to.deep.equal(["people"]);
     tableExists = true;

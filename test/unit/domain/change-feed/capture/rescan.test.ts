@@ -4,6 +4,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import type { Redis } from "ioredis";
 import { Rescanner } from "../../../../../domain/change-feed/capture/rescan.js";
 import { parseMapping } from "../../../../../domain/change-feed/mappings.js";
+import { sqlTable } from "../sql-table.js";
 
 const people = parseMapping({ name: "people", pattern: "person:*", table: "people" });
 
@@ -31,7 +32,7 @@ describe("domain/change-feed/capture/rescan: what a subscriber did not hear, fou
     const done: [string, number, boolean][] = [];
     const rescanner = new Rescanner(
       redisWith(["person:1", "person:2", "person:3"]),
-      dynamo,
+      { dynamo },
       (keys) => queued.push(...keys),
       () => true,
       () => new Promise(() => {}),
@@ -44,12 +45,29 @@ describe("domain/change-feed/capture/rescan: what a subscriber did not hear, fou
     expect(rescanner.status()).to.deep.equal({ pending: [], failures: 0, lastError: null });
   });
 
+  it("with deletes, a SQL table's live rows whose key is gone are journaled too", async () => {
+    const pg = parseMapping({ name: "pg", pattern: "person:{id}", destination: "postgres", table: "people", columns: { name: "text" } });
+    const { dialect } = sqlTable([{ id: "1" }, { id: "7" }, { id: "8", _deleted: true }]);
+    const queued: string[] = [];
+    const rescanner = new Rescanner(
+      redisWith(["person:1"]),
+      { sql: { postgres: dialect } },
+      (keys) => queued.push(...keys),
+      () => true,
+      () => new Promise(() => {}),
+      { done: () => {}, failed: () => {} },
+    );
+    rescanner.request([pg], true);
+    await rescanner.idle();
+    expect(queued).to.deep.equal(["person:1", "person:7"]);
+  });
+
   it("a rescan that fails stays pending and is tried again until it completes, never dropped", async () => {
     const failed: string[] = [];
     const queued: string[] = [];
     const rescanner = new Rescanner(
       redisWith(["person:1"], 2),
-      undefined,
+      {},
       (keys) => queued.push(...keys),
       () => true,
       () => new Promise(() => {}),
