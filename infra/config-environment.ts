@@ -3,7 +3,8 @@
 import { ConfigError } from "../domain/runtime/errors.js";
 import { readEnvironment, type EnvironmentReader } from "../domain/runtime/env.js";
 import { readGatewaySettings } from "../domain/command-gateway/settings.js";
-import { defaultConfig, engineDefaults, validateConfig, type CacheEngine, type SystemConfig } from "./config.js";
+import { defaultConfig, engineDefaults, validateConfig, auroraDefaults, type CacheEngine, type SqlDestinationSettings, type SystemConfig } from "./config.js";
+import type { SqlEngine } from "../domain/change-feed/sql-destination.js";
 
 /** Reads overrides from the environment (the only inputs `make plan` takes), on top of the defaults. */
 export function configFromEnvironment(environment: NodeJS.ProcessEnv = process.env): SystemConfig {
@@ -36,6 +37,7 @@ export function configFromEnvironment(environment: NodeJS.ProcessEnv = process.e
       deletionProtection: env.flag("ECP_DELETION_PROTECTION", d.changeFeed.deletionProtection),
       listenerGroupSize: env.positiveInteger("ECP_LISTENER_GROUP_SIZE", d.changeFeed.listenerGroupSize),
       allowCatchAllMappings: env.flag("ECP_ALLOW_CATCH_ALL_MAPPINGS", d.changeFeed.allowCatchAllMappings),
+      sql: { postgres: sqlFromEnvironment(env, "postgres"), mysql: sqlFromEnvironment(env, "mysql") },
     },
     featureStore: {
       ...d.featureStore,
@@ -90,4 +92,37 @@ function networkFromEnvironment(env: EnvironmentReader, d: SystemConfig["network
 function engineOf(value: string): CacheEngine {
   if (value !== "valkey" && value !== "redis") throw new ConfigError(`ECP_ENGINE is "${value}": use valkey (the default) or redis`);
   return value;
+}
+
+/** `ECP_POSTGRES` / `ECP_MYSQL`: off (default), aurora (`_MIN_ACU`, `_MAX_ACU`, `_DATABASE`, `_VERSION`), or existing (`_HOST`, `_PORT`, `_DATABASE`, `_USER`, `_DB_USER_ARN`, `_CIDR`). */
+function sqlFromEnvironment(env: EnvironmentReader, engine: SqlEngine): SqlDestinationSettings {
+  const prefix = `ECP_${engine.toUpperCase()}`;
+  const mode = env.optionalString(prefix) ?? "off";
+  const databaseName = env.optionalString(`${prefix}_DATABASE`) ?? "changefeed";
+  const required = (name: string) => {
+    const value = env.optionalString(`${prefix}_${name}`);
+    if (!value) throw new ConfigError(`${prefix}_${name} is required when ${prefix}=existing`);
+    return value;
+  };
+  if (mode === "off") return { mode };
+  if (mode === "aurora")
+    return {
+      mode,
+      databaseName,
+      engineVersion: env.optionalString(`${prefix}_VERSION`) ?? auroraDefaults[engine].engineVersion,
+      minCapacity: Number(env.optionalString(`${prefix}_MIN_ACU`) ?? 0.5),
+      maxCapacity: Number(env.optionalString(`${prefix}_MAX_ACU`) ?? 4),
+      deletionProtection: env.flag("ECP_DELETION_PROTECTION", false),
+    };
+  if (mode === "existing")
+    return {
+      mode,
+      host: required("HOST"),
+      port: env.positiveInteger(`${prefix}_PORT`, auroraDefaults[engine].port),
+      databaseName,
+      user: required("USER"),
+      dbUserArn: required("DB_USER_ARN"),
+      cidr: required("CIDR"),
+    };
+  throw new ConfigError(`${prefix} is "${mode}": use off (the default), aurora or existing`);
 }

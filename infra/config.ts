@@ -5,6 +5,7 @@ import { defaultDataPathAlarms, type DataPathAlarmThresholds } from "../domain/r
 import { ConfigError } from "../domain/runtime/errors.js";
 import { defaultGatewaySettings, type GatewaySettings } from "../domain/command-gateway/settings.js";
 import { defaultEngineLimits, type EngineLimits } from "../domain/redis/engine-limits.js";
+import type { SqlEngine } from "../domain/change-feed/sql-destination.js";
 
 /** The Node.js major of the Lambdas' runtime (`nodejs22.x`), the listener host and local runs (the `node` devDependency). */
 export const nodeMajor = 22;
@@ -26,6 +27,30 @@ export function parameterGroupFamily(engine: CacheEngine, version: string): stri
   const major = Number(version.split(".")[0]);
   return engine === "valkey" ? `valkey${major}` : major >= 7 ? `redis${major}` : `redis${major}.x`;
 }
+
+/**
+ * A SQL destination of the change feed, per engine: `off` (the default); `aurora`, an Aurora Serverless
+ * v2 cluster this stack creates, reached through RDS Proxy with IAM authentication (infra/constructs/
+ * aurora-destination.ts); or `existing`, an endpoint you run (a proxy or cluster reachable from the VPC).
+ */
+export type SqlDestinationSettings =
+  | { mode: "off" }
+  | { mode: "aurora"; databaseName: string; engineVersion: string; minCapacity: number; maxCapacity: number; deletionProtection: boolean }
+  | {
+      mode: "existing";
+      host: string;
+      port: number;
+      databaseName: string;
+      user: string;
+      /** `arn:aws:rds-db:...:dbuser:<resource id>/<user>` */ dbUserArn: string;
+      cidr: string;
+    };
+
+/** Aurora's defaults per engine: the newest major ElastiCache's peers run, the port, the log-in name. */
+export const auroraDefaults: Record<SqlEngine, { engine: string; engineVersion: string; port: number; family: string }> = {
+  postgres: { engine: "aurora-postgresql", engineVersion: "16.6", port: 5432, family: "aurora-postgresql16" },
+  mysql: { engine: "aurora-mysql", engineVersion: "8.0.mysql_aurora.3.08.2", port: 3306, family: "aurora-mysql8.0" },
+};
 
 export interface SystemConfig {
   /** Prefix of every resource name; one deployment per name and region. */
@@ -72,8 +97,19 @@ export interface SystemConfig {
     deletionProtection: boolean;
     /** Mappings whose pattern has no literal text (`{id}`, `*`) copy every hash in Redis, other tenants' too: off unless set. */
     allowCatchAllMappings: boolean;
-    /** Mappings written to the listener's mapping file (schema/change-feed-mapping.schema.json). */
-    mappings: { name: string; pattern: string; lambda?: boolean; partitionKey?: string; format?: "attributes" | "envelope" }[];
+    /** Mappings written to the listener's mapping file (schema/change-feed-mapping.schema.json); a SQL one names its `destination`, `table` and `columns`. */
+    mappings: {
+      name: string;
+      pattern: string;
+      lambda?: boolean;
+      partitionKey?: string;
+      format?: "attributes" | "envelope";
+      destination?: SqlEngine;
+      table?: string;
+      columns?: Record<string, string>;
+    }[];
+    /** SQL destinations, per engine: off unless set (docs/deploying.md, "SQL destinations"). */
+    sql: Record<SqlEngine, SqlDestinationSettings>;
   };
   commandApi: {
     /** Limits, scripts and key-prefix scoping: the settings table in docs/command-api.md. */
@@ -166,6 +202,7 @@ export const defaultConfig: SystemConfig = {
     deletionProtection: false,
     allowCatchAllMappings: false,
     mappings: [{ name: "people", pattern: "person*", lambda: true }],
+    sql: { postgres: { mode: "off" }, mysql: { mode: "off" } },
   },
   commandApi: { gateway: defaultGatewaySettings, apiKeyExpiryDays: maxApiKeyExpiryDays, throttle: { rate: 100, burst: 200 }, introspection: false },
   featureStore: { dedicatedCluster: false, shards: 3, previousVersionTtlSeconds: 3_600, throttle: { rate: 500, burst: 1_000 } },
@@ -219,6 +256,12 @@ export function validateConfig(config: SystemConfig): void {
   if (accountId !== undefined && !/^\d{12}$/.test(accountId)) throw new ConfigError(`lookups.accountId "${accountId}" is not a 12-digit AWS account id`);
   if (listenerAmiId !== undefined && !/^ami-[0-9a-f]{8,17}$/.test(listenerAmiId))
     throw new ConfigError(`lookups.listenerAmiId "${listenerAmiId}" is not an AMI id`);
+  for (const m of config.changeFeed.mappings)
+    if (m.destination && config.changeFeed.sql[m.destination].mode === "off")
+      throw new ConfigError(`changeFeed mapping ${m.name} writes to ${m.destination}, but changeFeed.sql.${m.destination} is off`);
+  for (const [engine, sql] of Object.entries(config.changeFeed.sql))
+    if (sql.mode === "aurora" && !(sql.minCapacity >= 0 && sql.minCapacity <= sql.maxCapacity && sql.maxCapacity <= 256))
+      throw new ConfigError(`changeFeed.sql.${engine}: Aurora Serverless v2 takes 0 <= minCapacity <= maxCapacity <= 256 ACUs`);
   const zone = config.replicaDns.zoneName.endsWith(".") ? config.replicaDns.zoneName : `${config.replicaDns.zoneName}.`;
   if (!config.replicaDns.cnameTemplate.endsWith(`.${zone}`))
     throw new ConfigError(`replicaDns.cnameTemplate "${config.replicaDns.cnameTemplate}" is not inside the zone "${zone}"`);

@@ -44,6 +44,16 @@ describe("make cost: the synthesized stack's monthly bill, from the price table,
     expect(() => configFromEnvironment({ ECP_ENDPOINT_ZONES: "3" })).to.throw(/endpointZones is 3: at most the 2 zones the network spans/);
   });
 
+  it("the SQL destinations: each Aurora cluster at its minimum capacity, its proxy at RDS Proxy's 8-ACU minimum, its storage and its master secret", () => {
+    const { estimate } = estimateOf({ ECP_POSTGRES: "aurora", ECP_MYSQL: "aurora" });
+    for (const engine of ["aurora-postgresql", "aurora-mysql"]) {
+      expect(line(estimate, `Aurora Serverless v2 (${engine})`)).to.deep.include({ quantity: "0.5 ACU minimum", monthly: 43.8 });
+      expect(line(estimate, `RDS Proxy (${engine})`)).to.deep.include({ quantity: "8 ACU billed", monthly: 87.6 });
+      expect(line(estimate, `master secret (${engine}`)?.monthly).to.equal(0.4);
+    }
+    expect(estimate.idleMonthly).to.be.above(estimateOf().estimate.idleMonthly + 2 * (43.8 + 87.6));
+  });
+
   it("a resource the table has no price for is named, with the ones it knows", () => {
     const json = synth(configFromEnvironment({ ECP_CACHE_NODE_TYPE: "cache.x2gd.xlarge" }));
     expect(() => estimateMonthlyCost(json as never, priceTable)).to.throw(

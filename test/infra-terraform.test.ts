@@ -2,13 +2,15 @@ import { expect } from "chai";
 import { jsonLines, offlineStack, providerMirror, rewrites, terraformMissing, waitsFor, type Mirror, type OfflineStack } from "./harness/terraform.js";
 
 // Every configuration shape the stack synthesizes: the defaults, and the other engine with the feature
-// store's own cluster-mode group and the keeper's reserved concurrency.
+// store's own cluster-mode group and the keeper's reserved concurrency, and both SQL destinations
+// on: an Aurora cluster per engine behind RDS Proxy.
 const stacks: [string, NodeJS.ProcessEnv][] = [
   ["the defaults (Valkey)", {}],
   [
     "Redis OSS, a cluster-mode feature store, a reserved keeper",
     { ECP_ENGINE: "redis", ECP_FEATURE_STORE_CLUSTER: "true", ECP_KEEPER_RESERVED_CONCURRENCY: "1" },
   ],
+  ["Aurora PostgreSQL and Aurora MySQL destinations", { ECP_POSTGRES: "aurora", ECP_MYSQL: "aurora" }],
 ];
 
 describe("the real Terraform binary over every synthesized stack: validate and an offline plan against the AWS provider's own schema", function () {

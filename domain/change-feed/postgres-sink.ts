@@ -40,30 +40,7 @@ export function postgresDialect(connection: string | pg.PoolConfig): SqlDialect 
       );
       return rows.length ? rows.map((r) => r.column_name) : undefined;
     },
-    async transaction(run) {
-      const client = await pool.connect();
-      // A connection the server drops while this transaction holds it (a restart) errors here, not on the pool: the query that was waiting fails instead.
-      let broken: Error | undefined;
-      const onError = (error: Error) => (broken = error);
-      client.on("error", onError);
-      const session: SqlSession = { execute: async (sql, params) => (await client.query(sql, params)).rowCount ?? 0 };
-      try {
-        await client.query("BEGIN");
-        const result = await run(session);
-        await client.query("COMMIT");
-        return result;
-      } catch (error) {
-        broken ??= await client.query("ROLLBACK").then(
-          () => undefined,
-          (rollback: Error) => rollback,
-        );
-        throw error;
-      } finally {
-        client.off("error", onError);
-        // A broken connection is closed, not returned to the pool.
-        client.release(broken);
-      }
-    },
+    transaction: (run) => inTransaction(pool, run),
     classify(error) {
       const code = String((error as { code?: string }).code ?? "");
       if (rowErrors.test(code)) return "row";
@@ -71,4 +48,30 @@ export function postgresDialect(connection: string | pg.PoolConfig): SqlDialect 
     },
     close: () => pool.end(),
   };
+}
+
+/** Runs `run` in one transaction on a connection of its own. */
+async function inTransaction<T>(pool: pg.Pool, run: (session: SqlSession) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  // A connection the server drops while this transaction holds it (a restart) errors here, not on the pool: the query that was waiting fails instead.
+  let broken: Error | undefined;
+  const onError = (error: Error) => (broken = error);
+  client.on("error", onError);
+  const session: SqlSession = { execute: async (sql, params) => (await client.query(sql, params)).rowCount ?? 0 };
+  try {
+    await client.query("BEGIN");
+    const result = await run(session);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    broken ??= await client.query("ROLLBACK").then(
+      () => undefined,
+      (rollback: Error) => rollback,
+    );
+    throw error;
+  } finally {
+    client.off("error", onError);
+    // A broken connection is closed, not returned to the pool.
+    client.release(broken);
+  }
 }

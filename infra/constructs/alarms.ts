@@ -17,6 +17,8 @@ export interface AlarmsProps {
   /** ElastiCache member clusters (`<group>-001`, ...). */
   cacheNodes: string[];
   functions: NodejsFunction[];
+  /** The change feed's Aurora destinations: each cluster's identifier and its proxy's name. */
+  databases: { cluster: string; proxy: string }[];
 }
 
 interface AlarmSpec {
@@ -92,6 +94,26 @@ const functionErrors: AlarmSpec = {
   runbook: "function-errors",
 };
 
+const databaseCapacity: AlarmSpec = {
+  namespace: "AWS/RDS",
+  metric: "ACUUtilization",
+  statistic: "Average",
+  threshold: 90,
+  period: 300,
+  description: "A SQL destination runs at its maximum capacity: its writes slow down and the feed's lag grows",
+  runbook: "sql-destination-capacity",
+};
+
+const proxyAuthFailures: AlarmSpec = {
+  namespace: "AWS/RDS",
+  metric: "ClientConnectionsSetupFailedAuth",
+  statistic: "Sum",
+  threshold: 0,
+  period: 300,
+  description: "RDS Proxy refused the listener's IAM token: changes to SQL destinations wait in the journal",
+  runbook: "sql-destination-auth",
+};
+
 export class Alarms extends Construct {
   readonly topic: SnsTopic;
 
@@ -106,6 +128,10 @@ export class Alarms extends Construct {
     for (const fn of props.functions) {
       this.alarm(props.name, `${fn.node.id}-${fn.node.scope?.node.id ?? "fn"}-errors`, functionErrors, { FunctionName: fn.function.functionName });
     }
+    props.databases.forEach(({ cluster, proxy }, n) => {
+      this.alarm(props.name, `database-${n}-capacity`, databaseCapacity, { DBClusterIdentifier: cluster });
+      this.alarm(props.name, `database-${n}-proxy-auth`, proxyAuthFailures, { ProxyName: proxy });
+    });
   }
 
   private alarm(name: string, id: string, spec: AlarmSpec, dimensions: Record<string, string>): CloudwatchMetricAlarm {

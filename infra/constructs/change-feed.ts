@@ -7,11 +7,14 @@ import { retainTags } from "../conventions.js";
 import { functionDefaults, type DataPathProps } from "./data-path.js";
 import { ListenerHost, metricsLogGroupName } from "./listener-host.js";
 import { NodejsFunction } from "./nodejs-function.js";
+import { AuroraDestination } from "./aurora-destination.js";
+import { sqlEngines, type SqlEngine } from "../../domain/change-feed/sql-destination.js";
 
 export class ChangeFeed extends Construct {
   readonly table: DynamodbTable;
   readonly writer: NodejsFunction;
   readonly listener: ListenerHost;
+  readonly sql: Partial<Record<SqlEngine, AuroraDestination>>;
 
   constructor(scope: Construct, id: string, props: DataPathProps) {
     super(scope, id);
@@ -38,6 +41,7 @@ export class ChangeFeed extends Construct {
       statements: [{ sid: "WriteItems", actions: ["dynamodb:PutItem"], resources: [this.table.arn] }],
     });
 
+    this.sql = this.sqlDestinations(props);
     this.listener = new ListenerHost(this, "listener", {
       name: props.name,
       encryption,
@@ -60,8 +64,20 @@ export class ChangeFeed extends Construct {
           actions: ["dynamodb:PutItem", "dynamodb:Scan", "dynamodb:GetItem", "dynamodb:DescribeTable"],
           resources: [this.table.arn],
         },
+        ...Object.values(this.sql).map((d) => d.connection.connect),
       ],
     });
+  }
+
+  /** The SQL destinations the configuration turns on, each reachable from the listener only. */
+  private sqlDestinations({ name, config, encryption, network }: DataPathProps): Partial<Record<SqlEngine, AuroraDestination>> {
+    const made: Partial<Record<SqlEngine, AuroraDestination>> = {};
+    for (const engine of sqlEngines) {
+      const settings = config.changeFeed.sql[engine];
+      if (settings.mode !== "off")
+        made[engine] = new AuroraDestination(this, engine, { name, engine, settings, encryption, network, writerGroup: network.listenerGroup });
+    }
+    return made;
   }
 
   /** The mappings of the configuration, on this table (and through the writer, for mappings that ask for it). */
@@ -73,6 +89,7 @@ export class ChangeFeed extends Construct {
       ...(m.lambda ? { lambda: this.writer.function.functionName } : {}),
       ...(m.partitionKey ? { partitionKey: m.partitionKey } : {}),
       ...(m.format ? { format: m.format } : {}),
+      ...(m.destination ? { destination: m.destination, table: m.table, columns: m.columns } : {}),
     }));
   }
 
@@ -88,6 +105,13 @@ export class ChangeFeed extends Construct {
       drift: { intervalMs: config.alarms.dataPaths.driftIntervalSeconds * 1000 },
       metricsAgent: metricsAgentAddress,
       metricsLogGroup: metricsLogGroupName(name),
+      // Through RDS Proxy (or the user's endpoint) with an IAM token the listener makes from its role: no password anywhere.
+      sql: Object.fromEntries(
+        Object.entries(this.sql).map(([engine, d]) => [
+          engine,
+          { host: d.connection.host, port: d.connection.port, database: d.connection.database, user: d.connection.user, iamAuth: true },
+        ]),
+      ),
     };
   }
 }

@@ -51,6 +51,7 @@ export class Network extends Construct {
   private readonly routeAssociations: RouteTableAssociation[] = [];
   /** Each group's security-group rules, on either side (a new group has no egress until they exist). */
   private readonly rules = new Map<SecurityGroup, ITerraformDependable[]>();
+  private readonly namePrefix: string;
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -60,8 +61,8 @@ export class Network extends Construct {
     const routes = new RouteTable(this, "private-routes", { vpcId: this.vpc.id, tags: { Name: `${props.name}-private` } });
     this.privateSubnetIds = this.privateSubnets(props, routes);
 
-    const group = (name: string, description: string) =>
-      new SecurityGroup(this, name, { name: `${props.name}-${name}`, description, vpcId: this.vpc.id, tags: { Name: `${props.name}-${name}` } });
+    this.namePrefix = props.name;
+    const group = (name: string, description: string) => this.addGroup(name, description);
     this.functionsGroup = group("functions", "Lambda functions that talk to Redis");
     this.listenerGroup = group("listener", "Change-feed listener instance");
     this.cacheGroup = group("cache", "ElastiCache: the Redis port from functions and the listener only");
@@ -165,6 +166,25 @@ export class Network extends Construct {
       policy: policyDocument([{ sid: "PublishFlowLogs", actions: flowLogActions, resources: [flowLogs.arn, `${flowLogs.arn}:*`] }]),
     });
     new FlowLog(this, "flow-log", { vpcId: this.vpc.id, trafficType: "REJECT", logDestination: flowLogs.arn, iamRoleArn: flowRole.arn });
+  }
+
+  /** A group of its own for a resource in the VPC: it admits and reaches nothing until `allow` says so. */
+  addGroup(name: string, description: string): SecurityGroup {
+    return new SecurityGroup(this, name, { name: `${this.namePrefix}-${name}`, description, vpcId: this.vpc.id, tags: { Name: `${this.namePrefix}-${name}` } });
+  }
+
+  /** `from` reaches `to` (a group, or a network outside the VPC) on one TCP port: the egress on one side, the ingress on the other (`id`: the rules' names). */
+  allow(id: string, from: SecurityGroup, to: SecurityGroup | { cidr: string }, port: number, description: string): void {
+    const tcp = { ipProtocol: "tcp", fromPort: port, toPort: port, description };
+    const rules: ITerraformDependable[] = [
+      new VpcSecurityGroupEgressRule(this, `${id}-out`, {
+        securityGroupId: from.id,
+        ...("cidr" in to ? { cidrIpv4: to.cidr } : { referencedSecurityGroupId: to.id }),
+        ...tcp,
+      }),
+    ];
+    if (!("cidr" in to)) rules.push(new VpcSecurityGroupIngressRule(this, `${id}-in`, { securityGroupId: to.id, referencedSecurityGroupId: from.id, ...tcp }));
+    this.rules.set(from, [...(this.rules.get(from) ?? []), ...rules]);
   }
 
   /** Everything a member of `group` needs before it can reach the cache and AWS: its rules, the routes, the endpoints. */

@@ -1,7 +1,7 @@
 // A monthly bill before `make apply`: the synthesized Terraform JSON priced from the price table. What
 // costs by the hour or the month is read off the resources themselves (cache nodes, listener
 // instances and their disks, interface endpoints per AZ, keys, secrets, alarms per metric, dashboards,
-// the zone, the listener's metric logs); what costs per request is priced at a stated load.
+// the zone, the listener's metric logs, the Aurora destinations and their proxies); what costs per request is priced at a stated load.
 import type { TerraformJson } from "../policy/rules.js";
 import { list, resources, type ResourceConfig } from "../policy/terraform-json.js";
 import type { PriceTable } from "./prices.js";
@@ -108,6 +108,37 @@ function endpointLines(json: TerraformJson, p: PriceTable): CostLine[] {
         kind: "idle",
       };
     });
+}
+
+/** Each Aurora destination at its minimum capacity, its proxy's minimum, and the master secret RDS keeps for it (not a resource of the stack). */
+function databaseLines(json: TerraformJson, p: PriceTable): CostLine[] {
+  return resources(json, "aws_rds_cluster").flatMap(([name, c]): CostLine[] => {
+    const acus = Number(list<ResourceConfig>(c.serverlessv2_scaling_configuration)[0]?.min_capacity ?? 0);
+    const proxied = resources(json, "aws_db_proxy_target").some(([, t]) => String(t.db_cluster_identifier).includes(`aws_rds_cluster.${name}.`));
+    const proxyAcus = Math.max(acus, p.hourly.rdsProxyMinimumAcus);
+    return [
+      {
+        item: `Aurora Serverless v2 (${String(c.engine)})`,
+        quantity: `${acus} ACU minimum`,
+        monthly: acus * p.hourly.auroraServerlessAcu * p.hoursPerMonth,
+        kind: "idle",
+      },
+      { item: `Aurora storage (${String(c.engine)})`, quantity: "10 GB", monthly: 10 * p.monthly.auroraStoragePerGb, kind: "idle" },
+      ...(proxied
+        ? [
+            {
+              item: `RDS Proxy (${String(c.engine)})`,
+              quantity: `${proxyAcus} ACU billed`,
+              monthly: proxyAcus * p.hourly.rdsProxyAcu * p.hoursPerMonth,
+              kind: "idle" as const,
+            },
+          ]
+        : []),
+      ...(c.manage_master_user_password
+        ? [{ item: `master secret (${String(c.engine)}, RDS-managed)`, quantity: "1 secret", monthly: p.monthly.secret, kind: "idle" as const }]
+        : []),
+    ];
+  });
 }
 
 /** A metric-math alarm pays for each metric it reads. */
@@ -228,6 +259,7 @@ export function estimateMonthlyCost(json: TerraformJson, prices: PriceTable, loa
     ...cacheLines(json, prices),
     ...hostLines(json, prices),
     ...endpointLines(json, prices),
+    ...databaseLines(json, prices),
     ...accountLines(json, prices),
     ...loadLines(json, prices, load),
   ].map((line) => ({ ...line, monthly: money(line.monthly) }));

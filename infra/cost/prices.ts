@@ -17,6 +17,11 @@ export const priceTable = {
     ec2Instance: { "t4g.micro": 0.0084, "t4g.small": 0.0168, "t4g.medium": 0.0336 } as Record<string, number>,
     /** An interface VPC endpoint, per AZ it has a network interface in. */
     interfaceEndpointPerAz: 0.01,
+    /** Aurora Serverless v2 (Aurora Standard), per ACU-hour: the idle bill is the cluster's minimum capacity. */
+    auroraServerlessAcu: 0.12,
+    /** RDS Proxy in front of Aurora Serverless v2, per ACU-hour of its cluster, billed for at least 8 ACUs. */
+    rdsProxyAcu: 0.015,
+    rdsProxyMinimumAcus: 8,
   },
   monthly: {
     kmsKey: 1.0,
@@ -26,6 +31,7 @@ export const priceTable = {
     dashboard: 3.0,
     hostedZone: 0.5,
     ebsGp3PerGb: 0.08,
+    auroraStoragePerGb: 0.1,
   },
   perUnit: {
     logIngestionPerGb: 0.5,

@@ -2,7 +2,7 @@
 // to us, permissions the services need, and `make destroy` in one run. No checkov ids: these are ours.
 import { flowLogActions, lambdaVpcActions, retainTag } from "../conventions.js";
 import { replaceableName } from "../naming.js";
-import { list, referencedBy, resources, truthy, type PolicyRule, type ResourceConfig, type TerraformJson } from "./terraform-json.js";
+import { list, referencedBy, referencesTo, resources, truthy, type PolicyRule, type ResourceConfig, type TerraformJson } from "./terraform-json.js";
 
 const retained = (r: ResourceConfig) => (r.tags as Record<string, string> | undefined)?.[retainTag] === "true";
 const address = (type: string, name: string) => `${type}.${name}`;
@@ -18,10 +18,6 @@ function roleActions(all: TerraformJson, roleReference: unknown): string[] {
 }
 
 const missing = (granted: string[], needed: string[]) => needed.filter((a) => !granted.includes(a));
-
-/** The names of the resources of `type` that `value` references (`${type.NAME.attr}`), anywhere in it. */
-const referencesTo = (value: unknown, type: string): string[] =>
-  [...JSON.stringify(value ?? null).matchAll(new RegExp(`\\b${type}\\.([\\w-]+)\\.`, "g"))].map((m) => m[1]);
 
 /** The addresses of the resources of `type` that reference a resource named in `targets` through `attributes`. */
 const dependents = (all: TerraformJson, type: string, attributes: string[], targetType: string, targets: string[]): string[] =>
@@ -185,6 +181,13 @@ export const deployRules: PolicyRule[] = [
       return publishes ? undefined : `topic ${topic} has no policy that lets ElastiCache publish (Principal AWS *, SNS:Publish, AWS:SourceOwner)`;
     },
   },
+  ...destroyable("AURORA", "aws_rds_cluster", (r) =>
+    truthy(r.deletion_protection)
+      ? "deletion_protection"
+      : !truthy(r.skip_final_snapshot)
+        ? "a final snapshot (it needs a name no later apply reuses)"
+        : undefined,
+  ),
   ...destroyable("TABLE", "aws_dynamodb_table", (r) => (truthy(r.deletion_protection_enabled) ? "deletion_protection_enabled" : undefined)),
   ...destroyable("ZONE", "aws_route53_zone", (r) =>
     truthy(r.force_destroy) ? undefined : "force_destroy is not true: the keeper's records would block the delete",

@@ -3,6 +3,7 @@
 
 import { computeRules } from "./compute-rules.js";
 import { dataRules } from "./data-rules.js";
+import { databaseRules } from "./database-rules.js";
 import { deployRules } from "./deploy-rules.js";
 import { networkRules } from "./network-rules.js";
 import { operabilityRules } from "./operability-rules.js";
@@ -10,7 +11,7 @@ import { resources, type PolicyFinding, type PolicyRule, type TerraformJson } fr
 
 export type { PolicyFinding, PolicyRule, ResourceConfig, TerraformJson } from "./terraform-json.js";
 
-export const rules: PolicyRule[] = [...dataRules, ...computeRules, ...networkRules, ...deployRules, ...operabilityRules];
+export const rules: PolicyRule[] = [...dataRules, ...databaseRules, ...computeRules, ...networkRules, ...deployRules, ...operabilityRules];
 
 export interface PolicyReport {
   rulesRun: number;

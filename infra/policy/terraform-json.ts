@@ -50,3 +50,7 @@ export function wildcardActions(policy: unknown): string[] {
 }
 
 export const secretName = /(PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY)$/i;
+
+/** The names of the resources of `type` that `value` references (`${type.NAME.attr}`), anywhere in it. */
+export const referencesTo = (value: unknown, type: string): string[] =>
+  [...JSON.stringify(value ?? null).matchAll(new RegExp(`\\b${type}\\.([\\w-]+)\\.`, "g"))].map((m) => m[1]);

@@ -39,6 +39,9 @@ export function interfaceEndpointsFor(config: SystemConfig): string[] {
 }
 
 export class ElastiCachePatternsStack extends TerraformStack {
+  /** The change feed's Aurora destinations, for their alarms. */
+  private databases: { cluster: string; proxy: string }[] = [];
+
   constructor(scope: Construct, id: string, config: SystemConfig) {
     super(scope, id);
     this.backend(id, config);
@@ -122,6 +125,10 @@ export class ElastiCachePatternsStack extends TerraformStack {
       "Secrets Manager secret of the listener's engine user (username and password): the operator's way in, from the listener host",
     );
     this.output("change_table", changeFeed.table.name, "DynamoDB table the change feed writes to");
+    for (const [engine, destination] of Object.entries(changeFeed.sql)) {
+      this.output(`${engine}_endpoint`, destination.connection.host, `The ${engine} destination (IAM token, TLS; reachable from the listener host only)`);
+      if (destination.cluster && destination.proxy) this.databases.push({ cluster: destination.cluster.clusterIdentifier, proxy: destination.proxy.name });
+    }
     this.output(
       "listener_autoscaling_group",
       changeFeed.listener.group.name,
@@ -158,7 +165,7 @@ export class ElastiCachePatternsStack extends TerraformStack {
   /** The alarms (and their topic), each data path's alarms, and the dashboard. */
   private observability({ name, config, encryption, cache }: DataPathProps, functions: NodejsFunction[]): void {
     const cacheNodes = cache.memberIds(config.cache.replicas);
-    const alarms = new Alarms(this, "alarms", { name, config: config.alarms, encryption, cacheNodes, functions });
+    const alarms = new Alarms(this, "alarms", { name, config: config.alarms, encryption, cacheNodes, functions, databases: this.databases });
     const paths = enabledDataPaths(config);
     new DataPathAlarms(this, "data-path-alarms", { name, topic: alarms.topic, thresholds: config.alarms.dataPaths, paths });
     const dashboard = new Dashboard(this, "dashboard", { name, region: config.region, paths, cacheNodes });

@@ -1,7 +1,7 @@
 // Synthesis fixtures for the infrastructure suites: the stack's Terraform JSON and lookups by type.
 import { expect } from "chai";
 import { Testing } from "cdktf";
-import { defaultConfig, type SystemConfig } from "../../infra/config.js";
+import { auroraDefaults, defaultConfig, type SystemConfig } from "../../infra/config.js";
 import type { ResourceConfig, TerraformJson } from "../../infra/policy/rules.js";
 import { ElastiCachePatternsStack } from "../../infra/stacks/system-stack.js";
 
@@ -11,6 +11,37 @@ export type Json = TerraformJson & {
   provider?: Record<string, unknown>;
   data?: Record<string, Record<string, ResourceConfig>>;
 };
+
+/** Both SQL destinations on (an Aurora cluster per engine behind RDS Proxy), with a mapping to each. */
+export const withSqlDestinations = (config: SystemConfig = defaultConfig): SystemConfig => ({
+  ...config,
+  changeFeed: {
+    ...config.changeFeed,
+    sql: {
+      postgres: {
+        mode: "aurora",
+        databaseName: "changefeed",
+        engineVersion: auroraDefaults.postgres.engineVersion,
+        minCapacity: 0.5,
+        maxCapacity: 4,
+        deletionProtection: false,
+      },
+      mysql: {
+        mode: "aurora",
+        databaseName: "changefeed",
+        engineVersion: auroraDefaults.mysql.engineVersion,
+        minCapacity: 0.5,
+        maxCapacity: 4,
+        deletionProtection: false,
+      },
+    },
+    mappings: [
+      ...config.changeFeed.mappings,
+      { name: "people-postgres", pattern: "person{id}", destination: "postgres", table: "people", columns: { firstName: "text" } },
+      { name: "people-mysql", pattern: "person{id}", destination: "mysql", table: "people", columns: { firstName: "text" } },
+    ],
+  },
+});
 
 export const synth = (config: SystemConfig = defaultConfig): Json =>
   JSON.parse(Testing.synth(new ElastiCachePatternsStack(Testing.app(), "test", config))) as Json;

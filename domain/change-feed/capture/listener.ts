@@ -122,11 +122,16 @@ export class ChangeFeedListener {
         failed: (mapping, error) => this.noteError(`rescan of ${mapping} failed (pending: tried again)`, error),
       },
     );
-    this.subscriptions = new Subscriptions(
-      client,
+    this.subscriptions = this.subscriptionsOf(connect);
+  }
+
+  /** The keyspace subscribers, one per node the journal captures; every reattachment rescans what may have been missed. */
+  private subscriptionsOf(connect: (node?: Redis) => Redis | Cluster): Subscriptions {
+    return new Subscriptions(
+      this.client,
       (node) => connect(node) as Redis,
       (node) => this.journal.capturesNode(node),
-      config,
+      this.config,
       {
         notification: (channel, key) => this.onNotification(channel, key),
         attached: (why) => {
