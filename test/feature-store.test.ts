@@ -280,8 +280,8 @@ describe("feature store", function () {
           headers: { accept: "application/json" },
           body: "",
         });
-        expect(reply.status, reply.body).to.equal(200);
-        expect(JSON.parse(reply.body)).to.include({ userId: Number(userId), rank: 1, version: report.version });
+        expect(reply.status, String(reply.body)).to.equal(200);
+        expect(JSON.parse(String(reply.body))).to.include({ userId: Number(userId), rank: 1, version: report.version });
       }
       const second = await loader.load({
         uri: "s3://batch/cluster2.json",

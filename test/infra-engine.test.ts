@@ -45,7 +45,7 @@ describe("infrastructure: the engine (Valkey by default, Redis OSS by choice) an
     expect(configFromEnvironment({ ECP_ENGINE_VERSION: "7.2" }).cache.engineVersion).to.equal("7.2");
   });
 
-  it("every gateway setting is typed in infra/config.ts, reaches both gateway Lambdas, and is documented in one table (docs/command-api.md)", () => {
+  it("every gateway setting is typed in infra/config.ts, reaches the three gateway Lambdas, and is documented in one table (docs/command-api.md)", () => {
     const settings: GatewaySettings = {
       maxCommands: 20,
       maxRequestBytes: 2048,
@@ -64,6 +64,12 @@ describe("infrastructure: the engine (Valkey by default, Redis OSS by choice) an
       requestBurst: 9,
       workPerSecond: 11,
       keyPrefixes: { "sha256:0123": "tenant-a:" },
+      subscriptionsPerCaller: 3,
+      subscriptionsPerProcess: 40,
+      streamLifetimeSeconds: 600,
+      streamKeepAliveSeconds: 20,
+      streamBufferBytes: 65_536,
+      keyspaceChannelScopes: ["read:tenant-a:"],
     };
     const environment = Object.fromEntries(
       Object.entries(gatewayEnvironmentNames).map(([field, name]) => {
@@ -75,7 +81,7 @@ describe("infrastructure: the engine (Valkey by default, Redis OSS by choice) an
     expect(config.commandApi.gateway).to.deep.equal(settings);
     expect(configFromEnvironment({}).commandApi.gateway).to.deep.equal(defaultGatewaySettings);
     const json = synth(config);
-    for (const suffix of ["command-api", "redis-rest"]) {
+    for (const suffix of ["command-api", "redis-rest", "redis-subscribe"]) {
       const fn = one(json, "aws_lambda_function", (f) => String(f.function_name).endsWith(suffix));
       for (const [field, name] of Object.entries(gatewayEnvironmentNames)) {
         const value = settings[field as keyof GatewaySettings];

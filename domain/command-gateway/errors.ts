@@ -14,7 +14,19 @@ export class BadRequest extends CommandGatewayError {
 
 /** Why a command was refused, in a word: the Refusals metric's Reason dimension (a small, fixed set). */
 export type RefusalReason =
-  "unauthorized" | "request" | "unknown-command" | "arity" | "grammar" | "not-exposed" | "read-only" | "scripts" | "key-prefix" | "blocking" | "cost" | "rate";
+  | "unauthorized"
+  | "request"
+  | "unknown-command"
+  | "arity"
+  | "grammar"
+  | "not-exposed"
+  | "read-only"
+  | "scripts"
+  | "key-prefix"
+  | "blocking"
+  | "cost"
+  | "rate"
+  | "subscription";
 
 /** A command may not run for this caller; refused before anything runs. `message` is `ERR ...`. */
 export class CommandRefused extends CommandGatewayError {

@@ -17,6 +17,7 @@ import { ScriptKilled } from "./errors.js";
 import { recordCommandList } from "./gateway-metrics.js";
 import { RateLimits } from "./rate-limits.js";
 import { ScopedConnections, type EngineUsers } from "./scoped-connections.js";
+import { StreamLimits } from "./subscriptions.js";
 import fallback from "./redis-commands.json" with { type: "json" };
 import { PathMetrics } from "../runtime/metrics.js";
 import type { GatewaySettings } from "./settings.js";
@@ -105,6 +106,8 @@ export class CommandGateway {
   readonly connections: ScopedConnections;
   readonly metrics: PathMetrics;
   private readonly rates: RateLimits;
+  /** Subscription streams open on this process, per caller and in all. */
+  readonly streams: StreamLimits;
 
   constructor(
     /** The gateway's own connection: its table is read here (as the read scope's user, where there are users). */
@@ -115,6 +118,7 @@ export class CommandGateway {
     this.metrics = services.metrics ?? new PathMetrics("command-gateway", () => {});
     this.connections = new ScopedConnections(connection, services.engineUsers);
     this.rates = new RateLimits(settings);
+    this.streams = new StreamLimits(settings);
   }
 
   /** COMMAND DOCS, read after the table: until it arrives the shipped grammars stand in. */

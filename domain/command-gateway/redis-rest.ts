@@ -4,7 +4,7 @@ import { RateLimited } from "./rate-limits.js";
 import { BadRequest } from "./errors.js";
 import { recordEdgeRefusal } from "./gateway-metrics.js";
 import { callerIdOfDigest, type CommandGateway, type CommandResult } from "./gateway.js";
-import { isStatusReply, toUpstashResult } from "./replies.js";
+import { isStatusReply, toResp2, toUpstashResult } from "./replies.js";
 import { ConfigError, ServiceError } from "../runtime/errors.js";
 import { jsonResponse, type HttpRequest, type HttpResponse } from "../runtime/http.js";
 
@@ -103,6 +103,18 @@ const entry = (result: CommandResult, base64: boolean) =>
     ? { result: toUpstashResult(result.reply.value, base64, isStatusReply(result.command.name, result.command.args)) }
     : { error: result.reply.error };
 
+const asResp2 = (result: CommandResult) => toResp2(result.reply, isStatusReply(result.command.name, result.command.args));
+const resp2 = (status: number, body: Buffer): HttpResponse => ({ status, headers: { "content-type": "application/octet-stream", ...corsHeaders }, body });
+
+/** `Upstash-Response-Format`: `json` (the default) or `resp2`; anything else, or resp2 with base64, is answered 400 here. */
+export function responseFormatOf(request: Pick<HttpRequest, "headers">, base64: boolean): "json" | "resp2" | HttpResponse {
+  const asked = (request.headers["upstash-response-format"] ?? "json").toLowerCase();
+  if (asked !== "json" && asked !== "resp2") return json(400, { error: `Upstash-Response-Format "${asked.slice(0, 50)}" is not one of json, resp2` });
+  if (asked === "resp2" && base64)
+    return json(400, { error: "Upstash-Encoding: base64 cannot be combined with Upstash-Response-Format: resp2 (RESP2 carries bytes as they are)" });
+  return asked;
+}
+
 export async function handleRestRequest(gateway: CommandGateway, tokens: RestTokens, request: HttpRequest): Promise<HttpResponse> {
   if (request.method === "OPTIONS") return { status: 204, headers: corsPreflight, body: "" };
   if (request.method !== "GET" && request.method !== "POST") return json(405, { error: `method ${request.method} is not allowed` });
@@ -120,6 +132,11 @@ export async function handleRestRequest(gateway: CommandGateway, tokens: RestTok
   }
 
   const base64 = request.headers["upstash-encoding"]?.toLowerCase() === "base64";
+  const format = responseFormatOf(request, base64);
+  if (typeof format !== "string") {
+    recordEdgeRefusal(gateway.metrics, "request");
+    return format;
+  }
   const route = request.path.replace(/\/+$/, "");
   const request_ = { access: token.access, caller: callerIdOfDigest(token.digest), scalarsAsStrings: true };
   const batch = request.method === "POST" && (route === "/pipeline" || route === "/multi-exec");
@@ -133,13 +150,17 @@ export async function handleRestRequest(gateway: CommandGateway, tokens: RestTok
   }
   try {
     if (batch) {
-      const results = await gateway.run(commands, { ...request_, transaction: route === "/multi-exec" });
+      const transaction = route === "/multi-exec";
+      const results = await gateway.run(commands, { ...request_, transaction });
+      // /multi-exec answers JSON whatever the format asked (as Upstash does).
+      if (format === "resp2" && !transaction) return resp2(200, Buffer.concat(results.map(asResp2)));
       return json(
         200,
         results.map((r) => entry(r, base64)),
       );
     }
     const [result] = await gateway.run(commands, { ...request_, transaction: false });
+    if (format === "resp2") return resp2(result.reply.ok ? 200 : 400, asResp2(result));
     const reply = entry(result, base64);
     return json("error" in reply ? 400 : 200, reply);
   } catch (error) {

@@ -90,3 +90,23 @@ export function toUpstashResult(value: unknown, base64: boolean, status: boolean
   if (value instanceof Error) return value.message;
   return value;
 }
+
+/** `Upstash-Response-Format: resp2`: the reply's RESP2 bytes, as a TCP client would read them (a status where the command answers one). */
+export function toResp2(reply: RawReply, status: boolean): Buffer {
+  if (!reply.ok) return Buffer.from(`-${reply.error.replace(/[\r\n]+/g, " ")}\r\n`);
+  const parts: Buffer[] = [];
+  const add = (value: unknown, asStatus: boolean) => {
+    if (value === null || value === undefined) parts.push(Buffer.from("$-1\r\n"));
+    else if (Buffer.isBuffer(value)) {
+      if (asStatus) parts.push(Buffer.from("+"), value, Buffer.from("\r\n"));
+      else parts.push(Buffer.from(`$${value.length}\r\n`), value, Buffer.from("\r\n"));
+    } else if (typeof value === "string" || typeof value === "number") parts.push(Buffer.from(`:${value}\r\n`));
+    else if (value instanceof Error) parts.push(Buffer.from(`-${value.message.replace(/[\r\n]+/g, " ")}\r\n`));
+    else if (Array.isArray(value)) {
+      parts.push(Buffer.from(`*${value.length}\r\n`));
+      for (const item of value) add(item, false);
+    }
+  };
+  add(reply.value, status);
+  return Buffer.concat(parts);
+}

@@ -4,7 +4,7 @@
 import type { EngineCredential, GatewayScope } from "../redis/engine-users.js";
 import { scopeId } from "../redis/engine-users.js";
 import { ConfigError } from "../runtime/errors.js";
-import { RespConnection } from "../redis/resp-connection.js";
+import { RespConnection, type RespConnectionOptions } from "../redis/resp-connection.js";
 
 /** The gateway's engine users by scope id (`write`, `read`, `write:tenant-a:`), as its users secret holds them. */
 export type EngineUsers = Record<string, EngineCredential>;
@@ -95,14 +95,21 @@ export class ScopedConnections {
     return this.leasesOf(scope).use(run);
   }
 
+  /** How to log in as `scope`'s engine user (a subscriber opens its own connection so). */
+  optionsOf(scope: GatewayScope): RespConnectionOptions {
+    if (!this.users) return this.shared.options;
+    const id = scopeId(scope);
+    const user = this.users[id];
+    if (!user) throw new ConfigError(`no engine user for the gateway scope "${id}" (the users secret and KEY_PREFIXES disagree)`);
+    return { ...this.shared.options, username: user.username, password: user.password };
+  }
+
   private leasesOf(scope: GatewayScope): ConnectionLeases {
     const id = this.users ? scopeId(scope) : "shared";
     let leases = this.byScope.get(id);
     if (!leases) {
-      const user = this.users?.[id];
-      if (this.users && !user) throw new ConfigError(`no engine user for the gateway scope "${id}" (the users secret and KEY_PREFIXES disagree)`);
-      const options = user ? { ...this.shared.options, username: user.username, password: user.password } : this.shared.options;
-      leases = new ConnectionLeases(() => new RespConnection(options), user ? undefined : this.shared);
+      const options = this.optionsOf(scope);
+      leases = new ConnectionLeases(() => new RespConnection(options), this.users ? undefined : this.shared);
       this.byScope.set(id, leases);
     }
     return leases;

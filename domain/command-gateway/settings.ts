@@ -90,6 +90,36 @@ export interface GatewaySettings {
    * @default {} (no caller confined)
    */
   keyPrefixes: Record<string, string>;
+  /**
+   * Subscription streams (`/subscribe`, `/psubscribe`) one caller may hold open on one gateway process at once.
+   * @default 10
+   */
+  subscriptionsPerCaller: number;
+  /**
+   * Subscription streams one gateway process holds at once, every caller together (each is one Redis connection).
+   * @default 2000
+   */
+  subscriptionsPerProcess: number;
+  /**
+   * A stream ends after this long with a comment saying so (clients reconnect); API Gateway ends a streamed response at 15 minutes.
+   * @default 840
+   */
+  streamLifetimeSeconds: number;
+  /**
+   * An idle stream gets a comment line this often, so proxies (API Gateway's 5-minute idle limit) keep it open.
+   * @default 25
+   */
+  streamKeepAliveSeconds: number;
+  /**
+   * Bytes a stream may have waiting for a slow consumer; past it the stream is closed with the reason (its memory never grows further). Also the largest message a stream carries.
+   * @default 262144 (256 KiB)
+   */
+  streamBufferBytes: number;
+  /**
+   * Scopes (`read`, `write`, `read:tenant-a:`) that may subscribe to keyspace notifications (`__keyspace@…`, and `__keyevent@…` unconfined), which reveal key names; a tenant's only to its own keys'.
+   * @default [] (none)
+   */
+  keyspaceChannelScopes: string[];
 }
 
 export const defaultGatewaySettings: GatewaySettings = {
@@ -110,6 +140,12 @@ export const defaultGatewaySettings: GatewaySettings = {
   requestBurst: 2_000,
   workPerSecond: 5_000_000,
   keyPrefixes: {},
+  subscriptionsPerCaller: 10,
+  subscriptionsPerProcess: 2_000,
+  streamLifetimeSeconds: 840,
+  streamKeepAliveSeconds: 25,
+  streamBufferBytes: 256 << 10,
+  keyspaceChannelScopes: [],
 };
 
 /** Each setting's environment variable in the Lambdas and `make dev`; the infrastructure reads `ECP_` + the same name. */
@@ -131,6 +167,12 @@ export const gatewayEnvironmentNames: Record<keyof GatewaySettings, string> = {
   requestBurst: "RATE_REQUEST_BURST",
   workPerSecond: "RATE_WORK_PER_SECOND",
   keyPrefixes: "KEY_PREFIXES",
+  subscriptionsPerCaller: "SUBSCRIPTIONS_PER_CALLER",
+  subscriptionsPerProcess: "SUBSCRIPTIONS_PER_PROCESS",
+  streamLifetimeSeconds: "STREAM_LIFETIME_SECONDS",
+  streamKeepAliveSeconds: "STREAM_KEEPALIVE_SECONDS",
+  streamBufferBytes: "STREAM_BUFFER_BYTES",
+  keyspaceChannelScopes: "KEYSPACE_CHANNEL_SCOPES",
 };
 
 /** The settings as the environment variables the gateway's functions read. */
@@ -164,6 +206,16 @@ export function keyPrefixesOf(value: unknown): Record<string, string> {
   return value as Record<string, string>;
 }
 
+export const keyspaceChannelScopesExample = '["read", "write:tenant-a:"]';
+
+/** Checks a KEYSPACE_CHANNEL_SCOPES value: a JSON list of scope ids (`read`, `write`, or either with `:` and a prefix). */
+export function keyspaceChannelScopesOf(value: unknown): string[] {
+  if (!Array.isArray(value)) throw new Error("not a JSON list");
+  const bad: unknown = (value as unknown[]).find((v) => typeof v !== "string" || !/^(read|write)(:.+)?$/s.test(v));
+  if (bad !== undefined) throw new Error(`${JSON.stringify(bad)} is not a scope id (read, write, read:<prefix>, write:<prefix>)`);
+  return value as string[];
+}
+
 /** Reads every setting from the environment (names after `prefix`), with the defaults above. */
 export function readGatewaySettings(env: EnvironmentReader, prefix = ""): GatewaySettings {
   const d = defaultGatewaySettings;
@@ -187,5 +239,11 @@ export function readGatewaySettings(env: EnvironmentReader, prefix = ""): Gatewa
     requestBurst: int("requestBurst"),
     workPerSecond: int("workPerSecond"),
     keyPrefixes: env.json(prefix + n.keyPrefixes, d.keyPrefixes, keyPrefixesOf, keyPrefixExample),
+    subscriptionsPerCaller: int("subscriptionsPerCaller"),
+    subscriptionsPerProcess: int("subscriptionsPerProcess"),
+    streamLifetimeSeconds: int("streamLifetimeSeconds"),
+    streamKeepAliveSeconds: int("streamKeepAliveSeconds"),
+    streamBufferBytes: int("streamBufferBytes"),
+    keyspaceChannelScopes: env.json(prefix + n.keyspaceChannelScopes, d.keyspaceChannelScopes, keyspaceChannelScopesOf, keyspaceChannelScopesExample),
   };
 }

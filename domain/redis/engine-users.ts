@@ -35,8 +35,9 @@ const literalPrefix = (literal: string) => `${literal.replace(/[*?[\]\\]/g, "\\$
 const denied = "-@dangerous -@admin -@scripting -@blocking -@pubsub -@connection -move";
 const commandsOf = (grants: string, extras: string) => `-@all ${grants} ${denied} ${extras}`;
 
-/** Every gateway user: PING, ECHO and TIME, the pre-flight sizes, the transaction option, non-blocking stream reads. */
-const gatewayExtras = "+ping +echo +time +memory|usage +multi +exec +discard +xread +pubsub|channels +pubsub|shardchannels +pubsub|numsub +pubsub|shardnumsub";
+/** Every gateway user: PING, ECHO and TIME, the pre-flight sizes, the transaction option, non-blocking stream reads, the subscription streams' own connections. */
+const gatewayExtras =
+  "+ping +echo +time +memory|usage +multi +exec +discard +xread +pubsub|channels +pubsub|shardchannels +pubsub|numsub +pubsub|shardnumsub +subscribe +psubscribe +unsubscribe +punsubscribe";
 /** Whole-keyspace commands only an unscoped caller may run (KEYS, SORT and INFO are @dangerous), and COMMAND for the gateway's table. */
 const unscopedExtras = "+keys +sort +sort_ro +info +dbsize +randomkey +pubsub|numpat +command";
 /** For a prefix, the commands whose keys the engine misreads are left out (their twins GEOSEARCHSTORE and SORT_RO stay). */
@@ -67,15 +68,27 @@ function channelsButKeyspace(): string[] {
   return patterns;
 }
 
-/** The gateway's engine user for a scope. `scripts`: ALLOW_SCRIPTS (never for a prefix). The gateway reads the command table as its read user. */
-export function gatewayUser(scope: GatewayScope, options: { scripts: boolean }): EngineUser {
+/**
+ * The channel globs a scope's engine user may reach: a tenant's own prefix (and, with `keyspace`, the
+ * keyspace notifications of its own keys), or every channel but the keyspace notifications (with
+ * `keyspace`, those too). The gateway also subscribes its pattern streams to exactly these: the engine
+ * matches a PSUBSCRIBE pattern against them literally, not as a glob.
+ */
+export function gatewayChannels(scope: GatewayScope, keyspace: boolean): string[] {
+  if (scope.prefix !== undefined) return [literalPrefix(scope.prefix), ...(keyspace ? [`__keyspace@*__:${literalPrefix(scope.prefix)}`] : [])];
+  return [...channelsButKeyspace(), ...(keyspace ? ["__keyspace@*", "__keyevent@*"] : [])];
+}
+
+/**
+ * The gateway's engine user for a scope. `scripts`: ALLOW_SCRIPTS (never for a prefix); `keyspaceScopes`:
+ * KEYSPACE_CHANNEL_SCOPES. The gateway reads the command table as its read user.
+ */
+export function gatewayUser(scope: GatewayScope, options: { scripts: boolean; keyspaceScopes?: readonly string[] }): EngineUser {
   const confined = scope.prefix !== undefined;
   const keys = `${scope.access === "read" ? "%R~" : "~"}${confined ? literalPrefix(scope.prefix!) : "*"}`;
-  const channels = confined
-    ? `&${literalPrefix(scope.prefix!)}`
-    : channelsButKeyspace()
-        .map((p) => `&${p}`)
-        .join(" ");
+  const channels = gatewayChannels(scope, options.keyspaceScopes?.includes(scopeId(scope)) ?? false)
+    .map((p) => `&${p}`)
+    .join(" ");
   const extras = [
     gatewayExtras,
     // What the gateway refuses and ACL can name: reads whose work or reply the gateway cannot bound, and DUMP's payloads.

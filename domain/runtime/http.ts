@@ -15,7 +15,8 @@ export interface HttpRequest {
 export interface HttpResponse {
   status: number;
   headers: Record<string, string>;
-  body: string;
+  /** Bytes where the body is binary (RESP2 replies). */
+  body: string | Buffer;
 }
 
 export const jsonResponse = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({
@@ -41,5 +42,5 @@ export function requestOfApiGateway(event: APIGatewayProxyEventV2): HttpRequest 
 export const apiGatewayResult = (response: HttpResponse): APIGatewayProxyStructuredResultV2 => ({
   statusCode: response.status,
   headers: response.headers,
-  body: response.body,
+  ...(Buffer.isBuffer(response.body) ? { body: response.body.toString("base64"), isBase64Encoded: true } : { body: response.body }),
 });

@@ -22,8 +22,8 @@ export interface EngineUsersProps {
   secretRecoveryWindowDays: number;
   /** The users of the roles the deployment has. */
   users: Partial<Record<Exclude<EngineRole, "gateway">, EngineUser>>;
-  /** The gateway's scopes, when the command API is on; `scripts`: ALLOW_SCRIPTS. */
-  gateway?: { scopes: GatewayScope[]; scripts: boolean };
+  /** The gateway's scopes, when the command API is on; `scripts`: ALLOW_SCRIPTS; `keyspaceScopes`: KEYSPACE_CHANNEL_SCOPES. */
+  gateway?: { scopes: GatewayScope[]; scripts: boolean; keyspaceScopes: string[] };
 }
 
 /** A client's secret, and its value: a booting client reads it, so it waits for the value. */
@@ -68,7 +68,7 @@ export class EngineUsers extends Construct {
     if (props.gateway) {
       const users: Record<string, unknown> = {};
       for (const scope of props.gateway.scopes) {
-        const { made, credential } = make(gatewayUser(scope, { scripts: props.gateway.scripts }));
+        const { made, credential } = make(gatewayUser(scope, props.gateway));
         members.push(made);
         users[scopeId(scope)] = credential;
       }

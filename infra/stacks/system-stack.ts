@@ -102,7 +102,11 @@ export class ElastiCachePatternsStack extends TerraformStack {
         ...(patterns.featureStore ? { loader: featureLoaderUser, reader: featureReaderUser } : {}),
       },
       gateway: patterns.commandApi
-        ? { scopes: gatewayScopes(Object.values(config.commandApi.gateway.keyPrefixes)), scripts: config.commandApi.gateway.allowScripts }
+        ? {
+            scopes: gatewayScopes(Object.values(config.commandApi.gateway.keyPrefixes)),
+            scripts: config.commandApi.gateway.allowScripts,
+            keyspaceScopes: config.commandApi.gateway.keyspaceChannelScopes,
+          }
         : undefined,
     });
     const cache = new Cache(this, "cache", {

@@ -29,15 +29,23 @@ export function passwordsFor(users: EngineUser[], kept: Record<string, string> =
   return Object.fromEntries(users.map((u) => [u.name, kept[u.name] ?? randomBytes(24).toString("base64url")]));
 }
 
-/** Every engine user for a gateway confined to `prefixes` (scripts as ALLOW_SCRIPTS says). */
-export function localUsers(prefixes: string[], scripts: boolean): { all: EngineUser[]; byScope: [string, EngineUser][] } {
-  const byScope = gatewayScopes(prefixes).map((scope): [string, EngineUser] => [scopeId(scope), gatewayUser(scope, { scripts })]);
+/** Every engine user for a gateway confined to `prefixes` (scripts as ALLOW_SCRIPTS says, keyspace channels as KEYSPACE_CHANNEL_SCOPES). */
+export function localUsers(
+  prefixes: string[],
+  options: { scripts: boolean; keyspaceScopes?: string[] },
+): { all: EngineUser[]; byScope: [string, EngineUser][] } {
+  const byScope = gatewayScopes(prefixes).map((scope): [string, EngineUser] => [scopeId(scope), gatewayUser(scope, options)]);
   return { all: [...byScope.map(([, u]) => u), listenerUser, featureLoaderUser, featureReaderUser], byScope };
 }
 
 /** Creates (or resets) every user on every node, and returns their credentials by role. */
-export async function applyEngineUsers(nodeUrls: string[], prefixes: string[], scripts: boolean, passwords: Record<string, string>): Promise<LocalEngineUsers> {
-  const { all, byScope } = localUsers(prefixes, scripts);
+export async function applyEngineUsers(
+  nodeUrls: string[],
+  prefixes: string[],
+  options: { scripts: boolean; keyspaceScopes?: string[] },
+  passwords: Record<string, string>,
+): Promise<LocalEngineUsers> {
+  const { all, byScope } = localUsers(prefixes, options);
   for (const url of nodeUrls) for (const user of all) await redisCommand(url, ...aclSetUser(user, passwords[user.name]));
   const credential = (user: EngineUser) => ({ username: user.name, password: passwords[user.name] });
   return {

@@ -221,9 +221,14 @@ async function sharedOf(options: LocalStackOptions, stores: Awaited<ReturnType<t
     },
   });
   const keyPrefixes = localKeyPrefixes(process.env.KEY_PREFIXES);
-  const { allowScripts: scripts } = readGatewaySettings(readEnvironment(process.env));
-  const credentials = keptCredentials(options.stateDir, localUsers(Object.values(keyPrefixes), scripts).all);
-  const users = await applyEngineUsers(stores.nodeUrls, Object.values(keyPrefixes), scripts, credentials.engineUserPasswords);
+  const { allowScripts: scripts, keyspaceChannelScopes } = readGatewaySettings(readEnvironment(process.env));
+  const credentials = keptCredentials(options.stateDir, localUsers(Object.values(keyPrefixes), { scripts }).all);
+  const users = await applyEngineUsers(
+    stores.nodeUrls,
+    Object.values(keyPrefixes),
+    { scripts, keyspaceScopes: keyspaceChannelScopes },
+    credentials.engineUserPasswords,
+  );
   const registry = new MetricRegistry();
   registry.start();
   started.push({ stop: async () => registry.stop() });

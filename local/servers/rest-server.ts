@@ -1,5 +1,7 @@
-// The Upstash-compatible REST API locally: the same core the Lambda runs, on a plain HTTP server.
+// The Upstash-compatible REST API locally: the same core the Lambdas run, on a plain HTTP server;
+// subscription streams as the streaming Lambda serves them, written to the response as they come.
 import { accessOf, handleRestRequest, presentedToken, type RestTokens } from "../../domain/command-gateway/redis-rest.js";
+import { isSubscribeRequest, openSubscription } from "../../domain/command-gateway/redis-rest-subscribe.js";
 import type { CommandGateway } from "../../domain/command-gateway/gateway.js";
 import { BodyTooLarge, hasBody, readBody, requestOf, send, sendJson, serve } from "./http.js";
 import type { HttpService } from "../launcher/services.js";
@@ -19,6 +21,12 @@ export async function startRestServer(gateway: CommandGateway, tokens: RestToken
       if (error instanceof BodyTooLarge) return sendJson(response, 413, { error: error.message });
       throw error;
     }
-    send(response, await handleRestRequest(gateway, tokens, requestOf(request, body)));
+    const parsed = requestOf(request, body);
+    if (!isSubscribeRequest(parsed)) return send(response, await handleRestRequest(gateway, tokens, parsed));
+    const opened = await openSubscription(gateway, tokens, parsed);
+    if (!("stream" in opened)) return send(response, opened);
+    response.writeHead(opened.status, opened.headers);
+    response.flushHeaders();
+    await opened.stream.attach(response);
   }, options);
 }

@@ -36,7 +36,7 @@ describe("domain/command-gateway/redis-rest: the Upstash REST protocol over the 
     const gateway = new CommandGateway(connection, { ...defaultGatewaySettings, maxRequestBytes: 200 });
     const answer = async (r: Partial<HttpRequest>) => {
       const response = await handleRestRequest(gateway, tokens, request(r));
-      return [response.status, JSON.parse(response.body || "null") as unknown];
+      return [response.status, JSON.parse(String(response.body) || "null") as unknown];
     };
     expect(await answer({ body: '["SET","k","v"]' })).to.deep.equal([200, { result: "OK" }]);
     expect(await answer({ method: "GET", path: "/get/k" })).to.deep.equal([200, { result: "v" }]);

@@ -38,7 +38,7 @@ describe("domain/feature-store/reader: ?userId=1&rank=1 from the current version
     expect([ranked.status, ranked.body]).to.deep.equal([200, "The number 2 recommended movie for user 1 is 20"]);
     expect(redis.roundTrips() - before).to.equal(1);
     const all = await readRecommendations(redis.client, current, get("/recommendations", "userId=1", { accept: "application/json" }));
-    expect(JSON.parse(all.body)).to.deep.equal({ userId: 1, version: "v2", movieIds: [10, 20] });
+    expect(JSON.parse(String(all.body))).to.deep.equal({ userId: 1, version: "v2", movieIds: [10, 20] });
   });
 
   it("bad input names what is wrong; a user or rank without recommendations is a 404; nothing loaded is a 503", async () => {
@@ -52,7 +52,7 @@ describe("domain/feature-store/reader: ?userId=1&rank=1 from the current version
     expect(await answer("userId=2")).to.equal("There are no recommended movies for user 2");
     const empty = fakeRedis({}, {});
     expect((await readRecommendations(empty.client, new CurrentVersion(empty.client), get("/recommendations", "userId=1"))).status).to.equal(503);
-    expect(JSON.parse((await readRecommendations(redis.client, current, get("/recommendations/report"))).body)).to.deep.equal({ status: "loaded" });
+    expect(JSON.parse((await readRecommendations(redis.client, current, get("/recommendations/report"))).body.toString())).to.deep.equal({ status: "loaded" });
   });
 
   it("the current version's age comes from when it was published", async () => {

@@ -28,8 +28,11 @@ describe("domain/runtime/http: API Gateway's payload 2.0 in and out", () => {
   it("responses carry their content type and become API Gateway's structured result", () => {
     const json = jsonResponse(400, { error: "bad" });
     expect(json.headers["content-type"]).to.match(/^application\/json/);
-    expect(JSON.parse(json.body)).to.deep.equal({ error: "bad" });
+    expect(JSON.parse(String(json.body))).to.deep.equal({ error: "bad" });
     expect(textResponse(200, "OK").headers["content-type"]).to.match(/^text\/plain/);
     expect(apiGatewayResult(json)).to.deep.equal({ statusCode: 400, headers: json.headers, body: json.body });
+    // Bytes (RESP2 replies) go base64-encoded, as API Gateway expects a binary body.
+    const bytes = Buffer.from([0x24, 0xff, 0x0d, 0x0a]);
+    expect(apiGatewayResult({ status: 200, headers: {}, body: bytes })).to.deep.equal({ statusCode: 200, headers: {}, body: bytes.toString("base64"), isBase64Encoded: true });
   });
 });

@@ -1,0 +1,65 @@
+// `/subscribe/<channel>` and `/psubscribe/<pattern>` of the Upstash REST protocol: checked like every
+// other request (token, scope, format), counted against the process's stream limits, subscribed in
+// Redis as the caller's engine user, then handed to the edge as a stream to write to its response.
+import { RedisUnavailable } from "../redis/connector.js";
+import { ServiceError } from "../runtime/errors.js";
+import type { HttpRequest, HttpResponse } from "../runtime/http.js";
+import { jsonResponse } from "../runtime/http.js";
+import { CommandRefused } from "./errors.js";
+import { recordEdgeRefusal } from "./gateway-metrics.js";
+import { callerIdOfDigest, type CommandGateway } from "./gateway.js";
+import { RateLimited } from "./rate-limits.js";
+import { accessOf, presentedToken, responseFormatOf, type RestTokens } from "./redis-rest.js";
+import { SubscriptionStream } from "./subscription-stream.js";
+import { checkSubscription, engineSubscriptions, subscribeRoute } from "./subscriptions.js";
+
+/** A subscription Redis confirmed: the edge writes `headers` with 200, then attaches its response to `stream`. */
+export interface OpenStream {
+  status: 200;
+  headers: Record<string, string>;
+  stream: SubscriptionStream;
+}
+
+const cors = { "access-control-allow-origin": "*" };
+const refusal = (status: number, error: string, headers: Record<string, string> = {}) => jsonResponse(status, { error }, { ...cors, ...headers });
+
+/** Whether a request is for a subscription stream (the edge routes it here instead of handleRestRequest). */
+export const isSubscribeRequest = (request: Pick<HttpRequest, "path" | "method">) => request.method !== "OPTIONS" && /^\/p?subscribe(\/|$)/i.test(request.path);
+
+export async function openSubscription(gateway: CommandGateway, tokens: RestTokens, request: HttpRequest): Promise<HttpResponse | OpenStream> {
+  const { metrics, settings } = gateway;
+  if (request.method !== "GET" && request.method !== "POST") return refusal(405, `method ${request.method} is not allowed`);
+  const token = accessOf(tokens, presentedToken(request));
+  if (!token) {
+    recordEdgeRefusal(metrics, "unauthorized");
+    return refusal(401, "Unauthorized");
+  }
+  const format = responseFormatOf(request, false);
+  if (typeof format !== "string") return format;
+  const caller = callerIdOfDigest(token.digest);
+  const scope = { access: token.access, prefix: settings.keyPrefixes[caller] };
+  let release: (() => void) | undefined;
+  try {
+    const route = subscribeRoute(request.path)!;
+    checkSubscription(route, scope, settings);
+    release = gateway.streams.admit(caller);
+    metrics.add("Subscribers", gateway.streams.open);
+    const stream = new SubscriptionStream(route, format === "resp2" ? "resp2" : "sse", settings, metrics, () => {
+      release!();
+      metrics.add("Subscribers", gateway.streams.open);
+    });
+    await stream.subscribe(gateway.connections.optionsOf(scope), engineSubscriptions(route, scope, settings));
+    const headers = { "content-type": stream.contentType, "cache-control": "no-cache", "x-accel-buffering": "no", ...cors };
+    return { status: 200, headers, stream };
+  } catch (error) {
+    release?.();
+    if (error instanceof RateLimited) {
+      metrics.add("Refusals", 1, { Reason: "subscription" });
+      return refusal(429, error.message, { "retry-after": String(error.retryAfterSeconds) });
+    }
+    if (error instanceof CommandRefused) metrics.add("Refusals", 1, { Reason: "subscription" });
+    else if (!(error instanceof RedisUnavailable)) metrics.add("Refusals", 1, { Reason: "request" });
+    if (error instanceof ServiceError) return refusal(error.status, error.message);
+    throw error;
+  }
+}
