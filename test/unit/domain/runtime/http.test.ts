@@ -33,6 +33,11 @@ describe("domain/runtime/http: API Gateway's payload 2.0 in and out", () => {
     expect(apiGatewayResult(json)).to.deep.equal({ statusCode: 400, headers: json.headers, body: json.body });
     // Bytes (RESP2 replies) go base64-encoded, as API Gateway expects a binary body.
     const bytes = Buffer.from([0x24, 0xff, 0x0d, 0x0a]);
-    expect(apiGatewayResult({ status: 200, headers: {}, body: bytes })).to.deep.equal({ statusCode: 200, headers: {}, body: bytes.toString("base64"), isBase64Encoded: true });
+    expect(apiGatewayResult({ status: 200, headers: {}, body: bytes })).to.deep.equal({
+      statusCode: 200,
+      headers: {},
+      body: bytes.toString("base64"),
+      isBase64Encoded: true,
+    });
   });
 });
