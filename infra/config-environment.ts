@@ -78,6 +78,10 @@ function commandApiFromEnvironment(env: EnvironmentReader, d: SystemConfig["comm
         : env.optionalString("ECP_GATEWAY_RESERVED_CONCURRENCY") === undefined
           ? d.reservedConcurrency
           : env.positiveInteger("ECP_GATEWAY_RESERVED_CONCURRENCY", 1),
+    subscribeConcurrency:
+      env.optionalString("ECP_SUBSCRIBE_RESERVED_CONCURRENCY") === undefined
+        ? d.subscribeConcurrency
+        : env.positiveInteger("ECP_SUBSCRIBE_RESERVED_CONCURRENCY", 1),
   };
 }
 

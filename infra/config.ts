@@ -122,6 +122,12 @@ export interface SystemConfig {
     introspection: boolean;
     /** Reserved concurrency of each gateway function; `auto` sizes it from the node's memory (infra/gateway-concurrency.ts). Off by default: a new account's quota of 10 refuses any reservation. */
     reservedConcurrency?: number | "auto";
+    /**
+     * Reserved concurrency of the streaming function: each subscription stream holds one invocation (and one
+     * Redis connection) for up to STREAM_LIFETIME_SECONDS, so this is the most streams open at once in AWS.
+     * Off by default, as above: then the account's concurrency is the bound.
+     */
+    subscribeConcurrency?: number;
   };
   featureStore: {
     /** A separate cluster-mode-enabled group for the feature store, as in the original design. */
@@ -249,6 +255,10 @@ export function validateConfig(config: SystemConfig): void {
     throw new ConfigError(`network.endpointZones is ${config.network.endpointZones}: at most the ${config.network.availabilityZones} zones the network spans`);
   const days = config.commandApi.apiKeyExpiryDays;
   if (days < 1 || days > maxApiKeyExpiryDays) throw new ConfigError(`commandApi.apiKeyExpiryDays is ${days}: AppSync takes 1 to ${maxApiKeyExpiryDays} days`);
+  const lifetime = config.commandApi.gateway.streamLifetimeSeconds;
+  // API Gateway ends a streamed response at 15 minutes: the stream must end first, with its comment saying why.
+  if (lifetime > 870)
+    throw new ConfigError(`STREAM_LIFETIME_SECONDS is ${lifetime}: API Gateway ends a streamed response at 900 s; at most 870 leaves it time to close`);
   const { availabilityZones, accountId, listenerAmiId } = config.lookups;
   if (availabilityZones && availabilityZones.length < config.network.availabilityZones) {
     throw new ConfigError(`lookups.availabilityZones names ${availabilityZones.length} zones; the network spans ${config.network.availabilityZones}`);

@@ -2,7 +2,8 @@
 // in infra/cost/prices.ts, at the stated load. `--line` prints one line per stack.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { costTable, defaultLoad, estimateMonthlyCost } from "./cost/estimate.js";
+import { costTable, estimateMonthlyCost } from "./cost/estimate.js";
+import { defaultLoad } from "./cost/load.js";
 import { priceTable } from "./cost/prices.js";
 import type { TerraformJson } from "./policy/rules.js";
 

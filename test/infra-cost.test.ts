@@ -21,17 +21,17 @@ describe("make cost: the synthesized stack's monthly bill, from the price table,
     const endpoints = estimate.lines.filter((l) => l.item.startsWith("interface endpoint"));
     expect(endpoints.map((l) => l.item.split(": ")[1]).sort()).to.deep.equal(["ec2messages", "lambda", "logs", "secretsmanager", "ssm", "ssmmessages"]);
     expect(endpoints.every((l) => l.quantity === "2 AZ" && l.monthly === 14.6)).to.equal(true);
-    expect(line(estimate, "alarms")?.quantity).to.equal("35 metrics in 33 alarms");
-    expect(estimate.idleMonthly).to.equal(167.62);
+    expect(line(estimate, "alarms")?.quantity).to.equal("37 metrics in 35 alarms");
+    expect(estimate.idleMonthly).to.equal(167.82);
     expect(estimate.idleMonthly).to.equal(Math.round(estimate.lines.filter((l) => l.kind === "idle").reduce((n, l) => n + l.monthly, 0) * 100) / 100);
     expect(estimate.loadMonthly).to.be.above(0);
   });
 
   it("cheaper shapes for non-production: Session Manager's endpoints off, endpoints in one zone; each passes the policy suite", () => {
     const shapes: [Record<string, string>, number, string[]][] = [
-      [{ ECP_SESSION_MANAGER_ENDPOINTS: "false" }, 123.82, ["2 AZ"]],
-      [{ ECP_ENDPOINT_ZONES: "1" }, 123.82, ["1 AZ"]],
-      [{ ECP_SESSION_MANAGER_ENDPOINTS: "false", ECP_ENDPOINT_ZONES: "1" }, 101.92, ["1 AZ"]],
+      [{ ECP_SESSION_MANAGER_ENDPOINTS: "false" }, 124.02, ["2 AZ"]],
+      [{ ECP_ENDPOINT_ZONES: "1" }, 124.02, ["1 AZ"]],
+      [{ ECP_SESSION_MANAGER_ENDPOINTS: "false", ECP_ENDPOINT_ZONES: "1" }, 102.12, ["1 AZ"]],
     ];
     for (const [env, idle, zones] of shapes) {
       const { json, estimate } = estimateOf(env);

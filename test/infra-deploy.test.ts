@@ -177,7 +177,7 @@ describe("deployable as documented: apply, first boot, updates and destroy (synt
 
     it("functions in the VPC hold every action of AWSLambdaVPCAccessExecutionRole; the flow-log role what VPC Flow Logs lists", () => {
       const inVpc = of(json, "aws_lambda_function").filter(([, f]) => f.vpc_config);
-      expect(inVpc).to.have.length(4);
+      expect(inVpc).to.have.length(5);
       for (const [, f] of inVpc) expect(actionsOfRole(json, f.role)).to.include.members(lambdaVpcActions);
       expect(actionsOfRole(json, one(json, "aws_flow_log").config.iam_role_arn)).to.include.members(flowLogActions);
     });

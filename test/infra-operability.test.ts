@@ -64,6 +64,7 @@ describe("operability in AWS: the dashboard, the data paths' alarms, the listene
       "keeper-held",
       "gateway-errors",
       "gateway-refusals",
+      "gateway-slow-consumers",
     ]);
     for (const alarm of expected) {
       const [, synthesized] = of(json, "aws_cloudwatch_metric_alarm").find(([, a]) => a.alarm_name === `${defaultConfig.name}-${alarm.id}`) ?? [];

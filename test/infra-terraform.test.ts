@@ -30,6 +30,7 @@ describe("the real Terraform binary over every synthesized stack: validate and a
       "pin the mirrored AWS provider",
       "data.aws_region.*.region -> .name",
       "random_password -> terraform_data",
+      "a streaming integration as 5.100 knows one (no response_transfer_mode, a 300 s timeout)",
       "an offline provider",
       "no backend",
     ]);

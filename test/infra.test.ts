@@ -179,9 +179,9 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
 
   it("every Lambda: current runtime, tracing, a DLQ, its own log group with retention and its own role", () => {
     const functions = of(json, "aws_lambda_function");
-    expect(functions).to.have.length(6);
+    expect(functions).to.have.length(7);
     const roles = new Set(functions.map(([, f]) => f.role));
-    expect(roles.size).to.equal(6);
+    expect(roles.size).to.equal(7);
     for (const [, f] of functions) {
       expect(f).to.deep.include({ runtime: "nodejs22.x", tracing_config: { mode: "Active" } });
       expect(String((f.dead_letter_config as ResourceConfig).target_arn)).to.contain("aws_sqs_queue.");
@@ -201,7 +201,7 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
     expect(newConnections.every((a) => a.threshold === 1000 && a.statistic === "Maximum" && a.period === 60)).to.equal(true);
     for (const metric of ["CurrentConnections", "EngineCPUUtilization", "Evictions", "ReplicationLag"])
       expect(alarms.filter((a) => a.metric_name === metric)).to.have.length(3);
-    expect(alarms.filter((a) => a.metric_name === "Errors")).to.have.length(6);
+    expect(alarms.filter((a) => a.metric_name === "Errors")).to.have.length(7);
     const topic = one(json, "aws_sns_topic", (t) => String(t.name).endsWith("-alarms"));
     expect(alarms.every((a) => (a.alarm_actions as string[])[0] === topic.ref("arn"))).to.equal(true);
   });
@@ -221,6 +221,7 @@ describe("infrastructure (synthesized Terraform JSON)", function () {
       "reader_cnames",
       "reader_endpoint",
       "redis_auth_secret_arn",
+      "rest_streaming_url",
       "rest_tokens_secret_arn",
       "rest_url",
     ]);

@@ -9,7 +9,7 @@ import { CommandRefused } from "./errors.js";
 import { recordEdgeRefusal } from "./gateway-metrics.js";
 import { callerIdOfDigest, type CommandGateway } from "./gateway.js";
 import { RateLimited } from "./rate-limits.js";
-import { accessOf, presentedToken, responseFormatOf, type RestTokens } from "./redis-rest.js";
+import { accessOf, corsPreflight, presentedToken, responseFormatOf, type RestTokens } from "./redis-rest.js";
 import { SubscriptionStream } from "./subscription-stream.js";
 import { checkSubscription, engineSubscriptions, subscribeRoute } from "./subscriptions.js";
 
@@ -23,11 +23,12 @@ export interface OpenStream {
 const cors = { "access-control-allow-origin": "*" };
 const refusal = (status: number, error: string, headers: Record<string, string> = {}) => jsonResponse(status, { error }, { ...cors, ...headers });
 
-/** Whether a request is for a subscription stream (the edge routes it here instead of handleRestRequest). */
-export const isSubscribeRequest = (request: Pick<HttpRequest, "path" | "method">) => request.method !== "OPTIONS" && /^\/p?subscribe(\/|$)/i.test(request.path);
+/** Whether a request is for a subscription stream (the local server routes it here instead of handleRestRequest; API Gateway by its path). */
+export const isSubscribeRequest = (request: Pick<HttpRequest, "path">) => /^\/p?subscribe(\/|$)/i.test(request.path);
 
 export async function openSubscription(gateway: CommandGateway, tokens: RestTokens, request: HttpRequest): Promise<HttpResponse | OpenStream> {
   const { metrics, settings } = gateway;
+  if (request.method === "OPTIONS") return { status: 204, headers: corsPreflight, body: "" };
   if (request.method !== "GET" && request.method !== "POST") return refusal(405, `method ${request.method} is not allowed`);
   const token = accessOf(tokens, presentedToken(request));
   if (!token) {

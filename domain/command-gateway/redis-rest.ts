@@ -33,7 +33,7 @@ export function parseRestTokens(text: string): RestTokens {
 
 // Browsers call this API directly. A preflight learns what it may send; every answer lets the page
 // read it and its sync token (the preflight-only headers would be wasted bytes on each reply).
-const corsPreflight = {
+export const corsPreflight = {
   "access-control-allow-origin": "*",
   "access-control-allow-methods": "GET, POST, OPTIONS",
   "access-control-allow-headers":

@@ -85,6 +85,8 @@ export class SubscriptionStream {
     private readonly metrics: PathMetrics,
     /** Counts the stream out of the process's limits. */
     private readonly release: () => void,
+    /** Opens the subscriber connection (a test hands it a socket of its own). */
+    private readonly openSubscriber: typeof RedisSubscriber.open = (...args) => RedisSubscriber.open(...args),
   ) {}
 
   get contentType(): string {
@@ -99,7 +101,7 @@ export class SubscriptionStream {
     const ready = new Promise<void>((resolve, reject) => (settle = (error) => (error ? reject(error) : resolve())));
     const patterns = this.request.kind === "psubscribe" ? this.request.names : undefined;
     try {
-      this.subscriber = await RedisSubscriber.open(
+      this.subscriber = await this.openSubscriber(
         endpoint,
         engine,
         {
@@ -171,6 +173,7 @@ export class SubscriptionStream {
     this.early = [];
     this.release();
     this.metrics.add("StreamsClosed", 1, { Reason: reason });
+    if (reason === "slow-consumer") this.metrics.add("SlowConsumers", 1);
     this.signalEnded();
   }
 

@@ -1,7 +1,6 @@
 // One subscriber connection: a socket of its own (a subscribed connection takes no other command),
 // logged in as the caller's engine user, reading the pushes Redis sends it. Messages larger than
 // `maxMessageBytes` are skipped as they stream in, never buffered, and reported as such.
-import type { Socket } from "node:net";
 import { openRedisSocket, encodeCommand, type RedisEndpoint, type SocketOptions } from "./connector.js";
 import { RespReader, type RespReply } from "./resp-reader.js";
 
@@ -17,11 +16,22 @@ export interface SubscriberEvents {
   ended(reason: string): void;
 }
 
+/** What the subscriber needs of its socket (a test hands it a stream). */
+export interface SubscriberSocket {
+  on(event: "data", listener: (chunk: Buffer) => void): unknown;
+  on(event: "error", listener: (error: Error) => void): unknown;
+  on(event: "close", listener: () => void): unknown;
+  write(data: string): unknown;
+  destroy(): unknown;
+  resume(): unknown;
+}
+
 export class RedisSubscriber {
   private closed = false;
 
-  private constructor(
-    private readonly socket: Socket,
+  /** Reads pushes from a socket already logged in; `open` makes one. */
+  constructor(
+    private readonly socket: SubscriberSocket,
     events: SubscriberEvents,
     maxMessageBytes: number,
   ) {

@@ -29,6 +29,8 @@ export interface DataPathAlarmThresholds {
   gatewayErrorPercent: number;
   gatewayRefusalPercent: number;
   gatewayRateMinutes: number;
+  /** Subscription streams closed for a consumer that fell behind, tolerated in five minutes. */
+  slowConsumers: number;
 }
 
 export const defaultDataPathAlarms: DataPathAlarmThresholds = {
@@ -47,6 +49,7 @@ export const defaultDataPathAlarms: DataPathAlarmThresholds = {
   gatewayErrorPercent: 5,
   gatewayRefusalPercent: 50,
   gatewayRateMinutes: 15,
+  slowConsumers: 10,
 };
 
 /** What a rule compares: one metric's statistic over its path's total series, or a share (percent) of the gateway's requests. */
@@ -216,6 +219,17 @@ const commandGatewayRules = (t: DataPathAlarmThresholds): AlarmRule[] => [
     measure: { shareOfRequests: "Refusals" },
     periodSeconds: minutes(t.gatewayRateMinutes),
     threshold: t.gatewayRefusalPercent,
+    evaluationPeriods: 1,
+    comparison: above,
+  }),
+  rule({
+    id: "gateway-slow-consumers",
+    path: "command-gateway",
+    runbook: "gateway-slow-consumers",
+    meaning: `More than ${t.slowConsumers} subscription streams were closed in five minutes for a consumer that could not keep up`,
+    measure: of("SlowConsumers", "Sum"),
+    periodSeconds: 300,
+    threshold: t.slowConsumers,
     evaluationPeriods: 1,
     comparison: above,
   }),

@@ -1,6 +1,6 @@
 // One HTTP request and response shape for every core behind an HTTP door (the REST endpoint, the
 // feature reader). Edges adapt to it: API Gateway's HTTP API events here, node:http in `local/`.
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 
 export interface HttpRequest {
   method: string;
@@ -38,6 +38,24 @@ export function requestOfApiGateway(event: APIGatewayProxyEventV2): HttpRequest 
     body,
   };
 }
+
+/** API Gateway REST API (the proxy integration's event, as the streaming route receives it) -> request. Header names as sent: made lower-case. */
+export function requestOfRestApi(event: APIGatewayProxyEvent): HttpRequest {
+  const body = event.body === null ? "" : event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
+  const query = new URLSearchParams();
+  for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) for (const value of values ?? []) query.append(name, value);
+  return {
+    method: event.httpMethod,
+    path: event.path,
+    query,
+    headers: Object.fromEntries(Object.entries(event.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value])),
+    body,
+  };
+}
+
+/** Either API Gateway's event: an HTTP API's (payload 2.0) or a REST API's proxy event. */
+export const requestOfAnyApiGateway = (event: APIGatewayProxyEventV2 | APIGatewayProxyEvent): HttpRequest =>
+  "version" in event && event.version === "2.0" ? requestOfApiGateway(event) : requestOfRestApi(event as APIGatewayProxyEvent);
 
 export const apiGatewayResult = (response: HttpResponse): APIGatewayProxyStructuredResultV2 => ({
   statusCode: response.status,

@@ -66,6 +66,7 @@ export const metricCatalog = {
   Subscribers: spec(gateway, Count, "gauge", "subscription streams (/subscribe, /psubscribe) open on one gateway process"),
   StreamMessages: spec(gateway, Count, "count", "messages written to subscription streams"),
   StreamsClosed: spec(gateway, Count, "count", "subscription streams ended, by reason (client, lifetime, slow-consumer, too-large, redis)", ["Reason"]),
+  SlowConsumers: spec(gateway, Count, "count", "subscription streams closed because their consumer fell STREAM_BUFFER_BYTES behind"),
   LoadDuration: spec(store, Milliseconds, "gauge", "duration of a feature load"),
   LoadRecordsPerSecond: spec(store, CountPerSecond, "gauge", "records a feature load wrote per second"),
   LoadBadRecords: spec(store, Count, "count", "records a load skipped as malformed"),

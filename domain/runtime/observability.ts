@@ -20,19 +20,26 @@ export function correlationIdOf(event: unknown): string | undefined {
   return e?.requestContext?.requestId ?? e?.request?.headers?.["x-amzn-requestid"] ?? record?.responseElements?.["x-amz-request-id"] ?? record?.Sns?.MessageId;
 }
 
-export function instrument<E, R>({ logger, metrics }: Observability, handler: (event: E) => Promise<R>): (event: E, context?: Context) => Promise<R> {
-  return async (event, context) => {
-    logger.resetKeys();
-    if (context) logger.addContext(context);
-    const correlationId = correlationIdOf(event);
-    if (correlationId) logger.setCorrelationId(correlationId);
-    try {
-      return await handler(event);
-    } catch (error) {
-      logger.error("invocation failed", error as Error);
-      throw error;
-    } finally {
-      metrics.flush();
-    }
-  };
+export function instrument<E, R>(observability: Observability, handler: (event: E) => Promise<R>): (event: E, context?: Context) => Promise<R> {
+  return (event, context) => observed(observability, event, context, () => handler(event));
+}
+
+/** The same for a streamed response (the runtime passes the response stream before the context). */
+export function instrumentStream<E, S>(observability: Observability, handler: (event: E, stream: S) => Promise<void>) {
+  return (event: E, stream: S, context?: Context): Promise<void> => observed(observability, event, context, () => handler(event, stream));
+}
+
+async function observed<E, R>({ logger, metrics }: Observability, event: E, context: Context | undefined, run: () => Promise<R>): Promise<R> {
+  logger.resetKeys();
+  if (context) logger.addContext(context);
+  const correlationId = correlationIdOf(event);
+  if (correlationId) logger.setCorrelationId(correlationId);
+  try {
+    return await run();
+  } catch (error) {
+    logger.error("invocation failed", error as Error);
+    throw error;
+  } finally {
+    metrics.flush();
+  }
 }

@@ -1,5 +1,6 @@
 // Command API: AppSync (API key) with a Direct Lambda Resolver for each field, field-level
-// logs and X-Ray; and the Upstash-compatible REST endpoint on an HTTP API, both over the same core.
+// logs and X-Ray; and the Upstash-compatible REST endpoint on an HTTP API, both over the same core;
+// and the same REST protocol with its subscription streams on a REST API that can stream.
 import { gatewayEnvironment } from "../../domain/command-gateway/settings.js";
 import { Construct } from "constructs";
 import { Fn } from "cdktf";
@@ -18,7 +19,8 @@ import { appSyncSchema } from "../appsync-schema.js";
 import { allowedBySettingTag } from "../conventions.js";
 import { functionDefaults, type DataPathProps } from "./data-path.js";
 import { HttpApi } from "./http-api.js";
-import { NodejsFunction } from "./nodejs-function.js";
+import { maxStreamMilliseconds, StreamingRestApi } from "./streaming-rest-api.js";
+import { NodejsFunction, type FunctionDefaults, type RedisAccess } from "./nodejs-function.js";
 import { Secret } from "./secret.js";
 import { gatewayConcurrency } from "../gateway-concurrency.js";
 import { assumeRolePolicy, policyDocument } from "./policy.js";
@@ -37,11 +39,13 @@ export class CommandApi extends Construct {
   readonly resolver: NodejsFunction;
   readonly rest: HttpApi;
   readonly redisRest: NodejsFunction;
+  readonly redisSubscribe: NodejsFunction;
+  readonly streamingRest: StreamingRestApi;
   readonly restTokens: SecretsmanagerSecret;
 
   constructor(scope: Construct, id: string, props: DataPathProps) {
     super(scope, id);
-    const { config, encryption, cache } = props;
+    const { config, cache } = props;
     const defaults = functionDefaults(props);
     const redis = cache.clientAccess("gateway");
     const environment = gatewayEnvironment(config.commandApi.gateway);
@@ -69,7 +73,18 @@ export class CommandApi extends Construct {
     this.resolveFieldsWith(props, this.resolver);
 
     this.restTokens = this.generatedRestTokens(props);
-    this.redisRest = new NodejsFunction(this, "redis-rest", {
+    const rest = this.restEndpoints(props, { redis, environment, reservedConcurrency, defaults });
+    ({ redisRest: this.redisRest, rest: this.rest, redisSubscribe: this.redisSubscribe, streamingRest: this.streamingRest } = rest);
+  }
+
+  /** The Upstash REST protocol: its function on an HTTP API, and with its streaming twin on a REST API that can stream. */
+  private restEndpoints(
+    props: DataPathProps,
+    shared: { redis: RedisAccess; environment: Record<string, string>; reservedConcurrency?: number; defaults: FunctionDefaults },
+  ) {
+    const { config, encryption } = props;
+    const { redis, environment, reservedConcurrency, defaults } = shared;
+    const redisRest = new NodejsFunction(this, "redis-rest", {
       dataPath: "command-gateway",
       defaults,
       bundle: "redis-rest",
@@ -78,14 +93,37 @@ export class CommandApi extends Construct {
       environment: { ...environment, REST_TOKENS_SECRET_ARN: this.restTokens.arn },
       statements: [{ sid: "RestTokens", actions: ["secretsmanager:GetSecretValue"], resources: [this.restTokens.arn] }],
     });
-    this.rest = new HttpApi(this, "rest-api", {
+    const rest = new HttpApi(this, "rest-api", {
       name: `${props.name}-redis-rest`,
-      target: this.redisRest,
+      target: redisRest,
       routes: ["ANY /", "ANY /{proxy+}"],
       throttle: config.commandApi.throttle,
       encryption,
       logRetentionDays: config.logRetentionDays,
     });
+    // The same bundle's streaming entry: one invocation per subscription stream, for its whole lifetime.
+    const redisSubscribe = new NodejsFunction(this, "redis-subscribe", {
+      dataPath: "command-gateway",
+      defaults,
+      bundle: "redis-rest",
+      name: "redis-subscribe",
+      handler: "subscribe",
+      redis,
+      memorySize: 256,
+      timeout: maxStreamMilliseconds / 1000,
+      reservedConcurrency: config.commandApi.subscribeConcurrency,
+      environment: { ...environment, REST_TOKENS_SECRET_ARN: this.restTokens.arn },
+      statements: [{ sid: "RestTokens", actions: ["secretsmanager:GetSecretValue"], resources: [this.restTokens.arn] }],
+    });
+    const streamingRest = new StreamingRestApi(this, "streaming-rest-api", {
+      name: props.name,
+      buffered: redisRest,
+      streaming: redisSubscribe,
+      throttle: config.commandApi.throttle,
+      encryption,
+      logRetentionDays: config.logRetentionDays,
+    });
+    return { redisRest, rest, redisSubscribe, streamingRest };
   }
 
   /** The API with its limits, logging errors (no verbose content) to an encrypted group. */

@@ -32,8 +32,12 @@ export interface NodejsFunctionProps {
   defaults: FunctionDefaults;
   /** The data path it serves: tagged `ecp:data-path`, which the policy suite checks has an alarm. */
   dataPath: DataPath;
-  /** The folder under `functions/` (and `dist/`); also the function's name after the prefix. */
+  /** The folder under `functions/` (and `dist/`); also the function's name after the prefix, unless `name` says otherwise. */
   bundle: string;
+  /** The function's name after the prefix, when one bundle serves two functions. */
+  name?: string;
+  /** The bundle's export that Lambda calls. @default "handler" */
+  handler?: string;
   environment?: Record<string, string>;
   /** What the function may do besides logging and tracing. */
   statements?: Statement[];
@@ -54,7 +58,7 @@ export class NodejsFunction extends Construct {
   constructor(scope: Construct, id: string, props: NodejsFunctionProps) {
     super(scope, id);
     const { encryption, logRetentionDays, namePrefix } = props.defaults;
-    const name = `${namePrefix}-${props.bundle}`;
+    const name = `${namePrefix}-${props.name ?? props.bundle}`;
     const vpc = props.redis?.vpc;
     // Absolute: relative asset paths resolve against cdktf.json's folder, not this file's.
     const asset = new TerraformAsset(this, "code", { path: resolve("dist", props.bundle), type: AssetType.ARCHIVE });
@@ -76,7 +80,7 @@ export class NodejsFunction extends Construct {
       role: this.role.arn,
       runtime: `nodejs${nodeMajor}.x`,
       architectures: ["arm64"],
-      handler: "index.handler",
+      handler: `index.${props.handler ?? "handler"}`,
       filename: asset.path,
       // AWS compares a base64 SHA-256; the asset's own hash would show a change on every plan.
       sourceCodeHash: Fn.filebase64sha256(asset.path),

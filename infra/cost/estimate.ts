@@ -5,30 +5,7 @@
 import type { TerraformJson } from "../policy/rules.js";
 import { list, resources, type ResourceConfig } from "../policy/terraform-json.js";
 import type { PriceTable } from "./prices.js";
-
-/** The traffic a month the per-request lines are priced at. */
-export interface MonthlyLoad {
-  restRequests: number;
-  graphqlOperations: number;
-  /** Changes the listener copies (one DynamoDB write each, through the change-writer in batches of 50). */
-  changes: number;
-  featureReads: number;
-  /** Nightly loads and the users in each. */
-  featureLoads: number;
-  usersPerLoad: number;
-  keeperRuns: number;
-}
-
-/** A stated load: a million requests a month on each API, ten million changes, a nightly load of 100,000 users, the keeper every 5 minutes. */
-export const defaultLoad: MonthlyLoad = {
-  restRequests: 1_000_000,
-  graphqlOperations: 1_000_000,
-  changes: 10_000_000,
-  featureReads: 1_000_000,
-  featureLoads: 30,
-  usersPerLoad: 100_000,
-  keeperRuns: 8_640,
-};
+import { defaultLoad, pathsAtLoad, type MonthlyLoad } from "./load.js";
 
 export interface CostLine {
   item: string;
@@ -160,77 +137,6 @@ function accountLines(json: TerraformJson, p: PriceTable): CostLine[] {
 /** GB of memory of the function whose name ends with `suffix` (0 when the stack has none). */
 const memoryOf = (json: TerraformJson, suffix: string) =>
   Number(resources(json, "aws_lambda_function").find(([, f]) => String(f.function_name).endsWith(suffix))?.[1].memory_size ?? 0) / 1024;
-
-interface PathAtLoad {
-  fn: string;
-  item: string;
-  count: number;
-  unit: string;
-  /** The edge's price per million of `count` (0 where nothing stands before the function). */
-  edgePerMillion: number;
-  invocations: number;
-  seconds: number;
-}
-
-/** Each path at the load: what it counts, the edge's price per million of them, and its function's invocations and seconds each. */
-function pathsAtLoad(load: MonthlyLoad, u: PriceTable["perUnit"]): PathAtLoad[] {
-  return [
-    {
-      fn: "redis-rest",
-      item: "REST API (HTTP API + redis-rest, 20 ms)",
-      count: load.restRequests,
-      unit: "requests",
-      edgePerMillion: u.httpApiRequestsPerMillion,
-      invocations: load.restRequests,
-      seconds: 0.02,
-    },
-    {
-      fn: "command-api",
-      item: "GraphQL (AppSync + command-api, 20 ms)",
-      count: load.graphqlOperations,
-      unit: "operations",
-      edgePerMillion: u.appSyncOperationsPerMillion,
-      invocations: load.graphqlOperations,
-      seconds: 0.02,
-    },
-    {
-      fn: "change-writer",
-      item: "change feed (DynamoDB writes + change-writer per 50)",
-      count: load.changes,
-      unit: "changes",
-      edgePerMillion: u.dynamoDbWriteUnitsPerMillion,
-      invocations: load.changes / 50,
-      seconds: 0.1,
-    },
-    {
-      fn: "feature-reader",
-      item: "feature reads (HTTP API + feature-reader, 5 ms)",
-      count: load.featureReads,
-      unit: "reads",
-      edgePerMillion: u.httpApiRequestsPerMillion,
-      invocations: load.featureReads,
-      seconds: 0.005,
-    },
-    {
-      fn: "feature-loader",
-      item: "feature loads (feature-loader, 10 s per 100,000 users)",
-      count: load.featureLoads,
-      unit: "loads",
-      edgePerMillion: 0,
-      invocations: load.featureLoads,
-      seconds: (load.usersPerLoad / 100_000) * 10,
-    },
-    {
-      fn: "replica-dns-keeper",
-      item: "replica DNS keeper (200 ms a run)",
-      count: load.keeperRuns,
-      unit: "runs",
-      edgePerMillion: 0,
-      invocations: load.keeperRuns,
-      seconds: 0.2,
-    },
-  ];
-}
 
 function loadLines(json: TerraformJson, p: PriceTable, load: MonthlyLoad): CostLine[] {
   const u = p.perUnit;

@@ -40,6 +40,7 @@ export const priceTable = {
     /** arm64 (every function here is arm64). */
     lambdaPerGbSecond: 0.0000133334,
     httpApiRequestsPerMillion: 1.0,
+    restApiRequestsPerMillion: 3.5,
     appSyncOperationsPerMillion: 4.0,
     dynamoDbWriteUnitsPerMillion: 0.625,
     dynamoDbReadUnitsPerMillion: 0.125,

@@ -7,11 +7,12 @@ import { databaseRules } from "./database-rules.js";
 import { deployRules } from "./deploy-rules.js";
 import { networkRules } from "./network-rules.js";
 import { operabilityRules } from "./operability-rules.js";
+import { streamingRules } from "./streaming-rules.js";
 import { resources, type PolicyFinding, type PolicyRule, type TerraformJson } from "./terraform-json.js";
 
 export type { PolicyFinding, PolicyRule, ResourceConfig, TerraformJson } from "./terraform-json.js";
 
-export const rules: PolicyRule[] = [...dataRules, ...databaseRules, ...computeRules, ...networkRules, ...deployRules, ...operabilityRules];
+export const rules: PolicyRule[] = [...dataRules, ...databaseRules, ...computeRules, ...networkRules, ...deployRules, ...operabilityRules, ...streamingRules];
 
 export interface PolicyReport {
   rulesRun: number;

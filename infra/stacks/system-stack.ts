@@ -147,8 +147,13 @@ export class ElastiCachePatternsStack extends TerraformStack {
     this.output("api_key", commandApi.apiKey.key, "AppSync API key (sensitive: terraform output -raw api_key)", true);
     this.output("api_key_expires", commandApi.apiKey.expires, "When the AppSync API key stops working: rotate it before (docs/deploying.md: Secrets)");
     this.output("rest_url", commandApi.rest.url, "Upstash-compatible REST endpoint");
+    this.output(
+      "rest_streaming_url",
+      commandApi.streamingRest.url,
+      "The same REST protocol with subscribe/psubscribe streams (point @upstash/redis here to subscribe)",
+    );
     this.output("rest_tokens_secret_arn", commandApi.restTokens.arn, "Secrets Manager secret with the REST tokens (readWrite, readOnly)");
-    return [commandApi.resolver, commandApi.redisRest];
+    return [commandApi.resolver, commandApi.redisRest, commandApi.redisSubscribe];
   }
 
   private featureStore(parts: DataPathProps): NodejsFunction[] {

@@ -3,20 +3,64 @@
 // (its EMF documents among its logs) is for the test to read; a failed expectation exits non-zero.
 //   node --import tsx test/harness/lambda-scenarios.ts <scenario> <redis url> <redis pid>
 import { strict as assert } from "node:assert";
-import { Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { mockClient } from "aws-sdk-client-mock";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DescribeReplicationGroupsCommand, ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import { ChangeResourceRecordSetsCommand, GetHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { describe3, zoneRecords } from "./aws-shapes.js";
+import { redisCommand } from "../../local/launcher/services.js";
 
 type Handler = (event: unknown) => Promise<{ statusCode?: number; changes?: number; held?: string }>;
+type StreamHandler = (event: unknown, stream: PassThrough) => Promise<void>;
 
-const load = async (module: string, env: Record<string, string>): Promise<Handler> => {
+const loadModule = async (module: string, env: Record<string, string>) => {
   Object.assign(process.env, { AWS_REGION: "us-east-1", ...env });
-  return ((await import(module)) as { handler: Handler }).handler;
+  return (await import(module)) as { handler: Handler; subscribe?: StreamHandler };
 };
+const load = async (module: string, env: Record<string, string>): Promise<Handler> => (await loadModule(module, env)).handler;
+
+/** The Lambda runtime's response streaming global, as the Node.js runtime provides it: the metadata each response began with. */
+function fakeStreamingRuntime(): { metadata: { statusCode: number }[] } {
+  const metadata: { statusCode: number }[] = [];
+  Object.assign(globalThis, {
+    awslambda: {
+      streamifyResponse: (handler: StreamHandler) => handler,
+      HttpResponseStream: { from: (stream: PassThrough, meta: { statusCode: number }) => (metadata.push(meta), stream) },
+    },
+  });
+  return { metadata };
+}
+
+/** An API Gateway REST API proxy event (the streaming route's). */
+const restApiEvent = (path: string, token: string) => ({
+  httpMethod: "POST",
+  path,
+  headers: { Authorization: `Bearer ${token}`, Accept: "text/event-stream" },
+  multiValueQueryStringParameters: null,
+  body: "[]",
+  isBase64Encoded: false,
+  requestContext: { requestId: `req-${process.hrtime.bigint()}` },
+});
+
+/** Streams `/subscribe/chat` through the streaming entry, publishes once, reads the message, then hangs up as a client would. */
+async function subscribeOnce(subscribe: StreamHandler, redisUrl: string, token: string): Promise<string> {
+  const stream = new PassThrough();
+  let text = "";
+  const heard = new Promise<void>((resolve) =>
+    stream.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes("data: subscribe,chat,1")) void redisCommand(redisUrl, "PUBLISH", "chat", "hi");
+      if (text.includes("data: message,chat,hi")) resolve();
+    }),
+  );
+  const served = subscribe(restApiEvent("/subscribe/chat", token), stream);
+  await heard;
+  stream.destroy();
+  await served;
+  return text;
+}
 
 /** An API Gateway HTTP API (payload 2.0) event. */
 const httpEvent = (method: string, rawPath: string, options: { body?: string; query?: string; token?: string } = {}) => ({
@@ -36,10 +80,18 @@ const scenarios: Record<string, (redisUrl: string, redisPid: number) => Promise<
     mockClient(SecretsManagerClient)
       .on(GetSecretValueCommand)
       .resolves({ SecretString: JSON.stringify({ readWrite: [restToken], readOnly: [] }) });
-    const handler = await load("../../functions/redis-rest/handler.js", {
+    const runtime = fakeStreamingRuntime();
+    const { handler, subscribe } = await loadModule("../../functions/redis-rest/handler.js", {
       REDIS_URL: redisUrl,
       REST_TOKENS_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:1:secret:rest",
     });
+    // The streaming entry: a subscription streamed until the client hangs up; an unknown token answered 401 before any stream.
+    assert.match(await subscribeOnce(subscribe!, redisUrl, restToken), /data: subscribe,chat,1\n\ndata: message,chat,hi\n\n/);
+    await subscribe!(restApiEvent("/subscribe/chat", "wrong-token-wrong-token"), new PassThrough());
+    assert.deepEqual(
+      runtime.metadata.map((m) => m.statusCode),
+      [200, 401],
+    );
     const post = (body: string, token = restToken) => handler(httpEvent("POST", "/", { token, body }));
     assert.equal((await post(JSON.stringify(["SET", "k", "v"]))).statusCode, 200);
     assert.equal((await post(JSON.stringify(["FLUSHALL"]))).statusCode, 400);

@@ -55,6 +55,20 @@ export const rewrites: Rewrite[] = [
     },
   },
   {
+    name: "a streaming integration as 5.100 knows one (no response_transfer_mode, a 300 s timeout)",
+    why: "provider 6.x added response_transfer_mode with API Gateway's response streaming (late 2025) and lets a streaming integration wait 15 minutes; 5.100 knows neither. The streaming URI stays: the rest of the integration is checked as AWS will see it",
+    apply: (json) => {
+      const integrations = (json.resource as Record<string, Record<string, Record<string, unknown>>> | undefined)?.aws_api_gateway_integration ?? {};
+      const without = Object.fromEntries(
+        Object.entries(integrations).map(([name, { response_transfer_mode: mode, ...rest }]) => [
+          name,
+          mode === undefined ? rest : { ...rest, timeout_milliseconds: Math.min(Number(rest.timeout_milliseconds), 300_000) },
+        ]),
+      );
+      return Object.keys(without).length ? { ...json, resource: { ...json.resource, aws_api_gateway_integration: without } } : json;
+    },
+  },
+  {
     name: "an offline provider",
     why: "fake credentials and no STS, metadata or region check: the plan calls no AWS API (the lookups it would make are pinned)",
     apply: (json) => {

@@ -49,4 +49,18 @@ describe("domain/command-gateway/redis-rest: the Upstash REST protocol over the 
     expect(status).to.equal(400);
     expect((body as { error: string }).error).to.match(/may only read/);
   });
+
+  it("Upstash-Response-Format: resp2 answers RESP2 bytes (a status where the command answers one); other formats and resp2 with base64 are 400", async () => {
+    const { connection } = fakeConnection((c) => (c[0].toUpperCase() === "GET" ? Buffer.from("v") : Buffer.from("OK")));
+    const gateway = new CommandGateway(connection, defaultGatewaySettings);
+    const resp2 = { authorization: "Bearer rw-token-0123456789", "upstash-response-format": "resp2" };
+    const set = await handleRestRequest(gateway, tokens, request({ headers: resp2, body: '["SET","k","v"]' }));
+    expect([set.status, set.headers["content-type"], String(set.body)]).to.deep.equal([200, "application/octet-stream", "+OK\r\n"]);
+    const pipeline = await handleRestRequest(gateway, tokens, request({ headers: resp2, path: "/pipeline", body: '[["GET","k"],["SET","k","v"]]' }));
+    expect(String(pipeline.body)).to.equal("$1\r\nv\r\n+OK\r\n");
+    const other = await handleRestRequest(gateway, tokens, request({ headers: { ...resp2, "upstash-response-format": "xml" }, body: '["GET","k"]' }));
+    expect([other.status, JSON.parse(String(other.body))]).to.deep.equal([400, { error: 'Upstash-Response-Format "xml" is not one of json, resp2' }]);
+    const both = await handleRestRequest(gateway, tokens, request({ headers: { ...resp2, "upstash-encoding": "base64" }, body: '["GET","k"]' }));
+    expect(both.status).to.equal(400);
+  });
 });

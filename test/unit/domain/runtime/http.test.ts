@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { apiGatewayResult, jsonResponse, requestOfApiGateway, textResponse } from "../../../../domain/runtime/http.js";
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from "aws-lambda";
+import { apiGatewayResult, jsonResponse, requestOfApiGateway, requestOfRestApi, textResponse } from "../../../../domain/runtime/http.js";
 
 const event = (overrides: Partial<APIGatewayProxyEventV2>): APIGatewayProxyEventV2 =>
   ({
@@ -39,5 +39,24 @@ describe("domain/runtime/http: API Gateway's payload 2.0 in and out", () => {
       body: bytes.toString("base64"),
       isBase64Encoded: true,
     });
+  });
+
+  it("a REST API proxy event (the streaming route's) becomes the same request: header names lower-cased, repeated query values kept", () => {
+    const request = requestOfRestApi({
+      httpMethod: "POST",
+      path: "/subscribe/chat",
+      headers: { Authorization: "Bearer t", Accept: "text/event-stream" },
+      multiValueQueryStringParameters: { a: ["1", "2"] },
+      body: "[]",
+      isBase64Encoded: false,
+    } as unknown as APIGatewayProxyEvent);
+    expect([request.method, request.path, request.query.getAll("a"), request.headers.authorization, request.headers.accept, request.body]).to.deep.equal([
+      "POST",
+      "/subscribe/chat",
+      ["1", "2"],
+      "Bearer t",
+      "text/event-stream",
+      "[]",
+    ]);
   });
 });
