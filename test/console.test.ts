@@ -5,14 +5,17 @@ import type { Browser, Page } from "playwright-core";
 import { completeCommand, helpText, hintFor, parseDocs } from "../web/command-help.js";
 import { formatReply, sendCommands } from "../web/redis-cli.js";
 import { startCommandApiServer } from "../local/servers/command-api-server.js";
+import { startRestServer } from "../local/servers/rest-server.js";
 import { redisCommand, startRedis, type HttpService, type RedisNode } from "../local/launcher/services.js";
 import { gatewayOn } from "./harness/command-gateway.js";
+import { eventually } from "./harness/eventually.js";
 import { launchChromium } from "./harness/browser.js";
 
 describe("console: redis-cli's help, hints and completion from COMMAND DOCS", function () {
   this.timeout(60_000);
   let node: RedisNode;
   let server: HttpService & { consoleUrl: string };
+  let rest: HttpService;
   let close: () => void;
   const key = "da2-console";
 
@@ -20,10 +23,15 @@ describe("console: redis-cli's help, hints and completion from COMMAND DOCS", fu
     node = await startRedis();
     const { gateway, connection } = await gatewayOn(node.url);
     close = () => connection.close();
-    server = await startCommandApiServer(gateway, [{ key, expires: Date.now() / 1000 + 3600 }], { consoleKey: key });
+    rest = await startRestServer(gateway, { readWrite: ["rest-token-0123456789"], readOnly: [] });
+    server = await startCommandApiServer(gateway, [{ key, expires: Date.now() / 1000 + 3600 }], {
+      consoleKey: key,
+      consoleStreams: { url: rest.endpoint, token: "rest-token-0123456789" },
+    });
   });
   after(async () => {
     await server.stop();
+    await rest.stop();
     close();
     await node.stop();
   });
@@ -88,7 +96,7 @@ describe("console: redis-cli's help, hints and completion from COMMAND DOCS", fu
   });
 
   it("the page carries no key for anyone (the developer's URL names it in its fragment) and answers only on its own loopback name", async () => {
-    expect(server.consoleUrl).to.match(/\/console#key=da2-console$/);
+    expect(server.consoleUrl).to.match(/\/console#key=da2-console&rest=http%3A%2F%2F127\.0\.0\.1%3A\d+&token=rest-token-0123456789$/);
     const page = (await fetch(server.consoleUrl)).text();
     expect(await page)
       .to.contain("<title>")
@@ -262,6 +270,35 @@ describe("console: redis-cli's help, hints and completion from COMMAND DOCS", fu
         "(integer) 2",
       ]);
       expect(requests.filter((r) => r.includes("mutation"))).to.have.length(1);
+      await close();
+    });
+
+    it("SUBSCRIBE and PSUBSCRIBE print messages as redis-cli does until Ctrl-C, which ends the stream and Redis's subscriber", async () => {
+      const { page, close } = await connected();
+      const numsub = async () => ((await redisCommand(node.url, "PUBSUB", "NUMSUB", "news")) as [string, number])[1];
+      const before = (await lines(page)).length;
+      await page.fill("#command", "SUBSCRIBE news");
+      await page.press("#command", "Enter");
+      await page.waitForFunction(() => document.getElementById("screen")!.textContent!.includes("Reading messages... (press Ctrl-C to quit)"));
+      await page.waitForFunction(() => document.getElementById("screen")!.textContent!.includes("(integer) 1"));
+      expect(await redisCommand(node.url, "PUBLISH", "news", "hello, world")).to.equal(1);
+      await page.waitForFunction(() => document.getElementById("screen")!.textContent!.includes("hello, world"));
+      const prompt = (await page.textContent("#prompt")) ?? "";
+      expect((await lines(page)).slice(before)).to.deep.equal([
+        `${prompt}SUBSCRIBE news`,
+        "Reading messages... (press Ctrl-C to quit)",
+        '1) "subscribe"\n2) "news"\n3) (integer) 1',
+        '1) "message"\n2) "news"\n3) "hello, world"',
+      ]);
+      await page.press("#command", "Control+c");
+      await eventually("the subscriber gone from Redis", numsub, (n) => n === 0);
+      // The prompt takes commands again.
+      await type(page, "PSUBSCRIBE n*");
+      await page.waitForFunction(() => document.getElementById("screen")!.textContent!.includes('2) "n*"'));
+      await redisCommand(node.url, "PUBLISH", "news", "again");
+      await page.waitForFunction(() => document.getElementById("screen")!.textContent!.includes('4) "again"'));
+      await page.press("#command", "Control+c");
+      await page.screenshot({ path: "test-output/console-subscribe.png" });
       await close();
     });
 

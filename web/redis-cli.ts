@@ -1,66 +1,14 @@
 // The browser console: redis-cli over the GraphQL command API. Bundled by esbuild for the page; the
 // pure parts (parsing, formatting, help) live beside it for the tests.
-import { completeCommand, helpGroup, helpText, helpTopics, hintFor, parseDocs, type CommandDoc } from "./command-help.js";
+import { completeCommand, helpGroup, helpText, helpTopics, hintFor } from "./command-help.js";
+import { CommandDocs } from "./command-docs.js";
 import { formatRaw, formatReply, helpOverview, NotTextArgument, parseCommandLine, printsRaw, type Reply } from "./cli-format.js";
 
 import { sendCommands } from "./command-api-client.js";
+import { readSubscription } from "./subscription-client.js";
 
 export { formatReply, parseCommandLine, quote, type Reply } from "./cli-format.js";
 export { sendCommands } from "./command-api-client.js";
-
-/** A typed reply as plain values (strings, numbers, nested lists), as COMMAND DOCS is parsed from. */
-const plain = (reply: Reply): unknown =>
-  reply.type === "ARRAY" ? (reply.value as Reply[]).map(plain) : reply.value instanceof Uint8Array ? new TextDecoder().decode(reply.value) : reply.value;
-
-/** What the console knows of the server's commands: names for Tab, docs fetched once per command for hints and HELP. */
-class CommandDocs {
-  names: string[] = [];
-  private docs = new Map<string, Promise<CommandDoc | undefined>>();
-  private everything: Promise<Record<string, CommandDoc>> | undefined;
-
-  constructor(private readonly send: (commands: string[][]) => Promise<Reply[]>) {}
-
-  async load(): Promise<void> {
-    const [list] = await this.send([["COMMAND", "LIST"]]);
-    if (list.type === "ARRAY") this.names = (plain(list) as string[]).map((n) => n.toLowerCase());
-  }
-
-  /** The doc of `name` (`config|get` for a subcommand), or undefined when the server has none. */
-  get(name: string): Promise<CommandDoc | undefined> {
-    const [base, sub] = name.toLowerCase().split("|");
-    let doc = this.docs.get(base);
-    if (!doc) {
-      doc = this.send([["COMMAND", "DOCS", base]]).then(
-        ([reply]) => (reply.type === "ARRAY" ? parseDocs(plain(reply))[base] : undefined),
-        () => undefined,
-      );
-      this.docs.set(base, doc);
-    }
-    return sub ? doc.then((d) => d?.subcommands[`${base}|${sub}`]) : doc;
-  }
-
-  /**
-   * Every command's doc, fetched once for HELP @group and HELP <Tab>: COMMAND DOCS of 16 names at a time
-   * (the gateway bounds it there), all in one request.
-   */
-  all(): Promise<Record<string, CommandDoc>> {
-    const chunks: string[][] = [];
-    for (let i = 0; i < this.names.length; i += 16) chunks.push(["COMMAND", "DOCS", ...this.names.slice(i, i + 16)]);
-    this.everything ??= this.send(chunks).then((replies) =>
-      replies.reduce<Record<string, CommandDoc>>((all, r) => (r.type === "ARRAY" ? { ...all, ...parseDocs(plain(r)) } : all), {}),
-    );
-    return this.everything;
-  }
-
-  /** The doc for a typed line and the words given after its name: `CONFIG GET x` -> (config|get, ["x"]). */
-  async ofLine(words: string[]): Promise<{ name: string; doc: CommandDoc; given: string[] } | undefined> {
-    const doc = await this.get(words[0]);
-    if (!doc) return undefined;
-    const sub = words.length > 1 ? doc.subcommands[`${words[0]}|${words[1]}`.toLowerCase()] : undefined;
-    if (sub) return { name: `${words[0]}|${words[1]}`, doc: sub, given: words.slice(2) };
-    return { name: words[0], doc, given: words.slice(1) };
-  }
-}
 
 /** What a page opened without a key says: where the key is. */
 const missingKey =
@@ -72,6 +20,11 @@ class Console {
   private readonly $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
   private readonly urlInput = this.$<HTMLInputElement>("url");
   private readonly keyInput = this.$<HTMLInputElement>("key");
+  /** SUBSCRIBE and PSUBSCRIBE stream from the REST endpoint (rest_streaming_url in AWS), with a REST token. */
+  private readonly restInput = this.$<HTMLInputElement>("rest");
+  private readonly tokenInput = this.$<HTMLInputElement>("token");
+  /** The subscription being read, which Ctrl-C ends. */
+  private subscription?: AbortController;
   private readonly screen = this.$<HTMLPreElement>("screen");
   private readonly input = this.$<HTMLInputElement>("command");
   private readonly prompt = this.$<HTMLSpanElement>("prompt");
@@ -87,7 +40,10 @@ class Console {
     // (never sent to a server); opened as a file, the user pastes AppSync's URL and key.
     const sameOrigin = window.location.protocol.startsWith("http") ? new URL("/graphql", window.location.href).href : "";
     this.urlInput.value = localStorage.getItem("redis-cli-url") || sameOrigin;
-    this.keyInput.value = new URLSearchParams(window.location.hash.slice(1)).get("key") || localStorage.getItem("redis-cli-key") || "";
+    const fragment = new URLSearchParams(window.location.hash.slice(1));
+    this.keyInput.value = fragment.get("key") || localStorage.getItem("redis-cli-key") || "";
+    this.restInput.value = fragment.get("rest") || localStorage.getItem("redis-cli-rest") || "";
+    this.tokenInput.value = fragment.get("token") || localStorage.getItem("redis-cli-token") || "";
     this.$<HTMLFormElement>("connect").addEventListener("submit", (event) => {
       event.preventDefault();
       void this.connect();
@@ -146,7 +102,7 @@ class Console {
         continue;
       }
       const name = args?.[0]?.toLowerCase();
-      if (args && args.length && !["help", "clear", "quit", "exit"].includes(name!)) {
+      if (args && args.length && !["help", "clear", "quit", "exit", "subscribe", "psubscribe"].includes(name!)) {
         pending.push({ line, args });
         continue;
       }
@@ -154,6 +110,7 @@ class Console {
       this.echo(line);
       if (args === undefined) this.print("Invalid argument(s)", "error");
       else if (name === "help") await this.help(args.slice(1));
+      else if (name === "subscribe" || name === "psubscribe") await this.subscribe(name, args.slice(1));
       else if (name === "clear") this.screen.replaceChildren();
       else if (name === "quit" || name === "exit") this.disconnect();
     }
@@ -177,6 +134,34 @@ class Console {
       const reply = replies?.[i];
       if (!reply) this.print(failure ?? "(error) no reply", "error");
       else this.print(printsRaw(args) ? formatRaw(reply) : formatReply(reply), reply.type === "ERROR" ? "error" : "reply");
+    }
+  }
+
+  /** Prints each message as redis-cli does until Ctrl-C; the stream (and Redis's subscriber) ends with it. */
+  private async subscribe(kind: "subscribe" | "psubscribe", names: string[]): Promise<void> {
+    if (names.length === 0) return this.print(`(error) ERR wrong number of arguments for '${kind}' command`, "error");
+    if (!this.restInput.value || !this.tokenInput.value)
+      return this.print(
+        `(error) ${kind.toUpperCase()} streams from the REST endpoint: fill in its URL (rest_streaming_url in AWS) and a REST token above`,
+        "error",
+      );
+    localStorage.setItem("redis-cli-rest", this.restInput.value);
+    localStorage.setItem("redis-cli-token", this.tokenInput.value);
+    const controller = (this.subscription = new AbortController());
+    this.print("Reading messages... (press Ctrl-C to quit)", "info");
+    try {
+      await readSubscription(
+        this.restInput.value,
+        this.tokenInput.value,
+        kind,
+        names,
+        { reply: (reply) => this.print(formatReply(reply), "reply"), comment: (text) => this.print(text, "info") },
+        controller.signal,
+      );
+    } catch (error) {
+      this.print(`(error) ${(error as Error).message}`, "error");
+    } finally {
+      this.subscription = undefined;
     }
   }
 
@@ -242,9 +227,15 @@ class Console {
     void this.showHint();
   }
 
-  /** Tab completes the command name; Enter runs the line; the arrows walk the history. */
+  /** Tab completes the command name; Enter runs the line; the arrows walk the history; Ctrl-C ends a subscription. */
   private onKey(event: KeyboardEvent): void {
     const { input, history } = this;
+    if (this.subscription) {
+      // As in redis-cli, a subscribed session takes no commands: only Ctrl-C, which ends it.
+      if (event.ctrlKey && event.key.toLowerCase() === "c") this.subscription.abort();
+      if (event.key === "Enter" || (event.ctrlKey && event.key.toLowerCase() === "c")) event.preventDefault();
+      return;
+    }
     if (event.key === "Tab") {
       event.preventDefault();
       void this.complete();

@@ -148,15 +148,16 @@ async function startCommandApis(shared: Shared) {
   // API keys valid 7 days from this start (AppSync's default); the console page is served with the first.
   const expires = Math.floor(Date.now() / 1000) + 7 * 86_400;
   const keys = [credentials.apiKey, credentials.tenantApiKey].map((key) => ({ key, expires }));
-  const graphql = await startCommandApiServer(gateway, keys, {
-    port: shared.options.ports.graphql,
-    consoleKey: credentials.apiKey,
-    status: { registry: shared.registry, healthFile: shared.listenerHealthFile, nodeUrls: () => shared.nodeUrls },
-  });
-  shared.started.push(graphql);
   const tokens = { readWrite: [credentials.restToken, credentials.tenantRestToken], readOnly: [credentials.restReadOnlyToken] };
   const rest = await startRestServer(gateway, tokens, { port: shared.options.ports.rest });
   shared.started.push(rest);
+  const graphql = await startCommandApiServer(gateway, keys, {
+    port: shared.options.ports.graphql,
+    consoleKey: credentials.apiKey,
+    consoleStreams: { url: rest.endpoint, token: credentials.restToken },
+    status: { registry: shared.registry, healthFile: shared.listenerHealthFile, nodeUrls: () => shared.nodeUrls },
+  });
+  shared.started.push(graphql);
   const { apiKey, restToken, restReadOnlyToken, tenantApiKey, tenantRestToken, tenantKeyPrefix } = credentials;
   return {
     graphqlUrl: graphql.graphqlUrl,

@@ -206,8 +206,9 @@ export async function startCommandApiServer(
    * `status`: what the status page and /metrics show (local/dev/status-page.ts).
    * `consoleKey`: the key the console connects with on load (the local stack's own). It travels in the
    * console URL's fragment, which browsers never send: the page itself carries no key, for anyone.
+   * `consoleStreams`: the REST endpoint and token its SUBSCRIBE streams from, in the same fragment.
    */
-  options: { host?: string; port?: number; consoleKey?: string; status?: StatusSource } = {},
+  options: { host?: string; port?: number; consoleKey?: string; consoleStreams?: { url: string; token: string }; status?: StatusSource } = {},
 ): Promise<HttpService & { graphqlUrl: string; consoleUrl: string; cachedDocumentBytes: () => number }> {
   const schema = loadCommandApiSchema();
   resolveRootFieldsWith(schema, gateway);
@@ -229,6 +230,10 @@ export async function startCommandApiServer(
     await answerGraphql(request, response, documents, gateway);
   }, options);
   servedOn = new URL(service.endpoint).host;
-  const key = options.consoleKey ? `#key=${encodeURIComponent(options.consoleKey)}` : "";
+  const fragment = new URLSearchParams({
+    ...(options.consoleKey ? { key: options.consoleKey } : {}),
+    ...(options.consoleStreams ? { rest: options.consoleStreams.url, token: options.consoleStreams.token } : {}),
+  }).toString();
+  const key = fragment ? `#${fragment}` : "";
   return { ...service, graphqlUrl: `${service.endpoint}/graphql`, consoleUrl: `${service.endpoint}/console${key}`, cachedDocumentBytes: () => documents.bytes };
 }
