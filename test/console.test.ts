@@ -8,7 +8,6 @@ import { startCommandApiServer } from "../local/servers/command-api-server.js";
 import { startRestServer } from "../local/servers/rest-server.js";
 import { redisCommand, startRedis, type HttpService, type RedisNode } from "../local/launcher/services.js";
 import { gatewayOn } from "./harness/command-gateway.js";
-import { eventually } from "./harness/eventually.js";
 import { launchChromium } from "./harness/browser.js";
 
 describe("console: redis-cli's help, hints and completion from COMMAND DOCS", function () {
@@ -270,35 +269,6 @@ describe("console: redis-cli's help, hints and completion from COMMAND DOCS", fu
         "(integer) 2",
       ]);
       expect(requests.filter((r) => r.includes("mutation"))).to.have.length(1);
-      await close();
-    });
-
-    it("SUBSCRIBE and PSUBSCRIBE print messages as redis-cli does until Ctrl-C, which ends the stream and Redis's subscriber", async () => {
-      const { page, close } = await connected();
-      const numsub = async () => ((await redisCommand(node.url, "PUBSUB", "NUMSUB", "news")) as [string, number])[1];
-      const before = (await lines(page)).length;
-      await page.fill("#command", "SUBSCRIBE news");
-      await page.press("#command", "Enter");
-      await page.waitForFunction(() => document.getElementById("screen")!.textContent!.includes("Reading messages... (press Ctrl-C to quit)"));
-      await page.waitForFunction(() => document.getElementById("screen")!.textContent!.includes("(integer) 1"));
-      expect(await redisCommand(node.url, "PUBLISH", "news", "hello, world")).to.equal(1);
-      await page.waitForFunction(() => document.getElementById("screen")!.textContent!.includes("hello, world"));
-      const prompt = (await page.textContent("#prompt")) ?? "";
-      expect((await lines(page)).slice(before)).to.deep.equal([
-        `${prompt}SUBSCRIBE news`,
-        "Reading messages... (press Ctrl-C to quit)",
-        '1) "subscribe"\n2) "news"\n3) (integer) 1',
-        '1) "message"\n2) "news"\n3) "hello, world"',
-      ]);
-      await page.press("#command", "Control+c");
-      await eventually("the subscriber gone from Redis", numsub, (n) => n === 0);
-      // The prompt takes commands again.
-      await type(page, "PSUBSCRIBE n*");
-      await page.waitForFunction(() => document.getElementById("screen")!.textContent!.includes('2) "n*"'));
-      await redisCommand(node.url, "PUBLISH", "news", "again");
-      await page.waitForFunction(() => document.getElementById("screen")!.textContent!.includes('4) "again"'));
-      await page.press("#command", "Control+c");
-      await page.screenshot({ path: "test-output/console-subscribe.png" });
       await close();
     });
 
