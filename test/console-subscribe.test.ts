@@ -1,11 +1,11 @@
 import { expect } from "chai";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { startCommandApiServer } from "../local/servers/command-api-server.js";
 import { startRestServer } from "../local/servers/rest-server.js";
 import { redisCommand, startRedis, type HttpService, type RedisNode } from "../local/launcher/services.js";
 import { gatewayOn } from "./harness/command-gateway.js";
 import { eventually } from "./harness/eventually.js";
-import { launchChromium } from "./harness/browser.js";
+import { connectedConsole, launchChromium, screenLines, typeLine } from "./harness/browser.js";
 
 describe("console in headless Chromium: SUBSCRIBE and PSUBSCRIBE over the REST endpoint's streams", function () {
   this.timeout(60_000);
@@ -34,20 +34,9 @@ describe("console in headless Chromium: SUBSCRIBE and PSUBSCRIBE over the REST e
     await node.stop();
   });
 
-  const lines = (page: Page) => page.$$eval("#screen div", (divs) => divs.map((d) => d.textContent ?? ""));
-  const type = async (page: Page, command: string) => {
-    const before = (await lines(page)).length;
-    await page.fill("#command", command);
-    await page.press("#command", "Enter");
-    await page.waitForFunction((n) => document.querySelectorAll("#screen div").length >= n + 2, before);
-  };
-  const connected = async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(server.consoleUrl);
-    await page.waitForSelector("body.connected");
-    return { page, close: () => context.close() };
-  };
+  const lines = screenLines;
+  const type = typeLine;
+  const connected = () => connectedConsole(browser, server.consoleUrl);
 
   it("SUBSCRIBE and PSUBSCRIBE print messages as redis-cli does until Ctrl-C, which ends the stream and Redis's subscriber", async () => {
     const { page, close } = await connected();

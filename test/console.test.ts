@@ -8,7 +8,7 @@ import { startCommandApiServer } from "../local/servers/command-api-server.js";
 import { startRestServer } from "../local/servers/rest-server.js";
 import { redisCommand, startRedis, type HttpService, type RedisNode } from "../local/launcher/services.js";
 import { gatewayOn } from "./harness/command-gateway.js";
-import { launchChromium } from "./harness/browser.js";
+import { connectedConsole, launchChromium, screenLines, typeLine } from "./harness/browser.js";
 
 describe("console: redis-cli's help, hints and completion from COMMAND DOCS", function () {
   this.timeout(60_000);
@@ -144,13 +144,8 @@ describe("console: redis-cli's help, hints and completion from COMMAND DOCS", fu
     });
     after(async () => browser?.close());
 
-    const lines = (page: Page) => page.$$eval("#screen div", (divs) => divs.map((d) => d.textContent ?? ""));
-    const type = async (page: Page, command: string) => {
-      const before = (await lines(page)).length;
-      await page.fill("#command", command);
-      await page.press("#command", "Enter");
-      await page.waitForFunction((n) => document.querySelectorAll("#screen div").length >= n + 2, before);
-    };
+    const lines = screenLines;
+    const type = typeLine;
 
     it("is connected on load with the local key, keeps its history across reloads, and answers HELP, hints and Tab", async () => {
       const context = await browser.newContext();
@@ -196,13 +191,7 @@ describe("console: redis-cli's help, hints and completion from COMMAND DOCS", fu
         .toString()
         .replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), "")
         .replace(/\r\n/g, "\n");
-    const connected = async () => {
-      const context = await browser.newContext();
-      const page = await context.newPage();
-      await page.goto(server.consoleUrl);
-      await page.waitForSelector("body.connected");
-      return { page, close: () => context.close() };
-    };
+    const connected = () => connectedConsole(browser, server.consoleUrl);
     /** The lines the console printed for one command: what follows its echo, up to the next echo. */
     const replyTo = async (page: Page, command: string) => {
       const all = await lines(page);

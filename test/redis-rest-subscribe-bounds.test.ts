@@ -5,7 +5,7 @@ import { endpointFromUrl } from "../domain/redis/connector.js";
 import { gatewayUser } from "../domain/redis/engine-users.js";
 import { redisCommand } from "../local/launcher/services.js";
 import { eventually } from "./harness/eventually.js";
-import { openStream, startSubscribeBed, tenantPrefix, tokens, type SubscribeBed } from "./harness/subscribe-bed.js";
+import { everyStreamClosed, numsub, openStream, startSubscribeBed, tenantPrefix, tokens, type SubscribeBed } from "./harness/subscribe-bed.js";
 
 const [rw, tenant] = tokens.readWrite;
 const [ro] = tokens.readOnly;
@@ -13,7 +13,6 @@ const [ro] = tokens.readOnly;
 describe("pub/sub over HTTP: scopes, keyspace channels, limits and bounds", function () {
   this.timeout(15_000);
   let bed: SubscribeBed;
-  const numsub = async (channel: string) => ((await redisCommand(bed.node.url, "PUBSUB", "NUMSUB", channel)) as [string, number])[1];
   const publish = (channel: string, payload: string) => redisCommand(bed.node.url, "PUBLISH", channel, payload);
   const refusalOf = async (path: string, token: string, headers: Record<string, string> = {}) => {
     const stream = await openStream(bed.server.endpoint, path, token, headers);
@@ -25,13 +24,7 @@ describe("pub/sub over HTTP: scopes, keyspace channels, limits and bounds", func
     bed = await startSubscribeBed({ subscriptionsPerCaller: 3, streamBufferBytes: 64 * 1024, keyspaceChannelScopes: ["write:tenant-a:"] });
   });
   after(() => bed.stop());
-  afterEach(() =>
-    eventually(
-      "every stream closed",
-      async () => bed.gateway.streams.open,
-      (open) => open === 0,
-    ),
-  );
+  afterEach(() => everyStreamClosed(bed));
 
   it("a tenant subscribes only under its prefix: a channel outside, or a pattern that could match outside, is refused by name", async () => {
     expect(await refusalOf("/subscribe/other:room", tenant)).to.deep.equal({
@@ -126,11 +119,11 @@ describe("pub/sub over HTTP: scopes, keyspace channels, limits and bounds", func
   it("a client abort closes the Redis subscriber and counts the stream out, with the reason", async () => {
     const stream = await openStream(bed.server.endpoint, "/subscribe/aborted", ro);
     await stream.until("the confirmation", (t) => t.includes("subscribe,aborted,1"));
-    expect(await numsub("aborted")).to.equal(1);
+    expect(await numsub(bed.node.url, "aborted")).to.equal(1);
     stream.abort();
     await eventually(
       "Redis's subscriber gone",
-      () => numsub("aborted"),
+      () => numsub(bed.node.url, "aborted"),
       (n) => n === 0,
     );
     await eventually(

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { Redis as Upstash } from "@upstash/redis";
 import { redisCommand } from "../local/launcher/services.js";
 import { eventually } from "./harness/eventually.js";
-import { openStream, startSubscribeBed, tokens, type SubscribeBed } from "./harness/subscribe-bed.js";
+import { everyStreamClosed, numsub, openStream, startSubscribeBed, tokens, type SubscribeBed } from "./harness/subscribe-bed.js";
 
 type Subscriber = ReturnType<Upstash["subscribe"]>;
 
@@ -24,20 +24,13 @@ describe("pub/sub over HTTP: the unmodified @upstash/redis client's subscribe an
   this.timeout(30_000);
   let bed: SubscribeBed;
   let redis: Upstash;
-  const numsub = async (channel: string) => ((await redisCommand(bed.node.url, "PUBSUB", "NUMSUB", channel)) as [string, number])[1];
 
   before(async () => {
     bed = await startSubscribeBed();
     redis = new Upstash({ url: bed.server.endpoint, token: tokens.readWrite[0], enableTelemetry: false, retry: false });
   });
   after(() => bed.stop());
-  afterEach(() =>
-    eventually(
-      "every stream closed",
-      async () => bed.gateway.streams.open,
-      (open) => open === 0,
-    ),
-  );
+  afterEach(() => everyStreamClosed(bed));
 
   const subscribed = async (subscriber: Subscriber, kind: "subscribe" | "psubscribe" = "subscribe") => {
     await heard(subscriber, kind);
@@ -82,7 +75,7 @@ describe("pub/sub over HTTP: the unmodified @upstash/redis client's subscribe an
     expect(subscriber.getSubscribedChannels()).to.deep.equal(["channel2"]);
     await eventually(
       "channel1's Redis subscriber gone",
-      () => numsub("channel1"),
+      () => numsub(bed.node.url, "channel1"),
       (n) => n === 0,
     );
     const next = heard<{ channel: string; message: unknown }>(subscriber, "message");

@@ -9,6 +9,17 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import type { Encryption } from "./encryption.js";
 import type { NodejsFunction } from "./nodejs-function.js";
 
+/** One JSON line per request, the same on every API Gateway stage (HTTP and REST APIs share these variables). */
+export const accessLogFormat = JSON.stringify({
+  requestId: "$context.requestId",
+  ip: "$context.identity.sourceIp",
+  method: "$context.httpMethod",
+  path: "$context.path",
+  status: "$context.status",
+  latencyMs: "$context.responseLatency",
+  integrationError: "$context.integrationErrorMessage",
+});
+
 export interface HttpApiProps {
   name: string;
   target: NodejsFunction;
@@ -47,15 +58,7 @@ export class HttpApi extends Construct {
       defaultRouteSettings: { throttlingRateLimit: props.throttle.rate, throttlingBurstLimit: props.throttle.burst, detailedMetricsEnabled: true },
       accessLogSettings: {
         destinationArn: accessLogs.arn,
-        format: JSON.stringify({
-          requestId: "$context.requestId",
-          ip: "$context.identity.sourceIp",
-          method: "$context.httpMethod",
-          path: "$context.path",
-          status: "$context.status",
-          latencyMs: "$context.responseLatency",
-          integrationError: "$context.integrationErrorMessage",
-        }),
+        format: accessLogFormat,
       },
     });
     new LambdaPermission(this, "invoke", {

@@ -18,6 +18,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import type { Encryption } from "./encryption.js";
+import { accessLogFormat } from "./http-api.js";
 import type { NodejsFunction } from "./nodejs-function.js";
 import { assumeRolePolicy } from "./policy.js";
 
@@ -122,15 +123,7 @@ export class StreamingRestApi extends Construct {
       xrayTracingEnabled: true,
       accessLogSettings: {
         destinationArn: accessLogs.arn,
-        format: JSON.stringify({
-          requestId: "$context.requestId",
-          ip: "$context.identity.sourceIp",
-          method: "$context.httpMethod",
-          path: "$context.path",
-          status: "$context.status",
-          latencyMs: "$context.responseLatency",
-          integrationError: "$context.integrationErrorMessage",
-        }),
+        format: accessLogFormat,
       },
       dependsOn: [account],
     });

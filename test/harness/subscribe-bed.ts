@@ -9,6 +9,7 @@ import { PathMetrics, type MetricName } from "../../domain/runtime/metrics.js";
 import { redisCommand, startRedis, type HttpService, type RedisNode } from "../../local/launcher/services.js";
 import { startRestServer } from "../../local/servers/rest-server.js";
 import { gatewaySettings } from "./command-gateway.js";
+import { eventually } from "./eventually.js";
 
 export const tokens = { readWrite: ["rw-token-0123456789", "tenant-token-0123456789"], readOnly: ["ro-token-0123456789"] };
 export const tenantPrefix = "tenant-a:";
@@ -55,6 +56,17 @@ export async function startSubscribeBed(settings: Partial<GatewaySettings> = {},
     },
   };
 }
+
+/** Waits until the bed's gateway holds no stream (each test's streams counted out). */
+export const everyStreamClosed = (bed: SubscribeBed) =>
+  eventually(
+    "every stream closed",
+    async () => bed.gateway.streams.open,
+    (open) => open === 0,
+  );
+
+/** Redis's own count of subscribers to `channel`. */
+export const numsub = async (url: string, channel: string) => Number(((await redisCommand(url, "PUBSUB", "NUMSUB", channel)) as [string, number])[1]);
 
 /** A raw stream: its status, headers and everything read so far, decoded as text (latin1 for resp2, byte for byte). */
 export interface RawStream {
