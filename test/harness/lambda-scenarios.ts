@@ -3,14 +3,14 @@
 // (its EMF documents among its logs) is for the test to read; a failed expectation exits non-zero.
 //   node --import tsx test/harness/lambda-scenarios.ts <scenario> <redis url> <redis pid>
 import { strict as assert } from "node:assert";
-import { PassThrough, Readable } from "node:stream";
+import { PassThrough, Readable, Writable } from "node:stream";
 import { mockClient } from "aws-sdk-client-mock";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DescribeReplicationGroupsCommand, ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import { ChangeResourceRecordSetsCommand, GetHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { describe3, zoneRecords } from "./aws-shapes.js";
-import { redisCommand } from "../../local/launcher/services.js";
+import { redisCommand, waitFor } from "../../local/launcher/services.js";
 
 type Handler = (event: unknown) => Promise<{ statusCode?: number; changes?: number; held?: string }>;
 type StreamHandler = (event: unknown, stream: PassThrough) => Promise<void>;
@@ -43,6 +43,17 @@ const restApiEvent = (path: string, token: string) => ({
   isBase64Encoded: false,
   requestContext: { requestId: `req-${process.hrtime.bigint()}` },
 });
+
+/** A client that stops reading: its stream is closed once STREAM_BUFFER_BYTES wait for it (a SlowConsumers point). */
+async function slowConsumer(subscribe: StreamHandler, redisUrl: string, token: string): Promise<void> {
+  const stuck = new Writable({ highWaterMark: 16, write: () => {} });
+  const served = subscribe(restApiEvent("/subscribe/firehose", token), stuck as unknown as PassThrough);
+  await waitFor("the stream's subscriber", async () =>
+    ((await redisCommand(redisUrl, "PUBSUB", "NUMSUB", "firehose")) as [string, number])[1] === 1 ? true : undefined,
+  );
+  for (let i = 0; i < 20; i++) await redisCommand(redisUrl, "PUBLISH", "firehose", "x".repeat(1024));
+  await served;
+}
 
 /** Streams `/subscribe/chat` through the streaming entry, publishes once, reads the message, then hangs up as a client would. */
 async function subscribeOnce(subscribe: StreamHandler, redisUrl: string, token: string): Promise<string> {
@@ -84,6 +95,7 @@ const scenarios: Record<string, (redisUrl: string, redisPid: number) => Promise<
     const { handler, subscribe } = await loadModule("../../functions/redis-rest/handler.js", {
       REDIS_URL: redisUrl,
       REST_TOKENS_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:1:secret:rest",
+      STREAM_BUFFER_BYTES: "4096",
     });
     // The streaming entry: a subscription streamed until the client hangs up; an unknown token answered 401 before any stream.
     assert.match(await subscribeOnce(subscribe!, redisUrl, restToken), /data: subscribe,chat,1\n\ndata: message,chat,hi\n\n/);
@@ -92,6 +104,7 @@ const scenarios: Record<string, (redisUrl: string, redisPid: number) => Promise<
       runtime.metadata.map((m) => m.statusCode),
       [200, 401],
     );
+    await slowConsumer(subscribe!, redisUrl, restToken);
     const post = (body: string, token = restToken) => handler(httpEvent("POST", "/", { token, body }));
     assert.equal((await post(JSON.stringify(["SET", "k", "v"]))).statusCode, 200);
     assert.equal((await post(JSON.stringify(["FLUSHALL"]))).statusCode, 400);
