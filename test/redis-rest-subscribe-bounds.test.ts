@@ -25,8 +25,8 @@ describe("pub/sub over HTTP: scopes, keyspace channels, limits and bounds", func
   });
   after(() => bed.stop());
   // A passing test leaves no stream open (a failing one's are its own failure, not the next test's).
-  afterEach(function () {
-    if (this.currentTest?.state === "passed") return everyStreamClosed(bed);
+  afterEach(async function () {
+    if (this.currentTest?.state === "passed") await everyStreamClosed(bed);
   });
 
   it("a tenant subscribes only under its prefix: a channel outside, or a pattern that could match outside, is refused by name", async () => {

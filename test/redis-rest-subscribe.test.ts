@@ -31,8 +31,8 @@ describe("pub/sub over HTTP: the unmodified @upstash/redis client's subscribe an
   });
   after(() => bed.stop());
   // A passing test leaves no stream open (a failing one's are its own failure, not the next test's).
-  afterEach(function () {
-    if (this.currentTest?.state === "passed") return everyStreamClosed(bed);
+  afterEach(async function () {
+    if (this.currentTest?.state === "passed") await everyStreamClosed(bed);
   });
 
   const subscribed = async (subscriber: Subscriber, kind: "subscribe" | "psubscribe" = "subscribe") => {
