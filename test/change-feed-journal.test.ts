@@ -63,9 +63,13 @@ describe("change feed: the journal's deliveries", function () {
     const delivered: string[] = [];
     const held = gate();
     let failedOnce = false;
+    let holding = false;
     const sink = confirmingSink(async (changes) => {
       const keys = changes.map((c) => c.key);
-      if (keys.includes("person:a")) await held.passed;
+      if (keys.includes("person:a")) {
+        holding = true;
+        await held.passed;
+      }
       if (keys.includes("person:b") && !failedOnce) {
         failedOnce = true;
         throw new Error("sink down for a moment");
@@ -74,6 +78,12 @@ describe("change feed: the journal's deliveries", function () {
     });
     await withListener({ sink, config: { batchSize: 1 } }, async ({ client }) => {
       await client.hset("person:a", "n", "1");
+      // person:a in the sink first: two writes in the same tick would be journaled as one entry, one delivery.
+      await eventually(
+        "person:a held in the sink",
+        async () => holding,
+        (h) => h,
+      );
       await client.hset("person:c", "n", "1");
       // person:a is held in the sink; person:c is a second delivery that completes meanwhile.
       await eventually(
