@@ -5,6 +5,7 @@ import { startRestServer } from "../local/servers/rest-server.js";
 import { redisCommand, startRedis, type HttpService, type RedisNode } from "../local/launcher/services.js";
 import { gatewayOn } from "./harness/command-gateway.js";
 import { eventually } from "./harness/eventually.js";
+import { numsub } from "./harness/subscribe-bed.js";
 import { connectedConsole, launchChromium, screenLines, typeLine } from "./harness/browser.js";
 
 describe("console in headless Chromium: SUBSCRIBE and PSUBSCRIBE over the REST endpoint's streams", function () {
@@ -40,7 +41,6 @@ describe("console in headless Chromium: SUBSCRIBE and PSUBSCRIBE over the REST e
 
   it("SUBSCRIBE and PSUBSCRIBE print messages as redis-cli does until Ctrl-C, which ends the stream and Redis's subscriber", async () => {
     const { page, close } = await connected();
-    const numsub = async () => ((await redisCommand(node.url, "PUBSUB", "NUMSUB", "news")) as [string, number])[1];
     const before = (await lines(page)).length;
     await page.fill("#command", "SUBSCRIBE news");
     await page.press("#command", "Enter");
@@ -56,7 +56,11 @@ describe("console in headless Chromium: SUBSCRIBE and PSUBSCRIBE over the REST e
       '1) "message"\n2) "news"\n3) "hello, world"',
     ]);
     await page.press("#command", "Control+c");
-    await eventually("the subscriber gone from Redis", numsub, (n) => n === 0);
+    await eventually(
+      "the subscriber gone from Redis",
+      () => numsub(node.url, "news"),
+      (n) => n === 0,
+    );
     // The prompt takes commands again.
     await type(page, "PSUBSCRIBE n*");
     await page.waitForFunction(() => document.getElementById("screen")!.textContent!.includes('2) "n*"'));

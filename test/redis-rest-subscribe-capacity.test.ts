@@ -3,7 +3,7 @@ import { connect, type Socket } from "node:net";
 import { Redis } from "ioredis";
 import { redisCommand } from "../local/launcher/services.js";
 import { eventually } from "./harness/eventually.js";
-import { openStream, startSubscribeBed, tokens, type SubscribeBed } from "./harness/subscribe-bed.js";
+import { numsub, openStream, startSubscribeBed, tokens, type SubscribeBed } from "./harness/subscribe-bed.js";
 
 const [rw] = tokens.readWrite;
 
@@ -41,7 +41,7 @@ describe("pub/sub over HTTP: slow consumers, stream lifetime and 1,000 subscribe
     const slow = rawSubscriber(bed.server.endpoint, "firehose", { paused: true });
     await eventually(
       "the slow consumer subscribed",
-      async () => Number(((await redisCommand(bed.node.url, "PUBSUB", "NUMSUB", "firehose")) as [string, number])[1]),
+      () => numsub(bed.node.url, "firehose"),
       (n) => n === 1,
     );
     const publisher = new Redis(bed.node.url);
@@ -120,8 +120,8 @@ describe("pub/sub over HTTP: slow consumers, stream lifetime and 1,000 subscribe
     );
     await eventually(
       "every Redis subscriber gone",
-      async () => (await redisCommand(bed.node.url, "PUBSUB", "NUMSUB", "crowd")) as [string, number],
-      (r) => Number(r[1]) === 0,
+      () => numsub(bed.node.url, "crowd"),
+      (n) => n === 0,
     );
   });
 });

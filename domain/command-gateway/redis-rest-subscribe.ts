@@ -2,14 +2,12 @@
 // other request (token, scope, format), counted against the process's stream limits, subscribed in
 // Redis as the caller's engine user, then handed to the edge as a stream to write to its response.
 import { RedisUnavailable } from "../redis/connector.js";
-import { ServiceError } from "../runtime/errors.js";
 import type { HttpRequest, HttpResponse } from "../runtime/http.js";
-import { jsonResponse } from "../runtime/http.js";
 import { CommandRefused } from "./errors.js";
 import { recordEdgeRefusal } from "./gateway-metrics.js";
 import { callerIdOfDigest, type CommandGateway } from "./gateway.js";
 import { RateLimited } from "./rate-limits.js";
-import { accessOf, corsPreflight, presentedToken, responseFormatOf, type RestTokens } from "./redis-rest.js";
+import { accessOf, corsHeaders, corsPreflight, errorReply, presentedToken, replyOfError, responseFormatOf, type RestTokens } from "./redis-rest.js";
 import { SubscriptionStream } from "./subscription-stream.js";
 import { checkSubscription, engineSubscriptions, subscribeRoute } from "./subscriptions.js";
 
@@ -20,20 +18,17 @@ export interface OpenStream {
   stream: SubscriptionStream;
 }
 
-const cors = { "access-control-allow-origin": "*" };
-const refusal = (status: number, error: string, headers: Record<string, string> = {}) => jsonResponse(status, { error }, { ...cors, ...headers });
-
 /** Whether a request is for a subscription stream (the local server routes it here instead of handleRestRequest; API Gateway by its path). */
 export const isSubscribeRequest = (request: Pick<HttpRequest, "path">) => /^\/p?subscribe(\/|$)/i.test(request.path);
 
 export async function openSubscription(gateway: CommandGateway, tokens: RestTokens, request: HttpRequest): Promise<HttpResponse | OpenStream> {
   const { metrics, settings } = gateway;
   if (request.method === "OPTIONS") return { status: 204, headers: corsPreflight, body: "" };
-  if (request.method !== "GET" && request.method !== "POST") return refusal(405, `method ${request.method} is not allowed`);
+  if (request.method !== "GET" && request.method !== "POST") return errorReply(405, `method ${request.method} is not allowed`);
   const token = accessOf(tokens, presentedToken(request));
   if (!token) {
     recordEdgeRefusal(metrics, "unauthorized");
-    return refusal(401, "Unauthorized");
+    return errorReply(401, "Unauthorized");
   }
   const format = responseFormatOf(request, false);
   if (typeof format !== "string") return format;
@@ -50,17 +45,12 @@ export async function openSubscription(gateway: CommandGateway, tokens: RestToke
       metrics.add("Subscribers", gateway.streams.open);
     });
     await stream.subscribe(gateway.connections.optionsOf(scope), engineSubscriptions(route, scope, settings));
-    const headers = { "content-type": stream.contentType, "cache-control": "no-cache", "x-accel-buffering": "no", ...cors };
+    const headers = { "content-type": stream.contentType, "cache-control": "no-cache", "x-accel-buffering": "no", ...corsHeaders };
     return { status: 200, headers, stream };
   } catch (error) {
     release?.();
-    if (error instanceof RateLimited) {
-      metrics.add("Refusals", 1, { Reason: "subscription" });
-      return refusal(429, error.message, { "retry-after": String(error.retryAfterSeconds) });
-    }
-    if (error instanceof CommandRefused) metrics.add("Refusals", 1, { Reason: "subscription" });
+    if (error instanceof RateLimited || error instanceof CommandRefused) metrics.add("Refusals", 1, { Reason: "subscription" });
     else if (!(error instanceof RedisUnavailable)) metrics.add("Refusals", 1, { Reason: "request" });
-    if (error instanceof ServiceError) return refusal(error.status, error.message);
-    throw error;
+    return replyOfError(error);
   }
 }

@@ -40,9 +40,23 @@ export const corsPreflight = {
     "authorization, content-type, upstash-encoding, upstash-sync-token, upstash-response-format, upstash-telemetry-runtime, upstash-telemetry-platform, upstash-telemetry-sdk, upstash-telemetry-retry",
   "access-control-expose-headers": "upstash-sync-token",
 };
-const corsHeaders = { "access-control-allow-origin": "*", "access-control-expose-headers": "upstash-sync-token" };
+export const corsHeaders = { "access-control-allow-origin": "*", "access-control-expose-headers": "upstash-sync-token" };
 
 const json = (status: number, body: unknown): HttpResponse => jsonResponse(status, body, corsHeaders);
+
+/** The protocol's error answer: `{"error": message}` with `status`. */
+export const errorReply = (status: number, message: string, headers: Record<string, string> = {}) =>
+  jsonResponse(status, { error: message }, { ...corsHeaders, ...headers });
+
+/**
+ * The answer to an error the gateway threw: its own refusals (429 with Retry-After for a rate) and a
+ * write whose outcome is unknown (OutcomeUnknown, 502), each with its own status; anything else is rethrown.
+ */
+export function replyOfError(error: unknown): HttpResponse {
+  if (error instanceof RateLimited) return errorReply(429, error.message, { "retry-after": String(error.retryAfterSeconds) });
+  if (error instanceof ServiceError) return errorReply(error.status, error.message);
+  throw error;
+}
 
 const digest = (token: string) => createHash("sha256").update(token).digest();
 const matches = (presented: Buffer, digests: Buffer[]) => digests.some((d) => timingSafeEqual(presented, d));
@@ -65,17 +79,18 @@ export function accessOf(tokens: RestTokens, presented: string | undefined): { a
   return undefined;
 }
 
+/** A path's segments, percent-decoded; BadRequest naming the first that is not valid percent-encoding. */
+export const decodedSegments = (segments: string[]) =>
+  segments.map((segment) => {
+    try {
+      return decodeURIComponent(segment);
+    } catch {
+      throw new BadRequest(`path segment "${segment.slice(0, 100)}" is not valid percent-encoding`);
+    }
+  });
+
 function commandOfRequest(request: HttpRequest): unknown {
-  const segments = request.path
-    .split("/")
-    .filter(Boolean)
-    .map((segment) => {
-      try {
-        return decodeURIComponent(segment);
-      } catch {
-        throw new BadRequest(`path segment "${segment.slice(0, 100)}" is not valid percent-encoding`);
-      }
-    });
+  const segments = decodedSegments(request.path.split("/").filter(Boolean));
   if (segments.length === 0) {
     let parsed: unknown;
     try {
@@ -164,9 +179,6 @@ export async function handleRestRequest(gateway: CommandGateway, tokens: RestTok
     const reply = entry(result, base64);
     return json("error" in reply ? 400 : 200, reply);
   } catch (error) {
-    // The gateway's refusals, and a write whose outcome is unknown (OutcomeUnknown, 502): each with its own status.
-    if (error instanceof RateLimited) return jsonResponse(429, { error: error.message }, { ...corsHeaders, "retry-after": String(error.retryAfterSeconds) });
-    if (error instanceof ServiceError) return json(error.status, { error: error.message });
-    throw error;
+    return replyOfError(error);
   }
 }

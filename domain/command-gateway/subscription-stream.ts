@@ -99,16 +99,16 @@ export class SubscriptionStream {
     let confirmed = 0;
     let settle: (error?: Error) => void = () => {};
     const ready = new Promise<void>((resolve, reject) => (settle = (error) => (error ? reject(error) : resolve())));
-    const patterns = this.request.kind === "psubscribe" ? this.request.names : undefined;
+    const matching = this.request.kind === "psubscribe" ? patternsMatching(this.request.names) : undefined;
     try {
       this.subscriber = await this.openSubscriber(
         endpoint,
         engine,
         {
           message: (channel, payload) => {
-            if (!patterns) return this.push(formats[this.format].message(["message", channel, payload]));
+            if (!matching) return this.push(formats[this.format].message(["message", channel, payload]));
             // One event per pattern asked for that matches, as Redis sends one pmessage per matching pattern.
-            for (const pattern of patternsMatching(patterns, channel)) this.push(formats[this.format].message(["pmessage", pattern, channel, payload]));
+            for (const pattern of matching(channel)) this.push(formats[this.format].message(["pmessage", pattern, channel, payload]));
           },
           subscribed: () => void (++confirmed === expected && settle()),
           tooLarge: (bytes) => this.close("too-large", `a message of ${bytes} bytes is over STREAM_BUFFER_BYTES (${this.settings.streamBufferBytes})`),

@@ -3,9 +3,10 @@
 // with the prefix, spelled literally). Keyspace notifications name every key written, so nobody hears
 // them unless KEYSPACE_CHANNEL_SCOPES names the scope (a tenant then hears its own keys' only). The
 // engine user enforces the same again (engine-users.ts): channels by glob, patterns by the filter below.
-import { gatewayChannels, scopeId, type GatewayScope } from "../redis/engine-users.js";
-import { redisGlobMatches } from "../redis/glob.js";
+import { gatewayChannels, hearsKeyspace, type GatewayScope } from "../redis/engine-users.js";
+import { escapeGlob, redisGlobMatches } from "../redis/glob.js";
 import { BadRequest, CommandRefused } from "./errors.js";
+import { decodedSegments } from "./redis-rest.js";
 import { patternCost } from "./patterns.js";
 import { RateLimited } from "./rate-limits.js";
 import type { GatewaySettings } from "./settings.js";
@@ -25,13 +26,7 @@ export const maxNamesPerStream = 32;
 export function subscribeRoute(path: string): SubscribeRequest | undefined {
   const [kind, ...segments] = path.split("/").filter(Boolean);
   if (kind?.toLowerCase() !== "subscribe" && kind?.toLowerCase() !== "psubscribe") return undefined;
-  const names = segments.map((segment) => {
-    try {
-      return decodeURIComponent(segment);
-    } catch {
-      throw new BadRequest(`path segment "${segment.slice(0, 100)}" is not valid percent-encoding`);
-    }
-  });
+  const names = decodedSegments(segments);
   if (names.length === 0) throw new BadRequest(`/${kind} needs at least one ${kind === "subscribe" ? "channel" : "pattern"}: /${kind}/<name>`);
   if (names.length > maxNamesPerStream) throw new BadRequest(`a stream may name at most ${maxNamesPerStream} channels or patterns, not ${names.length}`);
   return { kind: kind.toLowerCase() as SubscribeKind, names };
@@ -40,14 +35,12 @@ export function subscribeRoute(path: string): SubscribeRequest | undefined {
 const keyspaceChannel = /^__key(space|event)@/;
 /** A tenant's keyspace channel: `__keyspace@<db>__:` then one of its keys. */
 const tenantKeyspace = /^__keyspace@[0-9]+__:/;
-/** A glob that matches `literal` only at the start of a name (the glob's special characters escaped). */
-const escapedPrefix = (literal: string) => literal.replace(/[*?[\]\\]/g, "\\$&");
 
 const refused = (message: string) => new CommandRefused(`ERR ${message}`, "subscription");
 
 /** Throws CommandRefused naming the first channel or pattern `scope` may not hear. */
 export function checkSubscription(request: SubscribeRequest, scope: GatewayScope, settings: Pick<GatewaySettings, "keyspaceChannelScopes">): void {
-  const keyspace = settings.keyspaceChannelScopes.includes(scopeId(scope));
+  const keyspace = hearsKeyspace(scope, settings.keyspaceChannelScopes);
   for (const name of request.names) {
     if (request.kind === "psubscribe") {
       const cost = patternCost(name);
@@ -61,7 +54,7 @@ export function checkSubscription(request: SubscribeRequest, scope: GatewayScope
       );
     if (scope.prefix === undefined) continue;
     const rest = isKeyspace && tenantKeyspace.test(name) ? name.replace(tenantKeyspace, "") : name;
-    const confined = request.kind === "subscribe" ? rest.startsWith(scope.prefix) : rest.startsWith(escapedPrefix(scope.prefix));
+    const confined = request.kind === "subscribe" ? rest.startsWith(scope.prefix) : rest.startsWith(escapeGlob(scope.prefix));
     if (!confined)
       throw refused(
         request.kind === "subscribe"
@@ -78,12 +71,17 @@ export function checkSubscription(request: SubscribeRequest, scope: GatewayScope
  */
 export function engineSubscriptions(request: SubscribeRequest, scope: GatewayScope, settings: Pick<GatewaySettings, "keyspaceChannelScopes">) {
   if (request.kind === "subscribe") return { channels: request.names, patterns: [] };
-  return { channels: [], patterns: gatewayChannels(scope, settings.keyspaceChannelScopes.includes(scopeId(scope))) };
+  return { channels: [], patterns: gatewayChannels(scope, settings.keyspaceChannelScopes) };
 }
 
-/** The patterns asked for that `channel` matches (compared byte for byte, as Redis does). */
-export const patternsMatching = (patterns: string[], channel: Buffer): string[] =>
-  patterns.filter((pattern) => redisGlobMatches(Buffer.from(pattern).toString("latin1"), channel.toString("latin1")));
+/** For the patterns asked for, those a channel matches (compared byte for byte, as Redis does; each pattern's bytes read once). */
+export function patternsMatching(patterns: string[]): (channel: Buffer) => string[] {
+  const asBytes = patterns.map((pattern) => [pattern, Buffer.from(pattern).toString("latin1")] as const);
+  return (channel) => {
+    const text = channel.toString("latin1");
+    return asBytes.filter(([, bytes]) => redisGlobMatches(bytes, text)).map(([pattern]) => pattern);
+  };
+}
 
 /** Streams open on this process, per caller and in all: each is a Redis connection held for minutes. */
 export class StreamLimits {

@@ -4,6 +4,7 @@
 // loader and the feature reader one each. ElastiCache RBAC users in AWS, ACL SETUSER locally: the same
 // access strings from here.
 import { createHash } from "node:crypto";
+import { escapeGlob } from "./glob.js";
 
 /** How a gateway caller may reach Redis: reads only or reads and writes, within a key prefix or not. */
 export interface GatewayScope {
@@ -24,7 +25,7 @@ export const scopeId = (scope: GatewayScope) => (scope.prefix === undefined ? sc
 const prefixTag = (prefix: string) => createHash("sha256").update(prefix).digest("hex").slice(0, 10);
 
 /** A glob that matches `literal` exactly at the start (ACL patterns are globs: escape what is special). */
-const literalPrefix = (literal: string) => `${literal.replace(/[*?[\]\\]/g, "\\$&")}*`;
+const literalPrefix = (literal: string) => `${escapeGlob(literal)}*`;
 
 /**
  * Granted by category, then denied by category (a later rule wins, so the denials come after: +@write
@@ -68,13 +69,17 @@ function channelsButKeyspace(): string[] {
   return patterns;
 }
 
+/** Whether KEYSPACE_CHANNEL_SCOPES (`keyspaceScopes`) lets `scope` hear keyspace notifications. */
+export const hearsKeyspace = (scope: GatewayScope, keyspaceScopes: readonly string[]) => keyspaceScopes.includes(scopeId(scope));
+
 /**
  * The channel globs a scope's engine user may reach: a tenant's own prefix (and, with `keyspace`, the
  * keyspace notifications of its own keys), or every channel but the keyspace notifications (with
- * `keyspace`, those too). The gateway also subscribes its pattern streams to exactly these: the engine
+ * `keyspace`, those too); `keyspace` when KEYSPACE_CHANNEL_SCOPES names the scope. The gateway also subscribes its pattern streams to exactly these: the engine
  * matches a PSUBSCRIBE pattern against them literally, not as a glob.
  */
-export function gatewayChannels(scope: GatewayScope, keyspace: boolean): string[] {
+export function gatewayChannels(scope: GatewayScope, keyspaceScopes: readonly string[]): string[] {
+  const keyspace = hearsKeyspace(scope, keyspaceScopes);
   if (scope.prefix !== undefined) return [literalPrefix(scope.prefix), ...(keyspace ? [`__keyspace@*__:${literalPrefix(scope.prefix)}`] : [])];
   return [...channelsButKeyspace(), ...(keyspace ? ["__keyspace@*", "__keyevent@*"] : [])];
 }
@@ -86,7 +91,7 @@ export function gatewayChannels(scope: GatewayScope, keyspace: boolean): string[
 export function gatewayUser(scope: GatewayScope, options: { scripts: boolean; keyspaceScopes?: readonly string[] }): EngineUser {
   const confined = scope.prefix !== undefined;
   const keys = `${scope.access === "read" ? "%R~" : "~"}${confined ? literalPrefix(scope.prefix!) : "*"}`;
-  const channels = gatewayChannels(scope, options.keyspaceScopes?.includes(scopeId(scope)) ?? false)
+  const channels = gatewayChannels(scope, options.keyspaceScopes ?? [])
     .map((p) => `&${p}`)
     .join(" ");
   const extras = [

@@ -3,6 +3,9 @@
 // subscription's messages with it, so it must agree with the engine on every pattern it admits
 // (patterns.ts bounds their length and stars first).
 
+/** `literal` as a glob that matches exactly it (`*`, `?`, `[`, `]` and `\` escaped). */
+export const escapeGlob = (literal: string) => literal.replace(/[*?[\]\\]/g, "\\$&");
+
 /** Whether `text` matches the Redis glob `pattern`. */
 export function redisGlobMatches(pattern: string, text: string): boolean {
   return matchFrom(pattern, 0, text, 0);

@@ -11,6 +11,7 @@ import { DescribeReplicationGroupsCommand, ElastiCacheClient } from "@aws-sdk/cl
 import { ChangeResourceRecordSetsCommand, GetHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { describe3, zoneRecords } from "./aws-shapes.js";
 import { redisCommand, waitFor } from "../../local/launcher/services.js";
+import { numsub } from "./subscribe-bed.js";
 
 type Handler = (event: unknown) => Promise<{ statusCode?: number; changes?: number; held?: string }>;
 type StreamHandler = (event: unknown, stream: PassThrough) => Promise<void>;
@@ -48,9 +49,7 @@ const restApiEvent = (path: string, token: string) => ({
 async function slowConsumer(subscribe: StreamHandler, redisUrl: string, token: string): Promise<void> {
   const stuck = new Writable({ highWaterMark: 16, write: () => {} });
   const served = subscribe(restApiEvent("/subscribe/firehose", token), stuck as unknown as PassThrough);
-  await waitFor("the stream's subscriber", async () =>
-    ((await redisCommand(redisUrl, "PUBSUB", "NUMSUB", "firehose")) as [string, number])[1] === 1 ? true : undefined,
-  );
+  await waitFor("the stream's subscriber", async () => ((await numsub(redisUrl, "firehose")) === 1 ? true : undefined));
   for (let i = 0; i < 20; i++) await redisCommand(redisUrl, "PUBLISH", "firehose", "x".repeat(1024));
   await served;
 }

@@ -69,10 +69,10 @@ describe("domain/command-gateway/subscriptions: what a stream may hear, and how 
     expect(engineSubscriptions({ kind: "subscribe", names: ["a", "b"] }, tenant, none)).to.deep.equal({ channels: ["a", "b"], patterns: [] });
     expect(engineSubscriptions({ kind: "psubscribe", names: ["tenant-a:x*"] }, tenant, none)).to.deep.equal({ channels: [], patterns: ["tenant-a:*"] });
     expect(engineSubscriptions({ kind: "psubscribe", names: ["x*"] }, unconfined, none).patterns).to.include("[^_]*");
-    expect(patternsMatching(["tenant-a:room*", "tenant-a:*"], Buffer.from("tenant-a:room1"))).to.deep.equal(["tenant-a:room*", "tenant-a:*"]);
-    expect(patternsMatching(["tenant-a:room*"], Buffer.from("tenant-a:lobby"))).to.deep.equal([]);
+    expect(patternsMatching(["tenant-a:room*", "tenant-a:*"])(Buffer.from("tenant-a:room1"))).to.deep.equal(["tenant-a:room*", "tenant-a:*"]);
+    expect(patternsMatching(["tenant-a:room*"])(Buffer.from("tenant-a:lobby"))).to.deep.equal([]);
     // Byte for byte: a channel that is not UTF-8 is matched as Redis sees it.
-    expect(patternsMatching(["\u00ff*"], Buffer.from([0xc3, 0xbf, 0x41]))).to.deep.equal(["\u00ff*"]);
+    expect(patternsMatching(["\u00ff*"])(Buffer.from([0xc3, 0xbf, 0x41]))).to.deep.equal(["\u00ff*"]);
   });
 
   it("limits: per credential and per process, each stream counted out once", () => {
