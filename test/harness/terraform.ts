@@ -1,7 +1,7 @@
 // The real Terraform binary over a synthesized stack, offline: a copy of the stack's JSON made plannable
 // with the AWS provider this machine mirrors. Every change to the copy is one named rewrite below.
 import { Testing } from "cdktf";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -124,15 +124,20 @@ export interface OfflineStack {
   dir: string;
   json: Json;
   terraform(...args: string[]): TerraformRun;
+  /** The same, without blocking this process: for a run against a server this process serves (the deploy lane's emulator). */
+  terraformAsync(...args: string[]): Promise<TerraformRun>;
 }
 
-/** Synthesizes the stack for `environment` (plus the offline lookups) with its assets, rewrites the copy, and inits it. */
-export function offlineStack(environment: NodeJS.ProcessEnv, mirror: Mirror): OfflineStack {
+/**
+ * Synthesizes the stack for `environment` (plus the offline lookups) with its assets, rewrites the copy
+ * (with `rewrites` unless told otherwise: the deploy lane swaps the offline provider for the emulator), and inits it.
+ */
+export function offlineStack(environment: NodeJS.ProcessEnv, mirror: Mirror, using: Rewrite[] = rewrites): OfflineStack {
   const config = configFromEnvironment({ ...offlineLookups, ...environment });
   const outdir = Testing.fullSynth(new ElastiCachePatternsStack(Testing.app(), "offline", config));
   const dir = join(outdir, "stacks", "offline");
   const file = join(dir, "cdk.tf.json");
-  const json = rewrites.reduce((j, rewrite) => rewrite.apply(j, mirror), JSON.parse(readFileSync(file, "utf8")) as Json);
+  const json = using.reduce((j, rewrite) => rewrite.apply(j, mirror), JSON.parse(readFileSync(file, "utf8")) as Json);
   writeFileSync(file, JSON.stringify(json, null, 2));
   const cliConfig = join(mkdtempSync(join(tmpdir(), "ecp-terraform-")), "cli.tfrc");
   writeFileSync(
@@ -144,9 +149,19 @@ export function offlineStack(environment: NodeJS.ProcessEnv, mirror: Mirror): Of
     const run = spawnSync(binary(), [`-chdir=${dir}`, ...args], { env, encoding: "utf8", maxBuffer: 256 << 20 });
     return { status: run.status, stdout: run.stdout, stderr: run.stderr };
   };
+  const terraformAsync = (...args: string[]) =>
+    new Promise<TerraformRun>((resolve, reject) => {
+      const child = spawn(binary(), [`-chdir=${dir}`, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once("error", reject);
+      child.once("close", (status) => resolve({ status, stdout, stderr }));
+    });
   const init = terraform("init", "-input=false", "-backend=false", "-no-color");
   if (init.status !== 0) throw new Error(`terraform init failed:\n${init.stdout}\n${init.stderr}`);
-  return { dir, json, terraform };
+  return { dir, json, terraform, terraformAsync };
 }
 
 /** `terraform plan -json` lines, parsed. */
