@@ -14,7 +14,7 @@ APT_INSTALL = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 # apt-get update once per machine, only when something is actually missing.
 APT_UPDATE = { ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 || apt-get update -qq; }
 
-.PHONY: help deps redis valkey sql chromium checkers webdis dev test test-unit build synth plan apply destroy bench failover reconcile cost format clean
+.PHONY: help deps redis valkey sql chromium checkers webdis dev test test-unit test-deploy build synth plan apply destroy bench failover reconcile cost format clean
 
 help: ## List every target
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -71,6 +71,10 @@ test: deps redis sql chromium checkers build ## The unit lane, then type-check, 
 	  echo "Compatibility run on $$($$server --version | cut -d' ' -f1-3): protocol, command table, classifier, listener notifications"; \
 	  REDIS_SERVER=$$server npx mocha --config test/compatibility.mocharc.json || exit 1; \
 	done
+
+test-deploy: deps checkers build ## The deploy lane: apply, destroy, apply again and destroy again on the AWS API emulator (moto 5), about 7 minutes
+	@# moto_server and the provider mirror are found by looking (tools/moto-server.sh, tools/provider-mirror.sh); in CI a missing one fails the lane.
+	TF_PROVIDER_MIRROR="$$(bash tools/provider-mirror.sh)" MOTO_SERVER="$$(bash tools/moto-server.sh)" npx mocha --config test/deploy.mocharc.json
 
 build: deps ## Bundle every Lambda and the listener with esbuild into dist/
 	npx tsx tools/build.ts

@@ -1,4 +1,5 @@
 // What the deploy lane reads after an apply: Terraform's own state, and the emulator's journal of calls.
+import type { Json } from "../synth.js";
 import type { OfflineStack } from "../terraform.js";
 import type { Call } from "./front.js";
 
@@ -41,22 +42,25 @@ const creatingCalls: Record<string, (values: Record<string, unknown>) => (call: 
   aws_cloudwatch_log_group: (v) => (c) => c.operation === "CreateLogGroup" && c.params.logGroupName === v.name,
   aws_route_table_association: (v) => (c) => c.operation === "AssociateRouteTable" && c.params.SubnetId === v.subnet_id,
   aws_vpc_security_group_egress_rule: (v) => (c) => c.operation === "AuthorizeSecurityGroupEgress" && c.params.GroupId === v.security_group_id,
+  aws_vpc_security_group_ingress_rule: (v) => (c) => c.operation === "AuthorizeSecurityGroupIngress" && c.params.GroupId === v.security_group_id,
   aws_vpc_endpoint: (v) => (c) => c.operation === "CreateVpcEndpoint" && c.params.ServiceName === v.service_name,
   aws_secretsmanager_secret_version: (v) => (c) =>
     ["PutSecretValue", "CreateSecret"].includes(c.operation) && [c.params.SecretId, c.params.Name].includes(String(v.secret_id)),
 };
 
 /**
- * What the instance group's first boot reads (its depends_on in the state: artifacts, role policy,
- * network path, secrets) and whether each was created before CreateAutoScalingGroup was sent.
+ * What the instance group's first boot reads (the depends_on the stack declares for it: artifacts, role
+ * policy, network path, secrets) and whether each was created before CreateAutoScalingGroup was sent.
  * Returns the problems, one line each; a dependency of a type with no known creating call is one.
  */
-export function bootInputsBeforeGroup(resources: StateResource[], journal: Call[]): string[] {
+export function bootInputsBeforeGroup(json: Json, resources: StateResource[], journal: Call[]): string[] {
   const group = resources.find((r) => r.type === "aws_autoscaling_group");
   if (!group) return ["no aws_autoscaling_group in the state"];
   const created = journal.find((c) => c.operation === "CreateAutoScalingGroup" && c.params.AutoScalingGroupName === group.values.name);
   if (!created) return [`no CreateAutoScalingGroup for ${String(group.values.name)} in the journal`];
-  return (group.depends_on ?? []).flatMap((address) => {
+  const declared = (json.resource?.aws_autoscaling_group?.[group.address.split(".")[1]] as { depends_on?: string[] } | undefined)?.depends_on ?? [];
+  if (declared.length === 0) return [`${group.address} declares no depends_on`];
+  return declared.flatMap((address) => {
     const resource = resources.find((r) => r.address === address);
     if (!resource) return [`${address}: not in the state`];
     const matcher = creatingCalls[resource.type];

@@ -119,7 +119,7 @@ export class Groups {
 
   subnetGroup(name: string): SubnetGroup {
     const group = this.subnetGroups.get(name.toLowerCase());
-    if (!group) throw new QueryError("CacheSubnetGroupNotFoundFault", `CacheSubnetGroup ${name} not found.`, 404);
+    if (!group) throw new QueryError("CacheSubnetGroupNotFoundFault", `CacheSubnetGroup ${name} not found.`);
     return group;
   }
 

@@ -29,6 +29,8 @@ export interface Call {
 export interface Emulator extends HttpService {
   journal: Call[];
   elasticache: ElastiCache;
+  /** `count` new subnets of one new VPC in moto's EC2, for a test that needs a place for a cache. */
+  subnets(count: number): Promise<string[]>;
 }
 
 interface Request {
@@ -123,6 +125,28 @@ function certificate(): { key: Buffer; cert: Buffer } {
   }
 }
 
+/** One EC2 Query call to moto (unsigned: moto does not check signatures), answered as XML text. */
+async function ec2(moto: string, params: Record<string, string>): Promise<{ ok: boolean; xml: string }> {
+  const response = await fetch(moto, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", authorization: "AWS4-HMAC-SHA256 Credential=emulator/20260101/us-east-1/ec2/aws4_request" },
+    body: new URLSearchParams({ Version: "2016-11-15", ...params }),
+  });
+  return { ok: response.ok, xml: await response.text() };
+}
+
+const field = (xml: string, name: string) => new RegExp(`<${name}>([^<]+)</${name}>`).exec(xml)?.[1] ?? "";
+
+async function newSubnets(moto: string, count: number): Promise<string[]> {
+  const vpcId = field((await ec2(moto, { Action: "CreateVpc", CidrBlock: "10.9.0.0/16" })).xml, "vpcId");
+  const created = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      ec2(moto, { Action: "CreateSubnet", VpcId: vpcId, CidrBlock: `10.9.${i}.0/24`, AvailabilityZone: `us-east-1${"abcdef"[i]}` }),
+    ),
+  );
+  return created.map(({ xml }) => field(xml, "subnetId"));
+}
+
 /** EC2's answer on each subnet, read from moto for CreateCacheSubnetGroup's check (an unknown one is left out). */
 async function subnetsFromMoto(moto: string, ids: string[]) {
   const described = await Promise.all(
@@ -178,6 +202,7 @@ export async function startEmulator(moto: HttpService): Promise<Emulator> {
     endpoint: `https://127.0.0.1:${port}`,
     journal,
     elasticache,
+    subnets: (count) => newSubnets(moto.endpoint, count),
     stop: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
