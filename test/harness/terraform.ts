@@ -29,6 +29,12 @@ export interface Mirror {
 
 const replaceInText = (json: Json, pattern: RegExp, replacement: string): Json => JSON.parse(JSON.stringify(json).replace(pattern, replacement)) as Json;
 
+/** The copy with `settings` added to its AWS provider block. */
+export function withProvider(json: Json, settings: Record<string, unknown>): Json {
+  const [aws] = (json.provider as { aws: Record<string, unknown>[] }).aws;
+  return { ...json, provider: { aws: [{ ...aws, ...settings }] } };
+}
+
 /** The only differences between what we synthesize (provider 6) and what this machine can run (the mirror). */
 export const rewrites: Rewrite[] = [
   {
@@ -71,18 +77,15 @@ export const rewrites: Rewrite[] = [
   {
     name: "an offline provider",
     why: "fake credentials and no STS, metadata or region check: the plan calls no AWS API (the lookups it would make are pinned)",
-    apply: (json) => {
-      const [aws] = (json.provider as { aws: Record<string, unknown>[] }).aws;
-      const offline = {
+    apply: (json) =>
+      withProvider(json, {
         access_key: "offline",
         secret_key: "offline",
         skip_credentials_validation: true,
         skip_requesting_account_id: true,
         skip_metadata_api_check: true,
         skip_region_validation: true,
-      };
-      return { ...json, provider: { aws: [{ ...aws, ...offline }] } };
-    },
+      }),
   },
   {
     name: "no backend",

@@ -1,7 +1,7 @@
 // The synthesized stack as the deploy lane applies it: the offline copy's rewrites, except that the
 // provider talks to the emulator (every service's endpoint, TLS with the front's own certificate).
 import type { Json } from "../synth.js";
-import { offlineStack, rewrites, type Mirror, type OfflineStack, type Rewrite } from "../terraform.js";
+import { offlineStack, rewrites, withProvider, type Mirror, type OfflineStack, type Rewrite } from "../terraform.js";
 
 /** Every service the stack's resources and lookups call, by the provider's endpoint names. */
 const services = [
@@ -31,9 +31,8 @@ const services = [
 const emulatorProvider = (endpoint: string): Rewrite => ({
   name: "the emulator provider",
   why: "every service's endpoint is the emulator's TLS front (its own certificate, hence insecure); S3 by path, as the front routes it",
-  apply: (json) => {
-    const [aws] = (json.provider as { aws: Record<string, unknown>[] }).aws;
-    const emulated = {
+  apply: (json) =>
+    withProvider(json, {
       access_key: "emulator",
       secret_key: "emulator",
       skip_credentials_validation: true,
@@ -42,9 +41,7 @@ const emulatorProvider = (endpoint: string): Rewrite => ({
       insecure: true,
       s3_use_path_style: true,
       endpoints: [Object.fromEntries(services.map((service) => [service, endpoint]))],
-    };
-    return { ...json, provider: { aws: [{ ...aws, ...emulated }] } };
-  },
+    }),
 });
 
 /** The offline rewrites with the emulator's provider in place of the offline one, and any extra `also` (a test's own change). */
