@@ -10,6 +10,7 @@ import { createTable, localDynamo } from "../local/aws/aws-clients.js";
 import { startCluster, startDynamo, startRedis, type HttpService, type RedisCluster, type RedisNode } from "../local/launcher/services.js";
 import { notifications } from "./harness/change-feed.js";
 import { killHard } from "./harness/cli.js";
+import { monitorCommands } from "./harness/monitor.js";
 import { eventually, sleep } from "./harness/eventually.js";
 import { compare, operations, runWorkload, type Comparison } from "./harness/workload.js";
 
@@ -25,16 +26,17 @@ interface Health {
 /** Every journal append on `nodes`, in the order each node executed them: the journal, who appended, the keys. */
 async function watchJournals(nodeUrls: string[]) {
   const appends: { journal: string; by: string; keys: string[] }[] = [];
-  const clients = nodeUrls.map((url) => new Redis(url));
-  const monitors = await Promise.all(clients.map((c) => c.monitor()));
-  for (const monitor of monitors)
-    monitor.on("monitor", (_time: string, args: string[]) => {
-      if (args[0]?.toLowerCase() !== "xadd" || !args[1]?.startsWith("changefeed:journal")) return;
-      const fields = args.slice(3);
-      // Keys a notification named (`k`); a rescan's (`r`, after a reattach or a takeover) are not hints heard twice.
-      appends.push({ journal: args[1], by: fields[1], keys: fields.filter((_, i) => i % 2 === 1 && fields[i - 1] === "k") });
-    });
-  return { appends, stop: () => [...monitors, ...clients].forEach((c) => c.disconnect()) };
+  const monitors = await Promise.all(
+    nodeUrls.map((url) =>
+      monitorCommands(url, (args) => {
+        if (args[0]?.toLowerCase() !== "xadd" || !args[1]?.startsWith("changefeed:journal")) return;
+        const fields = args.slice(3);
+        // Keys a notification named (`k`); a rescan's (`r`, after a reattach or a takeover) are not hints heard twice.
+        appends.push({ journal: args[1], by: fields[1], keys: fields.filter((_, i) => i % 2 === 1 && fields[i - 1] === "k") });
+      }),
+    ),
+  );
+  return { appends, stop: () => monitors.forEach((m) => m.stop()) };
 }
 
 /** Per journal, who appended to it in turn (consecutive repeats folded): ["a"] or ["a", "b"], never ["a", "b", "a"]. */
