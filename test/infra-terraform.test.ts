@@ -1,5 +1,15 @@
 import { expect } from "chai";
-import { jsonLines, offlineStack, providerMirror, rewrites, terraformMissing, waitsFor, type Mirror, type OfflineStack } from "./harness/terraform.js";
+import {
+  jsonLines,
+  offlineStack,
+  providerMirror,
+  rewrites,
+  runOnlyIfPresent,
+  terraformMissing,
+  waitsFor,
+  type Mirror,
+  type OfflineStack,
+} from "./harness/terraform.js";
 
 // Every configuration shape the stack synthesizes: the defaults, and the other engine with the feature
 // store's own cluster-mode group and the keeper's reserved concurrency, and both SQL destinations
@@ -15,14 +25,9 @@ const stacks: [string, NodeJS.ProcessEnv][] = [
 
 describe("the real Terraform binary over every synthesized stack: validate and an offline plan against the AWS provider's own schema", function () {
   this.timeout(180_000);
-  const missing = terraformMissing();
 
   before(function () {
-    if (!missing) return;
-    // One line, and never silent in CI: there the suite fails instead of stopping.
-    console.log(`      real Terraform suite not run: ${missing}`);
-    if (process.env.CI === "true") throw new Error(`CI=true and the real Terraform suite cannot run: ${missing}`);
-    this.skip();
+    runOnlyIfPresent(this, "real Terraform suite", terraformMissing());
   });
 
   it("names each rewrite of the offline copy once, with its reason", () => {

@@ -110,6 +110,17 @@ export function providerMirror(): Mirror | string {
   return version ? { root, version } : `TF_PROVIDER_MIRROR ${root} holds no AWS provider version`;
 }
 
+/**
+ * Stops a suite that cannot run here (`missing` says why): one line and a skip locally, a failure in
+ * CI (CI=true, which .ci/run sets), where a suite never silently stops.
+ */
+export function runOnlyIfPresent(context: Mocha.Context, suite: string, missing: string | undefined): void {
+  if (!missing) return;
+  console.log(`      ${suite} not run: ${missing}`);
+  if (process.env.CI === "true") throw new Error(`CI=true and the ${suite} cannot run: ${missing}`);
+  context.skip();
+}
+
 /** Why the real Terraform cannot run here, or undefined when it can. */
 export function terraformMissing(): string | undefined {
   if (spawnSync(binary(), ["version"], { stdio: "ignore" }).status !== 0) return `${binary()} is not installed`;

@@ -7,10 +7,9 @@ interface StateResource {
   address: string;
   type: string;
   values: Record<string, unknown>;
-  depends_on?: string[];
 }
 
-/** `terraform show -json`: every managed resource in the state, with its attributes and dependencies. */
+/** `terraform show -json`: every managed resource in the state, with its attributes. */
 export async function stateResources(stack: OfflineStack): Promise<StateResource[]> {
   const shown = await stack.terraformAsync("show", "-json", "-no-color");
   const state = JSON.parse(shown.stdout) as { values?: { root_module?: { resources?: (StateResource & { mode: string })[] } } };

@@ -66,8 +66,7 @@ export class AccessControl {
   /** https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DescribeUsers.html */
   describeUsers(params: QueryParams): QueryAnswer {
     const id = params.get("UserId");
-    if (id && !this.users.has(id)) throw new QueryError("UserNotFound", `User ${id} not found.`, 404);
-    const users = id ? [this.users.get(id)!] : [...this.users.values()];
+    const users = id ? [this.user(id)] : [...this.users.values()];
     return answer("DescribeUsers", {
       Users: xmlList(
         "member",

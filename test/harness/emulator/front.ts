@@ -12,7 +12,7 @@ import type { HttpService } from "../../../local/launcher/services.js";
 import { AppSync } from "./appsync.js";
 import { ElastiCache } from "./elasticache.js";
 import { parseQuery } from "./query-protocol.js";
-import { SecureTransportPolicies } from "./s3-policy.js";
+import { s3Target, SecureTransportPolicies } from "./s3-policy.js";
 
 /** One call as the front saw it: `started` and `finished` are positions in one sequence over all calls. */
 export interface Call {
@@ -28,7 +28,6 @@ export interface Call {
 
 export interface Emulator extends HttpService {
   journal: Call[];
-  elasticache: ElastiCache;
   /** `count` new subnets of one new VPC in moto's EC2, for a test that needs a place for a cache. */
   subnets(count: number): Promise<string[]>;
 }
@@ -71,10 +70,9 @@ function describe(request: Request, service: string): Pick<Call, "operation" | "
 
 /** The S3 operations the tests read in the journal; others keep their method and path. */
 function s3Operation({ method, path }: Request): string {
-  const [resource, query = ""] = path.split("?");
-  const isObject = resource.split("/").filter(Boolean).length > 1;
-  const sub = ["encryption", "versioning", "policy"].find((s) => new URLSearchParams(query).has(s));
-  if (method === "PUT" && isObject && !query.includes("x-id=CopyObject")) return "PutObject";
+  const { resource, query, isObject } = s3Target(path);
+  const sub = ["encryption", "versioning", "policy"].find((s) => query.has(s));
+  if (method === "PUT" && isObject && query.get("x-id") !== "CopyObject") return "PutObject";
   if (method === "PUT" && sub) return `PutBucket${sub[0].toUpperCase()}${sub.slice(1)}`;
   return `${method} ${resource}`;
 }
@@ -151,17 +149,8 @@ async function newSubnets(moto: string, count: number): Promise<string[]> {
 async function subnetsFromMoto(moto: string, ids: string[]) {
   const described = await Promise.all(
     ids.map(async (id) => {
-      const response = await fetch(moto, {
-        method: "POST",
-        headers: {
-          "content-type": "application/x-www-form-urlencoded",
-          authorization: "AWS4-HMAC-SHA256 Credential=emulator/20260101/us-east-1/ec2/aws4_request",
-        },
-        body: new URLSearchParams({ Action: "DescribeSubnets", Version: "2016-11-15", "SubnetId.1": id }),
-      });
-      const xml = await response.text();
-      const field = (name: string) => new RegExp(`<${name}>([^<]+)</${name}>`).exec(xml)?.[1] ?? "";
-      return response.ok && field("subnetId") === id ? [{ id, vpcId: field("vpcId"), zone: field("availabilityZone") }] : [];
+      const { ok, xml } = await ec2(moto, { Action: "DescribeSubnets", "SubnetId.1": id });
+      return ok && field(xml, "subnetId") === id ? [{ id, vpcId: field(xml, "vpcId"), zone: field(xml, "availabilityZone") }] : [];
     }),
   );
   return described.flat();
@@ -201,7 +190,6 @@ export async function startEmulator(moto: HttpService): Promise<Emulator> {
   return {
     endpoint: `https://127.0.0.1:${port}`,
     journal,
-    elasticache,
     subnets: (count) => newSubnets(moto.endpoint, count),
     stop: async () => {
       server.closeAllConnections();

@@ -14,14 +14,20 @@ interface Statement {
 const deniesPlainHttpOnly = (s: Statement) =>
   s.Effect === "Deny" && JSON.stringify(s.Condition) === JSON.stringify({ Bool: { "aws:SecureTransport": "false" } });
 
+/** A path-style S3 request's parts: `/bucket`, `/bucket/key`, and the query (sub-resources such as `?policy`). */
+export function s3Target(path: string) {
+  const [resource, query = ""] = path.split("?");
+  const segments = resource.split("/").filter(Boolean);
+  return { resource, query: new URLSearchParams(query), bucket: segments[0] ?? "", isObject: segments.length > 1 };
+}
+
 export class SecureTransportPolicies {
   /** bucket -> the policy text as it was put */
   private readonly byBucket = new Map<string, string>();
 
   async serve(request: Request, forward: (r: Request) => Promise<Reply>): Promise<Reply> {
-    const [resource, query = ""] = request.path.split("?");
-    const bucket = resource.split("/").filter(Boolean)[0] ?? "";
-    const onPolicy = new URLSearchParams(query).has("policy");
+    const { query, bucket, isObject } = s3Target(request.path);
+    const onPolicy = query.has("policy");
     if (onPolicy && request.method === "PUT") {
       const policy = JSON.parse(request.body.toString()) as { Statement: Statement[] };
       const statements = policy.Statement.filter((s) => !deniesPlainHttpOnly(s));
@@ -40,7 +46,7 @@ export class SecureTransportPolicies {
     if (onPolicy && request.method === "GET" && kept !== undefined)
       return { status: 200, headers: { "content-type": "application/json" }, body: Buffer.from(kept) };
     const reply = await forward(request);
-    const deletesBucket = request.method === "DELETE" && resource.split("/").filter(Boolean).length === 1 && !query;
+    const deletesBucket = request.method === "DELETE" && !isObject && query.toString() === "";
     if (reply.status < 300 && ((onPolicy && request.method === "DELETE") || deletesBucket)) this.byBucket.delete(bucket);
     return reply;
   }
